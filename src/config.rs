@@ -1,0 +1,306 @@
+//! Settings, read once at start from the environment (and a `.env` file, loaded by `main`).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | `sqlite://$DATA_DIR/cms.sqlite3` | `sqlite://path` or `postgres://user@host/db` |
+//! | `DATABASE_POOL_SIZE` | `10` | connections in the pool |
+//! | `DATABASE_POOL_TIMEOUT_MS` | `2000` | wait for a free connection before answering 503 |
+//! | `BIND` | `127.0.0.1:8080` | address to listen on (`:0` picks a free port) |
+//! | `WORKERS` | number of cores | HTTP worker threads |
+//! | `SHUTDOWN_TIMEOUT` | `30` | seconds in-flight requests get to finish on SIGTERM |
+//! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
+//! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes |
+//! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
+//! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
+//! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
+//! | `LOG_FORMAT` | `text` | `text` or `json` (one JSON object a line) |
+//! | `LOG_LEVEL` | `info` | a tracing filter such as `info` or `newsroom_cms=debug,info` |
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Smallest accepted `JWT_SECRET`, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Size of a generated JWT secret, in bytes.
+const GENERATED_SECRET_BYTES: usize = 64;
+
+/// A setting that could not be used; the server refuses to start with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Every setting of the server.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Database connection settings.
+    pub database: DatabaseSettings,
+    /// HTTP server settings.
+    pub http: HttpSettings,
+    /// Directory for local state: the SQLite file, the generated JWT secret.
+    pub data_dir: PathBuf,
+    /// Where the JWT secret comes from.
+    pub jwt_secret: JwtSecretSource,
+    /// Locale codes an empty database is seeded with; the first is the site default.
+    pub site_locales: Vec<String>,
+    /// Logging settings.
+    pub log: LogSettings,
+}
+
+/// Database settings.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// Maximum connections in the pool.
+    pub pool_size: u32,
+    /// How long a request waits for a free connection.
+    pub pool_timeout: Duration,
+}
+
+/// HTTP settings.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Address to listen on.
+    pub bind: String,
+    /// Worker threads.
+    pub workers: usize,
+    /// Grace period for in-flight requests at shutdown.
+    pub shutdown_timeout: Duration,
+    /// `Cache-Control: max-age` for public reads, in seconds.
+    pub cache_max_age: u32,
+    /// Largest accepted JSON body, in bytes.
+    pub json_body_limit: usize,
+}
+
+/// Logging settings.
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    /// JSON lines instead of human-readable text.
+    pub json: bool,
+    /// A tracing filter directive.
+    pub level: String,
+}
+
+/// Where the token-signing secret comes from.
+#[derive(Clone)]
+pub enum JwtSecretSource {
+    /// Given in the environment.
+    Given(Vec<u8>),
+    /// Read from (or generated into) `$DATA_DIR/jwt_secret`.
+    DataDir,
+}
+
+impl std::fmt::Debug for JwtSecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Given(_) => f.write_str("Given(<redacted>)"),
+            Self::DataDir => f.write_str("DataDir"),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads every setting from the environment, refusing values that can't work.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/cms.sqlite3", data_dir.display()));
+        let jwt_secret = match lookup("JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(ConfigError(format!(
+                    "JWT_SECRET is {} bytes long; it must have at least {MIN_JWT_SECRET_BYTES}. \
+                     Unset it to have a random secret generated into {}.",
+                    secret.len(),
+                    data_dir.join("jwt_secret").display()
+                )));
+            }
+            Some(secret) => JwtSecretSource::Given(secret.into_bytes()),
+            None => JwtSecretSource::DataDir,
+        };
+        let site_locales =
+            parse_locales(&get("SITE_LOCALES").unwrap_or_else(|| "tr,fr,en,nl".into()))?;
+        let log_format = get("LOG_FORMAT").unwrap_or_else(|| "text".into());
+        let json = match log_format.as_str() {
+            "json" => true,
+            "text" => false,
+            other => {
+                return Err(ConfigError(format!(
+                    "LOG_FORMAT must be `text` or `json`, not `{other}`."
+                )));
+            }
+        };
+        let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Self {
+            database: DatabaseSettings {
+                url,
+                pool_size: parse(&get, "DATABASE_POOL_SIZE", 10, 1..=1000)?,
+                pool_timeout: Duration::from_millis(parse(
+                    &get,
+                    "DATABASE_POOL_TIMEOUT_MS",
+                    2000,
+                    10..=600_000,
+                )?),
+            },
+            http: HttpSettings {
+                bind: get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+                workers: parse(&get, "WORKERS", default_workers, 1..=1024)?,
+                shutdown_timeout: Duration::from_secs(parse(
+                    &get,
+                    "SHUTDOWN_TIMEOUT",
+                    30,
+                    0..=3600,
+                )?),
+                cache_max_age: parse(&get, "CACHE_MAX_AGE", 60, 0..=31_536_000)?,
+                json_body_limit: parse(&get, "JSON_BODY_LIMIT", 1 << 20, 1024..=(64 << 20))?,
+            },
+            data_dir,
+            jwt_secret,
+            site_locales,
+            log: LogSettings {
+                json,
+                level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            },
+        })
+    }
+
+    /// The JWT signing secret: the configured one, else the one kept in the data directory,
+    /// generated (64 random bytes, file mode 0600) the first time.
+    pub fn load_jwt_secret(&self) -> Result<Vec<u8>, ConfigError> {
+        match &self.jwt_secret {
+            JwtSecretSource::Given(secret) => Ok(secret.clone()),
+            JwtSecretSource::DataDir => load_or_generate_secret(&self.data_dir.join("jwt_secret")),
+        }
+    }
+}
+
+/// Parses a numeric variable, with a default and an allowed range.
+fn parse<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<T>() {
+        Ok(value) if range.contains(&value) => Ok(value),
+        _ => Err(ConfigError(format!(
+            "{name} must be a number from {} to {}, not `{raw}`.",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+/// Parses `SITE_LOCALES`: comma-separated codes such as `tr,fr,en` or `pt-BR`.
+fn parse_locales(raw: &str) -> Result<Vec<String>, ConfigError> {
+    let mut codes: Vec<String> = Vec::new();
+    for part in raw
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let code = crate::locales::model::normalize_code(part).ok_or_else(|| {
+            ConfigError(format!(
+                "SITE_LOCALES: `{part}` is not a locale code (expected e.g. `tr`, `fr` or `pt-BR`)."
+            ))
+        })?;
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() {
+        return Err(ConfigError(
+            "SITE_LOCALES must name at least one locale.".into(),
+        ));
+    }
+    Ok(codes)
+}
+
+/// Reads the secret kept at `path`, or generates and stores a new one.
+fn load_or_generate_secret(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let fail = |what: &str, error: std::io::Error| {
+        ConfigError(format!(
+            "Could not {what} the JWT secret at {}: {error}",
+            path.display()
+        ))
+    };
+    match fs::read_to_string(path) {
+        Ok(text) => {
+            let secret = decode_hex(text.trim()).ok_or_else(|| {
+                ConfigError(format!(
+                    "{} does not hold a hex-encoded secret.",
+                    path.display()
+                ))
+            })?;
+            if secret.len() < MIN_JWT_SECRET_BYTES {
+                return Err(ConfigError(format!(
+                    "{} holds a secret shorter than {MIN_JWT_SECRET_BYTES} bytes.",
+                    path.display()
+                )));
+            }
+            Ok(secret)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|e| fail("create the directory of", e))?;
+            }
+            let mut secret = vec![0u8; GENERATED_SECRET_BYTES];
+            getrandom::fill(&mut secret)
+                .map_err(|e| ConfigError(format!("No randomness for the JWT secret: {e}")))?;
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| fail("create", e))?;
+            file.write_all(encode_hex(&secret).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| fail("write", e))?;
+            // The mode given at creation is filtered by the umask; make it exact.
+            fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+                .map_err(|e| fail("protect", e))?;
+            tracing::info!(
+                path = %path.display(),
+                "JWT_SECRET is not set: generated a random secret and stored it (mode 0600)"
+            );
+            Ok(secret)
+        }
+        Err(error) => Err(fail("read", error)),
+    }
+}
+
+/// Lower-case hex encoding.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

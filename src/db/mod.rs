@@ -1,0 +1,294 @@
+//! The database layer: one connection type over SQLite and PostgreSQL, its pool, migrations and
+//! the write-transaction helper.
+//!
+//! The backend is picked from the `DATABASE_URL` scheme by [`ConnectionManager`], which keeps the
+//! real connection error (diesel's own manager would report only "Invalid connection url").
+//! SQLite connections get `busy_timeout` first, then WAL and foreign keys.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseSettings;
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, the production backend.
+    Pg(PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// A pool of [`DbConnection`]s.
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// A connection checked out of the pool.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Which database product a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://path` (relative or absolute) or `sqlite:path`.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a URL names, or `None` for an unknown scheme.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why a connection could not be made or kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// The URL names no backend this binary knows.
+    #[error("DATABASE_URL must start with sqlite:// or postgres://, not `{0}`")]
+    UnknownScheme(String),
+    /// The SQLite file's directory could not be created.
+    #[error("could not create the database directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The server refused or could not be reached.
+    #[error("could not connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    /// A query on a new or pooled connection failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// The r2d2 connection manager that picks the backend by URL scheme.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    /// A manager for `url`, refusing unknown schemes up front.
+    pub fn new(url: &str) -> Result<Self, ConnectionError> {
+        let backend =
+            Backend::of_url(url).ok_or_else(|| ConnectionError::UnknownScheme(redact(url)))?;
+        Ok(Self {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+
+    /// The backend this manager connects to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        match self.backend {
+            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                if let Some(parent) = Path::new(path)
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(parent).map_err(|source| {
+                        ConnectionError::Directory {
+                            path: parent.display().to_string(),
+                            source,
+                        }
+                    })?;
+                }
+                let mut conn = SqliteConnection::establish(path)?;
+                // busy_timeout must come before WAL, or switching the journal mode can fail
+                // with "database is locked" while another connection holds the file.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        Ok(conn.ping()?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// The file path inside a `sqlite:` URL.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// The URL with any password replaced, fit for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Builds the pool without connecting; the first checkout reports a real error.
+pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, ConnectionError> {
+    let manager = ConnectionManager::new(&settings.url)?;
+    Ok(r2d2::Pool::builder()
+        .max_size(settings.pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(settings.pool_timeout)
+        .idle_timeout(Some(Duration::from_secs(300)))
+        // A checkout pings the connection, so a database restart costs no failed request.
+        .test_on_check_out(true)
+        .build_unchecked(manager))
+}
+
+/// Runs `work` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so concurrent writers queue
+/// on the busy timeout instead of failing with "database is locked" when a read turns into a
+/// write; a plain `BEGIN` on PostgreSQL. Nested `conn.transaction` calls inside become
+/// savepoints. Commits when `work` succeeds, rolls back when it fails.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+        }
+        DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Key of the PostgreSQL advisory lock that keeps instances starting together from migrating
+/// the same database at once.
+const MIGRATION_LOCK_KEY: i64 = 0x6e65_7773_726f_6f6d;
+
+/// Applies every pending migration in one transaction; returns the versions applied.
+/// Safe to run from several instances at once.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    write_transaction(conn, |conn| {
+        let applied = match conn {
+            DbConnection::Pg(pg) => {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                    .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+                    .execute(pg)?;
+                pg.run_pending_migrations(POSTGRES_MIGRATIONS)
+            }
+            DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|error| MigrationError::Migration(error.to_string()))?;
+        Ok(applied
+            .into_iter()
+            .map(|version| version.to_string())
+            .collect())
+    })
+}
+
+/// A migration that could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// The migration's SQL failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// The surrounding transaction failed.
+    #[error("migration transaction failed: {0}")]
+    Transaction(#[from] diesel::result::Error),
+}
+
+/// The current time in UTC, truncated to microseconds so both backends store and return the
+/// same value.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Renders a stored UTC time as RFC 3339 with `Z`.
+pub fn to_utc(time: NaiveDateTime) -> DateTime<Utc> {
+    time.and_utc()
+}
+
+/// The pool as handlers use it: every call runs on the blocking thread pool, checkout included.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    /// Wraps a pool.
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool, for operations that need its state.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Checks out a connection and runs `work` with it off the async workers. A pool that
+    /// can't hand out a connection in time answers 503.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, crate::error::ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}

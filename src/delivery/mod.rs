@@ -1,0 +1,48 @@
+//! What every public read shares: strong ETags, `Cache-Control`, and `304 Not Modified`.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// Serialises `value` and answers with a strong `ETag` (a hash of the exact bytes sent) and
+/// `Cache-Control: public, max-age=<max_age>`, or with `304 Not Modified` when the client's
+/// `If-None-Match` already names that ETag.
+pub fn cached_json<T: Serialize>(
+    request: &HttpRequest,
+    max_age: u32,
+    value: &T,
+) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|error| ApiError::Internal(error.to_string()))?;
+    let etag = format!(
+        "\"{}\"",
+        crate::config::encode_hex(&Sha256::digest(&body)[..16])
+    );
+    let cache_control = format!("public, max-age={max_age}");
+    let not_modified = if_none_match(request, &etag);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control));
+    if not_modified {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type("application/json").body(body))
+}
+
+/// Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks).
+fn if_none_match(request: &HttpRequest, etag: &str) -> bool {
+    request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value: &HeaderValue| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|candidate| candidate.trim())
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+}

@@ -1,0 +1,46 @@
+//! Locale queries.
+
+use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
+
+use crate::db::schema::locales;
+use crate::db::{self, DbConnection};
+use crate::locales::model::{LocaleRow, NewLocale, native_name};
+
+/// Every locale, in switcher order.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<LocaleRow>> {
+    locales::table
+        .select(LocaleRow::as_select())
+        .order((locales::position.asc(), locales::code.asc()))
+        .load(conn)
+}
+
+/// Gives an empty database its locales (the first code is the default); a database that has
+/// any locale is left alone. Returns how many were added. Instances starting together on one
+/// PostgreSQL database may race here: the loser's unique violation means the work is done.
+pub fn seed_if_empty(conn: &mut DbConnection, codes: &[String]) -> QueryResult<usize> {
+    let seeded = db::write_transaction(conn, |conn| {
+        let existing: i64 = locales::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let now = db::now();
+        for (position, code) in codes.iter().enumerate() {
+            diesel::insert_into(locales::table)
+                .values(NewLocale {
+                    code,
+                    name: native_name(code),
+                    is_default: position == 0,
+                    position: i32::try_from(position).unwrap_or(i32::MAX),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .execute(conn)?;
+        }
+        Ok(codes.len())
+    });
+    match seeded {
+        Err(diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(0),
+        other => other,
+    }
+}

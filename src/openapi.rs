@@ -1,0 +1,60 @@
+//! The OpenAPI 3.1 document: metadata and the bearer security scheme here; paths and schemas
+//! are collected from the routes as they are registered (see `startup::api_routes`), so the
+//! document can't drift from the routing.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Name of the bearer JWT security scheme, for `security(("bearer" = []))` on routes.
+pub const BEARER: &str = "bearer";
+
+/// Metadata of the document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Newsroom CMS API",
+        description = "A headless CMS for multilingual newsrooms.\n\n\
+            The delivery API (`/api/v1/...`) serves published content to front-ends and apps \
+            without a token. The management API (`/api/v1/admin/...`) needs a bearer token. \
+            Errors are RFC 9457 `application/problem+json` documents. Public reads send a strong \
+            `ETag` and `Cache-Control`, and answer `If-None-Match` with 304.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "locales", description = "The languages the site is written in."),
+        (name = "operations", description = "Health, readiness, metrics and this document."),
+    ),
+    modifiers(&SecuritySchemes),
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer JWT scheme that protected routes refer to.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        scheme.description = Some(
+            "An access token from `POST /api/v1/auth/login`, `/register`, `/refresh` or \
+             `/visitor`, sent as `Authorization: Bearer <token>`."
+                .into(),
+        );
+        components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    }
+}
+
+/// The complete document, as the server serves it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    crate::startup::openapi_document()
+}
+
+/// The document as the pretty-printed JSON committed in `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}

@@ -1,0 +1,175 @@
+//! The middleware every request passes through, and the fallback for unmatched requests.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use tracing::Instrument;
+
+use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::startup::AppState;
+
+/// The request id header, kept from the request when valid, generated otherwise.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives the request an id, logs it with its outcome in a span carrying that id, counts it in
+/// the metrics, and turns any error response the framework made without a problem body into
+/// RFC 9457 `application/problem+json`.
+pub async fn observe(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| is_valid_request_id(value))
+        .map_or_else(new_request_id, str::to_owned);
+    let method = request.method().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let path = request.path().to_owned();
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+
+    let response = match next.call(request).instrument(span.clone()).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => {
+            span.in_scope(
+                || tracing::error!(%method, %path, %error, "request failed without a response"),
+            );
+            return Err(error);
+        }
+    };
+    let mut response = ensure_problem_body(response);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(state) = state {
+        state.metrics.observe(&method, &route, status, seconds);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            %path,
+            %route,
+            status,
+            latency_ms = seconds * 1000.0,
+            "request"
+        );
+    });
+    Ok(response)
+}
+
+/// Replaces a framework-made error body (plain text or empty) with a problem document.
+fn ensure_problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let problem = problem_for_status(status, response.response().error());
+    let (request, old) = response.into_parts();
+    let mut new = problem.error_response();
+    // Keep headers the framework set for a reason (e.g. `Allow`).
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    ServiceResponse::new(request, new)
+}
+
+/// Request ids from clients are kept when short and plain.
+fn is_valid_request_id(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// A random UUID-shaped (version 4) request id.
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: ids stay unique within the process.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = crate::config::encode_hex(&bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// The routes the API documents, with their methods: what tells a wrong method (405) from an
+/// unknown route (404).
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<String>)>,
+}
+
+impl RouteTable {
+    /// Builds the table from the OpenAPI document, the single list of every route.
+    pub fn from_openapi(document: &utoipa::openapi::OpenApi) -> Self {
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("DELETE", &item.delete),
+                    ("GET", &item.get),
+                    ("PATCH", &item.patch),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                ]
+                .into_iter()
+                .filter(|(_, operation)| operation.is_some())
+                .map(|(method, _)| method.to_owned())
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods the route matching `path` accepts, if any route matches.
+    fn methods_for(&self, path: &str) -> Option<&[String]> {
+        self.routes
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// Answers requests no route took: 405 with `Allow` when the path exists under other methods,
+/// 404 otherwise.
+pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let error = match state.routes.methods_for(request.path()) {
+        Some(methods) => ApiError::MethodNotAllowed {
+            allow: methods.to_vec(),
+        },
+        None => ApiError::NotFound(format!("No route matches {}.", request.path())),
+    };
+    error.error_response()
+}
