@@ -64,7 +64,10 @@ fn main() -> ExitCode {
 fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(database = %db::redact(&settings.database.url), "starting");
     actix_web::rt::System::new().block_on(async move {
-        Application::build(settings)?.run_until_stopped().await?;
+        let application = Application::build(settings)?;
+        application.stop_on_signals()?;
+        tracing::info!(address = application.address(), "listening");
+        application.run_until_stopped().await?;
         Ok(())
     })
 }

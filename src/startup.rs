@@ -64,9 +64,14 @@ pub enum StartupError {
     },
 }
 
+/// Routes mounted beside the API by an embedding program (or a test), outside the OpenAPI
+/// document.
+pub type ExtraRoutes = std::sync::Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
+    address: String,
     server: Server,
     pool: DbPool,
 }
@@ -75,6 +80,15 @@ impl Application {
     /// Connects, migrates, seeds an empty database and binds the listener. Must run inside an
     /// actix runtime.
     pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with(settings, None)
+    }
+
+    /// [`Application::build`], with `extra` routes mounted beside the API; they get the same
+    /// middleware, extractor limits and error handling.
+    pub fn build_with(
+        settings: Settings,
+        extra: Option<ExtraRoutes>,
+    ) -> Result<Self, StartupError> {
         let jwt_secret = settings.load_jwt_secret()?;
         let pool = prepare_database(&settings)?;
         let document = openapi_document();
@@ -99,19 +113,52 @@ impl Application {
             source,
         };
         let port = listener.local_addr().map_err(bind_error)?.port();
-        let server = HttpServer::new(move || build_app(state.clone()))
+        let server = HttpServer::new(move || build_app(state.clone(), extra.clone()))
             .workers(settings.http.workers)
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
+            // Signals are handled by `stop_on_signals`, installed before the server says it
+            // listens, so a SIGTERM right after start-up is never lost.
+            .disable_signals()
             .listen(listener)
             .map_err(bind_error)?
             .run();
-        tracing::info!(address = %format!("http://{}:{port}", host_of(&settings.http.bind)), "listening");
-        Ok(Self { port, server, pool })
+        let address = format!("http://{}:{port}", host_of(&settings.http.bind));
+        Ok(Self {
+            port,
+            address,
+            server,
+            pool,
+        })
     }
 
     /// The port the server listens on (useful with `BIND=…:0`).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The base URL the server answers on.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Stops the server gracefully on SIGTERM or SIGINT: no new connections, in-flight requests
+    /// finish (up to `SHUTDOWN_TIMEOUT`), then [`Application::run_until_stopped`] returns.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        for (kind, name) in [
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::interrupt(), "SIGINT"),
+        ] {
+            let mut stream = signal(kind)?;
+            let handle = self.server.handle();
+            actix_web::rt::spawn(async move {
+                if stream.recv().await.is_some() {
+                    tracing::info!(signal = name, "shutting down gracefully");
+                    handle.stop(true).await;
+                }
+            });
+        }
+        Ok(())
     }
 
     /// The database pool the server uses.
@@ -173,6 +220,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// the docs page.
 fn build_app(
     state: web::Data<AppState>,
+    extra: Option<ExtraRoutes>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -196,6 +244,11 @@ fn build_app(
         .app_data(web::PayloadConfig::default().limit(json_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .configure(|config| {
+            if let Some(extra) = extra {
+                extra(config);
+            }
+        })
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])))
         .default_service(web::to(fallback))

@@ -1,1 +1,9 @@
-fn main() {}
+//! The API tests: every test starts a real server on its own port with its own database, on
+//! SQLite by default or on PostgreSQL with `TEST_DATABASE_URL=postgres://…`.
+
+mod errors;
+mod helpers;
+mod locales;
+mod openapi;
+mod operations;
+mod process;

@@ -1,0 +1,263 @@
+//! The test harness: every test gets its own server on its own port and its own database.
+//!
+//! With `TEST_DATABASE_URL=postgres://…` each test creates a fresh PostgreSQL database (dropped
+//! afterwards); otherwise each test gets a SQLite file in its own temporary directory.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use newsroom_cms::config::Settings;
+use newsroom_cms::db::DbPool;
+use newsroom_cms::startup::{Application, ExtraRoutes};
+use serde_json::Value;
+
+/// A JWT secret long enough to be accepted.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// A running server and the database behind it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// An HTTP client.
+    pub client: awc::Client,
+    /// The server's own pool (to hold connections, for exhaustion tests).
+    pub pool: DbPool,
+    /// The database, dropped with the app.
+    pub database: TestDatabase,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A GET request to `path`.
+    pub fn get(&self, path: &str) -> awc::ClientRequest {
+        self.client.get(self.url(path))
+    }
+
+    /// A POST request to `path`.
+    pub fn post(&self, path: &str) -> awc::ClientRequest {
+        self.client.post(self.url(path))
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Which backend the tests run on.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
+}
+
+/// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
+/// database, dropped when this value is.
+pub struct TestDatabase {
+    /// The URL the server connects with.
+    pub url: String,
+    /// The test's temporary directory (data dir, SQLite file).
+    pub dir: tempfile::TempDir,
+    postgres: Option<PostgresDatabase>,
+}
+
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates a fresh database for one test.
+    pub fn create() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("cms_test_{}", random_suffix());
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is unreachable: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create the test database");
+                let url = with_database_name(&admin_url, &name);
+                Self {
+                    url,
+                    dir,
+                    postgres: Some(PostgresDatabase { admin_url, name }),
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}", dir.path().join("cms.sqlite3").display()),
+                dir,
+                postgres: None,
+            },
+        }
+    }
+
+    /// The PostgreSQL database's name, when on PostgreSQL.
+    pub fn postgres_name(&self) -> Option<&str> {
+        self.postgres.as_ref().map(|pg| pg.name.as_str())
+    }
+
+    /// Runs SQL as the PostgreSQL superuser on the maintenance database.
+    pub fn admin_sql(&self, sql: &str) {
+        let pg = self.postgres.as_ref().expect("only on PostgreSQL");
+        let mut admin = PgConnection::establish(&pg.admin_url).expect("maintenance connection");
+        diesel::sql_query(sql)
+            .execute(&mut admin)
+            .expect("maintenance SQL");
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(pg) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(&pg.admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{root}/{name}?{query}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("randomness");
+    newsroom_cms::config::encode_hex(&bytes)
+}
+
+/// The environment a test server starts with; tests change entries before spawning.
+pub fn test_env(database: &TestDatabase) -> HashMap<String, String> {
+    HashMap::from(
+        [
+            ("DATABASE_URL", database.url.clone()),
+            (
+                "DATA_DIR",
+                data_dir(database.dir.path()).display().to_string(),
+            ),
+            ("JWT_SECRET", TEST_JWT_SECRET.to_owned()),
+            ("BIND", "127.0.0.1:0".to_owned()),
+            ("WORKERS", "2".to_owned()),
+            ("DATABASE_POOL_SIZE", "4".to_owned()),
+            ("DATABASE_POOL_TIMEOUT_MS", "500".to_owned()),
+            ("SHUTDOWN_TIMEOUT", "5".to_owned()),
+        ]
+        .map(|(name, value)| (name.to_owned(), value)),
+    )
+}
+
+fn data_dir(dir: &Path) -> PathBuf {
+    dir.join("data")
+}
+
+/// Settings from a test environment map.
+pub fn settings_from(env: &HashMap<String, String>) -> Settings {
+    Settings::from_lookup(|name| env.get(name).cloned()).expect("valid test settings")
+}
+
+/// A server with default test settings on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, None).await
+}
+
+/// A server on a fresh database, with settings changed by `customize` and `extra` routes.
+pub async fn spawn_app_with(
+    customize: impl FnOnce(&mut HashMap<String, String>),
+    extra: Option<ExtraRoutes>,
+) -> TestApp {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    customize(&mut env);
+    spawn_on(database, &env, extra)
+}
+
+/// A server on an existing database.
+pub fn spawn_on(
+    database: TestDatabase,
+    env: &HashMap<String, String>,
+    extra: Option<ExtraRoutes>,
+) -> TestApp {
+    let application =
+        Application::build_with(settings_from(env), extra).expect("the application starts");
+    let port = application.port();
+    let pool = application.pool();
+    let handle = application.handle();
+    actix_web::rt::spawn(application.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: awc::Client::builder()
+            .disable_redirects()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+        pool,
+        database,
+        handle,
+    }
+}
+
+/// Reads a response body as JSON.
+pub async fn json_body<S>(response: &mut awc::ClientResponse<S>) -> Value
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let body = response.body().limit(16 << 20).await.expect("a body");
+    serde_json::from_slice(&body).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&body[..body.len().min(500)])
+        )
+    })
+}
+
+/// A response header as a string.
+pub fn header<S>(response: &awc::ClientResponse<S>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Asserts an RFC 9457 problem response with `status`, and returns its body.
+pub async fn assert_problem<S>(response: &mut awc::ClientResponse<S>, status: u16) -> Value
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    assert_eq!(response.status().as_u16(), status, "status");
+    assert_eq!(
+        header(response, "content-type").as_deref(),
+        Some("application/problem+json"),
+        "content type"
+    );
+    let body = json_body(response).await;
+    assert_eq!(body["status"], status, "status member: {body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/problems/")),
+        "{body}"
+    );
+    assert!(body["title"].is_string(), "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+    body
+}

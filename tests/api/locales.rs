@@ -1,0 +1,127 @@
+//! `GET /api/v1/locales` and the first-start seeding from `SITE_LOCALES`.
+
+use crate::helpers::{
+    TestDatabase, header, json_body, spawn_app, spawn_app_with, spawn_on, test_env,
+};
+
+#[actix_web::test]
+async fn an_empty_database_gets_the_default_locales_tr_first() {
+    let app = spawn_app().await;
+    let mut response = app.get("/api/v1/locales").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        header(&response, "content-type").as_deref(),
+        Some("application/json")
+    );
+    let body = json_body(&mut response).await;
+    let codes: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|locale| locale["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["tr", "fr", "en", "nl"]);
+    assert_eq!(body["data"][0]["is_default"], true);
+    assert_eq!(body["data"][0]["name"], "Türkçe");
+    assert_eq!(body["data"][1]["name"], "Français");
+    let defaults = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["is_default"] == true)
+        .count();
+    assert_eq!(defaults, 1);
+}
+
+#[actix_web::test]
+async fn site_locales_choose_the_first_locales_and_the_default() {
+    let app = spawn_app_with(
+        |env| {
+            env.insert("SITE_LOCALES".into(), "en, FR ,pt-br,en".into());
+        },
+        None,
+    )
+    .await;
+    let mut response = app.get("/api/v1/locales").send().await.unwrap();
+    let body = json_body(&mut response).await;
+    assert_eq!(
+        body["data"],
+        serde_json::json!([
+            {"code": "en", "name": "English", "is_default": true, "position": 0},
+            {"code": "fr", "name": "Français", "is_default": false, "position": 1},
+            {"code": "pt-BR", "name": "Português", "is_default": false, "position": 2},
+        ])
+    );
+}
+
+#[actix_web::test]
+async fn a_database_with_locales_is_not_seeded_again() {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    let first = spawn_on(database, &env, None);
+    first.stop().await;
+    let database = first.database;
+
+    env.insert("SITE_LOCALES".into(), "de".into());
+    let second = spawn_on(database, &env, None);
+    let mut response = second.get("/api/v1/locales").send().await.unwrap();
+    let body = json_body(&mut response).await;
+    assert_eq!(body["data"].as_array().unwrap().len(), 4);
+    assert_eq!(body["data"][0]["code"], "tr");
+}
+
+#[actix_web::test]
+async fn public_reads_send_a_strong_etag_and_answer_304() {
+    let app = spawn_app_with(
+        |env| {
+            env.insert("CACHE_MAX_AGE".into(), "120".into());
+        },
+        None,
+    )
+    .await;
+    let response = app.get("/api/v1/locales").send().await.unwrap();
+    let etag = header(&response, "etag").expect("an ETag");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "strong: {etag}"
+    );
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("public, max-age=120")
+    );
+
+    let mut again = app.get("/api/v1/locales").send().await.unwrap();
+    assert_eq!(
+        header(&again, "etag").as_deref(),
+        Some(etag.as_str()),
+        "stable"
+    );
+    let _ = again.body().await;
+
+    let mut cached = app
+        .get("/api/v1/locales")
+        .insert_header(("if-none-match", etag.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status().as_u16(), 304);
+    assert_eq!(header(&cached, "etag").as_deref(), Some(etag.as_str()));
+    assert!(cached.body().await.unwrap().is_empty());
+
+    let listed = format!("\"other\", W/{etag}");
+    let cached = app
+        .get("/api/v1/locales")
+        .insert_header(("if-none-match", listed.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status().as_u16(), 304, "a list with a weak match");
+
+    let fresh = app
+        .get("/api/v1/locales")
+        .insert_header(("if-none-match", "\"stale\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status().as_u16(), 200);
+}

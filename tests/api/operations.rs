@@ -1,0 +1,196 @@
+//! Health, readiness (and recovery after an outage), metrics, request ids, 503 on an exhausted
+//! pool.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::{assert_problem, header, json_body, on_postgres, spawn_app};
+
+#[actix_web::test]
+async fn healthz_says_ok() {
+    let app = spawn_app().await;
+    let mut response = app.get("/healthz").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        json_body(&mut response).await,
+        serde_json::json!({"status": "ok"})
+    );
+}
+
+#[actix_web::test]
+async fn readyz_says_ok_while_the_database_answers() {
+    let app = spawn_app().await;
+    let mut response = app.get("/readyz").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(json_body(&mut response).await["status"], "ok");
+}
+
+#[actix_web::test]
+async fn an_exhausted_pool_answers_503_with_retry_after_then_recovers() {
+    let app = spawn_app().await;
+    let pool = app.pool.clone();
+    let held: Vec<_> = (0..pool.max_size())
+        .map(|_| pool.get().expect("a connection"))
+        .collect();
+
+    let mut response = app.get("/api/v1/locales").send().await.unwrap();
+    let body = assert_problem(&mut response, 503).await;
+    assert_eq!(body["type"], "/problems/service-unavailable");
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        !detail.contains("timed out") && !detail.contains("sqlite"),
+        "opaque: {detail}"
+    );
+
+    let mut response = app.get("/readyz").send().await.unwrap();
+    assert_problem(&mut response, 503).await;
+
+    drop(held);
+    let response = app.get("/api/v1/locales").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// A PostgreSQL outage: every connection is cut and new ones refused. Readiness and reads answer
+/// 503 meanwhile, and recover without a restart once the database is back.
+#[actix_web::test]
+async fn a_database_outage_answers_503_and_recovers_without_restart() {
+    if !on_postgres() {
+        eprintln!("skipped: the outage test cuts PostgreSQL connections (TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app().await;
+    let name = app.database.postgres_name().unwrap().to_owned();
+    assert_eq!(
+        app.get("/readyz").send().await.unwrap().status().as_u16(),
+        200
+    );
+
+    app.database.admin_sql(&format!(
+        "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+    ));
+    app.database.admin_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ));
+
+    let mut response = app.get("/readyz").send().await.unwrap();
+    assert_problem(&mut response, 503).await;
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
+    let mut response = app.get("/api/v1/locales").send().await.unwrap();
+    let body = assert_problem(&mut response, 503).await;
+    assert!(
+        !body["detail"].as_str().unwrap().contains(&name),
+        "no database internals"
+    );
+    assert_eq!(
+        app.get("/healthz").send().await.unwrap().status().as_u16(),
+        200
+    );
+
+    app.database.admin_sql(&format!(
+        "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+    ));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = app.get("/readyz").send().await.unwrap().status().as_u16();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "readyz did not recover (last status {status})"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    let response = app.get("/api/v1/locales").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id_kept_from_the_request() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").send().await.unwrap();
+    let generated = header(&response, "x-request-id").expect("an id");
+    assert_eq!(generated.len(), 36, "UUID-shaped: {generated}");
+    let other = header(&app.get("/healthz").send().await.unwrap(), "x-request-id").unwrap();
+    assert_ne!(generated, other);
+
+    let response = app
+        .get("/healthz")
+        .insert_header(("x-request-id", "edge-42.abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&response, "x-request-id").as_deref(),
+        Some("edge-42.abc")
+    );
+
+    let response = app
+        .get("/nope")
+        .insert_header(("x-request-id", "edge-43"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&response, "x-request-id").as_deref(),
+        Some("edge-43"),
+        "errors too"
+    );
+
+    let unsafe_id = "x".repeat(300);
+    let response = app
+        .get("/healthz")
+        .insert_header(("x-request-id", unsafe_id.as_str()))
+        .send()
+        .await
+        .unwrap();
+    let replaced = header(&response, "x-request-id").unwrap();
+    assert_eq!(replaced.len(), 36, "an oversized id is replaced");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let _ = app
+            .get("/api/v1/locales")
+            .send()
+            .await
+            .unwrap()
+            .body()
+            .await;
+    }
+    let _ = app.get("/no/such/route").send().await.unwrap().body().await;
+
+    let mut response = app.get("/metrics").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        header(&response, "content-type").as_deref(),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/locales",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+        "raw unknown paths are not labels: {text}"
+    );
+    assert!(!text.contains("/no/such/route"));
+    assert!(
+        text.contains(
+            r#"http_request_duration_seconds_count{method="GET",route="/api/v1/locales"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{"),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_max_connections 4"), "{text}");
+    assert!(text.contains("db_pool_connections "), "{text}");
+    assert!(text.contains("db_pool_idle_connections "), "{text}");
+}

@@ -1,0 +1,321 @@
+//! The `cms` binary as operators run it: commands, start-up checks, the JWT secret, JSON logs,
+//! instances starting together, and graceful shutdown on SIGTERM.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{TestDatabase, header, json_body, test_env};
+
+const CMS: &str = env!("CARGO_BIN_EXE_cms");
+
+/// A running `cms` process and the lines it logs.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    address: String,
+}
+
+impl Server {
+    /// Starts `cms serve` in `dir` with exactly `env`, and waits until it listens.
+    fn start(dir: &Path, env: &HashMap<String, String>) -> Self {
+        let mut env = env.clone();
+        env.insert("LOG_FORMAT".into(), "json".into());
+        let mut child = Command::new(CMS)
+            .arg("serve")
+            .current_dir(dir)
+            .env_clear()
+            .envs(&env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cms starts");
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Self {
+            child,
+            lines,
+            address: String::new(),
+        };
+        let listening = server.wait_for_log(|line| line["message"] == "listening");
+        server.address = listening["address"].as_str().unwrap().to_owned();
+        server
+    }
+
+    /// The next log line matching `wanted` (every line must be JSON).
+    fn wait_for_log(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+                let status = self.child.try_wait();
+                panic!("no such log line in time (process: {status:?})")
+            });
+            let value: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
+            if wanted(&value) {
+                return value;
+            }
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.address.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    fn wait_exit(&mut self, within: Duration) -> i32 {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().expect("exited, not killed by a signal");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the process did not exit in time"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a `cms` command to completion: (exit code, stdout, stderr).
+fn run(dir: &Path, env: &HashMap<String, String>, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(CMS)
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env)
+        .output()
+        .expect("cms runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish()
+}
+
+#[actix_web::test]
+async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let mut server = Server::start(database.dir.path(), &env);
+
+    // A response that is in flight when the signal arrives: the client has read only its
+    // first bytes of a large asset.
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 1024];
+    stream.read_exact(&mut first).unwrap();
+    server.sigterm();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    let mut response = first.to_vec();
+    response.extend_from_slice(&rest);
+    let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&response[..head_end]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .expect("a content length")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(length > 100_000);
+    assert_eq!(response.len() - head_end, length, "the whole body arrived");
+
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+    assert!(
+        TcpStream::connect(("127.0.0.1", server.port())).is_err(),
+        "no longer listening"
+    );
+}
+
+#[actix_web::test]
+async fn json_logs_carry_the_request_id() {
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let mut server = Server::start(database.dir.path(), &env);
+    let response = client()
+        .get(format!("{}/api/v1/locales", server.address))
+        .insert_header(("x-request-id", "trace-me-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&response, "x-request-id").as_deref(),
+        Some("trace-me-1")
+    );
+    let log = server.wait_for_log(|line| line["message"] == "request");
+    assert_eq!(log["span"]["request_id"], "trace-me-1", "{log}");
+    assert_eq!(log["route"], "/api/v1/locales");
+    assert_eq!(log["status"], 200);
+    assert_eq!(log["level"], "INFO");
+}
+
+#[actix_web::test]
+async fn a_generated_jwt_secret_is_private_and_kept() {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    env.remove("JWT_SECRET");
+    let secret_path = database.dir.path().join("data/jwt_secret");
+
+    let mut server = Server::start(database.dir.path(), &env);
+    let secret = std::fs::read_to_string(&secret_path).expect("the secret was written");
+    assert_eq!(secret.trim().len(), 128, "64 random bytes, hex-encoded");
+    let mode = std::fs::metadata(&secret_path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    server.sigterm();
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+
+    let mut server = Server::start(database.dir.path(), &env);
+    assert_eq!(
+        std::fs::read_to_string(&secret_path).unwrap(),
+        secret,
+        "reused"
+    );
+    server.sigterm();
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+}
+
+#[actix_web::test]
+async fn a_short_jwt_secret_refuses_to_start() {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    env.insert("JWT_SECRET".into(), "too-short".into());
+    let (code, _, stderr) = run(database.dir.path(), &env, &["serve"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("JWT_SECRET") && stderr.contains("32"),
+        "{stderr}"
+    );
+}
+
+#[actix_web::test]
+async fn unusable_settings_refuse_to_start_with_a_clear_message() {
+    let database = TestDatabase::create();
+    let cases = [
+        (
+            "DATABASE_URL",
+            "mysql://localhost/cms",
+            "DATABASE_URL must start with",
+        ),
+        ("DATABASE_POOL_SIZE", "lots", "DATABASE_POOL_SIZE"),
+        ("SITE_LOCALES", "tr,not a locale", "SITE_LOCALES"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+    ];
+    for (name, value, message) in cases {
+        let mut env = test_env(&database);
+        env.insert(name.into(), value.into());
+        let (code, _, stderr) = run(database.dir.path(), &env, &["serve"]);
+        assert_ne!(code, 0, "{name}={value} must not start");
+        assert!(stderr.contains(message), "{name}: {stderr}");
+    }
+}
+
+#[actix_web::test]
+async fn without_database_url_it_serves_sqlite_from_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = HashMap::from([
+        ("BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "JWT_SECRET".to_owned(),
+            crate::helpers::TEST_JWT_SECRET.to_owned(),
+        ),
+    ]);
+    let mut server = Server::start(dir.path(), &env);
+    assert!(dir.path().join("data/cms.sqlite3").is_file());
+    let mut response = client()
+        .get(format!("{}/api/v1/locales", server.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut response).await["data"][0]["code"], "tr");
+    server.sigterm();
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+}
+
+#[actix_web::test]
+async fn instances_starting_together_migrate_and_seed_once() {
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let dir = database.dir.path().to_owned();
+    let starts: Vec<_> = (0..3)
+        .map(|_| {
+            let (dir, env) = (dir.clone(), env.clone());
+            std::thread::spawn(move || Server::start(&dir, &env))
+        })
+        .collect();
+    let servers: Vec<Server> = starts.into_iter().map(|s| s.join().unwrap()).collect();
+    for server in &servers {
+        let mut response = client()
+            .get(format!("{}/api/v1/locales", server.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let body = json_body(&mut response).await;
+        assert_eq!(body["data"].as_array().unwrap().len(), 4, "{body}");
+    }
+}
+
+#[actix_web::test]
+async fn migrate_and_openapi_commands() {
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let (code, stdout, stderr) = run(database.dir.path(), &env, &["migrate"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("up to date"), "{stdout}");
+    let (code, _, stderr) = run(database.dir.path(), &env, &["migrate"]);
+    assert_eq!(code, 0, "idempotent: {stderr}");
+
+    let (code, stdout, _) = run(database.dir.path(), &HashMap::new(), &["openapi"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, include_str!("../../openapi/openapi.json"));
+}
