@@ -15,6 +15,19 @@
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
 //! | `LOG_FORMAT` | `text` | `text` or `json` (one JSON object a line) |
 //! | `LOG_LEVEL` | `info` | a tracing filter such as `info` or `newsroom_cms=debug,info` |
+//! | `REGISTRATION_OPEN` | `true` | whether anyone may register a reader account |
+//! | `ACCESS_TOKEN_TTL` | `900` | access token lifetime, in seconds |
+//! | `REFRESH_TOKEN_TTL` | `2592000` | refresh token lifetime (30 days), in seconds |
+//! | `VISITOR_TOKEN_TTL` | `31536000` | visitor token lifetime (1 year), in seconds |
+//! | `JWT_ISSUER` | `newsroom-cms` | the `iss` of issued tokens, required on every token |
+//! | `JWT_AUDIENCE` | `newsroom-cms-api` | the `aud` of issued tokens, required on every token |
+//! | `PASSWORD_HASH_CONCURRENCY` | number of cores | password hashes computed at once |
+//! | `RATE_LIMIT_AUTH_PER_IP` | `30` | login, register and refresh requests per minute per client IP |
+//! | `RATE_LIMIT_LOGIN_PER_ACCOUNT` | `10` | login attempts per minute per email address |
+//! | `RATE_LIMIT_VISITOR_PER_IP` | `20` | visitor tokens per minute per client IP |
+//! | `TRUSTED_PROXIES` | (none) | IPs or CIDRs whose `X-Forwarded-For` is believed |
+//! | `ADMIN_EMAIL`, `ADMIN_PASSWORD` | (none) | on start, create this admin when no admin exists |
+//! | `ADMIN_DISPLAY_NAME` | `Administrator` | display name of that admin |
 
 use std::fs;
 use std::io::Write;
@@ -48,6 +61,101 @@ pub struct Settings {
     pub site_locales: Vec<String>,
     /// Logging settings.
     pub log: LogSettings,
+    /// Accounts, tokens and rate limits.
+    pub auth: AuthSettings,
+}
+
+/// Accounts, tokens and rate limits.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// Whether `POST /auth/register` is open.
+    pub registration_open: bool,
+    /// Access token lifetime.
+    pub access_token_ttl: Duration,
+    /// Refresh token lifetime.
+    pub refresh_token_ttl: Duration,
+    /// Visitor token lifetime.
+    pub visitor_token_ttl: Duration,
+    /// `iss` of tokens.
+    pub issuer: String,
+    /// `aud` of tokens.
+    pub audience: String,
+    /// Password hashes computed at once.
+    pub hash_concurrency: usize,
+    /// Login, register and refresh requests per minute per client IP.
+    pub auth_per_ip_per_minute: u32,
+    /// Login attempts per minute per email address.
+    pub login_per_account_per_minute: u32,
+    /// Visitor tokens per minute per client IP.
+    pub visitor_per_ip_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// The admin to create on start when none exists.
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+}
+
+/// An admin account created on start when the database has no admin.
+#[derive(Clone)]
+pub struct BootstrapAdmin {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+impl std::fmt::Debug for BootstrapAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BootstrapAdmin")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An IP network such as `10.0.0.0/8` or a single address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNetwork {
+    address: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNetwork {
+    /// Parses `address` or `address/prefix`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix.parse::<u8>().ok()?)),
+            None => (text, None),
+        };
+        let address: std::net::IpAddr = address.trim().parse().ok()?;
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Self { address, prefix })
+    }
+
+    /// Whether `ip` is inside this network.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.address, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Database settings.
@@ -140,6 +248,66 @@ impl Settings {
             }
         };
         let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
+        let trusted_proxies = get("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                IpNetwork::parse(part).ok_or_else(|| {
+                    ConfigError(format!(
+                        "TRUSTED_PROXIES: `{part}` is not an IP address or CIDR network."
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let bootstrap_admin = match (get("ADMIN_EMAIL"), lookup("ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some(BootstrapAdmin {
+                email,
+                password,
+                display_name: get("ADMIN_DISPLAY_NAME").unwrap_or_else(|| "Administrator".into()),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError(
+                    "ADMIN_EMAIL and ADMIN_PASSWORD must be set together.".into(),
+                ));
+            }
+        };
+        let auth = AuthSettings {
+            registration_open: parse_bool(&get, "REGISTRATION_OPEN", true)?,
+            access_token_ttl: Duration::from_secs(parse(
+                &get,
+                "ACCESS_TOKEN_TTL",
+                900,
+                10..=86_400,
+            )?),
+            refresh_token_ttl: Duration::from_secs(parse(
+                &get,
+                "REFRESH_TOKEN_TTL",
+                30 * 86_400,
+                60..=365 * 86_400,
+            )?),
+            visitor_token_ttl: Duration::from_secs(parse(
+                &get,
+                "VISITOR_TOKEN_TTL",
+                365 * 86_400,
+                60..=5 * 365 * 86_400,
+            )?),
+            issuer: get("JWT_ISSUER").unwrap_or_else(|| "newsroom-cms".into()),
+            audience: get("JWT_AUDIENCE").unwrap_or_else(|| "newsroom-cms-api".into()),
+            hash_concurrency: parse(&get, "PASSWORD_HASH_CONCURRENCY", default_workers, 1..=256)?,
+            auth_per_ip_per_minute: parse(&get, "RATE_LIMIT_AUTH_PER_IP", 30, 1..=1_000_000)?,
+            login_per_account_per_minute: parse(
+                &get,
+                "RATE_LIMIT_LOGIN_PER_ACCOUNT",
+                10,
+                1..=1_000_000,
+            )?,
+            visitor_per_ip_per_minute: parse(&get, "RATE_LIMIT_VISITOR_PER_IP", 20, 1..=1_000_000)?,
+            trusted_proxies,
+            bootstrap_admin,
+        };
         Ok(Self {
             database: DatabaseSettings {
                 url,
@@ -170,6 +338,7 @@ impl Settings {
                 json,
                 level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
             },
+            auth,
         })
     }
 
@@ -202,6 +371,24 @@ where
             "{name} must be a number from {} to {}, not `{raw}`.",
             range.start(),
             range.end()
+        ))),
+    }
+}
+
+/// Parses a boolean variable (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`).
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!(
+            "{name} must be true or false, not `{raw}`."
         ))),
     }
 }

@@ -68,6 +68,12 @@ pub enum ApiError {
     /// 401: no token, or one that is invalid.
     #[error("authentication required")]
     Unauthorized,
+    /// 401: wrong email or password (every cause gets this same answer).
+    #[error("The email or password is not correct.")]
+    InvalidCredentials,
+    /// 401: the refresh token is unknown, expired, revoked or spent.
+    #[error("The refresh token is not valid; sign in again.")]
+    InvalidRefreshToken,
     /// 403: the principal is known but not allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -117,11 +123,7 @@ pub enum ApiError {
 impl ApiError {
     /// A 422 about one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let error = FieldError::new(field, message);
-        Self::Validation {
-            detail: format!("{} {}", error.field, error.message),
-            errors: vec![error],
-        }
+        FieldError::new(field, message).into()
     }
 
     /// A 404 with the standard detail.
@@ -134,6 +136,8 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad-request",
             Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::InvalidRefreshToken => "invalid-refresh-token",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
@@ -183,7 +187,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::InvalidCredentials | Self::InvalidRefreshToken => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -249,6 +255,15 @@ pub fn problem_for_status(status: StatusCode, cause: Option<&actix_web::Error>) 
         StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable(detail),
         status if status.is_client_error() => ApiError::BadRequest(detail),
         _ => ApiError::Internal(detail),
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        Self::Validation {
+            detail: format!("{} {}", error.field, error.message),
+            errors: vec![error],
+        }
     }
 }
 

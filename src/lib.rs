@@ -1,5 +1,6 @@
 //! Newsroom CMS: a headless CMS serving a multilingual news site through a JSON API.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod delivery;
@@ -7,5 +8,8 @@ pub mod error;
 pub mod locales;
 pub mod openapi;
 pub mod operations;
+pub mod pagination;
 pub mod startup;
 pub mod telemetry;
+pub mod users;
+pub mod versioning;

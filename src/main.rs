@@ -3,8 +3,12 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use newsroom_cms::auth::passwords::hash_now;
+use newsroom_cms::auth::roles::Role;
 use newsroom_cms::config::Settings;
 use newsroom_cms::startup::{self, Application};
+use newsroom_cms::users::model::{check_password, normalize_display_name, normalize_email};
+use newsroom_cms::users::routes::create_account;
 use newsroom_cms::{db, openapi, telemetry};
 
 /// Newsroom CMS: a headless CMS for multilingual newsrooms.
@@ -23,6 +27,22 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Create an account (any role), reading its password from standard input.
+    CreateUser {
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// Role: admin, editor, author, contributor or reader.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Display name (default: the part of the email before `@`).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (one line); required, so it never appears in
+        /// the process list or shell history.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +69,18 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::CreateUser {
+            email,
+            role,
+            display_name,
+            password_stdin,
+        } => create_user(
+            &settings,
+            &email,
+            &role,
+            display_name.as_deref(),
+            password_stdin,
+        ),
         Command::Openapi => unreachable!("handled above"),
     };
     match result {
@@ -75,5 +107,33 @@ fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
 fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     startup::prepare_database(settings)?;
     println!("migrations are up to date");
+    Ok(())
+}
+
+fn create_user(
+    settings: &Settings,
+    email: &str,
+    role: &str,
+    display_name: Option<&str>,
+    password_stdin: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let role = Role::parse(role)
+        .filter(|role| role.is_account_role())
+        .ok_or("--role must be admin, editor, author, contributor or reader")?;
+    if !password_stdin {
+        return Err("pass the password on standard input with --password-stdin".into());
+    }
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let email = normalize_email(email).map_err(|e| format!("--email {}", e.message))?;
+    let name = display_name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email));
+    let name = normalize_display_name(name).map_err(|e| format!("--display-name {}", e.message))?;
+    check_password(password, "password").map_err(|e| format!("the password {}", e.message))?;
+    let hash = hash_now(password)?;
+    let pool = startup::prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let user = create_account(&mut conn, &email, &name, role, &hash)?;
+    println!("created {} {} (id {})", role.as_str(), user.email, user.id);
     Ok(())
 }

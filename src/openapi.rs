@@ -21,7 +21,9 @@ pub const BEARER: &str = "bearer";
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
+        (name = "auth", description = "Accounts, sessions and visitor tokens."),
         (name = "locales", description = "The languages the site is written in."),
+        (name = "users", description = "Account management, for admins."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     modifiers(&SecuritySchemes),

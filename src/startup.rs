@@ -11,14 +11,22 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::auth::passwords::PasswordHasherPool;
+use crate::auth::passwords::hash_now;
+use crate::auth::rate_limit::RateLimits;
+use crate::auth::roles::Role;
+use crate::auth::routes as auth_routes;
+use crate::auth::tokens::TokenKeys;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
-use crate::error;
+use crate::error::{self, ApiError};
 use crate::locales;
 use crate::openapi::ApiDoc;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{RouteTable, fallback, observe};
 use crate::operations::routes as ops;
+use crate::users;
+use crate::users::model::{check_password, normalize_display_name, normalize_email};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -26,8 +34,12 @@ pub struct AppState {
     pub db: Db,
     /// The settings the server started with.
     pub settings: Settings,
-    /// The key that signs tokens.
-    pub jwt_secret: Vec<u8>,
+    /// Signs and checks access tokens.
+    pub tokens: TokenKeys,
+    /// Hashes and verifies passwords.
+    pub passwords: PasswordHasherPool,
+    /// Rate limits.
+    pub limits: RateLimits,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Every documented route, for telling 405 from 404.
@@ -54,6 +66,9 @@ pub enum StartupError {
     /// Seeding the empty database failed.
     #[error("could not seed the database: {0}")]
     Seed(#[from] diesel::result::Error),
+    /// The admin from `ADMIN_EMAIL` could not be created.
+    #[error("could not create the admin from ADMIN_EMAIL: {0}")]
+    BootstrapAdmin(String),
     /// The address can't be bound.
     #[error("could not listen on {address}: {source}")]
     Bind {
@@ -99,7 +114,10 @@ impl Application {
                 serde_json::to_vec(&document).expect("the OpenAPI document serialises"),
             ),
             metrics: Metrics::new(),
-            jwt_secret,
+            tokens: TokenKeys::new(&jwt_secret, &settings.auth),
+            passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
+                .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
+            limits: RateLimits::new(&settings.auth),
             settings: settings.clone(),
         });
 
@@ -192,6 +210,28 @@ pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
     if seeded > 0 {
         tracing::info!(locales = ?settings.site_locales, "seeded the site locales");
     }
+    if let Some(admin) = &settings.auth.bootstrap_admin
+        && !users::store::has_active_admin(&mut conn)?
+    {
+        let email = normalize_email(&admin.email)
+            .map_err(|e| StartupError::BootstrapAdmin(format!("ADMIN_EMAIL {}", e.message)))?;
+        let name = normalize_display_name(&admin.display_name).map_err(|e| {
+            StartupError::BootstrapAdmin(format!("ADMIN_DISPLAY_NAME {}", e.message))
+        })?;
+        check_password(&admin.password, "ADMIN_PASSWORD")
+            .map_err(|e| StartupError::BootstrapAdmin(format!("ADMIN_PASSWORD {}", e.message)))?;
+        let hash =
+            hash_now(&admin.password).map_err(|e| StartupError::BootstrapAdmin(e.to_string()))?;
+        match users::routes::create_account(&mut conn, &email, &name, Role::Admin, &hash) {
+            Ok(_) => tracing::info!(%email, "created the admin account from ADMIN_EMAIL"),
+            // Another instance starting at the same moment created it, or the address has an
+            // account already, which start-up does not change.
+            Err(ApiError::Conflict(_)) => {
+                tracing::warn!(%email, "ADMIN_EMAIL already has an account; left as it is");
+            }
+            Err(error) => return Err(StartupError::BootstrapAdmin(error.to_string())),
+        }
+    }
     Ok(pool)
 }
 
@@ -203,7 +243,28 @@ fn api_routes(config: &mut ServiceConfig) {
         .service(ops::readyz)
         .service(ops::prometheus_metrics)
         .service(ops::openapi_json)
-        .service(scope("/api/v1").service(locales::routes::list_locales));
+        .service(
+            scope("/api/v1")
+                .service(locales::routes::list_locales)
+                .service(
+                    scope("/auth")
+                        .service(auth_routes::register)
+                        .service(auth_routes::login)
+                        .service(auth_routes::refresh)
+                        .service(auth_routes::logout)
+                        .service(auth_routes::visitor)
+                        .service(auth_routes::get_me)
+                        .service(auth_routes::update_me),
+                )
+                .service(
+                    scope("/admin")
+                        .service(users::routes::list_users)
+                        .service(users::routes::create_user)
+                        .service(users::routes::get_user)
+                        .service(users::routes::update_user)
+                        .service(users::routes::delete_user),
+                ),
+        );
 }
 
 /// The OpenAPI document of [`api_routes`].

@@ -13,6 +13,11 @@ use newsroom_cms::db::DbPool;
 use newsroom_cms::startup::{Application, ExtraRoutes};
 use serde_json::Value;
 
+/// The admin every test server starts with (`ADMIN_EMAIL`, `ADMIN_PASSWORD`).
+pub const ADMIN_EMAIL: &str = "admin@newsroom.test";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
 /// A JWT secret long enough to be accepted.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
@@ -45,6 +50,61 @@ impl TestApp {
         self.client.post(self.url(path))
     }
 
+    /// A PATCH request to `path`.
+    pub fn patch(&self, path: &str) -> awc::ClientRequest {
+        self.client.patch(self.url(path))
+    }
+
+    /// A DELETE request to `path`.
+    pub fn delete(&self, path: &str) -> awc::ClientRequest {
+        self.client.delete(self.url(path))
+    }
+
+    /// Signs in; panics unless it succeeds. Returns the whole auth response.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let mut response = self
+            .post("/api/v1/auth/login")
+            .send_json(&serde_json::json!({"email": email, "password": password}))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "login of {email}");
+        json_body(&mut response).await
+    }
+
+    /// An access token of the bootstrap admin.
+    pub async fn admin_token(&self) -> String {
+        access_token(&self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await)
+    }
+
+    /// Creates an account with `role` through the admin API and signs it in. Returns
+    /// (user id, email, access token).
+    pub async fn user_with_role(&self, role: &str) -> (i64, String, String) {
+        let admin = self.admin_token().await;
+        let email = format!("{role}-{}@newsroom.test", random_suffix());
+        let mut response = self
+            .post("/api/v1/admin/users")
+            .bearer_auth(&admin)
+            .send_json(&serde_json::json!({
+                "email": email,
+                "password": USER_PASSWORD,
+                "display_name": format!("A {role}"),
+                "role": role,
+            }))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201, "create a {role}");
+        let id = json_body(&mut response).await["id"].as_i64().unwrap();
+        let token = access_token(&self.login(&email, USER_PASSWORD).await);
+        (id, email, token)
+    }
+
+    /// A visitor token.
+    pub async fn visitor_token(&self) -> String {
+        let mut response = self.post("/api/v1/auth/visitor").send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        access_token(&json_body(&mut response).await)
+    }
+
     /// Stops the server, letting in-flight requests finish.
     pub async fn stop(&self) {
         self.handle.stop(true).await;
@@ -54,6 +114,17 @@ impl TestApp {
 /// Which backend the tests run on.
 pub fn on_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
+}
+
+/// The password of accounts made by [`TestApp::user_with_role`].
+pub const USER_PASSWORD: &str = "user-password-1";
+
+/// The access token of an auth response.
+pub fn access_token(auth: &Value) -> String {
+    auth["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }
 
 /// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
@@ -140,7 +211,7 @@ fn with_database_name(url: &str, name: &str) -> String {
     }
 }
 
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("randomness");
     newsroom_cms::config::encode_hex(&bytes)
@@ -161,6 +232,11 @@ pub fn test_env(database: &TestDatabase) -> HashMap<String, String> {
             ("DATABASE_POOL_SIZE", "4".to_owned()),
             ("DATABASE_POOL_TIMEOUT_MS", "500".to_owned()),
             ("SHUTDOWN_TIMEOUT", "5".to_owned()),
+            ("ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
+            ("ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+            ("RATE_LIMIT_AUTH_PER_IP", "100000".to_owned()),
+            ("RATE_LIMIT_LOGIN_PER_ACCOUNT", "100000".to_owned()),
+            ("RATE_LIMIT_VISITOR_PER_IP", "100000".to_owned()),
         ]
         .map(|(name, value)| (name.to_owned(), value)),
     )
@@ -260,4 +336,18 @@ where
     assert!(body["title"].is_string(), "{body}");
     assert!(body["detail"].is_string(), "{body}");
     body
+}
+
+/// Runs the futures concurrently on the test's runtime and returns their outputs in order.
+pub async fn concurrently<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + 'static,
+    F::Output: 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(actix_web::rt::spawn).collect();
+    let mut outputs = Vec::with_capacity(handles.len());
+    for handle in handles {
+        outputs.push(handle.await.expect("the task finished"));
+    }
+    outputs
 }

@@ -1,9 +1,11 @@
 //! The API tests: every test starts a real server on its own port with its own database, on
 //! SQLite by default or on PostgreSQL with `TEST_DATABASE_URL=postgres://…`.
 
+mod auth;
 mod errors;
 mod helpers;
 mod locales;
 mod openapi;
 mod operations;
 mod process;
+mod users;

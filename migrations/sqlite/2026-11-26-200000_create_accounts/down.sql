@@ -1,0 +1,3 @@
+DROP TABLE visitors;
+DROP TABLE refresh_tokens;
+DROP TABLE users;

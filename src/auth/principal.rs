@@ -1,0 +1,133 @@
+//! The authenticated principal: who is calling, resolved from `Authorization: Bearer <jwt>`.
+//!
+//! Every authenticated request costs one indexed lookup: an account must still be active and
+//! its security version must equal the token's, so disabling, demoting or a password change
+//! takes effect on the next request. The role that counts is the account's current one.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::auth::roles::{Permission, Role};
+use crate::auth::store;
+use crate::auth::tokens::{TYP_ACCESS, TYP_VISITOR};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::users;
+
+/// Longest accepted bearer token.
+const MAX_TOKEN_LENGTH: usize = 4096;
+
+/// Who the principal is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// An account.
+    User(i64),
+    /// An anonymous visitor.
+    Visitor(i64),
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Account or visitor.
+    pub actor: Actor,
+    /// Current role.
+    pub role: Role,
+}
+
+impl Principal {
+    /// 403 unless the principal's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "Your role does not allow this action.".into(),
+            ))
+        }
+    }
+
+    /// The account id, when the principal is an account.
+    pub fn user_id(&self) -> Option<i64> {
+        match self.actor {
+            Actor::User(id) => Some(id),
+            Actor::Visitor(_) => None,
+        }
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(request).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
+            authenticate(&state, &token.ok_or(ApiError::Unauthorized)?).await
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if well-formed.
+fn bearer_token(request: &HttpRequest) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    let plausible = scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && token.len() <= MAX_TOKEN_LENGTH
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    plausible.then_some(token)
+}
+
+/// Checks the token, then the account or visitor it names.
+async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let claims = state.tokens.verify(token)?;
+    let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized)?;
+    match claims.typ.as_str() {
+        TYP_ACCESS if claims.role != Role::Visitor => {
+            let found = state
+                .db
+                .run(move |conn| Ok(users::store::auth_state(conn, id)?))
+                .await?;
+            let (role, status, security_version) = found.ok_or(ApiError::Unauthorized)?;
+            let role = Role::parse(&role)
+                .filter(|role| role.is_account_role())
+                .ok_or(ApiError::Unauthorized)?;
+            if status != users::model::UserStatus::Active.as_str() || security_version != claims.sv
+            {
+                return Err(ApiError::Unauthorized);
+            }
+            Ok(Principal {
+                actor: Actor::User(id),
+                role,
+            })
+        }
+        TYP_VISITOR if claims.role == Role::Visitor => {
+            let exists = state
+                .db
+                .run(move |conn| Ok(store::visitor_exists(conn, id)?))
+                .await?;
+            if !exists {
+                return Err(ApiError::Unauthorized);
+            }
+            Ok(Principal {
+                actor: Actor::Visitor(id),
+                role: Role::Visitor,
+            })
+        }
+        _ => Err(ApiError::Unauthorized),
+    }
+}

@@ -1,0 +1,113 @@
+//! Page numbers, page sizes, the `meta` of list responses and their `Link` header.
+
+use actix_web::HttpRequest;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest accepted `per_page`.
+pub const MAX_PER_PAGE: u32 = 100;
+/// `per_page` when none is given.
+pub const DEFAULT_PER_PAGE: u32 = 20;
+
+/// A validated page request.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    /// 1-based page number.
+    pub page: u32,
+    /// Items per page, 1 to 100.
+    pub per_page: u32,
+}
+
+impl Page {
+    /// Validates `page` (from 1) and `per_page` (1 to 100; default 20): 422 otherwise.
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<Self, ApiError> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        let mut errors = Vec::new();
+        if page == 0 {
+            errors.push(FieldError::new("page", "must be at least 1"));
+        }
+        if per_page == 0 || per_page > MAX_PER_PAGE {
+            errors.push(FieldError::new(
+                "per_page",
+                format!("must be from 1 to {MAX_PER_PAGE}"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation {
+                detail: "The page parameters are not valid.".into(),
+                errors,
+            });
+        }
+        Ok(Self { page, per_page })
+    }
+
+    /// SQL `OFFSET`.
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    /// SQL `LIMIT`.
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
+    }
+
+    /// The `meta` of a list with `total` items.
+    pub fn meta(&self, total: i64) -> PageMeta {
+        let per_page = i64::from(self.per_page);
+        PageMeta {
+            page: self.page,
+            per_page: self.per_page,
+            total,
+            total_pages: (total + per_page - 1) / per_page,
+        }
+    }
+}
+
+/// Where a list page stands.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// This page, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Items in all pages.
+    pub total: i64,
+    /// Number of pages.
+    pub total_pages: i64,
+}
+
+impl PageMeta {
+    /// The `Link` header value with `next` and `prev` (RFC 8288), if either exists.
+    pub fn link_header(&self, request: &HttpRequest) -> Option<String> {
+        let mut links = Vec::new();
+        if i64::from(self.page) < self.total_pages {
+            links.push(format!(
+                "<{}>; rel=\"next\"",
+                page_url(request, self.page + 1)
+            ));
+        }
+        if self.page > 1 {
+            let previous = (i64::from(self.page) - 1).min(self.total_pages.max(1));
+            links.push(format!(
+                "<{}>; rel=\"prev\"",
+                page_url(request, previous as u32)
+            ));
+        }
+        (!links.is_empty()).then(|| links.join(", "))
+    }
+}
+
+/// The request's path and query with `page` replaced.
+fn page_url(request: &HttpRequest, page: u32) -> String {
+    let mut pairs: Vec<String> = request
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("page="))
+        .map(str::to_owned)
+        .collect();
+    pairs.push(format!("page={page}"));
+    format!("{}?{}", request.path(), pairs.join("&"))
+}

@@ -1,0 +1,40 @@
+//! Optimistic concurrency: an editable resource's integer `version` is its `ETag` on admin
+//! reads, and `If-Match` on writes names the version the client read.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::error::ApiError;
+
+/// The `ETag` of a resource at `version`.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an `If-Match` header names: `None` without the header or with `*`; 412 for a
+/// value that names no version of ours (it can't be current).
+pub fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::BadRequest("If-Match is not readable text.".into()))?
+        .trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .and_then(|inner| inner.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(stale)
+}
+
+/// The 412 for an `If-Match` that is not the current version.
+pub fn stale() -> ApiError {
+    ApiError::PreconditionFailed(
+        "The resource changed since you read it (If-Match is stale); read it again.".into(),
+    )
+}
