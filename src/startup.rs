@@ -79,10 +79,6 @@ pub enum StartupError {
     },
 }
 
-/// Routes mounted beside the API by an embedding program (or a test), outside the OpenAPI
-/// document.
-pub type ExtraRoutes = std::sync::Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
-
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
@@ -95,15 +91,6 @@ impl Application {
     /// Connects, migrates, seeds an empty database and binds the listener. Must run inside an
     /// actix runtime.
     pub fn build(settings: Settings) -> Result<Self, StartupError> {
-        Self::build_with(settings, None)
-    }
-
-    /// [`Application::build`], with `extra` routes mounted beside the API; they get the same
-    /// middleware, extractor limits and error handling.
-    pub fn build_with(
-        settings: Settings,
-        extra: Option<ExtraRoutes>,
-    ) -> Result<Self, StartupError> {
         let jwt_secret = settings.load_jwt_secret()?;
         let pool = prepare_database(&settings)?;
         let document = openapi_document();
@@ -131,7 +118,7 @@ impl Application {
             source,
         };
         let port = listener.local_addr().map_err(bind_error)?.port();
-        let server = HttpServer::new(move || build_app(state.clone(), extra.clone()))
+        let server = HttpServer::new(move || build_app(state.clone()))
             .workers(settings.http.workers)
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
             // Signals are handled by `stop_on_signals`, installed before the server says it
@@ -252,6 +239,7 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(auth_routes::login)
                         .service(auth_routes::refresh)
                         .service(auth_routes::logout)
+                        .service(auth_routes::logout_all)
                         .service(auth_routes::visitor)
                         .service(auth_routes::get_me)
                         .service(auth_routes::update_me),
@@ -281,7 +269,6 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// the docs page.
 fn build_app(
     state: web::Data<AppState>,
-    extra: Option<ExtraRoutes>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -305,11 +292,6 @@ fn build_app(
         .app_data(web::PayloadConfig::default().limit(json_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
-        .configure(|config| {
-            if let Some(extra) = extra {
-                extra(config);
-            }
-        })
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])))
         .default_service(web::to(fallback))

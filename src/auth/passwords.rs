@@ -1,19 +1,27 @@
 //! argon2id password hashing with the crate's defaults (the OWASP minimum: 19 MiB, 2 passes,
 //! 1 lane), computed off the async workers with bounded concurrency.
+//!
+//! Hashes run on a few dedicated threads rather than on the shared blocking pool: each hash
+//! allocates 19 MiB, and the allocator keeps freed memory per thread, so spreading hashes over
+//! dozens of blocking threads held over a gigabyte under a login burst, where a fixed set of
+//! threads holds a few tens of MiB.
 
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Argon2, Params, PasswordHash};
-use tokio::sync::Semaphore;
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use tokio::sync::oneshot;
 
 use crate::error::ApiError;
 
-/// Hashes and verifies passwords; at most `concurrency` at once, so a burst of logins can't
-/// take every blocking thread or all memory.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords on `concurrency` dedicated threads; a burst of logins queues
+/// instead of taking every blocking thread or all memory.
 #[derive(Clone)]
 pub struct PasswordHasherPool {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// A hash of a random password, verified against when an email is unknown so that the
     /// answer takes as long as for a wrong password.
     dummy_hash: Arc<str>,
@@ -31,21 +39,41 @@ pub enum Verified {
 }
 
 impl PasswordHasherPool {
-    /// A pool computing at most `concurrency` hashes at once.
+    /// A pool computing at most `concurrency` hashes at once. Its threads end when the last
+    /// clone of the pool is dropped.
     pub fn new(concurrency: usize) -> Result<Self, ApiError> {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| ApiError::Internal(e.to_string()))?;
         let dummy_hash = hash_now(&crate::config::encode_hex(&random))?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..concurrency.max(1) {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name("password-hash".into())
+                .spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| ApiError::Internal(format!("no password hashing thread: {e}")))?;
+        }
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency)),
+            jobs,
             dummy_hash: dummy_hash.into(),
         })
     }
 
     /// Hashes a new password.
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let _permit = self.permit().await?;
-        actix_web::web::block(move || hash_now(&password)).await?
+        self.run(move || hash_now(&password)).await?
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when `hash` is `None`
@@ -55,49 +83,130 @@ impl PasswordHasherPool {
         password: String,
         hash: Option<String>,
     ) -> Result<Verified, ApiError> {
-        let _permit = self.permit().await?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
-        let verified = actix_web::web::block(move || verify_now(&password, &hash)).await??;
+        let verified = self.run(move || verify_now(&password, &hash)).await??;
         Ok(if known { verified } else { Verified::No })
     }
 
-    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
-        self.permits
-            .acquire()
+    /// Runs `work` on a hashing thread and waits for its result without blocking the caller.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = reply.send(work());
+            }))
+            .map_err(|_| ApiError::Unavailable("password hashing has stopped".into()))?;
+        answer
             .await
-            .map_err(|_| ApiError::Unavailable("password hashing is shut down".into()))
+            .map_err(|_| ApiError::Internal("a password hashing thread failed".into()))
     }
 }
 
 /// Hashes a password on the calling thread (for the CLI and start-up, not for handlers).
 pub fn hash_now(password: &str) -> Result<String, ApiError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|error| ApiError::Internal(format!("password hashing failed: {error}")))
+    let params = Params::default();
+    let salt = argon2::password_hash::generate_salt();
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password,
+        &salt,
+        &mut output,
+    )?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(hash_error)?,
+        salt: Some(Salt::new(&salt).map_err(hash_error)?),
+        hash: Some(Output::new(&output).map_err(hash_error)?),
+    };
+    Ok(phc.to_string())
 }
 
 fn verify_now(password: &str, stored: &str) -> Result<Verified, ApiError> {
+    // A corrupt or foreign stored hash can't match anything.
     let Ok(parsed) = PasswordHash::new(stored) else {
-        // A corrupt stored hash can't match anything.
         return Ok(Verified::No);
     };
-    if Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm.as_str()),
+        Params::try_from(&parsed),
+        parsed.salt.as_ref(),
+        parsed.hash.as_ref(),
+    ) else {
+        return Ok(Verified::No);
+    };
+    let version = parsed
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or_default();
+    let mut output = vec![0u8; expected.len()];
+    if compute(
+        algorithm,
+        version,
+        params.clone(),
+        password,
+        salt,
+        &mut output,
+    )
+    .is_err()
+        || !constant_time_eq(&output, expected.as_bytes())
     {
         return Ok(Verified::No);
     }
     let current = Params::default();
-    let weaker = Params::try_from(&parsed).is_ok_and(|params| {
-        params.m_cost() < current.m_cost()
-            || params.t_cost() < current.t_cost()
-            || params.p_cost() < current.p_cost()
-    });
-    let other_algorithm = parsed.algorithm.as_str() != "argon2id";
-    if weaker || other_algorithm {
+    let weaker = params.m_cost() < current.m_cost()
+        || params.t_cost() < current.t_cost()
+        || params.p_cost() < current.p_cost();
+    if weaker || algorithm != Algorithm::Argon2id {
         return Ok(Verified::YesRehashed(hash_now(password)?));
     }
     Ok(Verified::Yes)
+}
+
+thread_local! {
+    /// The argon2 working memory of this thread, kept between hashes: allocating 19 MiB per
+    /// hash and freeing it leaves the allocator holding far more than that under load.
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Computes an argon2 hash into `output`, in this thread's reused working memory.
+fn compute(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &str,
+    salt: &[u8],
+    output: &mut [u8],
+) -> Result<(), ApiError> {
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                output,
+                &mut memory[..blocks],
+            )
+            .map_err(|error| ApiError::Internal(format!("password hashing failed: {error}")))
+    })
+}
+
+fn hash_error(error: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(format!("password hashing failed: {error}"))
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

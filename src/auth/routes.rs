@@ -297,6 +297,34 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Sign out everywhere: end every session and every access token of the caller's account.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session is over."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Visitors have no account.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/logout-all")]
+pub async fn logout_all(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = own_account(&principal)?;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                users::update(conn, id, None, &users::UserChanges::default(), true)?
+                    .ok_or_else(ApiError::not_found)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Get an anonymous visitor token.
 ///
 /// For apps and sites that let people react, vote and comment without an account. Rate

@@ -172,12 +172,9 @@ async fn register_and_me_refuse_server_owned_fields() {
 
 #[actix_web::test]
 async fn closed_registration_is_403() {
-    let app = spawn_app_with(
-        |env| {
-            env.insert("REGISTRATION_OPEN".into(), "false".into());
-        },
-        None,
-    )
+    let app = spawn_app_with(|env| {
+        env.insert("REGISTRATION_OPEN".into(), "false".into());
+    })
     .await;
     let mut response = register(
         &app,
@@ -326,6 +323,38 @@ async fn logout_ends_the_session() {
         .await
         .unwrap();
     assert_eq!(unknown.status().as_u16(), 204);
+}
+
+#[actix_web::test]
+async fn logout_all_ends_every_session_and_token_of_the_account() {
+    let app = spawn_app().await;
+    let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let second = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let response = app
+        .post("/api/v1/auth/logout-all")
+        .bearer_auth(access_token(&first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    for session in [&first, &second] {
+        let mut me = app
+            .get("/api/v1/auth/me")
+            .bearer_auth(access_token(session))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut me, 401).await;
+        let mut refreshed = app
+            .post("/api/v1/auth/refresh")
+            .send_json(&json!({"refresh_token": session["refresh_token"]}))
+            .await
+            .unwrap();
+        assert_problem(&mut refreshed, 401).await;
+    }
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let mut anonymous = app.post("/api/v1/auth/logout-all").send().await.unwrap();
+    assert_problem(&mut anonymous, 401).await;
 }
 
 #[actix_web::test]
@@ -748,14 +777,11 @@ async fn login_rehashes_passwords_stored_with_weaker_parameters() {
 
 #[actix_web::test]
 async fn auth_endpoints_are_rate_limited_per_ip_and_per_account() {
-    let app = spawn_app_with(
-        |env| {
-            env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT".into(), "3".into());
-            env.insert("RATE_LIMIT_AUTH_PER_IP".into(), "5".into());
-            env.insert("RATE_LIMIT_VISITOR_PER_IP".into(), "2".into());
-        },
-        None,
-    )
+    let app = spawn_app_with(|env| {
+        env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT".into(), "3".into());
+        env.insert("RATE_LIMIT_AUTH_PER_IP".into(), "5".into());
+        env.insert("RATE_LIMIT_VISITOR_PER_IP".into(), "2".into());
+    })
     .await;
     let wrong = json!({"email": ADMIN_EMAIL, "password": "wrong-password"});
     for _ in 0..3 {
@@ -820,13 +846,10 @@ async fn auth_endpoints_are_rate_limited_per_ip_and_per_account() {
 
 #[actix_web::test]
 async fn forwarded_client_ips_count_only_behind_trusted_proxies() {
-    let app = spawn_app_with(
-        |env| {
-            env.insert("RATE_LIMIT_VISITOR_PER_IP".into(), "1".into());
-            env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
-        },
-        None,
-    )
+    let app = spawn_app_with(|env| {
+        env.insert("RATE_LIMIT_VISITOR_PER_IP".into(), "1".into());
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
+    })
     .await;
     let visitor = |ip: &'static str| {
         app.post("/api/v1/auth/visitor")

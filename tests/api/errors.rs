@@ -1,72 +1,18 @@
 //! Every failure is an RFC 9457 problem: framework errors, extractor errors, unknown routes.
 
-use std::sync::Arc;
-
-use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::helpers::{assert_problem, header, json_body, spawn_app, spawn_app_with};
 
-/// A body with the shape a real write endpoint has: typed fields, unknown ones refused.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "only deserialised")]
-struct Probe {
-    name: String,
-    count: u32,
-}
-
-/// A query string with a typed parameter.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "only deserialised")]
-struct ProbeQuery {
-    page: u32,
-}
-
-async fn probe(_: web::Json<Probe>) -> HttpResponse {
-    HttpResponse::NoContent().finish()
-}
-
-async fn probe_query(_: web::Query<ProbeQuery>) -> HttpResponse {
-    HttpResponse::NoContent().finish()
-}
-
-async fn probe_id(_: web::Path<i64>) -> HttpResponse {
-    HttpResponse::NoContent().finish()
-}
-
-/// A server with probe routes that read a JSON body, a query and a typed path, through the
-/// application's own extractor configuration and middleware.
-async fn spawn_probe_app() -> crate::helpers::TestApp {
-    let extra: newsroom_cms::startup::ExtraRoutes = Arc::new(|config: &mut web::ServiceConfig| {
-        config
-            .route("/probe", web::post().to(probe))
-            .route("/probe-query", web::get().to(probe_query))
-            .route("/probe/{id}", web::get().to(probe_id));
-    });
-    spawn_app_with(|_| {}, Some(extra)).await
-}
-
-#[actix_web::test]
-async fn a_valid_body_passes_the_extractor() {
-    let app = spawn_probe_app().await;
-    let response = app
-        .post("/probe")
-        .send_json(&json!({"name": "a", "count": 1}))
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 204);
-}
+const LOGIN: &str = "/api/v1/auth/login";
 
 #[actix_web::test]
 async fn malformed_json_is_400() {
-    let app = spawn_probe_app().await;
+    let app = spawn_app().await;
     let mut response = app
-        .post("/probe")
+        .post(LOGIN)
         .insert_header(("content-type", "application/json"))
-        .send_body("{\"name\": ")
+        .send_body("{\"email\": ")
         .await
         .unwrap();
     let body = assert_problem(&mut response, 400).await;
@@ -76,10 +22,10 @@ async fn malformed_json_is_400() {
 
 #[actix_web::test]
 async fn wrong_types_are_422_naming_the_problem() {
-    let app = spawn_probe_app().await;
+    let app = spawn_app().await;
     let mut response = app
-        .post("/probe")
-        .send_json(&json!({"name": "a", "count": "many"}))
+        .post(LOGIN)
+        .send_json(&json!({"email": 7, "password": "password-1"}))
         .await
         .unwrap();
     let body = assert_problem(&mut response, 422).await;
@@ -95,10 +41,10 @@ async fn wrong_types_are_422_naming_the_problem() {
 
 #[actix_web::test]
 async fn unknown_fields_are_422_naming_the_field() {
-    let app = spawn_probe_app().await;
+    let app = spawn_app().await;
     let mut response = app
-        .post("/probe")
-        .send_json(&json!({"name": "a", "count": 1, "role": "admin"}))
+        .post(LOGIN)
+        .send_json(&json!({"email": "a@b.test", "password": "password-1", "role": "admin"}))
         .await
         .unwrap();
     let body = assert_problem(&mut response, 422).await;
@@ -107,23 +53,22 @@ async fn unknown_fields_are_422_naming_the_field() {
 
 #[actix_web::test]
 async fn missing_fields_are_422_naming_the_field() {
-    let app = spawn_probe_app().await;
+    let app = spawn_app().await;
     let mut response = app
-        .post("/probe")
-        .send_json(&json!({"name": "a"}))
+        .post(LOGIN)
+        .send_json(&json!({"email": "a@b.test"}))
         .await
         .unwrap();
     let body = assert_problem(&mut response, 422).await;
-    assert_eq!(body["errors"][0]["field"], "count", "{body}");
+    assert_eq!(body["errors"][0]["field"], "password", "{body}");
 }
 
 #[actix_web::test]
 async fn bodies_over_the_limit_are_413() {
-    let app = spawn_probe_app().await;
-    let name = "x".repeat(1_100_000);
+    let app = spawn_app().await;
     let mut response = app
-        .post("/probe")
-        .send_json(&json!({"name": name, "count": 1}))
+        .post(LOGIN)
+        .send_json(&json!({"email": "a@b.test", "password": "x".repeat(1_100_000)}))
         .await
         .unwrap();
     assert_problem(&mut response, 413).await;
@@ -131,62 +76,38 @@ async fn bodies_over_the_limit_are_413() {
 
 #[actix_web::test]
 async fn the_json_limit_is_configurable() {
-    let extra: newsroom_cms::startup::ExtraRoutes = Arc::new(|config: &mut web::ServiceConfig| {
-        config.route("/probe", web::post().to(probe));
-    });
-    let app = spawn_app_with(
-        |env| {
-            env.insert("JSON_BODY_LIMIT".into(), "2048".into());
-        },
-        Some(extra),
-    )
+    let app = spawn_app_with(|env| {
+        env.insert("JSON_BODY_LIMIT".into(), "2048".into());
+    })
     .await;
     let mut response = app
-        .post("/probe")
-        .send_json(&json!({"name": "x".repeat(3000), "count": 1}))
+        .post(LOGIN)
+        .send_json(&json!({"email": "a@b.test", "password": "x".repeat(3000)}))
         .await
         .unwrap();
     assert_problem(&mut response, 413).await;
+    let response = app
+        .post(LOGIN)
+        .send_json(&json!({"email": "a@b.test", "password": "x".repeat(1000)}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401, "under the limit");
 }
 
 #[actix_web::test]
 async fn wrong_content_types_are_415() {
-    let app = spawn_probe_app().await;
+    let app = spawn_app().await;
+    let body = r#"{"email": "a@b.test", "password": "password-1"}"#;
     let mut response = app
-        .post("/probe")
+        .post(LOGIN)
         .insert_header(("content-type", "text/plain"))
-        .send_body(r#"{"name": "a", "count": 1}"#)
+        .send_body(body)
         .await
         .unwrap();
     assert_problem(&mut response, 415).await;
 
-    let mut response = app
-        .post("/probe")
-        .send_body(r#"{"name": "a", "count": 1}"#)
-        .await
-        .unwrap();
+    let mut response = app.post(LOGIN).send_body(body).await.unwrap();
     assert_problem(&mut response, 415).await;
-}
-
-#[actix_web::test]
-async fn bad_query_strings_are_422() {
-    let app = spawn_probe_app().await;
-    let mut response = app.get("/probe-query?page=abc").send().await.unwrap();
-    let body = assert_problem(&mut response, 422).await;
-    assert_eq!(body["type"], "/problems/validation-failed");
-
-    let mut response = app.get("/probe-query?page=1&admin=1").send().await.unwrap();
-    let body = assert_problem(&mut response, 422).await;
-    assert_eq!(body["errors"][0]["field"], "admin", "{body}");
-}
-
-#[actix_web::test]
-async fn path_segments_of_the_wrong_shape_are_404() {
-    let app = spawn_probe_app().await;
-    let mut response = app.get("/probe/not-a-number").send().await.unwrap();
-    assert_problem(&mut response, 404).await;
-    let response = app.get("/probe/12").send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 204);
 }
 
 #[actix_web::test]

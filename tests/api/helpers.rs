@@ -10,7 +10,7 @@ use std::time::Duration;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use newsroom_cms::config::Settings;
 use newsroom_cms::db::DbPool;
-use newsroom_cms::startup::{Application, ExtraRoutes};
+use newsroom_cms::startup::Application;
 use serde_json::Value;
 
 /// The admin every test server starts with (`ADMIN_EMAIL`, `ADMIN_PASSWORD`).
@@ -253,28 +253,20 @@ pub fn settings_from(env: &HashMap<String, String>) -> Settings {
 
 /// A server with default test settings on a fresh database.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}, None).await
+    spawn_app_with(|_| {}).await
 }
 
-/// A server on a fresh database, with settings changed by `customize` and `extra` routes.
-pub async fn spawn_app_with(
-    customize: impl FnOnce(&mut HashMap<String, String>),
-    extra: Option<ExtraRoutes>,
-) -> TestApp {
+/// A server on a fresh database, with settings changed by `customize`.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
     let database = TestDatabase::create();
     let mut env = test_env(&database);
     customize(&mut env);
-    spawn_on(database, &env, extra)
+    spawn_on(database, &env)
 }
 
 /// A server on an existing database.
-pub fn spawn_on(
-    database: TestDatabase,
-    env: &HashMap<String, String>,
-    extra: Option<ExtraRoutes>,
-) -> TestApp {
-    let application =
-        Application::build_with(settings_from(env), extra).expect("the application starts");
+pub fn spawn_on(database: TestDatabase, env: &HashMap<String, String>) -> TestApp {
+    let application = Application::build(settings_from(env)).expect("the application starts");
     let port = application.port();
     let pool = application.pool();
     let handle = application.handle();

@@ -35,12 +35,9 @@ async fn an_empty_database_gets_the_default_locales_tr_first() {
 
 #[actix_web::test]
 async fn site_locales_choose_the_first_locales_and_the_default() {
-    let app = spawn_app_with(
-        |env| {
-            env.insert("SITE_LOCALES".into(), "en, FR ,pt-br,en".into());
-        },
-        None,
-    )
+    let app = spawn_app_with(|env| {
+        env.insert("SITE_LOCALES".into(), "en, FR ,pt-br,en".into());
+    })
     .await;
     let mut response = app.get("/api/v1/locales").send().await.unwrap();
     let body = json_body(&mut response).await;
@@ -58,12 +55,12 @@ async fn site_locales_choose_the_first_locales_and_the_default() {
 async fn a_database_with_locales_is_not_seeded_again() {
     let database = TestDatabase::create();
     let mut env = test_env(&database);
-    let first = spawn_on(database, &env, None);
+    let first = spawn_on(database, &env);
     first.stop().await;
     let database = first.database;
 
     env.insert("SITE_LOCALES".into(), "de".into());
-    let second = spawn_on(database, &env, None);
+    let second = spawn_on(database, &env);
     let mut response = second.get("/api/v1/locales").send().await.unwrap();
     let body = json_body(&mut response).await;
     assert_eq!(body["data"].as_array().unwrap().len(), 4);
@@ -72,12 +69,9 @@ async fn a_database_with_locales_is_not_seeded_again() {
 
 #[actix_web::test]
 async fn public_reads_send_a_strong_etag_and_answer_304() {
-    let app = spawn_app_with(
-        |env| {
-            env.insert("CACHE_MAX_AGE".into(), "120".into());
-        },
-        None,
-    )
+    let app = spawn_app_with(|env| {
+        env.insert("CACHE_MAX_AGE".into(), "120".into());
+    })
     .await;
     let response = app.get("/api/v1/locales").send().await.unwrap();
     let etag = header(&response, "etag").expect("an ETag");

@@ -52,11 +52,21 @@ async fn the_document_declares_the_bearer_scheme_and_every_route() {
     ];
     for (path, method) in protected {
         let operation = &document["paths"][path][method];
-        assert_eq!(operation["security"], serde_json::json!([{"bearer": []}]), "{method} {path}");
-        assert!(operation["responses"]["401"].is_object(), "{method} {path} documents 401");
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{"bearer": []}]),
+            "{method} {path}"
+        );
+        assert!(
+            operation["responses"]["401"].is_object(),
+            "{method} {path} documents 401"
+        );
     }
     for (path, statuses) in [
-        ("/api/v1/auth/register", &["201", "403", "409", "422", "429"][..]),
+        (
+            "/api/v1/auth/register",
+            &["201", "403", "409", "422", "429"][..],
+        ),
         ("/api/v1/auth/login", &["200", "401", "422", "429"][..]),
         ("/api/v1/auth/refresh", &["200", "401", "429"][..]),
         ("/api/v1/auth/logout", &["204"][..]),
@@ -65,7 +75,10 @@ async fn the_document_declares_the_bearer_scheme_and_every_route() {
         let operation = &document["paths"][path]["post"];
         assert!(operation["security"].is_null(), "{path} needs no token");
         for status in statuses {
-            assert!(operation["responses"][status].is_object(), "{path} documents {status}");
+            assert!(
+                operation["responses"][status].is_object(),
+                "{path} documents {status}"
+            );
         }
     }
     let problem = &document["components"]["schemas"]["Problem"];

@@ -321,7 +321,12 @@ async fn migrate_and_openapi_commands() {
 }
 
 /// Runs `cms` with `stdin` as standard input.
-fn run_with_stdin(dir: &Path, env: &HashMap<String, String>, args: &[&str], stdin: &str) -> (i32, String, String) {
+fn run_with_stdin(
+    dir: &Path,
+    env: &HashMap<String, String>,
+    args: &[&str],
+    stdin: &str,
+) -> (i32, String, String) {
     let mut child = Command::new(CMS)
         .args(args)
         .current_dir(dir)
@@ -332,7 +337,12 @@ fn run_with_stdin(dir: &Path, env: &HashMap<String, String>, args: &[&str], stdi
         .stderr(Stdio::piped())
         .spawn()
         .expect("cms runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     (
         output.status.code().unwrap_or(-1),
@@ -348,7 +358,16 @@ async fn create_user_makes_an_account_that_can_sign_in() {
     env.remove("ADMIN_EMAIL");
     env.remove("ADMIN_PASSWORD");
     let dir = database.dir.path();
-    let args = ["create-user", "--email", "Chief@Newsroom.test", "--role", "editor", "--display-name", "Chief", "--password-stdin"];
+    let args = [
+        "create-user",
+        "--email",
+        "Chief@Newsroom.test",
+        "--role",
+        "editor",
+        "--display-name",
+        "Chief",
+        "--password-stdin",
+    ];
     let (code, stdout, stderr) = run_with_stdin(dir, &env, &args, "chief-password-1\n");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("editor chief@newsroom.test"), "{stdout}");
@@ -356,20 +375,44 @@ async fn create_user_makes_an_account_that_can_sign_in() {
     let (code, _, stderr) = run_with_stdin(dir, &env, &args, "chief-password-1\n");
     assert_ne!(code, 0);
     assert!(stderr.contains("already exists"), "{stderr}");
-    let (code, _, stderr) = run_with_stdin(dir, &env, &["create-user", "--email", "x@y.test", "--password-stdin"], "short\n");
+    let (code, _, stderr) = run_with_stdin(
+        dir,
+        &env,
+        &["create-user", "--email", "x@y.test", "--password-stdin"],
+        "short\n",
+    );
     assert_ne!(code, 0);
     assert!(stderr.contains("password"), "{stderr}");
-    let (code, _, stderr) = run_with_stdin(dir, &env, &["create-user", "--email", "x@y.test"], "long-enough-1\n");
+    let (code, _, stderr) = run_with_stdin(
+        dir,
+        &env,
+        &["create-user", "--email", "x@y.test"],
+        "long-enough-1\n",
+    );
     assert_ne!(code, 0);
     assert!(stderr.contains("--password-stdin"), "{stderr}");
-    let (code, _, stderr) = run_with_stdin(dir, &env, &["create-user", "--email", "x@y.test", "--role", "visitor", "--password-stdin"], "long-enough-1\n");
+    let (code, _, stderr) = run_with_stdin(
+        dir,
+        &env,
+        &[
+            "create-user",
+            "--email",
+            "x@y.test",
+            "--role",
+            "visitor",
+            "--password-stdin",
+        ],
+        "long-enough-1\n",
+    );
     assert_ne!(code, 0);
     assert!(stderr.contains("--role"), "{stderr}");
 
     let server = Server::start(dir, &env);
     let mut response = client()
         .post(format!("{}/api/v1/auth/login", server.address))
-        .send_json(&serde_json::json!({"email": "chief@newsroom.test", "password": "chief-password-1"}))
+        .send_json(
+            &serde_json::json!({"email": "chief@newsroom.test", "password": "chief-password-1"}),
+        )
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
@@ -393,6 +436,20 @@ async fn the_admin_from_the_environment_is_created_only_when_no_admin_exists() {
             .post(format!("{}/api/v1/auth/login", server.address))
             .send_json(&serde_json::json!({"email": email, "password": password}))
     };
-    assert_eq!(login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD).await.unwrap().status().as_u16(), 200);
-    assert_eq!(login("second@newsroom.test", "second-password-1").await.unwrap().status().as_u16(), 401);
+    assert_eq!(
+        login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        login("second@newsroom.test", "second-password-1")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
 }
