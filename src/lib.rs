@@ -1,14 +1,18 @@
 //! Newsroom CMS: a headless CMS serving a multilingual news site through a JSON API.
 
+pub mod articles;
 pub mod auth;
+pub mod categories;
 pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod error;
+pub mod html;
 pub mod locales;
 pub mod openapi;
 pub mod operations;
 pub mod pagination;
+pub mod slug;
 pub mod startup;
 pub mod telemetry;
 pub mod users;

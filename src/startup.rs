@@ -17,6 +17,7 @@ use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;
 use crate::auth::routes as auth_routes;
 use crate::auth::tokens::TokenKeys;
+use crate::categories;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
 use crate::error::{self, ApiError};
@@ -233,6 +234,8 @@ fn api_routes(config: &mut ServiceConfig) {
         .service(
             scope("/api/v1")
                 .service(locales::routes::list_locales)
+                .service(categories::routes::list_categories)
+                .service(categories::routes::get_category)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -250,7 +253,12 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(users::routes::create_user)
                         .service(users::routes::get_user)
                         .service(users::routes::update_user)
-                        .service(users::routes::delete_user),
+                        .service(users::routes::delete_user)
+                        .service(categories::routes::admin_list_categories)
+                        .service(categories::routes::create_category)
+                        .service(categories::routes::admin_get_category)
+                        .service(categories::routes::update_category)
+                        .service(categories::routes::delete_category),
                 ),
         );
 }

@@ -53,5 +53,204 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The category tree.
+    categories (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A category's name, slug and description in one locale.
+    category_translations (id) {
+        id -> BigInt,
+        category_id -> BigInt,
+        locale -> Text,
+        name -> Text,
+        slug -> Text,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Tags.
+    tags (id) {
+        id -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A tag's name and slug in one locale.
+    tag_translations (id) {
+        id -> BigInt,
+        tag_id -> BigInt,
+        locale -> Text,
+        name -> Text,
+        slug -> Text,
+    }
+}
+
+diesel::table! {
+    /// Bylines.
+    authors (id) {
+        id -> BigInt,
+        name -> Text,
+        slug -> Text,
+        user_id -> Nullable<BigInt>,
+        avatar_url -> Nullable<Text>,
+        links -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// An author's bio in one locale.
+    author_bios (id) {
+        id -> BigInt,
+        author_id -> BigInt,
+        locale -> Text,
+        bio -> Text,
+    }
+}
+
+diesel::table! {
+    /// The locale-independent part of articles.
+    articles (id) {
+        id -> BigInt,
+        category_id -> BigInt,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        featured -> Bool,
+        comments_enabled -> Bool,
+        source_name -> Nullable<Text>,
+        source_url -> Nullable<Text>,
+        cover_media_id -> Nullable<BigInt>,
+        source_locale -> Text,
+        created_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// An article's bylines, in order.
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    /// An article's tags.
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// An article in one locale.
+    article_translations (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        locale -> Text,
+        title -> Text,
+        slug -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        seo_title -> Nullable<Text>,
+        seo_description -> Nullable<Text>,
+        status -> Text,
+        reading_time_minutes -> Integer,
+        search_text -> Text,
+        source_version -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every slug an article has had, per locale.
+    article_slugs (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        locale -> Text,
+        slug -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Earlier states of translations.
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        locale -> Text,
+        translation_version -> BigInt,
+        title -> Text,
+        slug -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        seo_title -> Nullable<Text>,
+        seo_description -> Nullable<Text>,
+        status -> Text,
+        saved_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Published corrections of an article.
+    article_corrections (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        at -> Timestamp,
+        note -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(locales, users, refresh_tokens, visitors);
+diesel::joinable!(category_translations -> categories (category_id));
+diesel::joinable!(tag_translations -> tags (tag_id));
+diesel::joinable!(author_bios -> authors (author_id));
+diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_translations -> articles (article_id));
+diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_corrections -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    locales,
+    users,
+    refresh_tokens,
+    visitors,
+    categories,
+    category_translations,
+    tags,
+    tag_translations,
+    authors,
+    author_bios,
+    articles,
+    article_authors,
+    article_tags,
+    article_translations,
+    article_slugs,
+    article_revisions,
+    article_corrections,
+);

@@ -1,4 +1,7 @@
-//! What every public read shares: strong ETags, `Cache-Control`, and `304 Not Modified`.
+//! What every public read shares: strong ETags, `Cache-Control`, `304 Not Modified`, and
+//! locale negotiation.
+
+pub mod locale;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -15,6 +18,17 @@ pub fn cached_json<T: Serialize>(
     max_age: u32,
     value: &T,
 ) -> Result<HttpResponse, ApiError> {
+    cached_json_in(request, max_age, value, None)
+}
+
+/// [`cached_json`] for a response in `locale`: adds `Content-Language` and
+/// `Vary: Accept-Language`.
+pub fn cached_json_in<T: Serialize>(
+    request: &HttpRequest,
+    max_age: u32,
+    value: &T,
+    locale: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(|error| ApiError::Internal(error.to_string()))?;
     let etag = format!(
         "\"{}\"",
@@ -30,6 +44,11 @@ pub fn cached_json<T: Serialize>(
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control));
+    if let Some(locale) = locale {
+        response
+            .insert_header((header::CONTENT_LANGUAGE, locale.to_owned()))
+            .insert_header((header::VARY, "Accept-Language"));
+    }
     if not_modified {
         return Ok(response.finish());
     }

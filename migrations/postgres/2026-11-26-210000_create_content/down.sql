@@ -1,0 +1,13 @@
+DROP TABLE article_corrections;
+DROP TABLE article_revisions;
+DROP TABLE article_slugs;
+DROP TABLE article_translations;
+DROP TABLE article_tags;
+DROP TABLE article_authors;
+DROP TABLE articles;
+DROP TABLE author_bios;
+DROP TABLE authors;
+DROP TABLE tag_translations;
+DROP TABLE tags;
+DROP TABLE category_translations;
+DROP TABLE categories;

@@ -1,0 +1,4 @@
+//! Articles: the locale-independent part (category, bylines, tags, status, publish time) and
+//! one translation per locale, each with its own status, slug and version.
+
+pub mod visibility;

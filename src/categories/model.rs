@@ -1,0 +1,225 @@
+//! Category rows, requests and responses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{categories, category_translations};
+
+/// Longest category name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest category description.
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// A stored category.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = categories)]
+pub struct CategoryRow {
+    /// Id.
+    pub id: i64,
+    /// Parent, `None` at the root.
+    pub parent_id: Option<i64>,
+    /// Order among siblings.
+    pub position: i32,
+    /// Edit version.
+    pub version: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A stored category translation.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = category_translations)]
+pub struct CategoryTranslationRow {
+    /// The category.
+    pub category_id: i64,
+    /// Locale code.
+    pub locale: String,
+    /// Name.
+    pub name: String,
+    /// Slug, unique per locale.
+    pub slug: String,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A category's name, slug and description in one locale, as written.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTranslationInput {
+    /// Name, 1 to 200 characters.
+    #[schema(example = "Orta Asya")]
+    pub name: String,
+    /// Slug; generated from the name (transliterated) when absent.
+    #[schema(example = "orta-asya")]
+    pub slug: Option<String>,
+    /// Description, up to 2000 characters.
+    pub description: Option<String>,
+}
+
+/// Create a category.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategoryRequest {
+    /// Parent category; absent for a root category.
+    pub parent_id: Option<i64>,
+    /// Order among siblings (default 0).
+    pub position: Option<i32>,
+    /// Translations by locale code; at least one.
+    #[schema(example = json!({"tr": {"name": "Orta Asya"}, "fr": {"name": "Asie Centrale"}}))]
+    pub translations: BTreeMap<String, CategoryTranslationInput>,
+}
+
+/// Change a category. Translations given are created or replaced; a locale set to `null` is
+/// removed; locales not named are kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCategoryRequest {
+    /// New parent; `null` moves the category to the root.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    /// New order among siblings.
+    pub position: Option<i32>,
+    /// Translations to create, replace (object) or remove (`null`).
+    #[schema(value_type = Option<BTreeMap<String, CategoryTranslationInput>>)]
+    pub translations: Option<BTreeMap<String, Option<CategoryTranslationInput>>>,
+}
+
+/// Reads a present field (even `null`) as `Some`, so absent and `null` differ.
+fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A category translation as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryTranslation {
+    /// Name.
+    pub name: String,
+    /// Slug.
+    pub slug: String,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A category as editors see it: every translation, the version for `If-Match`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCategory {
+    /// Id.
+    pub id: i64,
+    /// Parent, `null` at the root.
+    pub parent_id: Option<i64>,
+    /// Order among siblings.
+    pub position: i32,
+    /// Edit version.
+    pub version: i64,
+    /// Translations by locale code.
+    pub translations: BTreeMap<String, CategoryTranslation>,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AdminCategory {
+    /// Builds the editor view from a row and its translations.
+    pub fn new(row: CategoryRow, translations: Vec<CategoryTranslationRow>) -> Self {
+        Self {
+            id: row.id,
+            parent_id: row.parent_id,
+            position: row.position,
+            version: row.version,
+            translations: translations
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.locale,
+                        CategoryTranslation {
+                            name: t.name,
+                            slug: t.slug,
+                            description: t.description,
+                        },
+                    )
+                })
+                .collect(),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A category in the public tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryNode {
+    /// Id.
+    pub id: i64,
+    /// Slug in `locale`.
+    pub slug: String,
+    /// Name in `locale`.
+    pub name: String,
+    /// Description in `locale`.
+    pub description: Option<String>,
+    /// The locale the names are in.
+    pub locale: String,
+    /// Whether `locale` is not the requested one.
+    pub fallback: bool,
+    /// Published articles in this category and its descendants.
+    pub article_count: i64,
+    /// Sub-categories, in order.
+    #[schema(no_recursion)]
+    pub children: Vec<CategoryNode>,
+}
+
+/// One step of a breadcrumb or a link to a category.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryLink {
+    /// Id.
+    pub id: i64,
+    /// Slug in the served locale.
+    pub slug: String,
+    /// Name in the served locale.
+    pub name: String,
+}
+
+/// A category's slug and name in one locale, for hreflang alternates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryAlternate {
+    /// Locale code.
+    pub locale: String,
+    /// Slug in that locale.
+    pub slug: String,
+    /// Name in that locale.
+    pub name: String,
+}
+
+/// A category as the delivery API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryDetail {
+    /// Id.
+    pub id: i64,
+    /// Slug in `locale`.
+    pub slug: String,
+    /// Name in `locale`.
+    pub name: String,
+    /// Description in `locale`.
+    pub description: Option<String>,
+    /// The locale served.
+    pub locale: String,
+    /// The locale asked for.
+    pub requested_locale: String,
+    /// Whether `locale` is not the requested one.
+    pub fallback: bool,
+    /// Published articles in this category and its descendants.
+    pub article_count: i64,
+    /// Breadcrumb from the root down to this category (included).
+    pub path: Vec<CategoryLink>,
+    /// Sub-categories, in order.
+    pub children: Vec<CategoryLink>,
+    /// Every translation, for hreflang alternates.
+    pub translations: Vec<CategoryAlternate>,
+}

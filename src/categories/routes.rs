@@ -1,0 +1,659 @@
+//! Category endpoints: management under `/admin/categories`, delivery under `/categories`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::articles::visibility;
+use crate::auth::principal::Principal;
+use crate::auth::roles::Permission;
+use crate::categories::model::*;
+use crate::categories::store;
+use crate::db::{self, DbConnection};
+use crate::delivery::cached_json_in;
+use crate::delivery::locale::LocaleChoice;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::locales::store as locales;
+use crate::slug::{check_slug, first_free, slugify};
+use crate::startup::AppState;
+use crate::versioning;
+
+/// Every category, as editors see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCategoryList {
+    /// Categories in tree order (parents before children).
+    pub data: Vec<AdminCategory>,
+}
+
+/// One category, as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCategoryResponse {
+    /// The category.
+    pub data: AdminCategory,
+}
+
+/// The public category tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryTree {
+    /// Root categories with their descendants.
+    pub data: Vec<CategoryNode>,
+}
+
+/// One public category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryResponse {
+    /// The category.
+    pub data: CategoryDetail,
+}
+
+/// Locale parameters of public reads.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LocaleQuery {
+    /// Locale to serve (a site locale); else `Accept-Language`, else the site default.
+    pub locale: Option<String>,
+    /// `false` turns a missing translation into 404 instead of serving another locale.
+    pub fallback: Option<bool>,
+}
+
+/// List every category with every translation.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every category.", body = AdminCategoryList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/categories")]
+pub async fn admin_list_categories(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let (rows, translations) = state.db.run(|conn| Ok(store::load_all(conn)?)).await?;
+    let mut by_category = group_translations(translations);
+    let data = tree_order(&rows)
+        .into_iter()
+        .map(|row| {
+            let translations = by_category.remove(&row.id).unwrap_or_default();
+            AdminCategory::new(row, translations)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AdminCategoryList { data }))
+}
+
+/// Create a category.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = [])),
+    request_body = CreateCategoryRequest,
+    responses(
+        (status = 201, description = "The category.", body = AdminCategoryResponse,
+         headers(("Location" = String, description = "The category's admin URL."),
+                 ("ETag" = String, description = "Its version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/categories")]
+pub async fn create_category(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<CreateCategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let body = body.into_inner();
+    if body.translations.is_empty() {
+        return Err(ApiError::invalid(
+            "translations",
+            "must name at least one locale",
+        ));
+    }
+    let translations: BTreeMap<String, Option<CategoryTranslationInput>> = body
+        .translations
+        .into_iter()
+        .map(|(l, t)| (l, Some(t)))
+        .collect();
+    let category = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                check_translations(conn, &translations)?;
+                if let Some(parent) = body.parent_id {
+                    ensure_exists(conn, parent)?;
+                }
+                let id = store::insert(conn, body.parent_id, body.position.unwrap_or(0))?;
+                write_translations(conn, id, &translations)?;
+                let (row, translations) = store::find(conn, id)?;
+                Ok(AdminCategory::new(row, translations))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/categories/{}", category.id),
+        ))
+        .insert_header((header::ETAG, versioning::etag(category.version)))
+        .json(AdminCategoryResponse { data: category }))
+}
+
+/// Read a category with every translation.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Category id.")),
+    responses(
+        (status = 200, description = "The category.", body = AdminCategoryResponse,
+         headers(("ETag" = String, description = "Its version, for If-Match."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/categories/{id}")]
+pub async fn admin_get_category(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let (row, translations) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
+    let category = AdminCategory::new(row, translations);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(category.version)))
+        .json(AdminCategoryResponse { data: category }))
+}
+
+/// Move, reorder or retranslate a category.
+///
+/// `If-Match` is honoured (412 when stale). A category can't become its own descendant (422).
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Category id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    request_body = UpdateCategoryRequest,
+    responses(
+        (status = 200, description = "The category.", body = AdminCategoryResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/categories/{id}")]
+pub async fn update_category(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<UpdateCategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    let body = body.into_inner();
+    let category = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = store::find(conn, id)?;
+                let version = expected.unwrap_or(current.version);
+                let parent_id = body.parent_id.unwrap_or(current.parent_id);
+                if let Some(parent) = parent_id {
+                    ensure_exists(conn, parent)?;
+                    if store::ancestors(conn, parent)?.contains(&id) {
+                        return Err(ApiError::invalid(
+                            "parent_id",
+                            "can't be the category itself or one of its descendants",
+                        ));
+                    }
+                }
+                let position = body.position.unwrap_or(current.position);
+                if !store::update(conn, id, version, parent_id, position)? {
+                    return Err(versioning::stale());
+                }
+                if let Some(translations) = &body.translations {
+                    check_translations(conn, translations)?;
+                    write_translations(conn, id, translations)?;
+                }
+                let (row, translations) = store::find(conn, id)?;
+                if translations.is_empty() {
+                    return Err(ApiError::invalid(
+                        "translations",
+                        "can't remove every locale",
+                    ));
+                }
+                Ok(AdminCategory::new(row, translations))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(category.version)))
+        .json(AdminCategoryResponse { data: category }))
+}
+
+/// Delete an empty category.
+///
+/// A category with sub-categories or articles can't be deleted (409).
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Category id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It has sub-categories or articles.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/categories/{id}")]
+pub async fn delete_category(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = store::find(conn, id)?;
+                if expected.is_some_and(|version| version != current.version) {
+                    return Err(versioning::stale());
+                }
+                let (children, articles) = store::dependents(conn, id)?;
+                if children > 0 || articles > 0 {
+                    return Err(ApiError::Conflict(format!(
+                        "The category has {children} sub-categories and {articles} articles; move them first."
+                    )));
+                }
+                store::delete(conn, id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The public category tree.
+///
+/// Names in the negotiated locale (with fallback), and the number of published articles in
+/// each category and its descendants.
+#[utoipa::path(
+    tag = "categories",
+    params(LocaleQuery),
+    responses(
+        (status = 200, description = "The tree.", body = CategoryTree,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Content-Language" = String, description = "The requested locale."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/categories")]
+pub async fn list_categories(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let (locale_rows, rows, translations) = state
+        .db
+        .run(|conn| {
+            let (rows, translations) = store::load_all(conn)?;
+            Ok((locales::list(conn)?, rows, translations))
+        })
+        .await?;
+    let choice = LocaleChoice::negotiate(
+        &request,
+        &locale_rows,
+        query.locale.as_deref(),
+        query.fallback,
+    )?;
+    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let counts = state
+        .db
+        .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
+        .await?;
+    let view = TreeView::new(&rows, translations, &counts, &choice);
+    let data = view.children_of(None);
+    cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &CategoryTree { data },
+        Some(&choice.requested),
+    )
+}
+
+/// One public category, by id or by slug in any locale.
+///
+/// With its breadcrumb from the root, its sub-categories and its translations for hreflang.
+#[utoipa::path(
+    tag = "categories",
+    params(("key" = String, Path, description = "Id, or slug in any locale."), LocaleQuery),
+    responses(
+        (status = 200, description = "The category.", body = CategoryResponse,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Content-Language" = String, description = "The served locale."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 404, description = "No such category, or none in the locale with `fallback=false`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/categories/{key}")]
+pub async fn get_category(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: web::Query<LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let key = key.into_inner();
+    let (locale_rows, id, rows, translations) = state
+        .db
+        .run(move |conn| {
+            let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
+            let (rows, translations) = store::load_all(conn)?;
+            Ok((locales::list(conn)?, id, rows, translations))
+        })
+        .await?;
+    let choice = LocaleChoice::negotiate(
+        &request,
+        &locale_rows,
+        query.locale.as_deref(),
+        query.fallback,
+    )?;
+    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let counts = state
+        .db
+        .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
+        .await?;
+    let view = TreeView::new(&rows, translations, &counts, &choice);
+    let detail = view.detail(id, &choice).ok_or_else(ApiError::not_found)?;
+    let locale = detail.locale.clone();
+    cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &CategoryResponse { data: detail },
+        Some(&locale),
+    )
+}
+
+/// The category tree with translations picked for one locale choice.
+struct TreeView<'a> {
+    rows: &'a [CategoryRow],
+    translations: HashMap<i64, Vec<CategoryTranslationRow>>,
+    totals: HashMap<i64, i64>,
+    choice: &'a LocaleChoice,
+}
+
+impl<'a> TreeView<'a> {
+    fn new(
+        rows: &'a [CategoryRow],
+        translations: Vec<CategoryTranslationRow>,
+        counts: &HashMap<i64, i64>,
+        choice: &'a LocaleChoice,
+    ) -> Self {
+        // Every article counts for its category and each ancestor.
+        let parents: HashMap<i64, Option<i64>> = rows.iter().map(|r| (r.id, r.parent_id)).collect();
+        let mut totals: HashMap<i64, i64> = HashMap::new();
+        for (category, count) in counts {
+            let mut current = Some(*category);
+            let mut steps = 0;
+            while let Some(id) = current.filter(|_| steps <= rows.len()) {
+                *totals.entry(id).or_default() += count;
+                current = parents.get(&id).copied().flatten();
+                steps += 1;
+            }
+        }
+        Self {
+            rows,
+            translations: group_translations(translations),
+            totals,
+            choice,
+        }
+    }
+
+    /// The translation to show for a category, and whether it is a fallback.
+    fn pick(&self, id: i64) -> Option<(&CategoryTranslationRow, bool)> {
+        let translations = self.translations.get(&id)?;
+        let picked = self
+            .choice
+            .pick(|locale| translations.iter().any(|t| t.locale == locale))?;
+        let translation = translations.iter().find(|t| t.locale == picked.locale)?;
+        Some((translation, picked.fallback))
+    }
+
+    fn link(&self, id: i64) -> Option<CategoryLink> {
+        let (translation, _) = self.pick(id)?;
+        Some(CategoryLink {
+            id,
+            slug: translation.slug.clone(),
+            name: translation.name.clone(),
+        })
+    }
+
+    fn children_of(&self, parent: Option<i64>) -> Vec<CategoryNode> {
+        self.rows
+            .iter()
+            .filter(|row| row.parent_id == parent)
+            .filter_map(|row| {
+                let (translation, fallback) = self.pick(row.id)?;
+                Some(CategoryNode {
+                    id: row.id,
+                    slug: translation.slug.clone(),
+                    name: translation.name.clone(),
+                    description: translation.description.clone(),
+                    locale: translation.locale.clone(),
+                    fallback,
+                    article_count: self.totals.get(&row.id).copied().unwrap_or(0),
+                    children: self.children_of(Some(row.id)),
+                })
+            })
+            .collect()
+    }
+
+    fn detail(&self, id: i64, choice: &LocaleChoice) -> Option<CategoryDetail> {
+        let (translation, fallback) = self.pick(id)?;
+        let parents: HashMap<i64, Option<i64>> =
+            self.rows.iter().map(|r| (r.id, r.parent_id)).collect();
+        let mut chain = vec![id];
+        while let Some(Some(parent)) = parents.get(chain.last()?) {
+            if chain.contains(parent) {
+                break;
+            }
+            chain.push(*parent);
+        }
+        let path = chain.iter().rev().filter_map(|id| self.link(*id)).collect();
+        let children = self
+            .rows
+            .iter()
+            .filter(|row| row.parent_id == Some(id))
+            .filter_map(|row| self.link(row.id))
+            .collect();
+        let translations = self
+            .translations
+            .get(&id)
+            .map(|all| {
+                let mut alternates: Vec<CategoryAlternate> = all
+                    .iter()
+                    .map(|t| CategoryAlternate {
+                        locale: t.locale.clone(),
+                        slug: t.slug.clone(),
+                        name: t.name.clone(),
+                    })
+                    .collect();
+                alternates.sort_by_key(|a| choice.order.iter().position(|l| *l == a.locale));
+                alternates
+            })
+            .unwrap_or_default();
+        Some(CategoryDetail {
+            id,
+            slug: translation.slug.clone(),
+            name: translation.name.clone(),
+            description: translation.description.clone(),
+            locale: translation.locale.clone(),
+            requested_locale: choice.requested.clone(),
+            fallback,
+            article_count: self.totals.get(&id).copied().unwrap_or(0),
+            path,
+            children,
+            translations,
+        })
+    }
+}
+
+fn group_translations(
+    translations: Vec<CategoryTranslationRow>,
+) -> HashMap<i64, Vec<CategoryTranslationRow>> {
+    let mut grouped: HashMap<i64, Vec<CategoryTranslationRow>> = HashMap::new();
+    for translation in translations {
+        grouped
+            .entry(translation.category_id)
+            .or_default()
+            .push(translation);
+    }
+    grouped
+}
+
+/// Rows with every parent before its children, siblings by position.
+fn tree_order(rows: &[CategoryRow]) -> Vec<CategoryRow> {
+    fn visit(rows: &[CategoryRow], parent: Option<i64>, out: &mut Vec<CategoryRow>) {
+        for row in rows.iter().filter(|r| r.parent_id == parent) {
+            if out.iter().all(|seen| seen.id != row.id) {
+                out.push(row.clone());
+                visit(rows, Some(row.id), out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    visit(rows, None, &mut out);
+    out
+}
+
+fn ensure_exists(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+    match store::find(conn, id) {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::NotFound) => {
+            Err(ApiError::invalid("parent_id", "names no category"))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Validates locales, names, slugs and descriptions of the given translations.
+fn check_translations(
+    conn: &mut DbConnection,
+    translations: &BTreeMap<String, Option<CategoryTranslationInput>>,
+) -> Result<(), ApiError> {
+    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let mut errors = Vec::new();
+    for (locale, translation) in translations {
+        let field = |name: &str| format!("translations.{locale}.{name}");
+        if !site.contains(locale) {
+            errors.push(FieldError::new(
+                format!("translations.{locale}"),
+                format!("is not a site locale ({})", site.join(", ")),
+            ));
+            continue;
+        }
+        let Some(translation) = translation else {
+            continue;
+        };
+        let name = translation.name.trim().chars().count();
+        if name == 0 || name > MAX_NAME_CHARS {
+            errors.push(FieldError::new(
+                field("name"),
+                format!("must have 1 to {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if let Some(slug) = &translation.slug
+            && let Err(error) = check_slug(slug, &field("slug"))
+        {
+            errors.push(error);
+        }
+        if translation
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
+        {
+            errors.push(FieldError::new(
+                field("description"),
+                format!("must have at most {MAX_DESCRIPTION_CHARS} characters"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            detail: "Some translations are not valid.".into(),
+            errors,
+        })
+    }
+}
+
+/// Writes checked translations: explicit slugs must be free (409), generated ones get `-2`,
+/// `-3`… when taken.
+fn write_translations(
+    conn: &mut DbConnection,
+    id: i64,
+    translations: &BTreeMap<String, Option<CategoryTranslationInput>>,
+) -> Result<(), ApiError> {
+    for (locale, translation) in translations {
+        let Some(translation) = translation else {
+            store::delete_translation(conn, id, locale)?;
+            continue;
+        };
+        let slug = match &translation.slug {
+            Some(slug) => {
+                if store::slug_taken(conn, locale, slug, Some(id))? {
+                    return Err(ApiError::Conflict(format!(
+                        "The slug `{slug}` is taken in `{locale}`."
+                    )));
+                }
+                slug.clone()
+            }
+            None => first_free(&slugify(&translation.name), |candidate| {
+                store::slug_taken(conn, locale, candidate, Some(id))
+            })?,
+        };
+        let description = translation
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
+        store::put_translation(
+            conn,
+            id,
+            locale,
+            translation.name.trim(),
+            &slug,
+            description,
+        )?;
+    }
+    Ok(())
+}

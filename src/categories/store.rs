@@ -1,0 +1,194 @@
+//! Category queries.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::categories::model::{CategoryRow, CategoryTranslationRow};
+use crate::db::schema::{articles, categories, category_translations};
+use crate::db::{self, DbConnection};
+
+/// Every category and every translation (the tree is small; one query each).
+pub fn load_all(
+    conn: &mut DbConnection,
+) -> QueryResult<(Vec<CategoryRow>, Vec<CategoryTranslationRow>)> {
+    let rows = categories::table
+        .select(CategoryRow::as_select())
+        .order((categories::position.asc(), categories::id.asc()))
+        .load(conn)?;
+    let translations = category_translations::table
+        .select(CategoryTranslationRow::as_select())
+        .load(conn)?;
+    Ok((rows, translations))
+}
+
+/// One category and its translations.
+pub fn find(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<(CategoryRow, Vec<CategoryTranslationRow>)> {
+    let row = categories::table
+        .find(id)
+        .select(CategoryRow::as_select())
+        .first(conn)?;
+    let translations = category_translations::table
+        .filter(category_translations::category_id.eq(id))
+        .select(CategoryTranslationRow::as_select())
+        .order(category_translations::locale.asc())
+        .load(conn)?;
+    Ok((row, translations))
+}
+
+/// The category a key names: a numeric id, or a slug in any locale.
+pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64>> {
+    if let Ok(id) = key.parse::<i64>() {
+        return categories::table
+            .find(id)
+            .select(categories::id)
+            .first(conn)
+            .optional();
+    }
+    category_translations::table
+        .filter(category_translations::slug.eq(key))
+        .select(category_translations::category_id)
+        .order(category_translations::category_id.asc())
+        .first(conn)
+        .optional()
+}
+
+/// Whether `slug` is used in `locale` by a category other than `except`.
+pub fn slug_taken(
+    conn: &mut DbConnection,
+    locale: &str,
+    slug: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
+    let query = category_translations::table
+        .filter(category_translations::locale.eq(locale))
+        .filter(category_translations::slug.eq(slug))
+        .filter(category_translations::category_id.ne(except.unwrap_or(-1)));
+    diesel::select(diesel::dsl::exists(query)).get_result(conn)
+}
+
+/// Inserts a category; returns its id.
+pub fn insert(conn: &mut DbConnection, parent_id: Option<i64>, position: i32) -> QueryResult<i64> {
+    let now = db::now();
+    diesel::insert_into(categories::table)
+        .values((
+            categories::parent_id.eq(parent_id),
+            categories::position.eq(position),
+            categories::created_at.eq(now),
+            categories::updated_at.eq(now),
+        ))
+        .returning(categories::id)
+        .get_result(conn)
+}
+
+/// Creates or replaces one translation.
+pub fn put_translation(
+    conn: &mut DbConnection,
+    category_id: i64,
+    locale: &str,
+    name: &str,
+    slug: &str,
+    description: Option<&str>,
+) -> QueryResult<()> {
+    let updated = diesel::update(
+        category_translations::table
+            .filter(category_translations::category_id.eq(category_id))
+            .filter(category_translations::locale.eq(locale)),
+    )
+    .set((
+        category_translations::name.eq(name),
+        category_translations::slug.eq(slug),
+        category_translations::description.eq(description),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(category_translations::table)
+            .values((
+                category_translations::category_id.eq(category_id),
+                category_translations::locale.eq(locale),
+                category_translations::name.eq(name),
+                category_translations::slug.eq(slug),
+                category_translations::description.eq(description),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Removes one translation.
+pub fn delete_translation(
+    conn: &mut DbConnection,
+    category_id: i64,
+    locale: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        category_translations::table
+            .filter(category_translations::category_id.eq(category_id))
+            .filter(category_translations::locale.eq(locale)),
+    )
+    .execute(conn)
+}
+
+/// Moves or reorders a category when it is still at `version`, bumping the version; `false`
+/// when the version did not match.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    parent_id: Option<i64>,
+    position: i32,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        categories::table
+            .filter(categories::id.eq(id))
+            .filter(categories::version.eq(version)),
+    )
+    .set((
+        categories::parent_id.eq(parent_id),
+        categories::position.eq(position),
+        categories::version.eq(categories::version + 1),
+        categories::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The ids from `id` up to its root, `id` first.
+pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
+    let parents: HashMap<i64, Option<i64>> = categories::table
+        .select((categories::id, categories::parent_id))
+        .load::<(i64, Option<i64>)>(conn)?
+        .into_iter()
+        .collect();
+    let mut chain = vec![id];
+    let mut current = id;
+    while let Some(Some(parent)) = parents.get(&current) {
+        if chain.contains(parent) {
+            break;
+        }
+        chain.push(*parent);
+        current = *parent;
+    }
+    Ok(chain)
+}
+
+/// Sub-categories and articles of a category.
+pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
+    let children = categories::table
+        .filter(categories::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let articles = articles::table
+        .filter(articles::category_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok((children, articles))
+}
+
+/// Deletes a category (its translations go with it).
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(categories::table.find(id)).execute(conn)
+}

@@ -1,0 +1,119 @@
+//! Locale negotiation for public reads: `?locale=`, else `Accept-Language`, else the site
+//! default; and the fallback chain (requested → site default → first published in site order)
+//! that picks which translation to serve.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::error::ApiError;
+use crate::locales::model::{LocaleRow, normalize_code};
+
+/// The locale a public read asked for, and how to fall back.
+#[derive(Clone, Debug)]
+pub struct LocaleChoice {
+    /// The locale the client asked for (or the default when it asked for none we have).
+    pub requested: String,
+    /// The site default locale.
+    pub default: String,
+    /// Every site locale in switcher order: the last step of the fallback chain.
+    pub order: Vec<String>,
+    /// Whether another locale may be served when `requested` has no published translation.
+    pub fallback: bool,
+}
+
+/// Where a served translation came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picked {
+    /// The locale served.
+    pub locale: String,
+    /// Whether it is not the requested one.
+    pub fallback: bool,
+}
+
+impl LocaleChoice {
+    /// Negotiates from `?locale=` (`explicit`, which must be a site locale: 422 otherwise),
+    /// else `Accept-Language` (first site locale it names, by quality), else the default.
+    pub fn negotiate(
+        request: &HttpRequest,
+        locales: &[LocaleRow],
+        explicit: Option<&str>,
+        fallback: Option<bool>,
+    ) -> Result<Self, ApiError> {
+        let order: Vec<String> = locales.iter().map(|l| l.code.clone()).collect();
+        let default = locales
+            .iter()
+            .find(|l| l.is_default)
+            .or(locales.first())
+            .map(|l| l.code.clone())
+            .unwrap_or_default();
+        let requested = match explicit {
+            Some(raw) => normalize_code(raw)
+                .filter(|code| order.contains(code))
+                .ok_or_else(|| {
+                    ApiError::invalid("locale", format!("must be one of: {}", order.join(", ")))
+                })?,
+            None => from_accept_language(request, &order).unwrap_or_else(|| default.clone()),
+        };
+        Ok(Self {
+            requested,
+            default,
+            order,
+            fallback: fallback.unwrap_or(true),
+        })
+    }
+
+    /// The locale to serve among those `has` says are published, following the chain.
+    pub fn pick(&self, has: impl Fn(&str) -> bool) -> Option<Picked> {
+        if has(&self.requested) {
+            return Some(Picked {
+                locale: self.requested.clone(),
+                fallback: false,
+            });
+        }
+        if !self.fallback {
+            return None;
+        }
+        std::iter::once(&self.default)
+            .chain(self.order.iter())
+            .find(|code| has(code))
+            .map(|code| Picked {
+                locale: code.clone(),
+                fallback: true,
+            })
+    }
+}
+
+/// The first site locale `Accept-Language` names, by quality (`fr-BE` matches `fr`).
+fn from_accept_language(request: &HttpRequest, order: &[String]) -> Option<String> {
+    let header = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)?
+        .to_str()
+        .ok()?;
+    let mut ranges: Vec<(f32, usize, String)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(index, part)| {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next()?.trim().to_ascii_lowercase();
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (quality > 0.0 && !tag.is_empty()).then_some((quality, index, tag))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranges.into_iter().find_map(|(_, _, tag)| {
+        order
+            .iter()
+            .find(|code| code.to_ascii_lowercase() == tag)
+            .or_else(|| {
+                let language = tag.split('-').next().unwrap_or(&tag);
+                order
+                    .iter()
+                    .find(|code| code.split('-').next() == Some(language))
+            })
+            .cloned()
+    })
+}

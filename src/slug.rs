@@ -1,0 +1,79 @@
+//! Slugs and search folding: lower-case ASCII transliterations that treat Turkish (ı İ ş ğ ç ö
+//! ü), French and other accented letters the way readers type them.
+
+use crate::error::FieldError;
+
+/// Longest slug, in characters.
+pub const MAX_SLUG_CHARS: usize = 100;
+
+/// Folds text for search and slugs: transliterated to ASCII and lower-cased, so "İNANILMAZ",
+/// "inanılmaz" and "INANILMAZ" all fold to "inanilmaz", and "Sağlık" to "saglik".
+pub fn fold(text: &str) -> String {
+    // deunicode maps the dotless ı to "i" and the dotted İ to "I".
+    deunicode::deunicode(text).to_ascii_lowercase()
+}
+
+/// A slug made from a title: "Türkiye Seçime Özel" → `turkiye-secime-ozel`.
+pub fn slugify(title: &str) -> String {
+    let folded = fold(title);
+    let mut slug = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug = slug.trim_end_matches('-').to_owned();
+    if slug.len() > MAX_SLUG_CHARS - 4 {
+        // Leave room for a `-N` suffix, and cut at a word boundary where there is one.
+        slug.truncate(MAX_SLUG_CHARS - 4);
+        if let Some(cut) = slug.rfind('-').filter(|cut| *cut > 20) {
+            slug.truncate(cut);
+        }
+        slug = slug.trim_end_matches('-').to_owned();
+    }
+    if slug.is_empty() {
+        "untitled".into()
+    } else {
+        slug
+    }
+}
+
+/// Checks a slug given by a client: lower-case letters, digits and single hyphens.
+pub fn check_slug(slug: &str, field: &str) -> Result<(), FieldError> {
+    let valid = !slug.is_empty()
+        && slug.len() <= MAX_SLUG_CHARS
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be 1 to {MAX_SLUG_CHARS} lower-case letters, digits and single hyphens"),
+        ))
+    }
+}
+
+/// `base`, or `base-2`, `base-3`, … : the first candidate `taken` says is free.
+pub fn first_free<E>(
+    base: &str,
+    mut taken: impl FnMut(&str) -> Result<bool, E>,
+) -> Result<String, E> {
+    if !taken(base)? {
+        return Ok(base.to_owned());
+    }
+    let mut n = 2u32;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
