@@ -14,6 +14,7 @@ pub mod operations;
 pub mod pagination;
 pub mod slug;
 pub mod startup;
+pub mod tags;
 pub mod telemetry;
 pub mod users;
 pub mod versioning;

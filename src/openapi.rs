@@ -24,6 +24,7 @@ pub const BEARER: &str = "bearer";
         (name = "auth", description = "Accounts, sessions and visitor tokens."),
         (name = "categories", description = "The category tree, translated."),
         (name = "locales", description = "The languages the site is written in."),
+        (name = "tags", description = "Tags, translated."),
         (name = "users", description = "Account management, for admins."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),

@@ -77,3 +77,20 @@ pub fn first_free<E>(
         n += 1;
     }
 }
+
+/// The slug to store for `name` in `locale`: an explicit slug must be free (409 otherwise); a
+/// generated one gets `-2`, `-3`… until it is.
+pub fn assign(
+    explicit: Option<&str>,
+    name: &str,
+    locale: &str,
+    mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
+) -> Result<String, crate::error::ApiError> {
+    match explicit {
+        Some(slug) if taken(slug)? => Err(crate::error::ApiError::Conflict(format!(
+            "The slug `{slug}` is taken in `{locale}`."
+        ))),
+        Some(slug) => Ok(slug.to_owned()),
+        None => Ok(first_free(&slugify(name), taken)?),
+    }
+}

@@ -26,6 +26,7 @@ use crate::openapi::ApiDoc;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{RouteTable, fallback, observe};
 use crate::operations::routes as ops;
+use crate::tags;
 use crate::users;
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
 
@@ -236,6 +237,8 @@ fn api_routes(config: &mut ServiceConfig) {
                 .service(locales::routes::list_locales)
                 .service(categories::routes::list_categories)
                 .service(categories::routes::get_category)
+                .service(tags::routes::list_tags)
+                .service(tags::routes::get_tag)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -258,7 +261,12 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(categories::routes::create_category)
                         .service(categories::routes::admin_get_category)
                         .service(categories::routes::update_category)
-                        .service(categories::routes::delete_category),
+                        .service(categories::routes::delete_category)
+                        .service(tags::routes::admin_list_tags)
+                        .service(tags::routes::create_tag)
+                        .service(tags::routes::admin_get_tag)
+                        .service(tags::routes::update_tag)
+                        .service(tags::routes::delete_tag),
                 ),
         );
 }

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::articles::visibility;
 use crate::auth::principal::Principal;
@@ -14,10 +14,10 @@ use crate::categories::model::*;
 use crate::categories::store;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
-use crate::delivery::locale::LocaleChoice;
+use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::locales::store as locales;
-use crate::slug::{check_slug, first_free, slugify};
+use crate::slug::{assign, check_slug};
 use crate::startup::AppState;
 use crate::versioning;
 
@@ -47,17 +47,6 @@ pub struct CategoryTree {
 pub struct CategoryResponse {
     /// The category.
     pub data: CategoryDetail,
-}
-
-/// Locale parameters of public reads.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct LocaleQuery {
-    /// Locale to serve (a site locale); else `Accept-Language`, else the site default.
-    pub locale: Option<String>,
-    /// `false` turns a missing translation into 404 instead of serving another locale.
-    pub fallback: Option<bool>,
 }
 
 /// List every category with every translation.
@@ -628,19 +617,12 @@ fn write_translations(
             store::delete_translation(conn, id, locale)?;
             continue;
         };
-        let slug = match &translation.slug {
-            Some(slug) => {
-                if store::slug_taken(conn, locale, slug, Some(id))? {
-                    return Err(ApiError::Conflict(format!(
-                        "The slug `{slug}` is taken in `{locale}`."
-                    )));
-                }
-                slug.clone()
-            }
-            None => first_free(&slugify(&translation.name), |candidate| {
-                store::slug_taken(conn, locale, candidate, Some(id))
-            })?,
-        };
+        let slug = assign(
+            translation.slug.as_deref(),
+            &translation.name,
+            locale,
+            |candidate| store::slug_taken(conn, locale, candidate, Some(id)),
+        )?;
         let description = translation
             .description
             .as_deref()

@@ -4,9 +4,22 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
 use crate::locales::model::{LocaleRow, normalize_code};
+
+/// Locale parameters of public reads.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LocaleQuery {
+    /// Locale to serve (a site locale); else `Accept-Language`, else the site default.
+    pub locale: Option<String>,
+    /// `false` turns a missing translation into 404 instead of serving another locale.
+    pub fallback: Option<bool>,
+}
 
 /// The locale a public read asked for, and how to fall back.
 #[derive(Clone, Debug)]

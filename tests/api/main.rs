@@ -9,4 +9,5 @@ mod locales;
 mod openapi;
 mod operations;
 mod process;
+mod tags;
 mod users;

@@ -1,0 +1,128 @@
+//! Tag rows, requests and responses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{tag_translations, tags};
+
+/// Longest tag name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A stored tag.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tags)]
+pub struct TagRow {
+    /// Id.
+    pub id: i64,
+    /// Edit version.
+    pub version: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A stored tag translation.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tag_translations)]
+pub struct TagTranslationRow {
+    /// The tag.
+    pub tag_id: i64,
+    /// Locale code.
+    pub locale: String,
+    /// Name.
+    pub name: String,
+    /// Slug, unique per locale.
+    pub slug: String,
+}
+
+/// A tag's name and slug in one locale, as written.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagTranslationInput {
+    /// Name, 1 to 100 characters.
+    #[schema(example = "Kazakistan")]
+    pub name: String,
+    /// Slug; generated from the name (transliterated) when absent.
+    pub slug: Option<String>,
+}
+
+/// Create a tag, or replace the translations it names.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagRequest {
+    /// Translations by locale code. On update, a locale set to `null` is removed and locales
+    /// not named are kept.
+    #[schema(value_type = BTreeMap<String, TagTranslationInput>,
+             example = json!({"tr": {"name": "Kazakistan"}, "fr": {"name": "Kazakhstan"}}))]
+    pub translations: BTreeMap<String, Option<TagTranslationInput>>,
+}
+
+/// A tag translation as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagTranslation {
+    /// Name.
+    pub name: String,
+    /// Slug.
+    pub slug: String,
+}
+
+/// A tag as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminTag {
+    /// Id.
+    pub id: i64,
+    /// Edit version.
+    pub version: i64,
+    /// Translations by locale code.
+    pub translations: BTreeMap<String, TagTranslation>,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AdminTag {
+    /// The editor view of a row and its translations.
+    pub fn new(row: TagRow, translations: Vec<TagTranslationRow>) -> Self {
+        Self {
+            id: row.id,
+            version: row.version,
+            translations: translations
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.locale,
+                        TagTranslation {
+                            name: t.name,
+                            slug: t.slug,
+                        },
+                    )
+                })
+                .collect(),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A tag as the delivery API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tag {
+    /// Id.
+    pub id: i64,
+    /// Slug in `locale`.
+    pub slug: String,
+    /// Name in `locale`.
+    pub name: String,
+    /// The locale served.
+    pub locale: String,
+    /// Whether `locale` is not the requested one.
+    pub fallback: bool,
+    /// Published articles with this tag.
+    pub article_count: i64,
+}

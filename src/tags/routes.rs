@@ -1,0 +1,506 @@
+//! Tag endpoints: management under `/admin/tags`, delivery under `/tags`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::principal::Principal;
+use crate::auth::roles::Permission;
+use crate::db::{self, DbConnection};
+use crate::delivery::cached_json_in;
+use crate::delivery::locale::LocaleChoice;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::locales::store as locales;
+use crate::pagination::{Page, PageMeta};
+use crate::slug::{assign, check_slug};
+use crate::startup::AppState;
+use crate::tags::model::*;
+use crate::tags::store;
+use crate::versioning;
+
+/// Page parameters of the admin tag list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminTagsQuery {
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// Locale and page parameters of the public tag list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TagsQuery {
+    /// Locale to serve (a site locale); else `Accept-Language`, else the site default.
+    pub locale: Option<String>,
+    /// `false` lists only tags translated in the locale.
+    pub fallback: Option<bool>,
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// A page of tags as editors see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminTagList {
+    /// Tags, oldest first.
+    pub data: Vec<AdminTag>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One tag as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminTagResponse {
+    /// The tag.
+    pub data: AdminTag,
+}
+
+/// A page of public tags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    /// Tags, oldest first.
+    pub data: Vec<Tag>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One public tag.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagResponse {
+    /// The tag.
+    pub data: Tag,
+}
+
+/// List tags with every translation.
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(AdminTagsQuery),
+    responses(
+        (status = 200, description = "A page of tags.", body = AdminTagList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags")]
+pub async fn admin_list_tags(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<AdminTagsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let page = Page::new(query.page, query.per_page)?;
+    let (rows, translations, total) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = store::page(conn, None, page.offset(), page.limit())?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            Ok((rows, store::translations_of(conn, &ids)?, total))
+        })
+        .await?;
+    let mut grouped = group(translations);
+    let data = rows
+        .into_iter()
+        .map(|row| {
+            let translations = grouped.remove(&row.id).unwrap_or_default();
+            AdminTag::new(row, translations)
+        })
+        .collect();
+    let meta = page.meta(total);
+    let mut response = HttpResponse::Ok();
+    if let Some(link) = meta.link_header(&request) {
+        response.insert_header((header::LINK, link));
+    }
+    Ok(response.json(AdminTagList { data, meta }))
+}
+
+/// Create a tag.
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    request_body = TagRequest,
+    responses(
+        (status = 201, description = "The tag.", body = AdminTagResponse,
+         headers(("Location" = String, description = "The tag's admin URL."),
+                 ("ETag" = String, description = "Its version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/tags")]
+pub async fn create_tag(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<TagRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let translations = body.into_inner().translations;
+    if translations.values().all(Option::is_none) {
+        return Err(ApiError::invalid(
+            "translations",
+            "must name at least one locale",
+        ));
+    }
+    let tag = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                check_translations(conn, &translations)?;
+                let id = store::insert(conn)?;
+                write_translations(conn, id, &translations)?;
+                let (row, translations) = store::find(conn, id)?;
+                Ok(AdminTag::new(row, translations))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/admin/tags/{}", tag.id)))
+        .insert_header((header::ETAG, versioning::etag(tag.version)))
+        .json(AdminTagResponse { data: tag }))
+}
+
+/// Read a tag with every translation.
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Tag id.")),
+    responses(
+        (status = 200, description = "The tag.", body = AdminTagResponse,
+         headers(("ETag" = String, description = "Its version, for If-Match."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tag.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags/{id}")]
+pub async fn admin_get_tag(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let (row, translations) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
+    let tag = AdminTag::new(row, translations);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(tag.version)))
+        .json(AdminTagResponse { data: tag }))
+}
+
+/// Retranslate a tag: the locales named are created, replaced or (with `null`) removed.
+///
+/// `If-Match` is honoured (412 when stale).
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Tag id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    request_body = TagRequest,
+    responses(
+        (status = 200, description = "The tag.", body = AdminTagResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tag.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/tags/{id}")]
+pub async fn update_tag(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<TagRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    let translations = body.into_inner().translations;
+    let tag = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = store::find(conn, id)?;
+                if !store::touch(conn, id, expected.unwrap_or(current.version))? {
+                    return Err(versioning::stale());
+                }
+                check_translations(conn, &translations)?;
+                write_translations(conn, id, &translations)?;
+                let (row, translations) = store::find(conn, id)?;
+                if translations.is_empty() {
+                    return Err(ApiError::invalid(
+                        "translations",
+                        "can't remove every locale",
+                    ));
+                }
+                Ok(AdminTag::new(row, translations))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(tag.version)))
+        .json(AdminTagResponse { data: tag }))
+}
+
+/// Delete a tag; articles that had it keep their other tags.
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Tag id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tag.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/tags/{id}")]
+pub async fn delete_tag(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = store::find(conn, id)?;
+                if expected.is_some_and(|version| version != current.version) {
+                    return Err(versioning::stale());
+                }
+                store::delete(conn, id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List tags in the negotiated locale, with their published article counts.
+#[utoipa::path(
+    tag = "tags",
+    params(TagsQuery),
+    responses(
+        (status = 200, description = "A page of tags.", body = TagList,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Link" = String, description = "`next` and `prev` pages."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags")]
+pub async fn list_tags(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<TagsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = Page::new(query.page, query.per_page)?;
+    let locale_rows = state.db.run(|conn| Ok(locales::list(conn)?)).await?;
+    let choice = LocaleChoice::negotiate(
+        &request,
+        &locale_rows,
+        query.locale.as_deref(),
+        query.fallback,
+    )?;
+    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let (rows, translations, counts, total) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = store::page(conn, only.as_deref(), page.offset(), page.limit())?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let translations = store::translations_of(conn, &ids)?;
+            let counts = store::article_counts(conn, &ids, only.as_deref())?;
+            Ok((rows, translations, counts, total))
+        })
+        .await?;
+    let grouped = group(translations);
+    let data = rows
+        .iter()
+        .filter_map(|row| public_tag(row.id, grouped.get(&row.id)?, &counts, &choice))
+        .collect();
+    let meta = page.meta(total);
+    let mut response = cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &TagList {
+            data,
+            meta: meta.clone(),
+        },
+        Some(&choice.requested),
+    )?;
+    if let Some(link) = meta.link_header(&request)
+        && let Ok(value) = header::HeaderValue::from_str(&link)
+    {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    Ok(response)
+}
+
+/// One public tag, by id or by slug in any locale.
+#[utoipa::path(
+    tag = "tags",
+    params(("key" = String, Path, description = "Id, or slug in any locale."), crate::delivery::locale::LocaleQuery),
+    responses(
+        (status = 200, description = "The tag.", body = TagResponse,
+         headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 404, description = "No such tag, or none in the locale with `fallback=false`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags/{key}")]
+pub async fn get_tag(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: web::Query<crate::delivery::locale::LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let (locale_rows, id) = state
+        .db
+        .run(move |conn| {
+            let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
+            Ok((locales::list(conn)?, id))
+        })
+        .await?;
+    let choice = LocaleChoice::negotiate(
+        &request,
+        &locale_rows,
+        query.locale.as_deref(),
+        query.fallback,
+    )?;
+    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let (translations, counts) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                store::translations_of(conn, &[id])?,
+                store::article_counts(conn, &[id], only.as_deref())?,
+            ))
+        })
+        .await?;
+    let tag = public_tag(id, &translations, &counts, &choice).ok_or_else(ApiError::not_found)?;
+    let locale = tag.locale.clone();
+    cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &TagResponse { data: tag },
+        Some(&locale),
+    )
+}
+
+fn public_tag(
+    id: i64,
+    translations: &[TagTranslationRow],
+    counts: &HashMap<i64, i64>,
+    choice: &LocaleChoice,
+) -> Option<Tag> {
+    let picked = choice.pick(|locale| translations.iter().any(|t| t.locale == locale))?;
+    let translation = translations.iter().find(|t| t.locale == picked.locale)?;
+    Some(Tag {
+        id,
+        slug: translation.slug.clone(),
+        name: translation.name.clone(),
+        locale: picked.locale,
+        fallback: picked.fallback,
+        article_count: counts.get(&id).copied().unwrap_or(0),
+    })
+}
+
+fn group(translations: Vec<TagTranslationRow>) -> HashMap<i64, Vec<TagTranslationRow>> {
+    let mut grouped: HashMap<i64, Vec<TagTranslationRow>> = HashMap::new();
+    for translation in translations {
+        grouped
+            .entry(translation.tag_id)
+            .or_default()
+            .push(translation);
+    }
+    grouped
+}
+
+fn check_translations(
+    conn: &mut DbConnection,
+    translations: &BTreeMap<String, Option<TagTranslationInput>>,
+) -> Result<(), ApiError> {
+    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let mut errors = Vec::new();
+    for (locale, translation) in translations {
+        if !site.contains(locale) {
+            errors.push(FieldError::new(
+                format!("translations.{locale}"),
+                format!("is not a site locale ({})", site.join(", ")),
+            ));
+            continue;
+        }
+        let Some(translation) = translation else {
+            continue;
+        };
+        let length = translation.name.trim().chars().count();
+        if length == 0 || length > MAX_NAME_CHARS {
+            errors.push(FieldError::new(
+                format!("translations.{locale}.name"),
+                format!("must have 1 to {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if let Some(slug) = &translation.slug
+            && let Err(error) = check_slug(slug, &format!("translations.{locale}.slug"))
+        {
+            errors.push(error);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            detail: "Some translations are not valid.".into(),
+            errors,
+        })
+    }
+}
+
+fn write_translations(
+    conn: &mut DbConnection,
+    id: i64,
+    translations: &BTreeMap<String, Option<TagTranslationInput>>,
+) -> Result<(), ApiError> {
+    for (locale, translation) in translations {
+        match translation {
+            None => {
+                store::delete_translation(conn, id, locale)?;
+            }
+            Some(translation) => {
+                let name = translation.name.trim();
+                let slug = assign(translation.slug.as_deref(), name, locale, |candidate| {
+                    store::slug_taken(conn, locale, candidate, Some(id))
+                })?;
+                store::put_translation(conn, id, locale, name, &slug)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Tags: management and the public list.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app};
+
+async fn create(app: &TestApp, token: &str, body: Value) -> Value {
+    let mut response = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(token)
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201, "create {body}");
+    json_body(&mut response).await["data"].clone()
+}
+
+#[actix_web::test]
+async fn editors_manage_translated_tags() {
+    let app = spawn_app().await;
+    let (_, _, editor) = app.user_with_role("editor").await;
+    let tag = create(&app, &editor, json!({"translations": {"tr": {"name": "Dış Politika"}, "fr": {"name": "Politique étrangère"}}})).await;
+    assert_eq!(tag["translations"]["tr"]["slug"], "dis-politika");
+    assert_eq!(tag["translations"]["fr"]["slug"], "politique-etrangere");
+    let path = format!("/api/v1/admin/tags/{}", tag["id"]);
+
+    let mut clash = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&editor)
+        .send_json(&json!({"translations": {"fr": {"name": "X", "slug": "politique-etrangere"}}}))
+        .await
+        .unwrap();
+    assert_problem(&mut clash, 409).await;
+    for body in [
+        json!({"translations": {}}),
+        json!({"translations": {"de": {"name": "X"}}}),
+        json!({"translations": {"tr": {"name": ""}}}),
+        json!({"names": {}}),
+    ] {
+        let mut response = app
+            .post("/api/v1/admin/tags")
+            .bearer_auth(&editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
+
+    let mut updated = app
+        .patch(&path)
+        .bearer_auth(&editor)
+        .insert_header(("if-match", "\"1\""))
+        .send_json(&json!({"translations": {"en": {"name": "Foreign policy"}, "fr": null}}))
+        .await
+        .unwrap();
+    assert_eq!(updated.status().as_u16(), 200);
+    let updated = json_body(&mut updated).await["data"].clone();
+    assert_eq!(updated["translations"]["en"]["slug"], "foreign-policy");
+    assert!(updated["translations"]["fr"].is_null());
+    assert_eq!(updated["version"], 2);
+    let mut stale = app
+        .patch(&path)
+        .bearer_auth(&editor)
+        .insert_header(("if-match", "\"1\""))
+        .send_json(&json!({"translations": {}}))
+        .await
+        .unwrap();
+    assert_problem(&mut stale, 412).await;
+
+    let (_, _, author) = app.user_with_role("author").await;
+    let mut forbidden = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&author)
+        .send_json(&json!({"translations": {"tr": {"name": "X"}}}))
+        .await
+        .unwrap();
+    assert_problem(&mut forbidden, 403).await;
+    let mut anonymous = app.get("/api/v1/admin/tags").send().await.unwrap();
+    assert_problem(&mut anonymous, 401).await;
+
+    let mut list = app
+        .get("/api/v1/admin/tags")
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut list).await["meta"]["total"], 1);
+    let deleted = app.delete(&path).bearer_auth(&editor).send().await.unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let mut gone = app.get(&path).bearer_auth(&editor).send().await.unwrap();
+    assert_problem(&mut gone, 404).await;
+}
+
+#[actix_web::test]
+async fn the_public_tag_list_is_localized_and_paginated() {
+    let app = spawn_app().await;
+    let (_, _, editor) = app.user_with_role("editor").await;
+    let first = create(
+        &app,
+        &editor,
+        json!({"translations": {"tr": {"name": "Kazakistan"}, "fr": {"name": "Kazakhstan"}}}),
+    )
+    .await;
+    create(
+        &app,
+        &editor,
+        json!({"translations": {"tr": {"name": "Ekonomi"}}}),
+    )
+    .await;
+    create(
+        &app,
+        &editor,
+        json!({"translations": {"fr": {"name": "Diplomatie"}}}),
+    )
+    .await;
+
+    let mut page = app
+        .get("/api/v1/tags?locale=fr&per_page=2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(header(&page, "link").unwrap().contains("rel=\"next\""));
+    let page = json_body(&mut page).await;
+    assert_eq!(page["meta"]["total"], 3);
+    assert_eq!(
+        page["data"][0],
+        json!({"id": first["id"], "slug": "kazakhstan", "name": "Kazakhstan", "locale": "fr", "fallback": false, "article_count": 0})
+    );
+    assert_eq!(page["data"][1]["name"], "Ekonomi");
+    assert_eq!(page["data"][1]["fallback"], true);
+
+    let mut strict = app
+        .get("/api/v1/tags?locale=fr&fallback=false")
+        .send()
+        .await
+        .unwrap();
+    let strict = json_body(&mut strict).await;
+    assert_eq!(strict["meta"]["total"], 2, "{strict}");
+
+    let mut by_slug = app
+        .get("/api/v1/tags/kazakistan?locale=fr")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut by_slug).await["data"]["name"], "Kazakhstan");
+    let mut missing = app
+        .get("/api/v1/tags/ekonomi?locale=fr&fallback=false")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut missing, 404).await;
+    let mut too_many = app.get("/api/v1/tags?per_page=500").send().await.unwrap();
+    assert_problem(&mut too_many, 422).await;
+}
