@@ -14,24 +14,25 @@ use crate::db::{self, DbConnection};
 pub const PUBLISHED: &str = "published";
 
 /// Ids of the articles visible in `locale` (in any locale when `None`), as a subquery.
-pub fn visible_article_ids(
-    locale: Option<&str>,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<
-            diesel::dsl::Filter<articles::table, diesel::dsl::Eq<articles::status, &'static str>>,
-            diesel::dsl::LtEq<articles::published_at, chrono::NaiveDateTime>,
-        >,
-        diesel::dsl::EqAny<articles::id, PublishedIn<'_>>,
-    >,
-    articles::id,
-> {
+pub fn visible_article_ids(locale: Option<&str>) -> VisibleIds<'_> {
     articles::table
         .filter(articles::status.eq(PUBLISHED))
         .filter(articles::published_at.le(db::now()))
         .filter(articles::id.eq_any(published_in(locale)))
         .select(articles::id)
 }
+
+/// The subquery of [`visible_article_ids`].
+pub type VisibleIds<'a> = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<
+            diesel::dsl::Filter<articles::table, diesel::dsl::Eq<articles::status, &'static str>>,
+            diesel::dsl::LtEq<articles::published_at, chrono::NaiveDateTime>,
+        >,
+        diesel::dsl::EqAny<articles::id, PublishedIn<'a>>,
+    >,
+    articles::id,
+>;
 
 /// The subquery of articles with a published translation in `locale` (any when `None`).
 type PublishedIn<'a> = diesel::dsl::Select<
