@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod auth;
+pub mod authors;
 pub mod categories;
 pub mod config;
 pub mod db;

@@ -22,6 +22,7 @@ pub const BEARER: &str = "bearer";
     ),
     tags(
         (name = "auth", description = "Accounts, sessions and visitor tokens."),
+        (name = "authors", description = "Bylines, with bios per locale."),
         (name = "categories", description = "The category tree, translated."),
         (name = "locales", description = "The languages the site is written in."),
         (name = "tags", description = "Tags, translated."),

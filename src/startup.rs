@@ -17,6 +17,7 @@ use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;
 use crate::auth::routes as auth_routes;
 use crate::auth::tokens::TokenKeys;
+use crate::authors;
 use crate::categories;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
@@ -238,6 +239,8 @@ fn api_routes(config: &mut ServiceConfig) {
                 .service(categories::routes::list_categories)
                 .service(categories::routes::get_category)
                 .service(tags::routes::list_tags)
+                .service(authors::routes::list_authors)
+                .service(authors::routes::get_author)
                 .service(tags::routes::get_tag)
                 .service(
                     scope("/auth")
@@ -266,7 +269,12 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(tags::routes::create_tag)
                         .service(tags::routes::admin_get_tag)
                         .service(tags::routes::update_tag)
-                        .service(tags::routes::delete_tag),
+                        .service(tags::routes::delete_tag)
+                        .service(authors::routes::admin_list_authors)
+                        .service(authors::routes::create_author)
+                        .service(authors::routes::admin_get_author)
+                        .service(authors::routes::update_author)
+                        .service(authors::routes::delete_author),
                 ),
         );
 }

@@ -1,0 +1,201 @@
+//! Author rows, requests and responses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{author_bios, authors};
+use crate::error::FieldError;
+
+/// Longest author name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest bio.
+pub const MAX_BIO_CHARS: usize = 5000;
+/// Most links per author.
+pub const MAX_LINKS: usize = 20;
+/// Longest URL.
+pub const MAX_URL_CHARS: usize = 2000;
+
+/// A stored author.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = authors)]
+pub struct AuthorRow {
+    /// Id.
+    pub id: i64,
+    /// Byline.
+    pub name: String,
+    /// Slug.
+    pub slug: String,
+    /// Linked account.
+    pub user_id: Option<i64>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// JSON array of links.
+    pub links: String,
+    /// Edit version.
+    pub version: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl AuthorRow {
+    /// The links, as stored.
+    pub fn links(&self) -> Vec<AuthorLink> {
+        serde_json::from_str(&self.links).unwrap_or_default()
+    }
+}
+
+/// A stored bio.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = author_bios)]
+pub struct AuthorBioRow {
+    /// The author.
+    pub author_id: i64,
+    /// Locale code.
+    pub locale: String,
+    /// Bio text.
+    pub bio: String,
+}
+
+/// A link on an author's page.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorLink {
+    /// Label, 1 to 100 characters.
+    #[schema(example = "X")]
+    pub label: String,
+    /// An http(s) URL.
+    #[schema(example = "https://x.com/newsroom")]
+    pub url: String,
+}
+
+/// Create an author.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAuthorRequest {
+    /// Byline, 1 to 200 characters.
+    #[schema(example = "Ayana Birbayeva")]
+    pub name: String,
+    /// Slug; generated from the name when absent.
+    pub slug: Option<String>,
+    /// Account this byline belongs to.
+    pub user_id: Option<i64>,
+    /// Avatar image URL (http or https).
+    pub avatar_url: Option<String>,
+    /// Links (up to 20).
+    pub links: Option<Vec<AuthorLink>>,
+    /// Bio by locale code.
+    #[schema(example = json!({"fr": "Journaliste à Astana."}))]
+    pub bio: Option<BTreeMap<String, String>>,
+}
+
+/// Change an author. Fields left out are kept; `user_id` and `avatar_url` may be `null`; a bio
+/// locale set to `null` is removed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAuthorRequest {
+    /// New byline.
+    pub name: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New account link, or `null`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub user_id: Option<Option<i64>>,
+    /// New avatar URL, or `null`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+    /// New links (replacing the old ones).
+    pub links: Option<Vec<AuthorLink>>,
+    /// Bios to create, replace or (with `null`) remove.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub bio: Option<BTreeMap<String, Option<String>>>,
+}
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// An author as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuthor {
+    /// Id.
+    pub id: i64,
+    /// Byline.
+    pub name: String,
+    /// Slug.
+    pub slug: String,
+    /// Linked account.
+    pub user_id: Option<i64>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Links.
+    pub links: Vec<AuthorLink>,
+    /// Bio by locale code.
+    pub bio: BTreeMap<String, String>,
+    /// Edit version.
+    pub version: i64,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AdminAuthor {
+    /// The editor view of a row and its bios.
+    pub fn new(row: AuthorRow, bios: Vec<AuthorBioRow>) -> Self {
+        Self {
+            links: row.links(),
+            id: row.id,
+            name: row.name,
+            slug: row.slug,
+            user_id: row.user_id,
+            avatar_url: row.avatar_url,
+            bio: bios.into_iter().map(|b| (b.locale, b.bio)).collect(),
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// An author as the delivery API shows it: no account fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Author {
+    /// Id.
+    pub id: i64,
+    /// Slug.
+    pub slug: String,
+    /// Byline.
+    pub name: String,
+    /// Bio in `locale`, if the author has one in the fallback chain.
+    pub bio: Option<String>,
+    /// The locale of `bio` (the requested one when there is no bio).
+    pub locale: String,
+    /// Whether `bio` is in another locale than the requested one.
+    pub fallback: bool,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Links.
+    pub links: Vec<AuthorLink>,
+}
+
+/// Checks an http(s) URL.
+pub fn check_url(url: &str, field: &str) -> Result<(), FieldError> {
+    let lower = url.trim().to_ascii_lowercase();
+    let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.len() <= MAX_URL_CHARS
+        && lower.len() > "https://".len()
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, "must be an http or https URL"))
+    }
+}

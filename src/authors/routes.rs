@@ -1,0 +1,592 @@
+//! Author endpoints: management under `/admin/authors`, delivery under `/authors`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::principal::Principal;
+use crate::auth::roles::Permission;
+use crate::authors::model::*;
+use crate::authors::store::{self, AuthorFields};
+use crate::db::{self, DbConnection};
+use crate::delivery::cached_json_in;
+use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::locales::store as locales;
+use crate::pagination::{Page, PageMeta};
+use crate::slug::{assign, check_slug};
+use crate::startup::AppState;
+use crate::versioning;
+
+/// Page parameters of the admin author list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminAuthorsQuery {
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// Locale and page parameters of the public author list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuthorsQuery {
+    /// Locale of the bios (a site locale); else `Accept-Language`, else the site default.
+    pub locale: Option<String>,
+    /// `false` leaves out bios in other locales.
+    pub fallback: Option<bool>,
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// A page of authors as editors see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuthorList {
+    /// Authors by name.
+    pub data: Vec<AdminAuthor>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One author as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuthorResponse {
+    /// The author.
+    pub data: AdminAuthor,
+}
+
+/// A page of public authors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorList {
+    /// Authors by name.
+    pub data: Vec<Author>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One public author.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorResponse {
+    /// The author.
+    pub data: Author,
+}
+
+/// List authors.
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    params(AdminAuthorsQuery),
+    responses(
+        (status = 200, description = "A page of authors.", body = AdminAuthorList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/authors")]
+pub async fn admin_list_authors(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<AdminAuthorsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let page = Page::new(query.page, query.per_page)?;
+    let (rows, bios, total) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = store::page(conn, page.offset(), page.limit())?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            Ok((rows, store::bios_of(conn, &ids)?, total))
+        })
+        .await?;
+    let mut grouped = group(bios);
+    let data = rows
+        .into_iter()
+        .map(|row| {
+            let bios = grouped.remove(&row.id).unwrap_or_default();
+            AdminAuthor::new(row, bios)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AdminAuthorList {
+        data,
+        meta: page.meta(total),
+    }))
+}
+
+/// Create an author.
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    request_body = CreateAuthorRequest,
+    responses(
+        (status = 201, description = "The author.", body = AdminAuthorResponse,
+         headers(("Location" = String, description = "The author's admin URL."),
+                 ("ETag" = String, description = "Its version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/authors")]
+pub async fn create_author(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<CreateAuthorRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let body = body.into_inner();
+    let author = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let bios: BTreeMap<String, Option<String>> = body
+                    .bio
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(locale, bio)| (locale, Some(bio)))
+                    .collect();
+                let links = body.links.clone().unwrap_or_default();
+                check(
+                    conn,
+                    Some(&body.name),
+                    body.slug.as_deref(),
+                    body.user_id,
+                    body.avatar_url.as_deref(),
+                    &links,
+                    &bios,
+                )?;
+                let name = body.name.trim().to_owned();
+                let slug = assign(body.slug.as_deref(), &name, "authors", |candidate| {
+                    store::slug_taken(conn, candidate, None)
+                })?;
+                let id = store::insert(
+                    conn,
+                    &AuthorFields {
+                        name,
+                        slug,
+                        user_id: body.user_id,
+                        avatar_url: body.avatar_url.clone(),
+                        links: links_json(&links)?,
+                    },
+                )?;
+                write_bios(conn, id, &bios)?;
+                let (row, bios) = store::find(conn, id)?;
+                Ok(AdminAuthor::new(row, bios))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/authors/{}", author.id),
+        ))
+        .insert_header((header::ETAG, versioning::etag(author.version)))
+        .json(AdminAuthorResponse { data: author }))
+}
+
+/// Read an author.
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Author id.")),
+    responses(
+        (status = 200, description = "The author.", body = AdminAuthorResponse,
+         headers(("ETag" = String, description = "Its version, for If-Match."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/authors/{id}")]
+pub async fn admin_get_author(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let (row, bios) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
+    let author = AdminAuthor::new(row, bios);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(author.version)))
+        .json(AdminAuthorResponse { data: author }))
+}
+
+/// Change an author.
+///
+/// `If-Match` is honoured (412 when stale).
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Author id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    request_body = UpdateAuthorRequest,
+    responses(
+        (status = 200, description = "The author.", body = AdminAuthorResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/authors/{id}")]
+pub async fn update_author(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<UpdateAuthorRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    let body = body.into_inner();
+    let author = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = store::find(conn, id)?;
+                let bios = body.bio.clone().unwrap_or_default();
+                let links = body.links.clone().unwrap_or_else(|| current.links());
+                let user_id = body.user_id.unwrap_or(current.user_id);
+                let avatar_url = body
+                    .avatar_url
+                    .clone()
+                    .unwrap_or(current.avatar_url.clone());
+                check(
+                    conn,
+                    body.name.as_deref(),
+                    body.slug.as_deref(),
+                    user_id,
+                    avatar_url.as_deref(),
+                    &links,
+                    &bios,
+                )?;
+                let name = body
+                    .name
+                    .as_deref()
+                    .map_or(current.name.clone(), |n| n.trim().to_owned());
+                let slug = match body.slug.as_deref() {
+                    Some(slug) if slug != current.slug => {
+                        assign(Some(slug), &name, "authors", |candidate| {
+                            store::slug_taken(conn, candidate, Some(id))
+                        })?
+                    }
+                    _ => current.slug.clone(),
+                };
+                let fields = AuthorFields {
+                    name,
+                    slug,
+                    user_id,
+                    avatar_url,
+                    links: links_json(&links)?,
+                };
+                if !store::update(conn, id, expected.unwrap_or(current.version), &fields)? {
+                    return Err(versioning::stale());
+                }
+                write_bios(conn, id, &bios)?;
+                let (row, bios) = store::find(conn, id)?;
+                Ok(AdminAuthor::new(row, bios))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(author.version)))
+        .json(AdminAuthorResponse { data: author }))
+}
+
+/// Delete an author.
+///
+/// An author with bylined articles can't be deleted (409).
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Author id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Articles carry the byline.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/authors/{id}")]
+pub async fn delete_author(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = store::find(conn, id)?;
+                if expected.is_some_and(|version| version != current.version) {
+                    return Err(versioning::stale());
+                }
+                store::delete(conn, id).map_err(|error| match ApiError::from(error) {
+                    ApiError::Conflict(_) => ApiError::Conflict(
+                        "Articles carry this byline; remove it from them first.".into(),
+                    ),
+                    other => other,
+                })?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List authors, with bios in the negotiated locale.
+#[utoipa::path(
+    tag = "authors",
+    params(AuthorsQuery),
+    responses(
+        (status = 200, description = "A page of authors.", body = AuthorList,
+         headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/authors")]
+pub async fn list_authors(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<AuthorsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = Page::new(query.page, query.per_page)?;
+    let (locale_rows, rows, bios, total) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = store::page(conn, page.offset(), page.limit())?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            Ok((
+                locales::list(conn)?,
+                rows,
+                store::bios_of(conn, &ids)?,
+                total,
+            ))
+        })
+        .await?;
+    let choice = LocaleChoice::negotiate(
+        &request,
+        &locale_rows,
+        query.locale.as_deref(),
+        query.fallback,
+    )?;
+    let grouped = group(bios);
+    let data = rows
+        .into_iter()
+        .map(|row| {
+            let bios = grouped.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+            public_author(row, bios, &choice)
+        })
+        .collect();
+    let meta = page.meta(total);
+    let mut response = cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &AuthorList {
+            data,
+            meta: meta.clone(),
+        },
+        Some(&choice.requested),
+    )?;
+    if let Some(link) = meta.link_header(&request)
+        && let Ok(value) = header::HeaderValue::from_str(&link)
+    {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    Ok(response)
+}
+
+/// One public author, by id or slug.
+#[utoipa::path(
+    tag = "authors",
+    params(("key" = String, Path, description = "Id or slug."), LocaleQuery),
+    responses(
+        (status = 200, description = "The author.", body = AuthorResponse,
+         headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/authors/{key}")]
+pub async fn get_author(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: web::Query<LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let (locale_rows, row, bios) = state
+        .db
+        .run(move |conn| {
+            let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
+            let (row, bios) = store::find(conn, id)?;
+            Ok((locales::list(conn)?, row, bios))
+        })
+        .await?;
+    let choice = LocaleChoice::negotiate(
+        &request,
+        &locale_rows,
+        query.locale.as_deref(),
+        query.fallback,
+    )?;
+    let author = public_author(row, &bios, &choice);
+    let locale = author.locale.clone();
+    cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &AuthorResponse { data: author },
+        Some(&locale),
+    )
+}
+
+fn public_author(row: AuthorRow, bios: &[AuthorBioRow], choice: &LocaleChoice) -> Author {
+    let picked = choice.pick(|locale| bios.iter().any(|b| b.locale == locale));
+    let bio = picked
+        .as_ref()
+        .and_then(|p| bios.iter().find(|b| b.locale == p.locale))
+        .map(|b| b.bio.clone());
+    Author {
+        links: row.links(),
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        bio,
+        locale: picked
+            .as_ref()
+            .map_or(choice.requested.clone(), |p| p.locale.clone()),
+        fallback: picked.is_some_and(|p| p.fallback),
+        avatar_url: row.avatar_url,
+    }
+}
+
+fn group(bios: Vec<AuthorBioRow>) -> HashMap<i64, Vec<AuthorBioRow>> {
+    let mut grouped: HashMap<i64, Vec<AuthorBioRow>> = HashMap::new();
+    for bio in bios {
+        grouped.entry(bio.author_id).or_default().push(bio);
+    }
+    grouped
+}
+
+fn links_json(links: &[AuthorLink]) -> Result<String, ApiError> {
+    serde_json::to_string(links).map_err(|error| ApiError::Internal(error.to_string()))
+}
+
+/// Validates every written author field.
+fn check(
+    conn: &mut DbConnection,
+    name: Option<&str>,
+    slug: Option<&str>,
+    user_id: Option<i64>,
+    avatar_url: Option<&str>,
+    links: &[AuthorLink],
+    bios: &BTreeMap<String, Option<String>>,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(name) = name {
+        let length = name.trim().chars().count();
+        if length == 0 || length > MAX_NAME_CHARS {
+            errors.push(FieldError::new(
+                "name",
+                format!("must have 1 to {MAX_NAME_CHARS} characters"),
+            ));
+        }
+    }
+    if let Some(slug) = slug
+        && let Err(error) = check_slug(slug, "slug")
+    {
+        errors.push(error);
+    }
+    if let Some(url) = avatar_url
+        && let Err(error) = check_url(url, "avatar_url")
+    {
+        errors.push(error);
+    }
+    if links.len() > MAX_LINKS {
+        errors.push(FieldError::new(
+            "links",
+            format!("must have at most {MAX_LINKS} entries"),
+        ));
+    }
+    for (index, link) in links.iter().enumerate() {
+        let length = link.label.trim().chars().count();
+        if length == 0 || length > 100 {
+            errors.push(FieldError::new(
+                format!("links.{index}.label"),
+                "must have 1 to 100 characters",
+            ));
+        }
+        if let Err(error) = check_url(&link.url, &format!("links.{index}.url")) {
+            errors.push(error);
+        }
+    }
+    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    for (locale, bio) in bios {
+        if !site.contains(locale) {
+            errors.push(FieldError::new(
+                format!("bio.{locale}"),
+                "is not a site locale",
+            ));
+        } else if bio
+            .as_ref()
+            .is_some_and(|b| b.chars().count() > MAX_BIO_CHARS)
+        {
+            errors.push(FieldError::new(
+                format!("bio.{locale}"),
+                format!("must have at most {MAX_BIO_CHARS} characters"),
+            ));
+        }
+    }
+    if let Some(user) = user_id
+        && !store::user_exists(conn, user)?
+    {
+        errors.push(FieldError::new("user_id", "names no account"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            detail: "Some fields are not valid.".into(),
+            errors,
+        })
+    }
+}
+
+fn write_bios(
+    conn: &mut DbConnection,
+    id: i64,
+    bios: &BTreeMap<String, Option<String>>,
+) -> Result<(), ApiError> {
+    for (locale, bio) in bios {
+        let bio = bio.as_deref().map(str::trim).filter(|b| !b.is_empty());
+        store::put_bio(conn, id, locale, bio)?;
+    }
+    Ok(())
+}

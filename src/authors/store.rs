@@ -1,0 +1,151 @@
+//! Author queries.
+
+use diesel::prelude::*;
+
+use crate::authors::model::{AuthorBioRow, AuthorRow};
+use crate::db::schema::{author_bios, authors, users};
+use crate::db::{self, DbConnection};
+
+/// One author and their bios.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<(AuthorRow, Vec<AuthorBioRow>)> {
+    let row = authors::table
+        .find(id)
+        .select(AuthorRow::as_select())
+        .first(conn)?;
+    Ok((row, bios_of(conn, &[id])?))
+}
+
+/// The bios of these authors.
+pub fn bios_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AuthorBioRow>> {
+    author_bios::table
+        .filter(author_bios::author_id.eq_any(ids))
+        .select(AuthorBioRow::as_select())
+        .order((author_bios::author_id.asc(), author_bios::locale.asc()))
+        .load(conn)
+}
+
+/// One page of authors by name, and the total.
+pub fn page(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<AuthorRow>, i64)> {
+    let total = authors::table.count().get_result(conn)?;
+    let rows = authors::table
+        .select(AuthorRow::as_select())
+        .order((authors::name.asc(), authors::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The author a key names: a numeric id or the slug.
+pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64>> {
+    let query = authors::table.select(authors::id);
+    match key.parse::<i64>() {
+        Ok(id) => query.filter(authors::id.eq(id)).first(conn).optional(),
+        Err(_) => query.filter(authors::slug.eq(key)).first(conn).optional(),
+    }
+}
+
+/// Whether `slug` belongs to an author other than `except`.
+pub fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        authors::table
+            .filter(authors::slug.eq(slug))
+            .filter(authors::id.ne(except.unwrap_or(-1))),
+    ))
+    .get_result(conn)
+}
+
+/// Whether an account exists.
+pub fn user_exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
+}
+
+/// The fields of an author row that are written.
+#[derive(Debug, AsChangeset, Insertable)]
+#[diesel(table_name = authors, treat_none_as_null = true)]
+pub struct AuthorFields {
+    /// Byline.
+    pub name: String,
+    /// Slug.
+    pub slug: String,
+    /// Linked account.
+    pub user_id: Option<i64>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// JSON array of links.
+    pub links: String,
+}
+
+/// Inserts an author; returns the id.
+pub fn insert(conn: &mut DbConnection, fields: &AuthorFields) -> QueryResult<i64> {
+    let now = db::now();
+    diesel::insert_into(authors::table)
+        .values((
+            fields,
+            authors::created_at.eq(now),
+            authors::updated_at.eq(now),
+        ))
+        .returning(authors::id)
+        .get_result(conn)
+}
+
+/// Writes an author when still at `version`, bumping it; `false` when stale.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    fields: &AuthorFields,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        authors::table
+            .filter(authors::id.eq(id))
+            .filter(authors::version.eq(version)),
+    )
+    .set((
+        fields,
+        authors::version.eq(authors::version + 1),
+        authors::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Creates, replaces or (with `None`) removes one bio.
+pub fn put_bio(
+    conn: &mut DbConnection,
+    author_id: i64,
+    locale: &str,
+    bio: Option<&str>,
+) -> QueryResult<()> {
+    let target = author_bios::table
+        .filter(author_bios::author_id.eq(author_id))
+        .filter(author_bios::locale.eq(locale));
+    match bio {
+        None => diesel::delete(target).execute(conn).map(drop),
+        Some(bio) => {
+            if diesel::update(target)
+                .set(author_bios::bio.eq(bio))
+                .execute(conn)?
+                == 0
+            {
+                diesel::insert_into(author_bios::table)
+                    .values((
+                        author_bios::author_id.eq(author_id),
+                        author_bios::locale.eq(locale),
+                        author_bios::bio.eq(bio),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Deletes an author (refused by the database while articles carry the byline).
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(authors::table.find(id)).execute(conn)
+}
