@@ -131,8 +131,8 @@ fn create_user(
     let name = normalize_display_name(name).map_err(|e| format!("--display-name {}", e.message))?;
     check_password(password, "password").map_err(|e| format!("the password {}", e.message))?;
     let hash = hash_now(password)?;
-    let pool = startup::prepare_database(settings)?;
-    let mut conn = pool.get()?;
+    let db = startup::prepare_database(settings)?;
+    let mut conn = db.pool().get()?;
     let user = create_account(&mut conn, &email, &name, role, &hash)?;
     println!("created {} {} (id {})", role.as_str(), user.email, user.id);
     Ok(())

@@ -95,10 +95,11 @@ impl Application {
     /// actix runtime.
     pub fn build(settings: Settings) -> Result<Self, StartupError> {
         let jwt_secret = settings.load_jwt_secret()?;
-        let pool = prepare_database(&settings)?;
+        let db = prepare_database(&settings)?;
+        let pool = db.pool().clone();
         let document = openapi_document();
         let state = web::Data::new(AppState {
-            db: Db::new(pool.clone()),
+            db,
             routes: RouteTable::from_openapi(&document),
             openapi_json: web::Bytes::from(
                 serde_json::to_vec(&document).expect("the OpenAPI document serialises"),
@@ -189,9 +190,9 @@ impl Application {
 }
 
 /// Connects, applies pending migrations and gives an empty database its locales.
-pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
-    let pool = db::build_pool(&settings.database)?;
-    let mut conn = pool.get()?;
+pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
+    let db = db::build_pool(&settings.database)?;
+    let mut conn = db.pool().get()?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {
         tracing::info!(versions = ?applied, "applied migrations");
@@ -222,7 +223,8 @@ pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
             Err(error) => return Err(StartupError::BootstrapAdmin(error.to_string())),
         }
     }
-    Ok(pool)
+    drop(conn);
+    Ok(db)
 }
 
 /// Every documented route, registered through utoipa so the document lists exactly what is

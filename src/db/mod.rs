@@ -8,10 +8,14 @@
 pub mod schema;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
@@ -79,22 +83,37 @@ pub enum ConnectionError {
     Query(#[from] diesel::result::Error),
 }
 
+/// Counts the SQL statements run on a pool's connections (for `/metrics`, and for tests that
+/// check a read path costs a fixed number of queries).
+pub type QueryCounter = Arc<AtomicU64>;
+
 /// The r2d2 connection manager that picks the backend by URL scheme.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
+    queries: QueryCounter,
 }
 
 impl ConnectionManager {
     /// A manager for `url`, refusing unknown schemes up front.
-    pub fn new(url: &str) -> Result<Self, ConnectionError> {
+    pub fn new(url: &str, queries: QueryCounter) -> Result<Self, ConnectionError> {
         let backend =
             Backend::of_url(url).ok_or_else(|| ConnectionError::UnknownScheme(redact(url)))?;
         Ok(Self {
             url: url.to_owned(),
             backend,
+            queries,
         })
+    }
+
+    fn count_queries(&self, conn: &mut impl Connection) {
+        let queries = Arc::clone(&self.queries);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                queries.fetch_add(1, Ordering::Relaxed);
+            }
+        });
     }
 
     /// The backend this manager connects to.
@@ -109,7 +128,11 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                self.count_queries(&mut conn);
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let path = sqlite_path(&self.url);
                 if let Some(parent) = Path::new(path)
@@ -132,6 +155,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;",
                 )?;
+                self.count_queries(&mut conn);
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -168,16 +192,18 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Builds the pool without connecting; the first checkout reports a real error.
-pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, ConnectionError> {
-    let manager = ConnectionManager::new(&settings.url)?;
-    Ok(r2d2::Pool::builder()
+pub fn build_pool(settings: &DatabaseSettings) -> Result<Db, ConnectionError> {
+    let queries = QueryCounter::default();
+    let manager = ConnectionManager::new(&settings.url, Arc::clone(&queries))?;
+    let pool = r2d2::Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(1))
         .connection_timeout(settings.pool_timeout)
         .idle_timeout(Some(Duration::from_secs(300)))
         // A checkout pings the connection, so a database restart costs no failed request.
         .test_on_check_out(true)
-        .build_unchecked(manager))
+        .build_unchecked(manager);
+    Ok(Db { pool, queries })
 }
 
 /// Runs `work` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so concurrent writers queue
@@ -264,17 +290,18 @@ pub fn to_utc(time: NaiveDateTime) -> DateTime<Utc> {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    queries: QueryCounter,
 }
 
 impl Db {
-    /// Wraps a pool.
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
-    }
-
     /// The pool, for operations that need its state.
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// SQL statements run so far on this pool's connections.
+    pub fn query_count(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     /// Checks out a connection and runs `work` with it off the async workers. A pool that

@@ -8,7 +8,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::db::DbPool;
+use crate::db::Db;
 
 /// Labels of one request series: the route pattern (not the raw path, so ids don't explode the
 /// series count), the method and the status.
@@ -39,6 +39,9 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    queries: Counter,
+    /// Serialises renders, which bring `queries` up to the pool's count.
+    render_lock: std::sync::Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -83,7 +86,15 @@ impl Metrics {
             "Largest number of connections the pool may hold",
             pool_max.clone(),
         );
+        let queries = Counter::default();
+        registry.register(
+            "db_queries",
+            "SQL statements run on the pool's connections",
+            queries.clone(),
+        );
         Self {
+            render_lock: std::sync::Mutex::new(()),
+            queries,
             registry,
             requests,
             latency,
@@ -111,8 +122,12 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition (format 0.0.4), with the pool's state read now.
-    pub fn render(&self, pool: &DbPool) -> String {
+    pub fn render(&self, db: &Db) -> String {
+        let pool = db.pool();
         let state = pool.state();
+        let _guard = self.render_lock.lock();
+        let queries = db.query_count();
+        self.queries.inc_by(queries.saturating_sub(self.queries.get()));
         self.pool_connections.set(i64::from(state.connections));
         self.pool_idle.set(i64::from(state.idle_connections));
         self.pool_max.set(i64::from(pool.max_size()));

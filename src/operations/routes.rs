@@ -69,8 +69,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 /// Prometheus metrics in the text exposition format 0.0.4.
 ///
 /// `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`
-/// (histogram) and the database pool's `db_pool_connections`, `db_pool_idle_connections`
-/// and `db_pool_max_connections`.
+/// (histogram), the database pool's `db_pool_connections`, `db_pool_idle_connections` and
+/// `db_pool_max_connections`, and `db_queries_total`, the SQL statements run.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "The metrics.", body = String,
@@ -81,7 +81,7 @@ pub async fn prometheus_metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type(METRICS_CONTENT_TYPE)
-        .body(state.metrics.render(state.db.pool()))
+        .body(state.metrics.render(&state.db))
 }
 
 /// This OpenAPI 3.1 document.
