@@ -21,6 +21,7 @@ pub const BEARER: &str = "bearer";
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
+        (name = "articles", description = "Articles and their translations: writing, workflow, delivery."),
         (name = "auth", description = "Accounts, sessions and visitor tokens."),
         (name = "authors", description = "Bylines, with bios per locale."),
         (name = "categories", description = "The category tree, translated."),

@@ -11,6 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::articles;
 use crate::auth::passwords::PasswordHasherPool;
 use crate::auth::passwords::hash_now;
 use crate::auth::rate_limit::RateLimits;
@@ -276,7 +277,17 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(authors::routes::create_author)
                         .service(authors::routes::admin_get_author)
                         .service(authors::routes::update_author)
-                        .service(authors::routes::delete_author),
+                        .service(authors::routes::delete_author)
+                        .service(articles::admin::admin_list_articles)
+                        .service(articles::admin::create_article)
+                        .service(articles::admin::admin_get_article)
+                        .service(articles::admin::update_article)
+                        .service(articles::admin::delete_article)
+                        .service(articles::admin::put_translation)
+                        .service(articles::admin::delete_translation)
+                        .service(articles::admin::list_revisions)
+                        .service(articles::admin::get_revision)
+                        .service(articles::admin::restore_revision),
                 ),
         );
 }

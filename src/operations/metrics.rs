@@ -127,7 +127,8 @@ impl Metrics {
         let state = pool.state();
         let _guard = self.render_lock.lock();
         let queries = db.query_count();
-        self.queries.inc_by(queries.saturating_sub(self.queries.get()));
+        self.queries
+            .inc_by(queries.saturating_sub(self.queries.get()));
         self.pool_connections.set(i64::from(state.connections));
         self.pool_idle.set(i64::from(state.idle_connections));
         self.pool_max.set(i64::from(pool.max_size()));

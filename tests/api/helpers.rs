@@ -55,6 +55,11 @@ impl TestApp {
         self.client.patch(self.url(path))
     }
 
+    /// A PUT request to `path`.
+    pub fn put(&self, path: &str) -> awc::ClientRequest {
+        self.client.put(self.url(path))
+    }
+
     /// A DELETE request to `path`.
     pub fn delete(&self, path: &str) -> awc::ClientRequest {
         self.client.delete(self.url(path))

@@ -1,0 +1,706 @@
+//! `/api/v1/admin/articles`: writing, translating, reviewing, scheduling and publishing.
+//!
+//! Contributors write their own drafts and submit them for review; authors also publish their
+//! own; editors and admins do anything. Another user's article answers 404, never success.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::articles::editing::{self, load_admin, save_translation, stored_time};
+use crate::articles::model::*;
+use crate::articles::store::{self, AdminFilter, ArticleFields};
+use crate::auth::principal::Principal;
+use crate::auth::roles::Permission;
+use crate::db::{self, DbConnection};
+use crate::error::{ApiError, Problem};
+use crate::pagination::{Page, PageMeta};
+use crate::startup::AppState;
+use crate::versioning;
+
+/// Filters and page of the admin article list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminArticlesQuery {
+    /// Only this workflow status.
+    pub status: Option<ArticleStatus>,
+    /// Only articles with a translation in this locale.
+    pub locale: Option<String>,
+    /// Only with this byline (author id).
+    pub author: Option<i64>,
+    /// Only in this category (id).
+    pub category: Option<i64>,
+    /// Only those whose title, summary or body contains this (accent- and case-insensitive).
+    pub q: Option<String>,
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// A page of articles as editors see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminArticleList {
+    /// Articles, most recently changed first.
+    pub data: Vec<AdminArticle>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One article as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminArticleResponse {
+    /// The article.
+    pub data: AdminArticle,
+}
+
+/// Revisions of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    /// Revisions, newest first.
+    pub data: Vec<RevisionSummary>,
+}
+
+/// One revision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionResponse {
+    /// The revision.
+    pub data: Revision,
+}
+
+/// Locale filter of the revision list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionsQuery {
+    /// Only this locale's revisions.
+    pub locale: Option<String>,
+}
+
+/// List articles: every article for editors, their own for authors and contributors.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(AdminArticlesQuery),
+    responses(
+        (status = 200, description = "A page of articles.", body = AdminArticleList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a contributor or above.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles")]
+pub async fn admin_list_articles(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<AdminArticlesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let query = query.into_inner();
+    let page = Page::new(query.page, query.per_page)?;
+    let filter = AdminFilter {
+        status: query.status.map(|s| s.as_str().to_owned()),
+        locale: query.locale,
+        author_id: query.author,
+        category_id: query.category,
+        query: query
+            .q
+            .map(|q| crate::slug::fold(q.trim()))
+            .filter(|q| !q.is_empty()),
+        created_by: if principal.role.allows(Permission::EditAnyArticle) {
+            None
+        } else {
+            principal.user_id()
+        },
+    };
+    let (data, total) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = store::admin_page(conn, &filter, page.offset(), page.limit())?;
+            let articles = rows
+                .iter()
+                .map(|row| load_admin(conn, row.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((articles, total))
+        })
+        .await?;
+    let meta = page.meta(total);
+    let mut response = HttpResponse::Ok();
+    if let Some(link) = meta.link_header(&request) {
+        response.insert_header((header::LINK, link));
+    }
+    Ok(response.json(AdminArticleList { data, meta }))
+}
+
+/// Create an article with its first translations.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    request_body = CreateArticleRequest,
+    responses(
+        (status = 201, description = "The article.", body = AdminArticleResponse,
+         headers(("Location" = String, description = "The article's admin URL."),
+                 ("ETag" = String, description = "Its version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not write articles, or not with this status.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<CreateArticleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let body = body.into_inner();
+    let user = principal.user_id();
+    let status = body.status.unwrap_or(ArticleStatus::Draft);
+    Rights::of(&principal, user, ArticleStatus::Draft).check_status(status)?;
+    if body.translations.is_empty() {
+        return Err(ApiError::invalid(
+            "translations",
+            "must name at least one locale",
+        ));
+    }
+    let article = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let site = editing::site_locales(conn)?;
+                for (locale, translation) in &body.translations {
+                    editing::check_translation(
+                        &site,
+                        locale,
+                        translation,
+                        &format!("translations.{locale}"),
+                    )?;
+                }
+                let tag_ids = body.tag_ids.clone().unwrap_or_default();
+                editing::check_references(conn, body.category_id, &body.author_ids, &tag_ids)?;
+                let corrections = body.corrections.clone().unwrap_or_default();
+                editing::check_details(
+                    body.source_name.as_deref(),
+                    body.source_url.as_deref(),
+                    &corrections,
+                )?;
+                let source_locale = match &body.source_locale {
+                    Some(locale) if body.translations.contains_key(locale) => locale.clone(),
+                    Some(_) => {
+                        return Err(ApiError::invalid(
+                            "source_locale",
+                            "must be one of the given translations",
+                        ));
+                    }
+                    None => site
+                        .iter()
+                        .find(|code| body.translations.contains_key(*code))
+                        .cloned()
+                        .unwrap_or_default(),
+                };
+                let published_at = body
+                    .published_at
+                    .map(stored_time)
+                    .or_else(|| (status == ArticleStatus::Published).then(db::now));
+                let fields = ArticleFields {
+                    category_id: body.category_id,
+                    status: status.as_str().to_owned(),
+                    published_at,
+                    featured: body.featured.unwrap_or(false),
+                    comments_enabled: body.comments_enabled.unwrap_or(true),
+                    source_name: body.source_name.clone(),
+                    source_url: body.source_url.clone(),
+                    cover_media_id: body.cover_media_id,
+                    source_locale: source_locale.clone(),
+                };
+                let id = store::insert(conn, &fields, user)?;
+                store::set_authors(conn, id, &body.author_ids)?;
+                store::set_tags(conn, id, &tag_ids)?;
+                store::set_corrections(conn, id, &corrections_of(&corrections))?;
+                let row = store::find(conn, id)?;
+                // The source first, so the others are saved against its version.
+                let mut order: Vec<&String> = body.translations.keys().collect();
+                order.sort_by_key(|locale| **locale != source_locale);
+                for locale in order {
+                    save_translation(conn, &row, locale, &body.translations[locale], user, None)?;
+                }
+                load_admin(conn, id)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/articles/{}", article.id),
+        ))
+        .insert_header((header::ETAG, versioning::etag(article.version)))
+        .json(AdminArticleResponse { data: article }))
+}
+
+/// Read an article with every translation.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Article id.")),
+    responses(
+        (status = 200, description = "The article.", body = AdminArticleResponse,
+         headers(("ETag" = String, description = "Its version, for If-Match on PATCH."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a contributor or above.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id}")]
+pub async fn admin_get_article(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let id = id.into_inner();
+    let article = state
+        .db
+        .run(move |conn| {
+            editable(conn, &principal, id)?;
+            load_admin(conn, id)
+        })
+        .await?;
+    Ok(with_etag(article.version, article))
+}
+
+/// Change the locale-independent part: category, bylines, tags, status, publication time…
+///
+/// `If-Match` is honoured (412 when stale). Publishing without `published_at` publishes now; a
+/// future `published_at` schedules.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Article id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    request_body = UpdateArticleRequest,
+    responses(
+        (status = 200, description = "The article.", body = AdminArticleResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not set this status.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/articles/{id}")]
+pub async fn update_article(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<UpdateArticleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    let body = body.into_inner();
+    let article = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, rights) = editable(conn, &principal, id)?;
+                if expected.is_some_and(|version| version != current.version) {
+                    return Err(versioning::stale());
+                }
+                let status = body.status.unwrap_or(current.status());
+                if status != current.status() {
+                    rights.check_status(status)?;
+                }
+                let published_at = match body.published_at {
+                    Some(at) => at.map(stored_time),
+                    None => current.published_at,
+                };
+                let published_at =
+                    published_at.or_else(|| (status == ArticleStatus::Published).then(db::now));
+                if published_at != current.published_at && !rights.publish {
+                    return Err(ApiError::Forbidden(
+                        "Your role may not schedule or publish.".into(),
+                    ));
+                }
+                let category_id = body.category_id.unwrap_or(current.category_id);
+                let author_ids = match &body.author_ids {
+                    Some(ids) => ids.clone(),
+                    None => store::authors_of(conn, &[id])?
+                        .into_iter()
+                        .map(|(_, a)| a)
+                        .collect(),
+                };
+                let tag_ids = body.tag_ids.clone().unwrap_or_default();
+                editing::check_references(conn, category_id, &author_ids, &tag_ids)?;
+                let source_name = body
+                    .source_name
+                    .clone()
+                    .unwrap_or(current.source_name.clone());
+                let source_url = body
+                    .source_url
+                    .clone()
+                    .unwrap_or(current.source_url.clone());
+                let corrections = body.corrections.clone().unwrap_or_default();
+                editing::check_details(
+                    source_name.as_deref(),
+                    source_url.as_deref(),
+                    &corrections,
+                )?;
+                let source_locale = body
+                    .source_locale
+                    .clone()
+                    .unwrap_or(current.source_locale.clone());
+                if store::find_translation(conn, id, &source_locale)?.is_none() {
+                    return Err(ApiError::invalid(
+                        "source_locale",
+                        "must be a locale the article is translated in",
+                    ));
+                }
+                let fields = ArticleFields {
+                    category_id,
+                    status: status.as_str().to_owned(),
+                    published_at,
+                    featured: body.featured.unwrap_or(current.featured),
+                    comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
+                    source_name,
+                    source_url,
+                    cover_media_id: body.cover_media_id.unwrap_or(current.cover_media_id),
+                    source_locale,
+                };
+                if !store::update(conn, id, current.version, &fields)? {
+                    return Err(versioning::stale());
+                }
+                if body.author_ids.is_some() {
+                    store::set_authors(conn, id, &author_ids)?;
+                }
+                if body.tag_ids.is_some() {
+                    store::set_tags(conn, id, &tag_ids)?;
+                }
+                if body.corrections.is_some() {
+                    store::set_corrections(conn, id, &corrections_of(&corrections))?;
+                }
+                load_admin(conn, id)
+            })
+        })
+        .await?;
+    Ok(with_etag(article.version, article))
+}
+
+/// Delete an article with all its translations and revisions.
+///
+/// Editors delete any article; authors their own; contributors their own unpublished ones.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Article id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/articles/{id}")]
+pub async fn delete_article(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let id = id.into_inner();
+    let expected = versioning::if_match(&request)?;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (current, _) = editable(conn, &principal, id)?;
+                if expected.is_some_and(|version| version != current.version) {
+                    return Err(versioning::stale());
+                }
+                store::delete(conn, id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Create or replace one translation.
+///
+/// `If-Match` names the translation's version (412 when stale; a new translation has none).
+/// The previous text is kept as a revision. The response's `ETag` is the translation's new
+/// version.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Article id."),
+        ("locale" = String, Path, description = "Locale code."),
+        ("If-Match" = Option<String>, Header, description = "The translation's version you read; 412 when stale."),
+    ),
+    request_body = TranslationInput,
+    responses(
+        (status = 200, description = "The article.", body = AdminArticleResponse,
+         headers(("ETag" = String, description = "The translation's new version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in the locale.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/articles/{id}/translations/{locale}")]
+pub async fn put_translation(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    body: web::Json<TranslationInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let (id, locale) = path.into_inner();
+    let expected = versioning::if_match(&request)?;
+    let input = body.into_inner();
+    let user = principal.user_id();
+    let (article, version) = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (row, _) = editable(conn, &principal, id)?;
+                let site = editing::site_locales(conn)?;
+                editing::check_translation(&site, &locale, &input, "body")?;
+                save_translation(conn, &row, &locale, &input, user, expected)?;
+                let article = load_admin(conn, id)?;
+                let version = article.translations.get(&locale).map_or(1, |t| t.version);
+                Ok((article, version))
+            })
+        })
+        .await?;
+    Ok(with_etag(version, article))
+}
+
+/// Delete one translation.
+///
+/// The source locale's translation can't be deleted while it is the source (409), nor the last
+/// translation (409).
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Article id."),
+        ("locale" = String, Path, description = "Locale code."),
+        ("If-Match" = Option<String>, Header, description = "The translation's version you read; 412 when stale."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or translation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It is the source or the last translation.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/articles/{id}/translations/{locale}")]
+pub async fn delete_translation(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let (id, locale) = path.into_inner();
+    let expected = versioning::if_match(&request)?;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (row, _) = editable(conn, &principal, id)?;
+                let translation =
+                    store::find_translation(conn, id, &locale)?.ok_or_else(ApiError::not_found)?;
+                if expected.is_some_and(|version| version != translation.version) {
+                    return Err(versioning::stale());
+                }
+                if row.source_locale == locale {
+                    return Err(ApiError::Conflict(
+                        "This is the source translation; choose another source_locale first."
+                            .into(),
+                    ));
+                }
+                store::delete_translation(conn, translation.id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List an article's revisions.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Article id."), RevisionsQuery),
+    responses(
+        (status = 200, description = "Revisions, newest first.", body = RevisionList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id}/revisions")]
+pub async fn list_revisions(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<RevisionsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let id = id.into_inner();
+    let locale = query.into_inner().locale;
+    let rows = state
+        .db
+        .run(move |conn| {
+            editable(conn, &principal, id)?;
+            Ok(store::revisions(conn, id, locale.as_deref())?)
+        })
+        .await?;
+    let data = rows
+        .into_iter()
+        .map(|row| RevisionSummary {
+            id: row.id,
+            locale: row.locale,
+            translation_version: row.translation_version,
+            title: row.title,
+            saved_by: row.saved_by,
+            created_at: row.created_at.and_utc(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(RevisionList { data }))
+}
+
+/// Read one revision.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Article id."), ("rev" = i64, Path, description = "Revision id.")),
+    responses(
+        (status = 200, description = "The revision.", body = RevisionResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision, or not yours.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id}/revisions/{rev}")]
+pub async fn get_revision(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let (id, rev) = path.into_inner();
+    let row = state
+        .db
+        .run(move |conn| {
+            editable(conn, &principal, id)?;
+            Ok(store::revision(conn, id, rev)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RevisionResponse { data: row.into() }))
+}
+
+/// Restore a revision: its text becomes a new version of the translation (the current text is
+/// kept as a revision in turn).
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Article id."),
+        ("rev" = i64, Path, description = "Revision id."),
+        ("If-Match" = Option<String>, Header, description = "The translation's version you read; 412 when stale."),
+    ),
+    responses(
+        (status = 200, description = "The article.", body = AdminArticleResponse,
+         headers(("ETag" = String, description = "The translation's new version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision, or not yours.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Its slug is now another article's.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles/{id}/revisions/{rev}/restore")]
+pub async fn restore_revision(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteOwnArticles)?;
+    let (id, rev) = path.into_inner();
+    let expected = versioning::if_match(&request)?;
+    let user = principal.user_id();
+    let (article, version) = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (row, _) = editable(conn, &principal, id)?;
+                let revision = store::revision(conn, id, rev)?;
+                let input = TranslationInput {
+                    title: revision.title,
+                    slug: Some(revision.slug),
+                    summary: revision.summary,
+                    body: revision.body,
+                    seo_title: revision.seo_title,
+                    seo_description: revision.seo_description,
+                    status: Some(TranslationStatus::parse(&revision.status)),
+                };
+                save_translation(conn, &row, &revision.locale, &input, user, expected)?;
+                let article = load_admin(conn, id)?;
+                let version = article
+                    .translations
+                    .get(&revision.locale)
+                    .map_or(1, |t| t.version);
+                Ok((article, version))
+            })
+        })
+        .await?;
+    Ok(with_etag(version, article))
+}
+
+/// The article, when the principal may edit it; 404 otherwise, so others' work stays unseen.
+fn editable(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<(ArticleRow, Rights), ApiError> {
+    let row = store::lock(conn, id)?;
+    let rights = Rights::of(principal, row.created_by, row.status());
+    if rights.edit {
+        Ok((row, rights))
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+fn corrections_of(corrections: &[CorrectionInput]) -> Vec<(chrono::NaiveDateTime, String)> {
+    corrections
+        .iter()
+        .map(|c| {
+            (
+                c.at.map_or_else(db::now, stored_time),
+                c.note.trim().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn with_etag(version: i64, article: AdminArticle) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(version)))
+        .json(AdminArticleResponse { data: article })
+}

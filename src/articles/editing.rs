@@ -1,0 +1,338 @@
+//! The editorial rules of writing articles: validation, slugs, sanitising, revisions and
+//! outdated translations. Handlers in `admin` call these inside a write transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+
+use crate::articles::model::*;
+use crate::articles::store::{self, TranslationFields};
+use crate::authors::model::check_url;
+use crate::db::DbConnection;
+use crate::db::schema::{authors, categories, tags};
+use crate::error::{ApiError, FieldError};
+use crate::html;
+use crate::locales::store as locales;
+use crate::slug::{self, check_slug};
+use crate::versioning;
+
+/// A stored UTC time from an API one, truncated to microseconds like every stored time.
+pub fn stored_time(time: DateTime<Utc>) -> chrono::NaiveDateTime {
+    time.naive_utc().trunc_subsecs(6)
+}
+
+/// The site's locale codes in order.
+pub fn site_locales(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    Ok(locales::list(conn)?.into_iter().map(|l| l.code).collect())
+}
+
+/// Checks the category, bylines and tags an article refers to.
+pub fn check_references(
+    conn: &mut DbConnection,
+    category_id: i64,
+    author_ids: &[i64],
+    tag_ids: &[i64],
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let category: Option<i64> = categories::table
+        .find(category_id)
+        .select(categories::id)
+        .first(conn)
+        .optional()?;
+    if category.is_none() {
+        errors.push(FieldError::new("category_id", "names no category"));
+    }
+    if author_ids.is_empty() {
+        errors.push(FieldError::new(
+            "author_ids",
+            "must name at least one author",
+        ));
+    }
+    let mut seen = author_ids.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() != author_ids.len() {
+        errors.push(FieldError::new("author_ids", "must not repeat an author"));
+    }
+    let found: Vec<i64> = authors::table
+        .filter(authors::id.eq_any(&seen))
+        .select(authors::id)
+        .load(conn)?;
+    if found.len() != seen.len() {
+        errors.push(FieldError::new(
+            "author_ids",
+            "names an author that does not exist",
+        ));
+    }
+    let mut tag_set = tag_ids.to_vec();
+    tag_set.sort_unstable();
+    tag_set.dedup();
+    let found: Vec<i64> = tags::table
+        .filter(tags::id.eq_any(&tag_set))
+        .select(tags::id)
+        .load(conn)?;
+    if found.len() != tag_set.len() {
+        errors.push(FieldError::new(
+            "tag_ids",
+            "names a tag that does not exist",
+        ));
+    }
+    fail_on(errors)
+}
+
+/// Checks source fields and corrections.
+pub fn check_details(
+    source_name: Option<&str>,
+    source_url: Option<&str>,
+    corrections: &[CorrectionInput],
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if source_name.is_some_and(|n| n.chars().count() > 200) {
+        errors.push(FieldError::new(
+            "source_name",
+            "must have at most 200 characters",
+        ));
+    }
+    if let Some(url) = source_url
+        && let Err(error) = check_url(url, "source_url")
+    {
+        errors.push(error);
+    }
+    for (index, correction) in corrections.iter().enumerate() {
+        let length = correction.note.trim().chars().count();
+        if length == 0 || length > 2000 {
+            errors.push(FieldError::new(
+                format!("corrections.{index}.note"),
+                "must have 1 to 2000 characters",
+            ));
+        }
+    }
+    fail_on(errors)
+}
+
+/// Checks one translation's fields; `prefix` names it in errors (`translations.fr`).
+pub fn check_translation(
+    site: &[String],
+    locale: &str,
+    input: &TranslationInput,
+    prefix: &str,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let field = |name: &str| format!("{prefix}.{name}");
+    if !site.iter().any(|code| code == locale) {
+        errors.push(FieldError::new(
+            prefix,
+            format!("is not a site locale ({})", site.join(", ")),
+        ));
+    }
+    let title = input.title.trim().chars().count();
+    if title == 0 || title > MAX_TITLE_CHARS {
+        errors.push(FieldError::new(
+            field("title"),
+            format!("must have 1 to {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    if let Some(slug) = &input.slug
+        && let Err(error) = check_slug(slug, &field("slug"))
+    {
+        errors.push(error);
+    }
+    let too_long =
+        |text: &Option<String>, max: usize| text.as_ref().is_some_and(|t| t.chars().count() > max);
+    if too_long(&input.summary, MAX_SUMMARY_CHARS) {
+        errors.push(FieldError::new(
+            field("summary"),
+            format!("must have at most {MAX_SUMMARY_CHARS} characters"),
+        ));
+    }
+    if too_long(&input.seo_title, MAX_SEO_TITLE_CHARS) {
+        errors.push(FieldError::new(
+            field("seo_title"),
+            format!("must have at most {MAX_SEO_TITLE_CHARS} characters"),
+        ));
+    }
+    if too_long(&input.seo_description, MAX_SEO_DESCRIPTION_CHARS) {
+        errors.push(FieldError::new(
+            field("seo_description"),
+            format!("must have at most {MAX_SEO_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    if input.body.len() > MAX_BODY_BYTES {
+        errors.push(FieldError::new(
+            field("body"),
+            format!("must have at most {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    fail_on(errors)
+}
+
+fn fail_on(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            detail: "Some fields are not valid.".into(),
+            errors,
+        })
+    }
+}
+
+/// Saves one translation of `article`: a new version when it exists (its previous state kept
+/// as a revision), else a new translation. With `expected`, the save happens only when the
+/// translation is at that version (412 otherwise). Explicit slugs must be free in the locale
+/// (409); generated ones get a suffix; every slug keeps resolving after a rename.
+pub fn save_translation(
+    conn: &mut DbConnection,
+    article: &ArticleRow,
+    locale: &str,
+    input: &TranslationInput,
+    saved_by: Option<i64>,
+    expected: Option<i64>,
+) -> Result<(), ApiError> {
+    let current = store::find_translation(conn, article.id, locale)?;
+    match (&current, expected) {
+        (None, Some(_)) => return Err(versioning::stale()),
+        (Some(current), Some(version)) if current.version != version => {
+            return Err(versioning::stale());
+        }
+        _ => {}
+    }
+    let title = input.title.trim().to_owned();
+    let slug = match (&input.slug, &current) {
+        (Some(explicit), _) => {
+            if store::slug_taken(conn, locale, explicit, article.id)? {
+                return Err(ApiError::Conflict(format!(
+                    "The slug `{explicit}` is taken in `{locale}`."
+                )));
+            }
+            explicit.clone()
+        }
+        (None, Some(current)) if current.title == title => current.slug.clone(),
+        (None, _) => slug::first_free(&slug::slugify(&title), |candidate| {
+            store::slug_taken(conn, locale, candidate, article.id)
+        })?,
+    };
+    let body = html::sanitize(&input.body);
+    let summary = trimmed(&input.summary);
+    let source_version = if locale == article.source_locale {
+        None
+    } else {
+        store::find_translation(conn, article.id, &article.source_locale)?
+            .map(|source| source.version)
+    };
+    let status = input
+        .status
+        .or_else(|| {
+            current
+                .as_ref()
+                .map(|c| TranslationStatus::parse(&c.status))
+        })
+        .unwrap_or(TranslationStatus::Published);
+    let fields = TranslationFields {
+        search_text: slug::fold(&format!(
+            "{title} {} {}",
+            summary.as_deref().unwrap_or(""),
+            html::text_of(&body)
+        )),
+        reading_time_minutes: html::reading_time_minutes(&body),
+        title,
+        slug: slug.clone(),
+        summary,
+        body,
+        seo_title: trimmed(&input.seo_title),
+        seo_description: trimmed(&input.seo_description),
+        status: status.as_str().to_owned(),
+        source_version,
+    };
+    match current {
+        Some(current) => {
+            store::insert_revision(conn, &current, saved_by)?;
+            if !store::update_translation(conn, current.id, current.version, &fields)? {
+                return Err(versioning::stale());
+            }
+        }
+        None => store::insert_translation(conn, article.id, locale, &fields)?,
+    }
+    store::remember_slug(conn, article.id, locale, &slug)?;
+    Ok(())
+}
+
+fn trimmed(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// The editor view of one article: 5 queries whatever it holds.
+pub fn load_admin(conn: &mut DbConnection, id: i64) -> Result<AdminArticle, ApiError> {
+    let row = store::find(conn, id)?;
+    let translations = store::translations_of(conn, &[id])?;
+    let author_ids = store::authors_of(conn, &[id])?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let tag_ids = store::tags_of(conn, &[id])?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let corrections = store::corrections_of(conn, &[id])?
+        .into_iter()
+        .map(|(_, at, note)| Correction {
+            at: at.and_utc(),
+            note,
+        })
+        .collect();
+    let source_version: HashMap<&str, i64> = translations
+        .iter()
+        .map(|t| (t.locale.as_str(), t.version))
+        .collect();
+    let source = source_version.get(row.source_locale.as_str()).copied();
+    let translations: BTreeMap<String, AdminTranslation> = translations
+        .iter()
+        .map(|t| {
+            let outdated = t.locale != row.source_locale
+                && source.is_some_and(|source| t.source_version.is_none_or(|seen| seen < source));
+            (
+                t.locale.clone(),
+                AdminTranslation {
+                    title: t.title.clone(),
+                    slug: t.slug.clone(),
+                    summary: t.summary.clone(),
+                    body: t.body.clone(),
+                    seo_title: t.seo_title.clone(),
+                    seo_description: t.seo_description.clone(),
+                    status: TranslationStatus::parse(&t.status),
+                    reading_time_minutes: t.reading_time_minutes,
+                    translation_outdated: outdated,
+                    version: t.version,
+                    updated_at: t.updated_at.and_utc(),
+                },
+            )
+        })
+        .collect();
+    let now = crate::db::now();
+    Ok(AdminArticle {
+        id: row.id,
+        status: row.status(),
+        scheduled: row.status() == ArticleStatus::Published
+            && row.published_at.is_some_and(|at| at > now),
+        published_at: row.published_at.map(|at| at.and_utc()),
+        category_id: row.category_id,
+        author_ids,
+        tag_ids,
+        featured: row.featured,
+        comments_enabled: row.comments_enabled,
+        source_name: row.source_name,
+        source_url: row.source_url,
+        cover_media_id: row.cover_media_id,
+        source_locale: row.source_locale,
+        created_by: row.created_by,
+        version: row.version,
+        corrections,
+        translations,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    })
+}

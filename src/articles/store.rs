@@ -1,0 +1,498 @@
+//! Article queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::articles::model::{ArticleRow, RevisionRow, TranslationRow};
+use crate::db::schema::{
+    article_authors, article_corrections, article_revisions, article_slugs, article_tags,
+    article_translations, articles,
+};
+use crate::db::{self, DbConnection, MultiBackend};
+
+/// The locale-independent fields written on create and update.
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct ArticleFields {
+    /// Category.
+    pub category_id: i64,
+    /// Workflow status name.
+    pub status: String,
+    /// Publication time.
+    pub published_at: Option<NaiveDateTime>,
+    /// Featured.
+    pub featured: bool,
+    /// Comments enabled.
+    pub comments_enabled: bool,
+    /// Source name.
+    pub source_name: Option<String>,
+    /// Source URL.
+    pub source_url: Option<String>,
+    /// Cover image.
+    pub cover_media_id: Option<i64>,
+    /// Source locale.
+    pub source_locale: String,
+}
+
+/// The fields of a translation written on save.
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = article_translations, treat_none_as_null = true)]
+pub struct TranslationFields {
+    /// Title.
+    pub title: String,
+    /// Slug.
+    pub slug: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Sanitised body.
+    pub body: String,
+    /// SEO title.
+    pub seo_title: Option<String>,
+    /// SEO description.
+    pub seo_description: Option<String>,
+    /// Status name.
+    pub status: String,
+    /// Minutes to read.
+    pub reading_time_minutes: i32,
+    /// Folded text for search.
+    pub search_text: String,
+    /// Source translation version saved against.
+    pub source_version: Option<i64>,
+}
+
+/// One article.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<ArticleRow> {
+    articles::table
+        .find(id)
+        .select(ArticleRow::as_select())
+        .first(conn)
+}
+
+/// One article, locked against concurrent writers until the transaction ends (on SQLite the
+/// immediate transaction holds the write lock already).
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<ArticleRow> {
+    // The selection is typed per backend, so each arm builds its own query.
+    match conn {
+        DbConnection::Pg(pg) => articles::table
+            .find(id)
+            .select(ArticleRow::as_select())
+            .for_update()
+            .first(pg),
+        DbConnection::Sqlite(sqlite) => articles::table
+            .find(id)
+            .select(ArticleRow::as_select())
+            .first(sqlite),
+    }
+}
+
+/// These articles, in no particular order.
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
+/// Every translation of these articles.
+pub fn translations_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TranslationRow>> {
+    article_translations::table
+        .filter(article_translations::article_id.eq_any(ids))
+        .select(TranslationRow::as_select())
+        .order((
+            article_translations::article_id.asc(),
+            article_translations::locale.asc(),
+        ))
+        .load(conn)
+}
+
+/// Published translations of these articles.
+pub fn published_translations_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<TranslationRow>> {
+    article_translations::table
+        .filter(article_translations::article_id.eq_any(ids))
+        .filter(article_translations::status.eq("published"))
+        .select(TranslationRow::as_select())
+        .load(conn)
+}
+
+/// (article, author) pairs of these articles, bylines in order.
+pub fn authors_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    article_authors::table
+        .filter(article_authors::article_id.eq_any(ids))
+        .order((
+            article_authors::article_id.asc(),
+            article_authors::position.asc(),
+        ))
+        .select((article_authors::article_id, article_authors::author_id))
+        .load(conn)
+}
+
+/// (article, tag) pairs of these articles.
+pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    article_tags::table
+        .filter(article_tags::article_id.eq_any(ids))
+        .order((article_tags::article_id.asc(), article_tags::tag_id.asc()))
+        .select((article_tags::article_id, article_tags::tag_id))
+        .load(conn)
+}
+
+/// (article, at, note) corrections of these articles, oldest first.
+pub fn corrections_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, NaiveDateTime, String)>> {
+    article_corrections::table
+        .filter(article_corrections::article_id.eq_any(ids))
+        .order((
+            article_corrections::article_id.asc(),
+            article_corrections::at.asc(),
+        ))
+        .select((
+            article_corrections::article_id,
+            article_corrections::at,
+            article_corrections::note,
+        ))
+        .load(conn)
+}
+
+/// Inserts an article; returns its id.
+pub fn insert(
+    conn: &mut DbConnection,
+    fields: &ArticleFields,
+    created_by: Option<i64>,
+) -> QueryResult<i64> {
+    let now = db::now();
+    diesel::insert_into(articles::table)
+        .values((
+            fields,
+            articles::created_by.eq(created_by),
+            articles::created_at.eq(now),
+            articles::updated_at.eq(now),
+        ))
+        .returning(articles::id)
+        .get_result(conn)
+}
+
+/// Writes the locale-independent part when still at `version`; `false` when stale.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    fields: &ArticleFields,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::version.eq(version)),
+    )
+    .set((
+        fields,
+        articles::version.eq(articles::version + 1),
+        articles::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Replaces the bylines.
+pub fn set_authors(conn: &mut DbConnection, id: i64, author_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
+        .execute(conn)?;
+    for (position, author_id) in author_ids.iter().enumerate() {
+        diesel::insert_into(article_authors::table)
+            .values((
+                article_authors::article_id.eq(id),
+                article_authors::author_id.eq(author_id),
+                article_authors::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the tags.
+pub fn set_tags(conn: &mut DbConnection, id: i64, tag_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
+    for tag_id in tag_ids {
+        diesel::insert_into(article_tags::table)
+            .values((
+                article_tags::article_id.eq(id),
+                article_tags::tag_id.eq(tag_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the corrections.
+pub fn set_corrections(
+    conn: &mut DbConnection,
+    id: i64,
+    corrections: &[(NaiveDateTime, String)],
+) -> QueryResult<()> {
+    diesel::delete(article_corrections::table.filter(article_corrections::article_id.eq(id)))
+        .execute(conn)?;
+    for (at, note) in corrections {
+        diesel::insert_into(article_corrections::table)
+            .values((
+                article_corrections::article_id.eq(id),
+                article_corrections::at.eq(at),
+                article_corrections::note.eq(note),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether `slug` is, or was, the slug of another article than `except` in `locale`.
+pub fn slug_taken(
+    conn: &mut DbConnection,
+    locale: &str,
+    slug: &str,
+    except: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        article_slugs::table
+            .filter(article_slugs::locale.eq(locale))
+            .filter(article_slugs::slug.eq(slug))
+            .filter(article_slugs::article_id.ne(except)),
+    ))
+    .get_result(conn)
+}
+
+/// Records that an article has (had) `slug` in `locale`, so it keeps resolving.
+pub fn remember_slug(
+    conn: &mut DbConnection,
+    article_id: i64,
+    locale: &str,
+    slug: &str,
+) -> QueryResult<()> {
+    let known: bool = diesel::select(diesel::dsl::exists(
+        article_slugs::table
+            .filter(article_slugs::locale.eq(locale))
+            .filter(article_slugs::slug.eq(slug)),
+    ))
+    .get_result(conn)?;
+    if !known {
+        diesel::insert_into(article_slugs::table)
+            .values((
+                article_slugs::article_id.eq(article_id),
+                article_slugs::locale.eq(locale),
+                article_slugs::slug.eq(slug),
+                article_slugs::created_at.eq(db::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The article a slug (current or old, in any locale) names.
+pub fn by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<i64>> {
+    article_slugs::table
+        .filter(article_slugs::slug.eq(slug))
+        .order(article_slugs::id.desc())
+        .select(article_slugs::article_id)
+        .first(conn)
+        .optional()
+}
+
+/// One translation, locked against concurrent writers on PostgreSQL.
+pub fn find_translation(
+    conn: &mut DbConnection,
+    article_id: i64,
+    locale: &str,
+) -> QueryResult<Option<TranslationRow>> {
+    let query = article_translations::table
+        .filter(article_translations::article_id.eq(article_id))
+        .filter(article_translations::locale.eq(locale));
+    // The selection is typed per backend, so each arm selects on its own.
+    match conn {
+        DbConnection::Pg(pg) => query
+            .select(TranslationRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        DbConnection::Sqlite(sqlite) => query
+            .select(TranslationRow::as_select())
+            .first(sqlite)
+            .optional(),
+    }
+}
+
+/// Inserts a translation.
+pub fn insert_translation(
+    conn: &mut DbConnection,
+    article_id: i64,
+    locale: &str,
+    fields: &TranslationFields,
+) -> QueryResult<()> {
+    let now = db::now();
+    diesel::insert_into(article_translations::table)
+        .values((
+            fields,
+            article_translations::article_id.eq(article_id),
+            article_translations::locale.eq(locale),
+            article_translations::created_at.eq(now),
+            article_translations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes a translation when still at `version`, bumping it; `false` when stale.
+pub fn update_translation(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    fields: &TranslationFields,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        article_translations::table
+            .filter(article_translations::id.eq(id))
+            .filter(article_translations::version.eq(version)),
+    )
+    .set((
+        fields,
+        article_translations::version.eq(article_translations::version + 1),
+        article_translations::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Keeps the state of a translation before it is overwritten.
+pub fn insert_revision(
+    conn: &mut DbConnection,
+    previous: &TranslationRow,
+    saved_by: Option<i64>,
+) -> QueryResult<()> {
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(previous.article_id),
+            article_revisions::locale.eq(&previous.locale),
+            article_revisions::translation_version.eq(previous.version),
+            article_revisions::title.eq(&previous.title),
+            article_revisions::slug.eq(&previous.slug),
+            article_revisions::summary.eq(&previous.summary),
+            article_revisions::body.eq(&previous.body),
+            article_revisions::seo_title.eq(&previous.seo_title),
+            article_revisions::seo_description.eq(&previous.seo_description),
+            article_revisions::status.eq(&previous.status),
+            article_revisions::saved_by.eq(saved_by),
+            article_revisions::created_at.eq(db::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Revisions of an article (of one locale when given), newest first.
+pub fn revisions(
+    conn: &mut DbConnection,
+    article_id: i64,
+    locale: Option<&str>,
+) -> QueryResult<Vec<RevisionRow>> {
+    let mut query = article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .select(RevisionRow::as_select())
+        .order(article_revisions::id.desc())
+        .into_boxed::<MultiBackend>();
+    if let Some(locale) = locale {
+        query = query.filter(article_revisions::locale.eq(locale.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// One revision of an article.
+pub fn revision(conn: &mut DbConnection, article_id: i64, id: i64) -> QueryResult<RevisionRow> {
+    article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .filter(article_revisions::id.eq(id))
+        .select(RevisionRow::as_select())
+        .first(conn)
+}
+
+/// Deletes one translation.
+pub fn delete_translation(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(article_translations::table.find(id)).execute(conn)
+}
+
+/// Deletes an article and everything that belongs to it.
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(articles::table.find(id)).execute(conn)
+}
+
+/// Filters of the admin list.
+#[derive(Debug, Default)]
+pub struct AdminFilter {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only articles with a translation in this locale.
+    pub locale: Option<String>,
+    /// Only with this byline.
+    pub author_id: Option<i64>,
+    /// Only in this category.
+    pub category_id: Option<i64>,
+    /// Only whose folded text contains this (already folded).
+    pub query: Option<String>,
+    /// Only those created by this account.
+    pub created_by: Option<i64>,
+}
+
+/// One page of articles for editors, newest change first, and the total.
+pub fn admin_page(
+    conn: &mut DbConnection,
+    filter: &AdminFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<ArticleRow>, i64)> {
+    let locale = filter.locale.clone().unwrap_or_else(|| "%".into());
+    let pattern = format!(
+        "%{}%",
+        crate::users::store::escape_like(filter.query.as_deref().unwrap_or(""))
+    );
+    let filtered = || {
+        let mut query = articles::table
+            .filter(
+                articles::id.eq_any(
+                    article_translations::table
+                        .filter(article_translations::locale.like(locale.clone()))
+                        .filter(
+                            article_translations::search_text
+                                .like(pattern.clone())
+                                .escape('\\'),
+                        )
+                        .select(article_translations::article_id),
+                ),
+            )
+            .into_boxed::<MultiBackend>();
+        if let Some(status) = &filter.status {
+            query = query.filter(articles::status.eq(status.clone()));
+        }
+        if let Some(category) = filter.category_id {
+            query = query.filter(articles::category_id.eq(category));
+        }
+        if let Some(user) = filter.created_by {
+            query = query.filter(articles::created_by.eq(user));
+        }
+        if let Some(author) = filter.author_id {
+            query = query.filter(
+                articles::id.eq_any(
+                    article_authors::table
+                        .filter(article_authors::author_id.eq(author))
+                        .select(article_authors::article_id),
+                ),
+            );
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .select(ArticleRow::as_select())
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
