@@ -243,6 +243,10 @@ fn api_routes(config: &mut ServiceConfig) {
                 .service(categories::routes::get_category)
                 .service(tags::routes::list_tags)
                 .service(authors::routes::list_authors)
+                .service(articles::delivery::list_articles)
+                .service(articles::delivery::related_articles)
+                .service(articles::delivery::get_article)
+                .service(articles::delivery::archive)
                 .service(authors::routes::get_author)
                 .service(tags::routes::get_tag)
                 .service(

@@ -2,6 +2,7 @@
 //! one translation per locale, each with its own status, slug and version.
 
 pub mod admin;
+pub mod delivery;
 pub mod editing;
 pub mod model;
 pub mod store;

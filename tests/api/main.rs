@@ -2,6 +2,7 @@
 //! SQLite by default or on PostgreSQL with `TEST_DATABASE_URL=postgres://…`.
 
 mod articles_admin;
+mod articles_delivery;
 mod auth;
 mod authors;
 mod categories;

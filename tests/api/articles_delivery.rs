@@ -1,0 +1,580 @@
+//! The public article API: visibility, locale fallback, slugs, filters, sorts, related,
+//! archive, caching and a fixed query cost per page.
+
+use serde_json::{Value, json};
+
+use crate::articles_admin::{Newsroom, article_body, create_article, newsroom};
+use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app};
+
+/// An article published now with translations in `locales` (each `status` published).
+async fn publish(app: &TestApp, room: &Newsroom, titles: &[(&str, &str)], extra: Value) -> Value {
+    let mut translations = serde_json::Map::new();
+    for (locale, title) in titles {
+        translations.insert((*locale).to_owned(), json!({"title": title, "summary": format!("{title} summary"), "body": format!("<p>{title} body text</p>")}));
+    }
+    let mut body = json!({
+        "category_id": room.category,
+        "author_ids": [room.author],
+        "tag_ids": [room.tag],
+        "status": "published",
+        "translations": translations,
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    create_article(app, &room.editor, &body).await
+}
+
+async fn list(app: &TestApp, query: &str) -> Value {
+    let mut response = app
+        .get(&format!("/api/v1/articles?{query}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{query}");
+    json_body(&mut response).await
+}
+
+fn titles(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn only_published_articles_whose_time_has_come_exist_publicly() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let visible = publish(&app, &room, &[("en", "Visible")], json!({})).await;
+    let mut hidden = Vec::new();
+    for (title, extra) in [
+        ("Draft", json!({"status": "draft"})),
+        ("Review", json!({"status": "in_review"})),
+        (
+            "Archived",
+            json!({"status": "archived", "published_at": "2025-01-01T00:00:00Z"}),
+        ),
+        ("Scheduled", json!({"published_at": "2099-01-01T00:00:00Z"})),
+    ] {
+        hidden.push(publish(&app, &room, &[("en", title)], extra).await);
+    }
+    let mut untranslated = article_body(&room, "Unpublished translation", "published");
+    untranslated["translations"]["en"]["status"] = json!("draft");
+    hidden.push(create_article(&app, &room.editor, &untranslated).await);
+
+    let all = list(&app, "locale=en").await;
+    assert_eq!(titles(&all), ["Visible"]);
+    assert_eq!(all["meta"]["total"], 1);
+    for article in &hidden {
+        let id = article["id"].as_i64().unwrap();
+        let slug = article["translations"]["en"]["slug"].as_str().unwrap();
+        for path in [
+            format!("/api/v1/articles/{id}"),
+            format!("/api/v1/articles/{slug}"),
+            format!("/api/v1/articles/{id}/related"),
+        ] {
+            let mut response = app.get(&path).send().await.unwrap();
+            assert_problem(&mut response, 404).await;
+        }
+    }
+    let search = list(&app, "q=draft").await;
+    assert_eq!(search["meta"]["total"], 0, "search sees no drafts");
+    let mut tree = app
+        .get("/api/v1/categories?locale=en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut tree).await["data"][0]["article_count"], 1);
+    let mut tag = app
+        .get(&format!("/api/v1/tags/{}", room.tag))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut tag).await["data"]["article_count"], 1);
+    let mut archive = app.get("/api/v1/archive").send().await.unwrap();
+    let archive = json_body(&mut archive).await;
+    assert_eq!(archive["data"].as_array().unwrap().len(), 1, "{archive}");
+    assert_eq!(archive["data"][0]["count"], 1);
+    let mut related = app
+        .get(&format!("/api/v1/articles/{}/related", visible["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut related).await["data"], json!([]));
+}
+
+#[actix_web::test]
+async fn locales_fall_back_and_say_so() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = publish(
+        &app,
+        &room,
+        &[
+            ("en", "Tokayev Outlines Foreign Policy"),
+            ("fr", "Tokaïev présente sa politique"),
+        ],
+        json!({}),
+    )
+    .await;
+    let id = article["id"].as_i64().unwrap();
+
+    let mut fr = app
+        .get(&format!("/api/v1/articles/{id}?locale=fr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&fr, "content-language").as_deref(), Some("fr"));
+    assert!(header(&fr, "vary").unwrap().contains("Accept-Language"));
+    let fr = json_body(&mut fr).await["data"].clone();
+    assert_eq!(fr["title"], "Tokaïev présente sa politique");
+    assert_eq!(fr["locale"], "fr");
+    assert_eq!(fr["requested_locale"], "fr");
+    assert_eq!(fr["fallback"], false);
+    assert_eq!(fr["slug"], "tokaiev-presente-sa-politique");
+    assert_eq!(fr["category"]["name"], "Asie Centrale");
+    assert_eq!(
+        fr["category"]["path"],
+        json!([{"id": room.category, "slug": "asie-centrale", "name": "Asie Centrale"}])
+    );
+    assert_eq!(
+        fr["authors"],
+        json!([{"id": room.author, "slug": "ayana-birbayeva", "name": "Ayana Birbayeva"}])
+    );
+    assert_eq!(fr["tags"][0]["name"], "Diplomatie");
+    assert_eq!(
+        fr["translations"],
+        json!([
+            {"locale": "fr", "slug": "tokaiev-presente-sa-politique", "title": "Tokaïev présente sa politique"},
+            {"locale": "en", "slug": "tokayev-outlines-foreign-policy", "title": "Tokayev Outlines Foreign Policy"},
+        ])
+    );
+    assert!(fr["body"].as_str().unwrap().contains("body text"));
+
+    // Turkish is the site default but missing: the first published translation in site order.
+    let mut tr = app
+        .get(&format!("/api/v1/articles/{id}?locale=tr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&tr, "content-language").as_deref(), Some("fr"));
+    let tr = json_body(&mut tr).await["data"].clone();
+    assert_eq!(tr["locale"], "fr");
+    assert_eq!(tr["requested_locale"], "tr");
+    assert_eq!(tr["fallback"], true);
+    let mut strict = app
+        .get(&format!("/api/v1/articles/{id}?locale=tr&fallback=false"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut strict, 404).await;
+    assert_eq!(
+        list(&app, "locale=tr&fallback=false").await["meta"]["total"],
+        0
+    );
+    let fallback = list(&app, "locale=tr").await;
+    assert_eq!(fallback["data"][0]["fallback"], true);
+
+    // A slug in any locale resolves; the requested locale is served.
+    let mut by_french_slug = app
+        .get("/api/v1/articles/tokaiev-presente-sa-politique?locale=en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_body(&mut by_french_slug).await["data"]["title"],
+        "Tokayev Outlines Foreign Policy"
+    );
+    let mut by_header = app
+        .get("/api/v1/articles/tokayev-outlines-foreign-policy")
+        .insert_header(("accept-language", "fr-FR,fr;q=0.9"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut by_header).await["data"]["locale"], "fr");
+
+    // Renamed: the old slug keeps resolving.
+    let response = app
+        .put(&format!("/api/v1/admin/articles/{id}/translations/en"))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"title": "Tokayev Sets Out 2026 Agenda", "body": "<p>b</p>"}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let mut old = app
+        .get("/api/v1/articles/tokayev-outlines-foreign-policy?locale=en")
+        .send()
+        .await
+        .unwrap();
+    let old = json_body(&mut old).await["data"].clone();
+    assert_eq!(old["id"], id);
+    assert_eq!(old["slug"], "tokayev-sets-out-2026-agenda");
+    let mut unknown = app
+        .get("/api/v1/articles/no-such-article")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut unknown, 404).await;
+    let mut bad_locale = app
+        .get(&format!("/api/v1/articles/{id}?locale=zz"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut bad_locale, 422).await;
+}
+
+#[actix_web::test]
+async fn lists_filter_and_sort() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (_, _, editor) = (0, 0, room.editor.clone());
+    let mut other_author = app
+        .post("/api/v1/admin/authors")
+        .bearer_auth(&editor)
+        .send_json(&json!({"name": "Elif Yılmaz"}))
+        .await
+        .unwrap();
+    let other_author = json_body(&mut other_author).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut other_tag = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&editor)
+        .send_json(&json!({"translations": {"en": {"name": "Economy"}}}))
+        .await
+        .unwrap();
+    let other_tag = json_body(&mut other_tag).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut other_category = app
+        .post("/api/v1/admin/categories")
+        .bearer_auth(&editor)
+        .send_json(&json!({"translations": {"en": {"name": "Health"}}}))
+        .await
+        .unwrap();
+    let other_category = json_body(&mut other_category).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+
+    publish(
+        &app,
+        &room,
+        &[("en", "Banana republic")],
+        json!({"published_at": "2025-03-01T10:00:00Z"}),
+    )
+    .await;
+    publish(&app, &room, &[("en", "Apple harvest in Almaty")], json!({"published_at": "2025-04-01T10:00:00Z", "category_id": room.subcategory, "featured": true})).await;
+    publish(&app, &room, &[("en", "Cherry blossoms")], json!({"published_at": "2025-05-01T10:00:00Z", "category_id": other_category, "author_ids": [other_author], "tag_ids": [other_tag]})).await;
+    publish(
+        &app,
+        &room,
+        &[("tr", "Türkiye seçime özel: İNANILMAZ sonuç")],
+        json!({"published_at": "2025-06-01T10:00:00Z", "category_id": other_category}),
+    )
+    .await;
+
+    assert_eq!(
+        titles(&list(&app, "locale=en&per_page=3").await),
+        [
+            "Türkiye seçime özel: İNANILMAZ sonuç",
+            "Cherry blossoms",
+            "Apple harvest in Almaty"
+        ]
+    );
+    assert_eq!(
+        titles(&list(&app, "locale=en&sort=published_at&per_page=2").await),
+        ["Banana republic", "Apple harvest in Almaty"]
+    );
+    let by_title = titles(&list(&app, "locale=en&fallback=false&sort=title").await);
+    assert_eq!(
+        by_title,
+        [
+            "Apple harvest in Almaty",
+            "Banana republic",
+            "Cherry blossoms"
+        ]
+    );
+    // The category filter includes sub-categories; by id or by slug in any locale.
+    assert_eq!(
+        titles(
+            &list(
+                &app,
+                &format!("locale=en&category={}&sort=published_at", room.category)
+            )
+            .await
+        ),
+        ["Banana republic", "Apple harvest in Almaty"]
+    );
+    assert_eq!(
+        titles(&list(&app, "locale=en&category=kazakistan").await),
+        ["Apple harvest in Almaty"]
+    );
+    assert_eq!(
+        titles(&list(&app, "locale=en&author=elif-yilmaz").await),
+        ["Cherry blossoms"]
+    );
+    assert_eq!(
+        titles(&list(&app, &format!("locale=en&tag={other_tag}")).await),
+        ["Cherry blossoms"]
+    );
+    assert_eq!(
+        titles(&list(&app, "locale=en&featured=true").await),
+        ["Apple harvest in Almaty"]
+    );
+    assert_eq!(titles(&list(&app, "locale=en&published_after=2025-04-15T00:00:00Z&published_before=2025-05-15T00:00:00Z").await), ["Cherry blossoms"]);
+    // Search folds case, accents and Turkish letters, in titles, summaries and bodies.
+    for q in ["inanilmaz", "İnanılmaz", "INANILMAZ", "secime", "SEÇİME"] {
+        assert_eq!(
+            titles(&list(&app, &format!("q={}", urlencode(q))).await),
+            ["Türkiye seçime özel: İNANILMAZ sonuç"],
+            "q={q}"
+        );
+    }
+    assert_eq!(
+        list(&app, "q=almaty%20harvest").await["meta"]["total"],
+        0,
+        "a phrase, not words"
+    );
+    assert_eq!(list(&app, "q=harvest").await["meta"]["total"], 1);
+    assert_eq!(
+        list(&app, "q=100%25").await["meta"]["total"],
+        0,
+        "% is literal"
+    );
+
+    for bad in [
+        "per_page=101",
+        "page=0",
+        "sort=random",
+        "category=nope",
+        "tag=nope",
+        "author=nope",
+        "published_after=yesterday",
+        "featured=maybe",
+        "colour=red",
+    ] {
+        let mut response = app
+            .get(&format!("/api/v1/articles?{bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
+    let page = app
+        .get("/api/v1/articles?per_page=1&page=2")
+        .send()
+        .await
+        .unwrap();
+    let link = header(&page, "link").unwrap();
+    assert!(link.contains("page=3") && link.contains("page=1"), "{link}");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn related_articles_share_a_category_or_tags_and_the_archive_counts_months() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let mut other_category = app
+        .post("/api/v1/admin/categories")
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"translations": {"en": {"name": "Health"}}}))
+        .await
+        .unwrap();
+    let other_category = json_body(&mut other_category).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let base = publish(
+        &app,
+        &room,
+        &[("en", "Base")],
+        json!({"published_at": "2025-01-10T00:00:00Z"}),
+    )
+    .await;
+    publish(
+        &app,
+        &room,
+        &[("en", "Same category and tag")],
+        json!({"published_at": "2025-01-20T00:00:00Z"}),
+    )
+    .await;
+    publish(
+        &app,
+        &room,
+        &[("en", "Same tag elsewhere")],
+        json!({"published_at": "2025-02-01T00:00:00Z", "category_id": other_category}),
+    )
+    .await;
+    publish(
+        &app,
+        &room,
+        &[("en", "Same category, no tag")],
+        json!({"published_at": "2025-02-10T00:00:00Z", "tag_ids": []}),
+    )
+    .await;
+    publish(&app, &room, &[("en", "Unrelated")], json!({"published_at": "2025-02-20T00:00:00Z", "category_id": other_category, "tag_ids": []})).await;
+
+    let mut related = app
+        .get(&format!(
+            "/api/v1/articles/{}/related?locale=en",
+            base["id"]
+        ))
+        .send()
+        .await
+        .unwrap();
+    let related = json_body(&mut related).await;
+    assert_eq!(
+        titles(&related),
+        [
+            "Same category and tag",
+            "Same tag elsewhere",
+            "Same category, no tag"
+        ]
+    );
+    let mut limited = app
+        .get(&format!("/api/v1/articles/{}/related?limit=1", base["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        titles(&json_body(&mut limited).await),
+        ["Same category and tag"]
+    );
+    let mut too_many = app
+        .get(&format!("/api/v1/articles/{}/related?limit=21", base["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut too_many, 422).await;
+
+    let mut archive = app.get("/api/v1/archive").send().await.unwrap();
+    assert_eq!(
+        json_body(&mut archive).await["data"],
+        json!([{"year": 2025, "month": 2, "count": 3}, {"year": 2025, "month": 1, "count": 2}])
+    );
+    let mut by_category = app
+        .get(&format!("/api/v1/archive?category={other_category}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_body(&mut by_category).await["data"],
+        json!([{"year": 2025, "month": 2, "count": 2}])
+    );
+}
+
+#[actix_web::test]
+async fn public_reads_are_cacheable() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = publish(&app, &room, &[("en", "Cached")], json!({})).await;
+    for path in [
+        "/api/v1/articles".to_owned(),
+        format!("/api/v1/articles/{}", article["id"]),
+        format!("/api/v1/articles/{}/related", article["id"]),
+        "/api/v1/archive".to_owned(),
+        "/api/v1/categories".to_owned(),
+        "/api/v1/tags".to_owned(),
+        "/api/v1/authors".to_owned(),
+        "/api/v1/locales".to_owned(),
+    ] {
+        let response = app.get(&path).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let etag = header(&response, "etag").unwrap_or_else(|| panic!("{path} has an ETag"));
+        assert!(
+            header(&response, "cache-control")
+                .unwrap()
+                .contains("max-age=60"),
+            "{path}"
+        );
+        let cached = app
+            .get(&path)
+            .insert_header(("if-none-match", etag.as_str()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cached.status().as_u16(), 304, "{path}");
+    }
+    // A change changes the ETag.
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    let before = header(&app.get(&path).send().await.unwrap(), "etag").unwrap();
+    let response = app
+        .put(&format!(
+            "/api/v1/admin/articles/{}/translations/en",
+            article["id"]
+        ))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"title": "Cached, edited", "body": "<p>new</p>"}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let after = app
+        .get(&path)
+        .insert_header(("if-none-match", before.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 200);
+}
+
+/// Reads `db_queries_total` from /metrics.
+async fn queries(app: &TestApp) -> u64 {
+    let mut response = app.get("/metrics").send().await.unwrap();
+    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("db_queries_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("db_queries_total")
+}
+
+#[actix_web::test]
+async fn a_list_page_costs_the_same_queries_whatever_its_length() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    for n in 0..12 {
+        publish(
+            &app,
+            &room,
+            &[
+                ("en", &format!("Article {n}")),
+                ("fr", &format!("Article {n} fr")),
+            ],
+            json!({}),
+        )
+        .await;
+    }
+    let mut costs = Vec::new();
+    for per_page in [1, 12] {
+        for path in [
+            format!("/api/v1/articles?locale=fr&per_page={per_page}"),
+            format!("/api/v1/articles?locale=tr&per_page={per_page}&sort=title&q=article"),
+        ] {
+            let before = queries(&app).await;
+            let mut response = app.get(&path).send().await.unwrap();
+            assert_eq!(
+                json_body(&mut response).await["data"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                per_page
+            );
+            costs.push((path, queries(&app).await - before));
+        }
+    }
+    assert_eq!(costs[0].1, costs[2].1, "{costs:?}");
+    assert_eq!(costs[1].1, costs[3].1, "{costs:?}");
+    assert!(costs[0].1 <= 12, "{costs:?}");
+}
