@@ -278,6 +278,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Self::Conflict("The write refers to, or is referred to by, other resources.".into())
             }
+            // SQLite reports a foreign key failure without diesel classifying it.
+            Error::DatabaseError(_, ref info)
+                if info.message().contains("FOREIGN KEY constraint failed") =>
+            {
+                Self::Conflict("The write refers to, or is referred to by, other resources.".into())
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }

@@ -44,3 +44,55 @@ pub fn seed_if_empty(conn: &mut DbConnection, codes: &[String]) -> QueryResult<u
         other => other,
     }
 }
+
+/// One locale by code.
+pub fn find(conn: &mut DbConnection, code: &str) -> QueryResult<LocaleRow> {
+    locales::table
+        .filter(locales::code.eq(code))
+        .select(LocaleRow::as_select())
+        .first(conn)
+}
+
+/// Adds a locale.
+pub fn insert(conn: &mut DbConnection, code: &str, name: &str, position: i32) -> QueryResult<()> {
+    let now = db::now();
+    diesel::insert_into(locales::table)
+        .values(NewLocale {
+            code,
+            name,
+            is_default: false,
+            position,
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(conn)
+        .map(drop)
+}
+
+/// Renames or moves a locale.
+pub fn update(conn: &mut DbConnection, code: &str, name: &str, position: i32) -> QueryResult<()> {
+    diesel::update(locales::table.filter(locales::code.eq(code)))
+        .set((
+            locales::name.eq(name),
+            locales::position.eq(position),
+            locales::updated_at.eq(db::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Makes `code` the one default locale.
+pub fn make_default(conn: &mut DbConnection, code: &str) -> QueryResult<()> {
+    diesel::update(locales::table.filter(locales::is_default.eq(true)))
+        .set(locales::is_default.eq(false))
+        .execute(conn)?;
+    diesel::update(locales::table.filter(locales::code.eq(code)))
+        .set(locales::is_default.eq(true))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Removes a locale (refused by the database while content is written in it).
+pub fn delete(conn: &mut DbConnection, code: &str) -> QueryResult<usize> {
+    diesel::delete(locales::table.filter(locales::code.eq(code))).execute(conn)
+}

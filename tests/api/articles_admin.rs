@@ -693,3 +693,45 @@ async fn translations_are_independent_and_marked_outdated() {
         .unwrap();
     assert_problem(&mut gone, 404).await;
 }
+
+#[actix_web::test]
+async fn content_in_use_can_not_be_deleted() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    create_article(
+        &app,
+        &room.editor,
+        &article_body(&room, "Uses everything", "draft"),
+    )
+    .await;
+    let mut author = app
+        .delete(&format!("/api/v1/admin/authors/{}", room.author))
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut author, 409).await;
+    let mut category = app
+        .delete(&format!("/api/v1/admin/categories/{}", room.category))
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut category, 409).await;
+    let admin = app.admin_token().await;
+    let mut locale = app
+        .delete("/api/v1/admin/locales/en")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut locale, 409).await;
+    // A tag may go: the article just loses it.
+    let tag = app
+        .delete(&format!("/api/v1/admin/tags/{}", room.tag))
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tag.status().as_u16(), 204);
+}

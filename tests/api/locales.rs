@@ -119,3 +119,106 @@ async fn public_reads_send_a_strong_etag_and_answer_304() {
         .unwrap();
     assert_eq!(fresh.status().as_u16(), 200);
 }
+
+#[actix_web::test]
+async fn admins_manage_locales() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, _, editor) = app.user_with_role("editor").await;
+    let mut forbidden = app
+        .post("/api/v1/admin/locales")
+        .bearer_auth(&editor)
+        .send_json(&serde_json::json!({"code": "de"}))
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut forbidden, 403).await;
+
+    let mut created = app
+        .post("/api/v1/admin/locales")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"code": "DE"}))
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let created = json_body(&mut created).await["data"].clone();
+    assert_eq!(
+        created,
+        serde_json::json!({"code": "de", "name": "Deutsch", "is_default": false, "position": 4})
+    );
+    let mut duplicate = app
+        .post("/api/v1/admin/locales")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"code": "de"}))
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut duplicate, 409).await;
+    let mut invalid = app
+        .post("/api/v1/admin/locales")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"code": "not a code"}))
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut invalid, 422).await;
+
+    let mut default = app
+        .patch("/api/v1/admin/locales/fr")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"is_default": true, "name": "French"}))
+        .await
+        .unwrap();
+    assert_eq!(default.status().as_u16(), 200);
+    assert_eq!(json_body(&mut default).await["data"]["name"], "French");
+    let mut public = app.get("/api/v1/locales").send().await.unwrap();
+    let public = json_body(&mut public).await;
+    let defaults: Vec<&str> = public["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["is_default"] == true)
+        .map(|l| l["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(defaults, ["fr"], "exactly one default");
+    let mut undefault = app
+        .patch("/api/v1/admin/locales/fr")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"is_default": false}))
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut undefault, 422).await;
+
+    let mut default_delete = app
+        .delete("/api/v1/admin/locales/fr")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut default_delete, 409).await;
+    let response = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"translations": {"de": {"name": "Politik"}}}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let mut in_use = app
+        .delete("/api/v1/admin/locales/de")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut in_use, 409).await;
+    let deleted = app
+        .delete("/api/v1/admin/locales/nl")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let mut missing = app
+        .patch("/api/v1/admin/locales/nl")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"name": "x"}))
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut missing, 404).await;
+}
