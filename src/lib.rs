@@ -7,6 +7,7 @@ pub mod categories;
 pub mod config;
 pub mod db;
 pub mod delivery;
+pub mod demo;
 pub mod error;
 pub mod html;
 pub mod locales;

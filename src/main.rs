@@ -9,7 +9,7 @@ use newsroom_cms::config::Settings;
 use newsroom_cms::startup::{self, Application};
 use newsroom_cms::users::model::{check_password, normalize_display_name, normalize_email};
 use newsroom_cms::users::routes::create_account;
-use newsroom_cms::{db, openapi, telemetry};
+use newsroom_cms::{db, demo, openapi, telemetry};
 
 /// Newsroom CMS: a headless CMS for multilingual newsrooms.
 #[derive(Parser)]
@@ -22,7 +22,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (the default): migrate, seed an empty database, serve.
-    Serve,
+    Serve {
+        /// Load the demo newsroom first, when the database has no content yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo newsroom into an empty database, and synthetic articles on request.
+    Demo {
+        /// Also add this many deterministic synthetic articles in tr, fr and en.
+        #[arg(long, default_value_t = 0)]
+        articles: u32,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document as JSON.
@@ -47,7 +57,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
         print!("{}", openapi::document_json());
         return ExitCode::SUCCESS;
@@ -67,7 +77,8 @@ fn main() -> ExitCode {
     };
     telemetry::init(&settings.log);
     let result = match command {
-        Command::Serve => serve(settings),
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Demo { articles } => load_demo(&settings, articles),
         Command::Migrate => migrate(&settings),
         Command::CreateUser {
             email,
@@ -93,8 +104,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(settings: Settings, demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(database = %db::redact(&settings.database.url), "starting");
+    if demo {
+        let database = startup::prepare_database(&settings)?;
+        let mut conn = database.pool().get()?;
+        if demo::load_newsroom(&mut conn)? {
+            tracing::info!("loaded the demo newsroom");
+        }
+    }
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(settings)?;
         application.stop_on_signals()?;
@@ -102,6 +120,31 @@ fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         application.run_until_stopped().await?;
         Ok(())
     })
+}
+
+fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let database = startup::prepare_database(settings)?;
+    let mut conn = database.pool().get()?;
+    if demo::load_newsroom(&mut conn)? {
+        println!("loaded the demo newsroom");
+    } else {
+        println!("the database has content already; the demo newsroom was not loaded");
+    }
+    if articles > 0 {
+        let bar = indicatif::ProgressBar::new(u64::from(articles));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let written = demo::load_synthetic(&mut conn, articles, |done| {
+            bar.set_position(u64::from(done))
+        })?;
+        bar.finish();
+        println!("added {written} synthetic articles");
+    }
+    Ok(())
 }
 
 fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {

@@ -26,10 +26,15 @@ struct Server {
 impl Server {
     /// Starts `cms serve` in `dir` with exactly `env`, and waits until it listens.
     fn start(dir: &Path, env: &HashMap<String, String>) -> Self {
+        Self::start_with(dir, env, &["serve"])
+    }
+
+    /// Starts `cms` with `args` in `dir` with exactly `env`, and waits until it listens.
+    fn start_with(dir: &Path, env: &HashMap<String, String>, args: &[&str]) -> Self {
         let mut env = env.clone();
         env.insert("LOG_FORMAT".into(), "json".into());
         let mut child = Command::new(CMS)
-            .arg("serve")
+            .args(args)
             .current_dir(dir)
             .env_clear()
             .envs(&env)
@@ -452,4 +457,102 @@ async fn the_admin_from_the_environment_is_created_only_when_no_admin_exists() {
             .as_u16(),
         401
     );
+}
+
+#[actix_web::test]
+async fn serve_demo_serves_the_demo_newsroom() {
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let server = Server::start_with(database.dir.path(), &env, &["serve", "--demo"]);
+    let get = |path: &str| client().get(format!("{}{path}", server.address)).send();
+    let mut article = get("/api/v1/articles/tokayev-outlines-foreign-policy-reform-agenda-for-2026-in-interview?locale=tr").await.unwrap();
+    assert_eq!(article.status().as_u16(), 200);
+    let article = json_body(&mut article).await["data"].clone();
+    assert_eq!(article["locale"], "tr");
+    assert_eq!(
+        article["title"],
+        "Tokayev, 2026 için dış politika ve reform gündemini açıkladı"
+    );
+    assert_eq!(article["authors"][0]["name"], "Ayana Birbayeva");
+    assert_eq!(
+        article["category"]["path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["Orta Asya", "Kazakistan"]
+    );
+    assert_eq!(article["translations"].as_array().unwrap().len(), 3);
+    let mut french = get("/api/v1/categories/asie-centrale?locale=fr")
+        .await
+        .unwrap();
+    let french = json_body(&mut french).await["data"].clone();
+    assert_eq!(french["name"], "Asie Centrale");
+    assert!(french["article_count"].as_i64().unwrap() >= 5, "{french}");
+    let mut health = get("/api/v1/categories/saglik?locale=fr").await.unwrap();
+    assert_eq!(json_body(&mut health).await["data"]["name"], "Santé");
+    let mut list = get("/api/v1/articles?category=orta-asya&locale=fr")
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut list).await["meta"]["total"], 5);
+}
+
+#[actix_web::test]
+async fn demo_adds_deterministic_synthetic_articles() {
+    let mut titles = Vec::new();
+    for _ in 0..2 {
+        let database = TestDatabase::create();
+        let env = test_env(&database);
+        let (code, stdout, stderr) = run(database.dir.path(), &env, &["demo", "--articles", "7"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("added 7 synthetic articles"), "{stdout}");
+        let server = Server::start(database.dir.path(), &env);
+        let mut list = client()
+            .get(format!(
+                "{}/api/v1/articles?locale=fr&per_page=100&sort=published_at",
+                server.address
+            ))
+            .send()
+            .await
+            .unwrap();
+        let list = json_body(&mut list).await;
+        assert_eq!(
+            list["meta"]["total"], 13,
+            "6 newsroom articles and 7 synthetic ones"
+        );
+        let synthetic = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["fallback"] == false && a["title"].as_str().unwrap().ends_with(" 6"))
+            .cloned()
+            .expect("synthetic article 6");
+        let mut one = client()
+            .get(format!(
+                "{}/api/v1/articles/{}?locale=en",
+                server.address, synthetic["id"]
+            ))
+            .send()
+            .await
+            .unwrap();
+        let one = json_body(&mut one).await["data"].clone();
+        assert!(
+            one["body"].as_str().unwrap().len() >= 3000,
+            "about 3 KB bodies"
+        );
+        assert_eq!(one["translations"].as_array().unwrap().len(), 3);
+        titles.push(
+            list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["title"].clone())
+                .collect::<Vec<_>>(),
+        );
+        // A second run on the same database keeps the newsroom as it is.
+        let (_, stdout, _) = run(database.dir.path(), &env, &["demo"]);
+        assert!(stdout.contains("was not loaded"), "{stdout}");
+    }
+    assert_eq!(titles[0], titles[1], "the same every run");
 }

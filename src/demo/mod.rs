@@ -1,0 +1,715 @@
+//! The demo newsroom, built from the kind of site Newsroom CMS serves (a Brussels news portal in
+//! Turkish, French and English): its categories, bylines, tags, the Tokayev interview with its
+//! English text, French summary and a Turkish translation, and the Central Asia newsletters
+//! around it. Plus deterministic synthetic articles for benchmarks.
+//!
+//! Everything is written through the same store functions and editorial rules as the API.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::articles::editing::save_translation;
+use crate::articles::model::{ArticleStatus, TranslationInput, TranslationStatus};
+use crate::articles::store::{self as articles, ArticleFields};
+use crate::authors::store::{self as authors, AuthorFields};
+use crate::categories::store as categories;
+use crate::db::schema::{self, articles as articles_table};
+use crate::db::{self, DbConnection};
+use crate::error::ApiError;
+use crate::slug::slugify;
+use crate::tags::store as tags;
+
+/// Locales the demo writes in; the site must have them.
+const DEMO_LOCALES: [&str; 3] = ["tr", "fr", "en"];
+
+/// Synthetic articles written per transaction.
+const BATCH: u32 = 250;
+
+/// Loads the newsroom into a database without articles or categories; any other database is
+/// left as it is (`false`).
+pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, ApiError> {
+    db::write_transaction(conn, |conn| {
+        let articles: i64 = articles_table::table.count().get_result(conn)?;
+        let categories: i64 = schema::categories::table.count().get_result(conn)?;
+        if articles > 0 || categories > 0 {
+            return Ok(false);
+        }
+        ensure_locales(conn)?;
+        let newsroom = Newsroom::create(conn)?;
+        newsroom.write_articles(conn)?;
+        Ok(true)
+    })
+}
+
+/// Adds `count` deterministic synthetic articles in Turkish, French and English (bodies of about
+/// 3 KB), spread over the newsroom's categories, bylines and tags. `progress` is told after
+/// each batch how many are written.
+pub fn load_synthetic(
+    conn: &mut DbConnection,
+    count: u32,
+    mut progress: impl FnMut(u32),
+) -> Result<u32, ApiError> {
+    load_newsroom(conn)?;
+    let (category_ids, author_ids, tag_ids) = db::write_transaction(conn, |conn| {
+        let category_ids: Vec<i64> = schema::categories::table
+            .select(schema::categories::id)
+            .order(schema::categories::id)
+            .load(conn)?;
+        let author_ids: Vec<i64> = schema::authors::table
+            .select(schema::authors::id)
+            .order(schema::authors::id)
+            .load(conn)?;
+        let tag_ids: Vec<i64> = schema::tags::table
+            .select(schema::tags::id)
+            .order(schema::tags::id)
+            .load(conn)?;
+        Ok::<_, ApiError>((category_ids, author_ids, tag_ids))
+    })?;
+    if category_ids.is_empty() || author_ids.is_empty() {
+        return Err(ApiError::Conflict(
+            "The database has no categories or authors to write under.".into(),
+        ));
+    }
+    let start: NaiveDateTime = NaiveDate::from_ymd_opt(2025, 12, 31)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .unwrap_or_default();
+    let mut written = 0;
+    while written < count {
+        let batch_end = (written + BATCH).min(count);
+        db::write_transaction(conn, |conn| {
+            for n in written..batch_end {
+                let mut random = Random::new(u64::from(n));
+                let index = n as usize;
+                let fields = ArticleFields {
+                    category_id: category_ids[index % category_ids.len()],
+                    status: ArticleStatus::Published.as_str().into(),
+                    published_at: Some(start - chrono::Duration::minutes(i64::from(n) * 37)),
+                    featured: n % 50 == 0,
+                    comments_enabled: true,
+                    source_name: None,
+                    source_url: None,
+                    cover_media_id: None,
+                    source_locale: "tr".into(),
+                };
+                let id = articles::insert(conn, &fields, None)?;
+                articles::set_authors(conn, id, &[author_ids[index % author_ids.len()]])?;
+                if !tag_ids.is_empty() {
+                    let mut chosen = vec![
+                        tag_ids[index % tag_ids.len()],
+                        tag_ids[(index * 7 + 3) % tag_ids.len()],
+                    ];
+                    chosen.dedup();
+                    articles::set_tags(conn, id, &chosen)?;
+                }
+                let row = articles::find(conn, id)?;
+                for locale in DEMO_LOCALES {
+                    let words = vocabulary(locale);
+                    let title = format!(
+                        "{} {} {n}",
+                        capitalized(&random.sentence(words, 6)),
+                        random.pick(words)
+                    );
+                    let input = TranslationInput {
+                        title,
+                        slug: None,
+                        summary: Some(capitalized(&random.sentence(words, 24)) + "."),
+                        body: random.body(words, 3000),
+                        seo_title: None,
+                        seo_description: None,
+                        status: Some(TranslationStatus::Published),
+                    };
+                    save_translation(conn, &row, locale, &input, None, None)?;
+                }
+            }
+            Ok::<_, ApiError>(())
+        })?;
+        written = batch_end;
+        progress(written);
+    }
+    Ok(written)
+}
+
+/// Adds the demo locales an empty site may lack (a site seeded with other `SITE_LOCALES`).
+fn ensure_locales(conn: &mut DbConnection) -> Result<(), ApiError> {
+    let existing: Vec<String> = crate::locales::store::list(conn)?
+        .into_iter()
+        .map(|l| l.code)
+        .collect();
+    let mut position = i32::try_from(existing.len()).unwrap_or(0);
+    for code in DEMO_LOCALES {
+        if !existing.iter().any(|c| c == code) {
+            crate::locales::store::insert(
+                conn,
+                code,
+                crate::locales::model::native_name(code),
+                position,
+            )?;
+            position += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Ids of what the newsroom holds, by a short name.
+struct Newsroom {
+    categories: BTreeMap<&'static str, i64>,
+    authors: BTreeMap<&'static str, i64>,
+    tags: BTreeMap<&'static str, i64>,
+}
+
+/// (locale, text) pairs.
+type ByLocale = &'static [(&'static str, &'static str)];
+
+/// (key, parent key, names by locale) of every demo category, parents first.
+const CATEGORIES: &[(&str, Option<&str>, ByLocale)] = &[
+    (
+        "belgium",
+        None,
+        &[
+            ("tr", "Belçika Haber"),
+            ("fr", "Actualité Belgique"),
+            ("en", "Belgium News"),
+        ],
+    ),
+    (
+        "politics",
+        Some("belgium"),
+        &[
+            ("tr", "Belçika Siyaset Arenası"),
+            ("fr", "Arène politique belge"),
+        ],
+    ),
+    (
+        "tax",
+        None,
+        &[("tr", "Tax Man Bruxelles"), ("fr", "Tax Man Bruxelles")],
+    ),
+    (
+        "central-asia",
+        None,
+        &[
+            ("tr", "Orta Asya"),
+            ("fr", "Asie Centrale"),
+            ("en", "Central Asia"),
+        ],
+    ),
+    (
+        "kazakhstan",
+        Some("central-asia"),
+        &[
+            ("tr", "Kazakistan"),
+            ("fr", "Kazakhstan"),
+            ("en", "Kazakhstan"),
+        ],
+    ),
+    (
+        "kyrgyzstan",
+        Some("central-asia"),
+        &[
+            ("tr", "Kırgızistan"),
+            ("fr", "Kirghizistan"),
+            ("en", "Kyrgyzstan"),
+        ],
+    ),
+    (
+        "uzbekistan",
+        Some("central-asia"),
+        &[
+            ("tr", "Özbekistan"),
+            ("fr", "Ouzbékistan"),
+            ("en", "Uzbekistan"),
+        ],
+    ),
+    (
+        "turkey",
+        None,
+        &[
+            ("tr", "Haber Türkiye"),
+            ("fr", "Actualité Turquie"),
+            ("en", "Turkey News"),
+        ],
+    ),
+    (
+        "elections",
+        Some("turkey"),
+        &[("tr", "Türkiye Seçime Özel 2023")],
+    ),
+    (
+        "programmes",
+        None,
+        &[
+            ("tr", "Bruxelles Korner Programları"),
+            ("fr", "Programmes Bruxelles Korner"),
+        ],
+    ),
+    (
+        "health",
+        None,
+        &[("tr", "Sağlık"), ("fr", "Santé"), ("en", "Health")],
+    ),
+    (
+        "culture",
+        None,
+        &[
+            ("tr", "Kültür Sanat & Spor"),
+            ("fr", "Culture et Sport"),
+            ("en", "Culture and Sport"),
+        ],
+    ),
+    (
+        "biography",
+        None,
+        &[
+            ("tr", "Biyografi"),
+            ("fr", "Biographie"),
+            ("en", "Biography"),
+        ],
+    ),
+];
+
+/// (key, name, bios by locale) of every demo byline.
+const AUTHORS: &[(&str, &str, ByLocale)] = &[
+    (
+        "ayana",
+        "Ayana Birbayeva",
+        &[
+            (
+                "en",
+                "Ayana Birbayeva writes on Kazakhstan's foreign policy and Central Asian affairs.",
+            ),
+            (
+                "fr",
+                "Ayana Birbayeva couvre la politique étrangère du Kazakhstan et l'Asie centrale.",
+            ),
+            (
+                "tr",
+                "Ayana Birbayeva, Kazakistan dış politikası ve Orta Asya üzerine yazıyor.",
+            ),
+        ],
+    ),
+    (
+        "kadir",
+        "Kadir Duran",
+        &[
+            (
+                "fr",
+                "Kadir Duran rédige chaque mois les lettres d'information sur l'Asie centrale.",
+            ),
+            (
+                "tr",
+                "Kadir Duran her ay Orta Asya bültenlerini hazırlıyor.",
+            ),
+        ],
+    ),
+    (
+        "desk",
+        "Bruxelles Korner",
+        &[
+            ("fr", "La rédaction de Bruxelles Korner."),
+            ("tr", "Bruxelles Korner yazı işleri."),
+        ],
+    ),
+];
+
+/// (key, names by locale) of every demo tag.
+const TAGS: &[(&str, ByLocale)] = &[
+    (
+        "kazakhstan",
+        &[
+            ("tr", "Kazakistan"),
+            ("fr", "Kazakhstan"),
+            ("en", "Kazakhstan"),
+        ],
+    ),
+    (
+        "diplomacy",
+        &[
+            ("tr", "Diplomasi"),
+            ("fr", "Diplomatie"),
+            ("en", "Diplomacy"),
+        ],
+    ),
+    (
+        "logistics",
+        &[
+            ("tr", "Lojistik"),
+            ("fr", "Logistique"),
+            ("en", "Logistics"),
+        ],
+    ),
+    (
+        "reforms",
+        &[("tr", "Reformlar"), ("fr", "Réformes"), ("en", "Reforms")],
+    ),
+    (
+        "newsletter",
+        &[("tr", "Bülten"), ("fr", "Newsletter"), ("en", "Newsletter")],
+    ),
+    (
+        "economy",
+        &[("tr", "Ekonomi"), ("fr", "Économie"), ("en", "Economy")],
+    ),
+    (
+        "tax",
+        &[("tr", "Vergi"), ("fr", "Fiscalité"), ("en", "Tax")],
+    ),
+];
+
+/// One demo article: (category, authors, tags, published at, source, [(locale, title, summary, body)]).
+type DemoArticle = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    &'static [(&'static str, &'static str, &'static str, &'static str)],
+);
+
+const ARTICLES: &[DemoArticle] = &[
+    (
+        "kazakhstan",
+        &["ayana"],
+        &["kazakhstan", "diplomacy", "logistics", "reforms"],
+        "2026-01-06T11:15:00",
+        Some(("The Astana Times", "https://astanatimes.com/")),
+        &[
+            (
+                "en",
+                "Tokayev Outlines Foreign Policy, Reform Agenda for 2026 in Interview",
+                "In an interview with the Turkistan newspaper, President Tokayev set out Kazakhstan's foreign policy, economic priorities and reform agenda for 2026.",
+                include_str!("tokayev.en.html"),
+            ),
+            (
+                "fr",
+                "Tokaïev présente sa politique étrangère et son programme de réformes pour 2026",
+                "Dans un entretien accordé au quotidien Turkistan, le président kazakh dresse les grandes lignes de sa politique étrangère et de ses réformes.",
+                include_str!("tokayev.fr.html"),
+            ),
+            (
+                "tr",
+                "Tokayev, 2026 için dış politika ve reform gündemini açıkladı",
+                "Türkistan gazetesine konuşan Cumhurbaşkanı Tokayev, Kazakistan'ın dış politikasını, ekonomik önceliklerini ve reform takvimini anlattı.",
+                include_str!("tokayev.tr.html"),
+            ),
+        ],
+    ),
+    (
+        "kyrgyzstan",
+        &["kadir"],
+        &["newsletter"],
+        "2026-01-08T08:00:00",
+        None,
+        &[(
+            "fr",
+            "Quoi de neuf au Kirghizistan ? Par Kadir Duran – Janvier 2026 Newletter 2026 01",
+            "La lettre d'information de janvier 2026 sur l'actualité politique et économique du Kirghizistan.",
+            "<p>Bichkek ouvre l'année 2026 avec un budget tourné vers l'énergie et les infrastructures régionales.</p><p>Cette lettre revient sur les principales décisions du gouvernement, les échanges avec les pays voisins et les projets de coopération avec l'Union européenne.</p>",
+        )],
+    ),
+    (
+        "kazakhstan",
+        &["kadir"],
+        &["newsletter", "kazakhstan"],
+        "2026-01-06T07:00:00",
+        None,
+        &[(
+            "fr",
+            "Quoi de neuf au Kazakhstan ? Newsletter – 6 Janvier 2026",
+            "L'essentiel de l'actualité kazakhe de la fin décembre et du début janvier.",
+            "<p>Le président Tokaïev a présenté son programme pour 2026 dans un entretien au quotidien Turkistan.</p><p>Au sommaire également : les corridors de transport, la réforme constitutionnelle et les perspectives économiques.</p>",
+        )],
+    ),
+    (
+        "kazakhstan",
+        &["ayana"],
+        &["kazakhstan", "reforms"],
+        "2026-01-02T09:30:00",
+        None,
+        &[(
+            "en",
+            "President of the Republic of Kazakhstan Kassym-Jomart Tokayev: KAZAKHSTAN HAS ENTERED A NEW STAGE OF MODERNISATION",
+            "The president's address on the next stage of Kazakhstan's political and economic modernisation.",
+            "<p>Kazakhstan has entered a new stage of modernisation, President Kassym-Jomart Tokayev said, pointing to reforms of the parliament, the economy and public administration.</p><p>He called for a state built on justice, the rule of law and accountable institutions.</p>",
+        )],
+    ),
+    (
+        "uzbekistan",
+        &["kadir"],
+        &["newsletter", "economy"],
+        "2026-01-03T10:00:00",
+        None,
+        &[(
+            "fr",
+            "Quoi de neuf en Ouzbékistan – Économie Période : 15–31 décembre 2025",
+            "Le point sur l'économie ouzbèke pour la seconde quinzaine de décembre 2025.",
+            "<p>Tachkent poursuit l'ouverture de son économie : privatisations, nouveaux accords commerciaux et investissements dans l'énergie solaire.</p><p>Les exportations agricoles progressent, tandis que l'inflation ralentit légèrement.</p>",
+        )],
+    ),
+    (
+        "tax",
+        &["desk"],
+        &["tax"],
+        "2026-01-07T14:00:00",
+        None,
+        &[(
+            "fr",
+            "La suppression et à la modification de certains avantages fiscaux fédéraux",
+            "Ce qui change pour les contribuables belges avec la réforme des avantages fiscaux fédéraux.",
+            "<p>Le gouvernement fédéral supprime ou modifie plusieurs avantages fiscaux à partir de l'exercice d'imposition 2026.</p><p>Tax Man Bruxelles détaille les mesures qui concernent les ménages et les indépendants.</p>",
+        )],
+    ),
+];
+
+impl Newsroom {
+    fn create(conn: &mut DbConnection) -> Result<Self, ApiError> {
+        let mut category_ids = BTreeMap::new();
+        for (position, (key, parent, names)) in CATEGORIES.iter().enumerate() {
+            let parent_id = parent.and_then(|p| category_ids.get(p).copied());
+            let id = categories::insert(conn, parent_id, i32::try_from(position).unwrap_or(0))?;
+            for (locale, name) in *names {
+                categories::put_translation(conn, id, locale, name, &slugify(name), None)?;
+            }
+            category_ids.insert(*key, id);
+        }
+        let mut author_ids = BTreeMap::new();
+        for (key, name, bios) in AUTHORS {
+            let id = authors::insert(
+                conn,
+                &AuthorFields {
+                    name: (*name).into(),
+                    slug: slugify(name),
+                    user_id: None,
+                    avatar_url: None,
+                    links: "[]".into(),
+                },
+            )?;
+            for (locale, bio) in *bios {
+                authors::put_bio(conn, id, locale, Some(bio))?;
+            }
+            author_ids.insert(*key, id);
+        }
+        let mut tag_ids = BTreeMap::new();
+        for (key, names) in TAGS {
+            let id = tags::insert(conn)?;
+            for (locale, name) in *names {
+                tags::put_translation(conn, id, locale, name, &slugify(name))?;
+            }
+            tag_ids.insert(*key, id);
+        }
+        Ok(Self {
+            categories: category_ids,
+            authors: author_ids,
+            tags: tag_ids,
+        })
+    }
+
+    fn write_articles(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        for (category, bylines, tag_keys, published_at, source, translations) in ARTICLES {
+            let published_at = NaiveDateTime::parse_from_str(published_at, "%Y-%m-%dT%H:%M:%S")
+                .map_err(|e| ApiError::Internal(format!("demo date: {e}")))?;
+            let fields = ArticleFields {
+                category_id: self.categories[category],
+                status: ArticleStatus::Published.as_str().into(),
+                published_at: Some(published_at),
+                featured: translations.len() > 1,
+                comments_enabled: true,
+                source_name: source.map(|(name, _)| name.to_owned()),
+                source_url: source.map(|(_, url)| url.to_owned()),
+                cover_media_id: None,
+                source_locale: translations[0].0.into(),
+            };
+            let id = articles::insert(conn, &fields, None)?;
+            let author_ids: Vec<i64> = bylines.iter().map(|key| self.authors[key]).collect();
+            articles::set_authors(conn, id, &author_ids)?;
+            let tag_ids: Vec<i64> = tag_keys.iter().map(|key| self.tags[key]).collect();
+            articles::set_tags(conn, id, &tag_ids)?;
+            let row = articles::find(conn, id)?;
+            for (locale, title, summary, body) in *translations {
+                let input = TranslationInput {
+                    title: (*title).into(),
+                    slug: None,
+                    summary: Some((*summary).into()),
+                    body: (*body).into(),
+                    seo_title: None,
+                    seo_description: None,
+                    status: Some(TranslationStatus::Published),
+                };
+                save_translation(conn, &row, locale, &input, None, None)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Words synthetic articles are made of, per locale.
+fn vocabulary(locale: &str) -> &'static [&'static str] {
+    match locale {
+        "tr" => &[
+            "haber",
+            "ekonomi",
+            "seçim",
+            "belediye",
+            "brüksel",
+            "avrupa",
+            "toplantı",
+            "açıkladı",
+            "gündem",
+            "öğrenci",
+            "sağlık",
+            "kültür",
+            "spor",
+            "yatırım",
+            "ticaret",
+            "göç",
+            "güvenlik",
+            "enerji",
+            "ulaşım",
+            "şehir",
+            "vatandaş",
+            "meclis",
+            "bakan",
+            "proje",
+            "çalışma",
+            "bölge",
+            "dünya",
+            "ülke",
+            "hafta",
+            "yıl",
+            "büyük",
+            "yeni",
+            "önemli",
+            "kararı",
+            "ile",
+            "ve",
+            "için",
+        ],
+        "fr" => &[
+            "actualité",
+            "économie",
+            "élection",
+            "commune",
+            "bruxelles",
+            "europe",
+            "réunion",
+            "annonce",
+            "agenda",
+            "étudiant",
+            "santé",
+            "culture",
+            "sport",
+            "investissement",
+            "commerce",
+            "sécurité",
+            "énergie",
+            "transport",
+            "ville",
+            "citoyen",
+            "parlement",
+            "ministre",
+            "projet",
+            "région",
+            "monde",
+            "pays",
+            "semaine",
+            "année",
+            "grand",
+            "nouveau",
+            "important",
+            "décision",
+            "avec",
+            "et",
+            "pour",
+            "le",
+            "la",
+            "les",
+        ],
+        _ => &[
+            "news",
+            "economy",
+            "election",
+            "council",
+            "brussels",
+            "europe",
+            "meeting",
+            "announced",
+            "agenda",
+            "student",
+            "health",
+            "culture",
+            "sport",
+            "investment",
+            "trade",
+            "security",
+            "energy",
+            "transport",
+            "city",
+            "citizen",
+            "parliament",
+            "minister",
+            "project",
+            "region",
+            "world",
+            "country",
+            "week",
+            "year",
+            "large",
+            "new",
+            "important",
+            "decision",
+            "with",
+            "and",
+            "for",
+            "the",
+            "of",
+        ],
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A small deterministic generator (xorshift64*), so synthetic data is the same every run.
+struct Random(u64);
+
+impl Random {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn pick(&mut self, words: &'static [&'static str]) -> &'static str {
+        let index = usize::try_from(self.next() % words.len() as u64).unwrap_or(0);
+        words[index]
+    }
+
+    fn sentence(&mut self, words: &'static [&'static str], length: usize) -> String {
+        (0..length)
+            .map(|_| self.pick(words))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Paragraphs of about `bytes` bytes of HTML.
+    fn body(&mut self, words: &'static [&'static str], bytes: usize) -> String {
+        let mut body = String::with_capacity(bytes + 200);
+        while body.len() < bytes {
+            body.push_str("<p>");
+            body.push_str(&capitalized(&self.sentence(words, 40)));
+            body.push_str(".</p>");
+        }
+        body
+    }
+}
