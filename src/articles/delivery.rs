@@ -13,14 +13,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::articles::model::{ArticleRow, TranslationRow};
 use crate::articles::store;
-use crate::articles::visibility::PUBLISHED;
+use crate::articles::visibility::{PUBLISHED, visible};
 use crate::categories::model::CategoryLink;
 use crate::categories::store as categories;
 use crate::db::schema::{
     article_authors, article_tags, article_translations, articles, authors, category_translations,
     tag_translations,
 };
-use crate::db::{self, DbConnection, MultiBackend};
+use crate::db::{DbConnection, MultiBackend};
 use crate::delivery::cached_json_in;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::error::{ApiError, Problem};
@@ -481,41 +481,6 @@ pub async fn archive(
         &Archive { data },
         Some(&choice.requested),
     )
-}
-
-/// Articles the public may see in `locale` (any locale when `None`).
-type Visible<'a> = diesel::dsl::Filter<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<articles::table, diesel::dsl::Eq<articles::status, &'static str>>,
-        diesel::dsl::LtEq<articles::published_at, chrono::NaiveDateTime>,
-    >,
-    diesel::dsl::EqAny<articles::id, PublishedIn<'a>>,
->;
-
-type PublishedIn<'a> = diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<
-            article_translations::table,
-            diesel::dsl::Eq<article_translations::status, &'static str>,
-        >,
-        diesel::dsl::Like<article_translations::locale, &'a str>,
-    >,
-    article_translations::article_id,
->;
-
-fn visible(locale: Option<&str>) -> Visible<'_> {
-    // `%` matches every locale; codes hold no LIKE wildcards.
-    articles::table
-        .filter(articles::status.eq(PUBLISHED))
-        .filter(articles::published_at.le(db::now()))
-        .filter(
-            articles::id.eq_any(
-                article_translations::table
-                    .filter(article_translations::status.eq(PUBLISHED))
-                    .filter(article_translations::locale.like(locale.unwrap_or("%")))
-                    .select(article_translations::article_id),
-            ),
-        )
 }
 
 /// The list's filters, with keys resolved to ids.

@@ -4,54 +4,55 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, sql};
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
-use crate::db::schema::{article_translations, articles};
+use crate::db::schema::articles;
 use crate::db::{self, DbConnection};
 
 /// `articles.status` of a published article.
 pub const PUBLISHED: &str = "published";
 
-/// Ids of the articles visible in `locale` (in any locale when `None`), as a subquery.
-pub fn visible_article_ids(locale: Option<&str>) -> VisibleIds<'_> {
+/// Articles the public may see in `locale` (in any locale when `None`).
+pub type Visible = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<articles::table, diesel::dsl::Eq<articles::status, &'static str>>,
+        diesel::dsl::LtEq<articles::published_at, chrono::NaiveDateTime>,
+    >,
+    SqlLiteral<Bool>,
+>;
+
+/// The visible articles: published, their time come, with a published translation in
+/// `locale` (any when `None`).
+pub fn visible(locale: Option<&str>) -> Visible {
     articles::table
         .filter(articles::status.eq(PUBLISHED))
         .filter(articles::published_at.le(db::now()))
-        .filter(articles::id.eq_any(published_in(locale)))
-        .select(articles::id)
+        .filter(published_translation_exists(locale))
 }
 
-/// The subquery of [`visible_article_ids`].
-pub type VisibleIds<'a> = diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<
-            diesel::dsl::Filter<articles::table, diesel::dsl::Eq<articles::status, &'static str>>,
-            diesel::dsl::LtEq<articles::published_at, chrono::NaiveDateTime>,
-        >,
-        diesel::dsl::EqAny<articles::id, PublishedIn<'a>>,
-    >,
-    articles::id,
->;
+/// Ids of the visible articles, as a subquery.
+pub fn visible_article_ids(locale: Option<&str>) -> diesel::dsl::Select<Visible, articles::id> {
+    visible(locale).select(articles::id)
+}
 
-/// The subquery of articles with a published translation in `locale` (any when `None`).
-type PublishedIn<'a> = diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<
-            article_translations::table,
-            diesel::dsl::Eq<article_translations::status, &'static str>,
-        >,
-        diesel::dsl::Like<article_translations::locale, &'a str>,
-    >,
-    article_translations::article_id,
->;
-
-fn published_in(locale: Option<&str>) -> PublishedIn<'_> {
-    // `%` matches every locale; codes hold no LIKE wildcards.
-    article_translations::table
-        .filter(article_translations::status.eq(PUBLISHED))
-        .filter(article_translations::locale.like(locale.unwrap_or("%")))
-        .select(article_translations::article_id)
+/// `EXISTS` a published translation of the outer `articles` row (in `locale` when given): a
+/// correlated probe of the `(article_id, status, locale)` index, which stops at the first
+/// match, where an `IN (…)` list of every published translation would be built per query.
+fn published_translation_exists(locale: Option<&str>) -> SqlLiteral<Bool> {
+    const PROBE: &str = "EXISTS (SELECT 1 FROM article_translations t \
+        WHERE t.article_id = articles.id AND t.status = 'published'";
+    match locale {
+        None => sql(&format!("{PROBE})")),
+        // Locale codes are checked to be letters, digits and hyphens before they get here;
+        // anything else matches nothing rather than reaching the SQL text.
+        Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            sql(&format!("{PROBE} AND t.locale = '{code}')"))
+        }
+        Some(_) => sql("1 = 0"),
+    }
 }
 
 /// Visible articles per category: with `locale`, only those published in it; without, those
@@ -60,10 +61,7 @@ pub fn counts_by_category(
     conn: &mut DbConnection,
     locale: Option<&str>,
 ) -> QueryResult<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = articles::table
-        .filter(articles::status.eq(PUBLISHED))
-        .filter(articles::published_at.le(db::now()))
-        .filter(articles::id.eq_any(published_in(locale)))
+    let rows: Vec<(i64, i64)> = visible(locale)
         .group_by(articles::category_id)
         .select((articles::category_id, count_star()))
         .load(conn)?;

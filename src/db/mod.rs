@@ -87,6 +87,9 @@ pub enum ConnectionError {
 /// check a read path costs a fixed number of queries).
 pub type QueryCounter = Arc<AtomicU64>;
 
+/// Statements slower than this are logged with their SQL.
+const SLOW_QUERY: Duration = Duration::from_micros(500);
+
 /// The r2d2 connection manager that picks the backend by URL scheme.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
@@ -107,12 +110,22 @@ impl ConnectionManager {
         })
     }
 
+    /// Counts every statement, and logs those slower than [`SLOW_QUERY`] with their SQL.
     fn count_queries(&self, conn: &mut impl Connection) {
         let queries = Arc::clone(&self.queries);
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { .. } = event {
+        let mut started = std::time::Instant::now();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { .. } => {
                 queries.fetch_add(1, Ordering::Relaxed);
+                started = std::time::Instant::now();
             }
+            InstrumentationEvent::FinishQuery { query, .. } => {
+                let elapsed = started.elapsed();
+                if elapsed >= SLOW_QUERY {
+                    tracing::warn!(ms = elapsed.as_secs_f64() * 1000.0, sql = %query, "slow query");
+                }
+            }
+            _ => {}
         });
     }
 
@@ -200,8 +213,9 @@ pub fn build_pool(settings: &DatabaseSettings) -> Result<Db, ConnectionError> {
         .min_idle(Some(1))
         .connection_timeout(settings.pool_timeout)
         .idle_timeout(Some(Duration::from_secs(300)))
-        // A checkout pings the connection, so a database restart costs no failed request.
-        .test_on_check_out(true)
+        // A PostgreSQL checkout pings the connection, so a database restart costs no failed
+        // request; a SQLite file has no server to lose.
+        .test_on_check_out(manager.backend() == Backend::Postgres)
         .build_unchecked(manager);
     Ok(Db { pool, queries })
 }

@@ -78,6 +78,7 @@ CREATE TABLE articles (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX articles_listing ON articles (status, published_at);
+CREATE INDEX articles_published_at ON articles (published_at);
 CREATE INDEX articles_category ON articles (category_id);
 CREATE INDEX articles_created_by ON articles (created_by);
 
@@ -120,6 +121,9 @@ CREATE TABLE article_translations (
     UNIQUE (article_id, locale),
     UNIQUE (locale, slug)
 );
+-- Visibility is asked on every public read: a probe of this index answers it, without reading
+-- the rows and their bodies.
+CREATE INDEX article_translations_visibility ON article_translations (article_id, status, locale);
 
 -- Every slug an article has had per locale, so old links keep resolving.
 CREATE TABLE article_slugs (
@@ -131,6 +135,7 @@ CREATE TABLE article_slugs (
     UNIQUE (locale, slug)
 );
 CREATE INDEX article_slugs_article ON article_slugs (article_id);
+CREATE INDEX article_slugs_slug ON article_slugs (slug);
 
 -- The previous state of a translation, kept at every save.
 CREATE TABLE article_revisions (
