@@ -13,6 +13,7 @@
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
+//! | `RESPONSE_CACHE_MB` | `64` | memory for cached public reads (0 turns the cache off) |
 //! | `LOG_FORMAT` | `text` | `text` or `json` (one JSON object a line) |
 //! | `LOG_LEVEL` | `info` | a tracing filter such as `info` or `newsroom_cms=debug,info` |
 //! | `REGISTRATION_OPEN` | `true` | whether anyone may register a reader account |
@@ -182,6 +183,8 @@ pub struct HttpSettings {
     pub cache_max_age: u32,
     /// Largest accepted JSON body, in bytes.
     pub json_body_limit: usize,
+    /// Memory for cached public reads, in bytes (0: no cache).
+    pub response_cache_bytes: u64,
 }
 
 /// Logging settings.
@@ -330,6 +333,7 @@ impl Settings {
                 )?),
                 cache_max_age: parse(&get, "CACHE_MAX_AGE", 60, 0..=31_536_000)?,
                 json_body_limit: parse(&get, "JSON_BODY_LIMIT", 1 << 20, 1024..=(64 << 20))?,
+                response_cache_bytes: parse(&get, "RESPONSE_CACHE_MB", 64u64, 0..=65_536)? << 20,
             },
             data_dir,
             jwt_secret,

@@ -22,6 +22,7 @@ use crate::authors;
 use crate::categories;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
+use crate::delivery::cache::{ResponseCache, cache_public_reads};
 use crate::error::{self, ApiError};
 use crate::locales;
 use crate::openapi::ApiDoc;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub passwords: PasswordHasherPool,
     /// Rate limits.
     pub limits: RateLimits,
+    /// Cached public reads.
+    pub cache: ResponseCache,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Every documented route, for telling 405 from 404.
@@ -110,6 +113,10 @@ impl Application {
             passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
             limits: RateLimits::new(&settings.auth),
+            cache: ResponseCache::new(
+                settings.http.response_cache_bytes,
+                std::time::Duration::from_secs(u64::from(settings.http.cache_max_age)),
+            ),
             settings: settings.clone(),
         });
 
@@ -340,6 +347,7 @@ fn build_app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])))
         .default_service(web::to(fallback))
+        .wrap(from_fn(cache_public_reads))
         .wrap(from_fn(observe))
 }
 

@@ -48,7 +48,9 @@ fn published_translation_exists(locale: Option<&str>) -> SqlLiteral<Bool> {
         None => sql(&format!("{PROBE})")),
         // Locale codes are checked to be letters, digits and hyphens before they get here;
         // anything else matches nothing rather than reaching the SQL text.
-        Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+        Some(code)
+            if !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
             sql(&format!("{PROBE} AND t.locale = '{code}')"))
         }
         Some(_) => sql("1 = 0"),

@@ -88,7 +88,7 @@ pub enum ConnectionError {
 pub type QueryCounter = Arc<AtomicU64>;
 
 /// Statements slower than this are logged with their SQL.
-const SLOW_QUERY: Duration = Duration::from_micros(500);
+const SLOW_QUERY: Duration = Duration::from_millis(100);
 
 /// The r2d2 connection manager that picks the backend by URL scheme.
 #[derive(Debug, Clone)]

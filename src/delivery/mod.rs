@@ -1,6 +1,7 @@
 //! What every public read shares: strong ETags, `Cache-Control`, `304 Not Modified`, and
 //! locale negotiation.
 
+pub mod cache;
 pub mod locale;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -35,7 +36,7 @@ pub fn cached_json_in<T: Serialize>(
         crate::config::encode_hex(&Sha256::digest(&body)[..16])
     );
     let cache_control = format!("public, max-age={max_age}");
-    let not_modified = if_none_match(request, &etag);
+    let not_modified = if_none_match(request.headers(), &etag);
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
@@ -56,9 +57,8 @@ pub fn cached_json_in<T: Serialize>(
 }
 
 /// Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks).
-fn if_none_match(request: &HttpRequest, etag: &str) -> bool {
-    request
-        .headers()
+fn if_none_match(headers: &header::HeaderMap, etag: &str) -> bool {
+    headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|value: &HeaderValue| value.to_str().ok())
         .flat_map(|value| value.split(','))

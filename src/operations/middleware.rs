@@ -49,10 +49,16 @@ pub async fn observe(
     }
 
     let status = response.status().as_u16();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let cache_hit = response
+        .headers()
+        .get("x-cache")
+        .is_some_and(|value| value.as_bytes() == b"HIT");
+    let route = match response.request().match_pattern() {
+        Some(pattern) => pattern,
+        // A cache hit is answered before routing.
+        None if cache_hit => "cache-hit".to_owned(),
+        None => "unmatched".to_owned(),
+    };
     let seconds = started.elapsed().as_secs_f64();
     if let Some(state) = state {
         state.metrics.observe(&method, &route, status, seconds);

@@ -578,3 +578,66 @@ async fn a_list_page_costs_the_same_queries_whatever_its_length() {
     assert_eq!(costs[1].1, costs[3].1, "{costs:?}");
     assert!(costs[0].1 <= 12, "{costs:?}");
 }
+
+#[actix_web::test]
+async fn public_reads_are_served_from_the_cache_until_a_write() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = publish(&app, &room, &[("en", "Cache me")], json!({})).await;
+    let path = format!("/api/v1/articles/{}?locale=en", article["id"]);
+    let first = app.get(&path).send().await.unwrap();
+    assert_eq!(header(&first, "x-cache").as_deref(), Some("MISS"));
+    let etag = header(&first, "etag").unwrap();
+    let mut second = app.get(&path).send().await.unwrap();
+    assert_eq!(header(&second, "x-cache").as_deref(), Some("HIT"));
+    assert_eq!(header(&second, "etag").as_deref(), Some(etag.as_str()));
+    assert_eq!(header(&second, "content-language").as_deref(), Some("en"));
+    assert_eq!(json_body(&mut second).await["data"]["title"], "Cache me");
+    let cached = app
+        .get(&path)
+        .insert_header(("if-none-match", etag.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status().as_u16(), 304);
+    // Another Accept-Language is another entry.
+    let other = app
+        .get(&format!("/api/v1/articles/{}", article["id"]))
+        .insert_header(("accept-language", "fr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&other, "x-cache").as_deref(), Some("MISS"));
+
+    // An edit empties the cache at once.
+    let response = app
+        .put(&format!(
+            "/api/v1/admin/articles/{}/translations/en",
+            article["id"]
+        ))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"title": "Cache me again", "body": "<p>x</p>"}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let mut fresh = app.get(&path).send().await.unwrap();
+    assert_eq!(header(&fresh, "x-cache").as_deref(), Some("MISS"));
+    assert_eq!(
+        json_body(&mut fresh).await["data"]["title"],
+        "Cache me again"
+    );
+    // Unpublishing hides it at once.
+    let response = app
+        .patch(&format!("/api/v1/admin/articles/{}", article["id"]))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"status": "archived"}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let mut gone = app.get(&path).send().await.unwrap();
+    assert_problem(&mut gone, 404).await;
+    // Errors and authenticated reads are never cached.
+    let again = app.get(&path).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 404);
+    assert!(header(&again, "x-cache").is_none());
+}

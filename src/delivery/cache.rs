@@ -1,0 +1,168 @@
+//! A response cache for public reads: a hit answers without touching the database. Any
+//! successful write under `/api/v1/admin` empties it on this instance at once; other instances
+//! serve what they cached for at most `CACHE_MAX_AGE` seconds, as a CDN in front would.
+//!
+//! Only anonymous `GET`s of the delivery API are cached, keyed by path, query and
+//! `Accept-Language`; responses keep their strong `ETag`, so `If-None-Match` still gets 304.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+
+use crate::startup::AppState;
+
+/// Says whether a public read came from the cache.
+const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+/// Headers kept with a cached body.
+const KEPT: [HeaderName; 6] = [
+    header::CONTENT_TYPE,
+    header::ETAG,
+    header::CACHE_CONTROL,
+    header::CONTENT_LANGUAGE,
+    header::VARY,
+    header::LINK,
+];
+
+/// A cached public response.
+struct Cached {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    etag: String,
+    body: web::Bytes,
+}
+
+/// The cache of public reads.
+pub struct ResponseCache {
+    entries: Option<moka::sync::Cache<String, Arc<Cached>>>,
+}
+
+impl ResponseCache {
+    /// A cache of at most `max_bytes` of bodies, each kept at most `ttl`; `max_bytes` 0 turns
+    /// it off.
+    pub fn new(max_bytes: u64, ttl: Duration) -> Self {
+        let entries = (max_bytes > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|key: &String, value: &Arc<Cached>| {
+                    u32::try_from(key.len() + value.body.len() + 256).unwrap_or(u32::MAX)
+                })
+                .time_to_live(ttl.max(Duration::from_secs(1)))
+                .build()
+        });
+        Self { entries }
+    }
+
+    /// Forgets every cached response (after a write).
+    pub fn invalidate(&self) {
+        if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+    }
+}
+
+/// The cache key of a request, when it is a cacheable public read.
+fn key_of(request: &ServiceRequest) -> Option<String> {
+    let path = request.path();
+    let public = path.starts_with("/api/v1/")
+        && !path.starts_with("/api/v1/admin")
+        && !path.starts_with("/api/v1/auth");
+    if request.method() != Method::GET
+        || !public
+        || request.headers().contains_key(header::AUTHORIZATION)
+    {
+        return None;
+    }
+    let language = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Some(format!("{}?{}\n{language}", path, request.query_string()))
+}
+
+/// Serves public reads from the cache, fills it on a miss, and empties it after writes.
+pub async fn cache_public_reads(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let Some(entries) = state.as_ref().and_then(|s| s.cache.entries.clone()) else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let is_write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) && request.path().starts_with("/api/v1/admin");
+    let key = key_of(&request);
+
+    if let Some(key) = &key
+        && let Some(cached) = entries.get(key)
+    {
+        let not_modified = super::if_none_match(request.headers(), &cached.etag);
+        let mut response = if not_modified {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        for (name, value) in &cached.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response.insert_header((X_CACHE, "HIT"));
+        let response = if not_modified {
+            response.finish()
+        } else {
+            response.body(cached.body.clone())
+        };
+        return Ok(request.into_response(response));
+    }
+
+    let response = next.call(request).await?;
+    if is_write
+        && response.status().is_success()
+        && let Some(state) = &state
+    {
+        state.cache.invalidate();
+    }
+    let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
+        return Ok(response.map_into_boxed_body());
+    };
+    let Some(etag) = response
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return Ok(response.map_into_boxed_body());
+    };
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let body = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
+    let headers = kept(head.headers());
+    entries.insert(
+        key,
+        Arc::new(Cached {
+            headers,
+            etag,
+            body: body.clone(),
+        }),
+    );
+    let mut response = head.set_body(BoxBody::new(body));
+    response
+        .headers_mut()
+        .insert(X_CACHE, HeaderValue::from_static("MISS"));
+    Ok(ServiceResponse::new(request, response))
+}
+
+fn kept(headers: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    KEPT.iter()
+        .filter_map(|name| headers.get(name).map(|value| (name.clone(), value.clone())))
+        .collect()
+}
