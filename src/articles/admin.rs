@@ -536,6 +536,7 @@ pub async fn delete_translation(
                     ));
                 }
                 store::delete_translation(conn, translation.id)?;
+                store::refresh_published_flag(conn, id)?;
                 Ok(())
             })
         })

@@ -554,93 +554,109 @@ fn page_of(
         .query
         .as_ref()
         .map(|q| format!("%{}%", crate::users::store::escape_like(q)));
-    let sort_translation = diesel::alias!(article_translations as sort_translation);
-    let filtered = || {
-        let mut query = visible(only)
-            .left_join(
-                sort_translation.on(sort_translation
-                    .field(article_translations::article_id)
-                    .eq(articles::id)
-                    .and(
-                        sort_translation
-                            .field(article_translations::locale)
-                            .eq(choice.requested.clone()),
-                    )
-                    .and(
-                        sort_translation
-                            .field(article_translations::status)
-                            .eq(PUBLISHED),
-                    )),
-            )
-            .into_boxed::<MultiBackend>();
-        if let Some(ids) = &filter.categories {
-            query = query.filter(articles::category_id.eq_any(ids.clone()));
-        }
-        if let Some(tag) = filter.tag {
-            query = query.filter(
-                articles::id.eq_any(
-                    article_tags::table
-                        .filter(article_tags::tag_id.eq(tag))
-                        .select(article_tags::article_id),
-                ),
-            );
-        }
-        if let Some(author) = filter.author {
-            query = query.filter(
-                articles::id.eq_any(
-                    article_authors::table
-                        .filter(article_authors::author_id.eq(author))
-                        .select(article_authors::article_id),
-                ),
-            );
-        }
-        if let Some(pattern) = &pattern {
-            query = query.filter(
-                articles::id.eq_any(
-                    article_translations::table
-                        .filter(article_translations::status.eq(PUBLISHED))
-                        .filter(article_translations::locale.like(only.unwrap_or("%").to_owned()))
-                        .filter(
-                            article_translations::search_text
-                                .like(pattern.clone())
-                                .escape('\\'),
+    // The filters, on any query over `articles` (joined for sorting by title, or not).
+    macro_rules! filtered {
+        ($base:expr) => {{
+            let mut query = $base.into_boxed::<MultiBackend>();
+            if let Some(ids) = &filter.categories {
+                query = query.filter(articles::category_id.eq_any(ids.clone()));
+            }
+            if let Some(tag) = filter.tag {
+                query = query.filter(
+                    articles::id.eq_any(
+                        article_tags::table
+                            .filter(article_tags::tag_id.eq(tag))
+                            .select(article_tags::article_id),
+                    ),
+                );
+            }
+            if let Some(author) = filter.author {
+                query = query.filter(
+                    articles::id.eq_any(
+                        article_authors::table
+                            .filter(article_authors::author_id.eq(author))
+                            .select(article_authors::article_id),
+                    ),
+                );
+            }
+            if let Some(pattern) = &pattern {
+                query = query.filter(
+                    articles::id.eq_any(
+                        article_translations::table
+                            .filter(article_translations::status.eq(PUBLISHED))
+                            .filter(
+                                article_translations::locale.like(only.unwrap_or("%").to_owned()),
+                            )
+                            .filter(
+                                article_translations::search_text
+                                    .like(pattern.clone())
+                                    .escape('\\'),
+                            )
+                            .select(article_translations::article_id),
+                    ),
+                );
+            }
+            if let Some(after) = filter.published_after {
+                query = query.filter(articles::published_at.ge(after));
+            }
+            if let Some(before) = filter.published_before {
+                query = query.filter(articles::published_at.le(before));
+            }
+            if let Some(featured) = filter.featured {
+                query = query.filter(articles::featured.eq(featured));
+            }
+            query
+        }};
+    }
+    let total: i64 = filtered!(visible(only)).count().get_result(conn)?;
+    let rows = match sort {
+        ArticleSort::Title => {
+            // Sorting by title joins the requested locale's translation; other sorts need not.
+            let sort_translation = diesel::alias!(article_translations as sort_translation);
+            filtered!(
+                visible(only).left_join(
+                    sort_translation.on(sort_translation
+                        .field(article_translations::article_id)
+                        .eq(articles::id)
+                        .and(
+                            sort_translation
+                                .field(article_translations::locale)
+                                .eq(choice.requested.clone())
                         )
-                        .select(article_translations::article_id),
-                ),
-            );
+                        .and(
+                            sort_translation
+                                .field(article_translations::status)
+                                .eq(PUBLISHED)
+                        )),
+                )
+            )
+            .order((
+                sort_translation.field(article_translations::title).asc(),
+                articles::id.asc(),
+            ))
+            .select(ArticleRow::as_select())
+            .offset(page.offset())
+            .limit(page.limit())
+            .load(conn)?
         }
-        if let Some(after) = filter.published_after {
-            query = query.filter(articles::published_at.ge(after));
+        other => {
+            let query = filtered!(visible(only));
+            let ordered = match other {
+                ArticleSort::OldestFirst => {
+                    query.order((articles::published_at.asc(), articles::id.asc()))
+                }
+                ArticleSort::RecentlyUpdated => {
+                    query.order((articles::updated_at.desc(), articles::id.desc()))
+                }
+                _ => query.order((articles::published_at.desc(), articles::id.desc())),
+            };
+            ordered
+                .select(ArticleRow::as_select())
+                .offset(page.offset())
+                .limit(page.limit())
+                .load(conn)?
         }
-        if let Some(before) = filter.published_before {
-            query = query.filter(articles::published_at.le(before));
-        }
-        if let Some(featured) = filter.featured {
-            query = query.filter(articles::featured.eq(featured));
-        }
-        query
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let ordered = match sort {
-        ArticleSort::NewestFirst => {
-            filtered().order((articles::published_at.desc(), articles::id.desc()))
-        }
-        ArticleSort::OldestFirst => {
-            filtered().order((articles::published_at.asc(), articles::id.asc()))
-        }
-        ArticleSort::RecentlyUpdated => {
-            filtered().order((articles::updated_at.desc(), articles::id.desc()))
-        }
-        ArticleSort::Title => filtered().order((
-            sort_translation.field(article_translations::title).asc(),
-            articles::id.asc(),
-        )),
-    };
-    let rows = ordered
-        .select(ArticleRow::as_select())
-        .offset(page.offset())
-        .limit(page.limit())
-        .load(conn)?;
     Ok((rows, total))
 }
 

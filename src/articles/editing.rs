@@ -255,6 +255,7 @@ pub fn save_translation(
         None => store::insert_translation(conn, article.id, locale, &fields)?,
     }
     store::remember_slug(conn, article.id, locale, &slug)?;
+    store::refresh_published_flag(conn, article.id)?;
     Ok(())
 }
 

@@ -496,3 +496,17 @@ pub fn admin_page(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// Brings `has_published_translation` in line with the translations, after one changed.
+pub fn refresh_published_flag(conn: &mut DbConnection, article_id: i64) -> QueryResult<()> {
+    let published: bool = diesel::select(diesel::dsl::exists(
+        article_translations::table
+            .filter(article_translations::article_id.eq(article_id))
+            .filter(article_translations::status.eq("published")),
+    ))
+    .get_result(conn)?;
+    diesel::update(articles::table.find(article_id))
+        .set(articles::has_published_translation.eq(published))
+        .execute(conn)
+        .map(drop)
+}

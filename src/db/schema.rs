@@ -137,6 +137,7 @@ diesel::table! {
         cover_media_id -> Nullable<BigInt>,
         source_locale -> Text,
         created_by -> Nullable<BigInt>,
+        has_published_translation -> Bool,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -73,11 +73,14 @@ CREATE TABLE articles (
     cover_media_id BIGINT,
     source_locale TEXT NOT NULL REFERENCES locales (code) ON DELETE RESTRICT,
     created_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    -- Whether any translation is published: kept with the translations, so that listing and
+    -- counting what the public sees needs no look at them.
+    has_published_translation BOOLEAN NOT NULL DEFAULT FALSE,
     version BIGINT NOT NULL DEFAULT 1,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX articles_listing ON articles (status, published_at);
+CREATE INDEX articles_listing ON articles (status, has_published_translation, published_at);
 CREATE INDEX articles_published_at ON articles (published_at);
 CREATE INDEX articles_category ON articles (category_id);
 CREATE INDEX articles_created_by ON articles (created_by);
