@@ -2,9 +2,9 @@
 # The read-path benchmark: loads the demo newsroom plus 10,000 synthetic articles (three locales
 # each), starts `cms`, and drives it with wrk over loopback at 32 connections:
 #   - a baseline route (GET /healthz: small constant JSON, no database),
-#   - an article by slug, uncached (full 200) and cached (If-None-Match → 304),
-#   - the first page of a category's article list, uncached and cached,
-#   - an article list with per_page=50.
+#   - an article by slug, the first page of a category's article list, an article list with
+#     per_page=50: uncached (response cache off, every request reads the database), cached
+#     (served from the response cache) and conditional (If-None-Match → 304).
 # It prints req/s, p50, p99 and each route's throughput as a ratio to the baseline measured in
 # the same run, and the server's peak RSS. SQLite always; PostgreSQL too when reachable.
 #
@@ -48,12 +48,6 @@ done = function(summary, latency, requests)
 end
 LUA
 
-run_env() {
-  env -i PATH="$PATH" DATABASE_URL="$1" DATA_DIR="$work/data" BIND="127.0.0.1:$PORT" \
-    JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 LOG_LEVEL=warn \
-    DATABASE_POOL_SIZE=16 "${@:2}"
-}
-
 # measure NAME PATH [HEADER]
 measure() {
   local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/report.lua")
@@ -64,9 +58,26 @@ measure() {
   echo "$1|$rps|$p50|$p99|$errors|$total" >>"$work/rows"
 }
 
+# start_server URL [VAR=VALUE…]: starts `cms serve` and waits until it is ready.
+start_server() {
+  ( exec env -i PATH="$PATH" DATABASE_URL="$1" DATA_DIR="$work/data" BIND="127.0.0.1:$PORT" \
+      JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 LOG_LEVEL=warn DATABASE_POOL_SIZE=16 \
+      "${@:2}" ./target/release/cms serve ) >>"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && return; sleep 0.1; done
+  echo "the server did not start:"; cat "$work/server.log"; exit 1
+}
+
+stop_server() {
+  peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  [ "${peak_kb:-0}" -gt "${rss_kb:-0}" ] && rss_kb=$peak_kb
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+}
+
 for backend in $BACKENDS; do
-  rm -f "$work/rows"
+  rm -f "$work/rows" "$work/server.log"
   rm -rf "$work/data"
+  rss_kb=0
   case "$backend" in
     sqlite) url="sqlite://$work/data/cms.sqlite3" ;;
     postgres)
@@ -82,36 +93,42 @@ for backend in $BACKENDS; do
 
   echo "== $backend: loading the demo newsroom and $ARTICLES synthetic articles"
   start=$(date +%s)
-  run_env "$url" ./target/release/cms demo --articles "$ARTICLES" >/dev/null
+  env -i PATH="$PATH" DATABASE_URL="$url" DATA_DIR="$work/data" LOG_LEVEL=warn \
+    JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 ./target/release/cms demo --articles "$ARTICLES" >/dev/null
   echo "   loaded in $(($(date +%s) - start)) s"
 
-  run_env "$url" ./target/release/cms serve > "$work/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-
+  # Uncached: the response cache off, every request goes to the database.
+  start_server "$url" RESPONSE_CACHE_MB=0
   slug=$(curl -sf "http://127.0.0.1:$PORT/api/v1/articles?locale=tr&per_page=1&page=500" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["slug"])')
   article="/api/v1/articles/$slug?locale=tr"
   category="/api/v1/articles?category=orta-asya&locale=tr"
   list50="/api/v1/articles?locale=fr&per_page=50"
-  etag() { curl -sfI "http://127.0.0.1:$PORT$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
-
   measure "baseline GET /healthz" /healthz
   measure "article by slug" "$article"
-  measure "article by slug, cached" "$article" "If-None-Match: $(etag "$article")"
   measure "category list page 1" "$category"
-  measure "category list, cached" "$category" "If-None-Match: $(etag "$category")"
   measure "article list per_page=50" "$list50"
-  cms_pid=$(pgrep -P "$server" -f 'release/cms serve' || echo "$server")
-  rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$cms_pid/status")
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  stop_server
 
-  baseline=$(awk -F'|' 'NR==1 {print $2}' "$work/rows")
+  # Cached: the response cache on (after one warming request), and conditional requests.
+  start_server "$url"
+  etag() { curl -sf -D - -o /dev/null "http://127.0.0.1:$PORT$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
+  article_etag=$(etag "$article"); category_etag=$(etag "$category"); etag "$list50" >/dev/null
+  echo "baseline GET /healthz (cached run)|$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/report.lua" "http://127.0.0.1:$PORT/healthz" | awk '/^RESULT/ {print $2"|"$3"|"$4"|"$5"|"$6}')" >>"$work/rows"
+  measure "article by slug, cached" "$article"
+  measure "article by slug, 304" "$article" "If-None-Match: $article_etag"
+  measure "category list, cached" "$category"
+  measure "category list, 304" "$category" "If-None-Match: $category_etag"
+  measure "article list 50, cached" "$list50"
+  stop_server
+
   {
     echo "backend: $backend, $ARTICLES synthetic articles, $CONNECTIONS connections, $DURATION per route, $(nproc) cores"
-    printf '%-28s %10s %9s %9s %7s %8s\n' route "req/s" "p50 ms" "p99 ms" errors ratio
-    awk -F'|' -v b="$baseline" '{printf "%-28s %10s %9s %9s %7s %8.3f\n", $1, $2, $3, $4, $5, $2/b}' "$work/rows"
+    printf '%-34s %10s %9s %9s %7s %8s\n' route "req/s" "p50 ms" "p99 ms" errors ratio
+    # Each route's ratio is to the baseline of its own server run.
+    awk -F'|' '/^baseline/ {b=$2} {printf "%-34s %10s %9s %9s %7s %8.3f\n", $1, $2, $3, $4, $5, $2/b}' "$work/rows"
     echo "peak RSS: $((rss_kb / 1024)) MiB"
   } | tee "bench/results/read-$backend.txt"
+  cp "$work/server.log" "bench/results/server-$backend.log"
   [ "$backend" = postgres ] && psql "$PG_URL/postgres" -qc 'DROP DATABASE IF EXISTS cms_bench' >/dev/null
 done

@@ -2,7 +2,7 @@
 //!
 //! Every failure a client can see goes through [`ApiError`]: handler errors, extractor errors
 //! (malformed JSON, wrong types, unknown fields, oversized bodies, wrong media type, bad query
-//! strings) and the framework's own responses (unknown route, wrong method), which the request
+//! strings; see `body` for JSON bodies) and the framework's own responses (unknown route, wrong method), which the request
 //! middleware rewrites with [`problem_for_status`]. Server-side failures answer with an opaque
 //! body; their cause chain goes to the log, never to the client.
 
@@ -323,39 +323,8 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-/// Error handler for JSON bodies: 413 too large, 415 wrong media type, 400 malformed,
-/// 422 for wrong types, missing or unknown fields.
-pub fn json_error(error: actix_error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    use actix_error::JsonPayloadError as E;
-    let api_error = match error {
-        E::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
-            "The body has {length} bytes; the limit is {limit} bytes."
-        )),
-        E::Overflow { limit } => {
-            ApiError::PayloadTooLarge(format!("The body exceeds the limit of {limit} bytes."))
-        }
-        E::ContentType => ApiError::UnsupportedMediaType(
-            "The body must be JSON, sent with `Content-Type: application/json`.".into(),
-        ),
-        E::Deserialize(error) => deserialize_error(&error),
-        E::Payload(error) => payload_error(error),
-        other => ApiError::BadRequest(other.to_string()),
-    };
-    api_error.into()
-}
-
-/// Error handler for raw bodies read as bytes or text.
-pub fn payload_error(error: actix_error::PayloadError) -> ApiError {
-    match error {
-        actix_error::PayloadError::Overflow => {
-            ApiError::PayloadTooLarge("The body is larger than allowed.".into())
-        }
-        other => ApiError::BadRequest(format!("The body could not be read: {other}.")),
-    }
-}
-
 /// Maps a serde_json failure to 400 (not JSON) or 422 (JSON of the wrong shape).
-fn deserialize_error(error: &serde_json::Error) -> ApiError {
+pub fn deserialize_error(error: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {
         Category::Data => {

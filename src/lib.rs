@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod auth;
 pub mod authors;
+pub mod body;
 pub mod categories;
 pub mod config;
 pub mod db;

@@ -336,11 +336,6 @@ fn build_app(
         .configure(api_routes)
         .split_for_parts();
     app.app_data(state)
-        .app_data(
-            web::JsonConfig::default()
-                .limit(json_limit)
-                .error_handler(error::json_error),
-        )
         .app_data(web::PayloadConfig::default().limit(json_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))

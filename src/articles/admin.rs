@@ -13,6 +13,7 @@ use crate::articles::model::*;
 use crate::articles::store::{self, AdminFilter, ArticleFields};
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
+use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageMeta};
@@ -154,10 +155,10 @@ pub async fn admin_list_articles(
 pub async fn create_article(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateArticleRequest>,
+    body: JsonBody<CreateArticleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let user = principal.user_id();
     let status = body.status.unwrap_or(ArticleStatus::Draft);
     Rights::of(&principal, user, ArticleStatus::Draft).check_status(status)?;
@@ -299,12 +300,12 @@ pub async fn update_article(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UpdateArticleRequest>,
+    body: JsonBody<UpdateArticleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let id = id.into_inner();
     let expected = versioning::if_match(&request)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let article = state
         .db
         .run(move |conn| {
@@ -465,12 +466,12 @@ pub async fn put_translation(
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
-    body: web::Json<TranslationInput>,
+    body: JsonBody<TranslationInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let (id, locale) = path.into_inner();
     let expected = versioning::if_match(&request)?;
-    let input = body.into_inner();
+    let input = body.parse()?;
     let user = principal.user_id();
     let (article, version) = state
         .db

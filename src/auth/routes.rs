@@ -10,6 +10,7 @@ use crate::auth::rate_limit::AuthAction;
 use crate::auth::roles::{Permission, Role};
 use crate::auth::store::{self, NewRefreshToken, Rotation};
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token, random_hex};
+use crate::body::JsonBody;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
@@ -136,13 +137,13 @@ pub struct MeResponse {
 pub async fn register(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.limits.check_auth(&request, AuthAction::Register)?;
     if !state.settings.auth.registration_open {
         return Err(ApiError::Forbidden("Registration is closed.".into()));
     }
-    let body = body.into_inner();
+    let body = body.parse()?;
     let (email, display_name) = collect_errors(
         normalize_email(&body.email),
         normalize_display_name(&body.display_name),
@@ -176,10 +177,10 @@ pub async fn register(
 pub async fn login(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.limits.check_auth(&request, AuthAction::Login)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     // A malformed email can't have an account: it fails like an unknown one.
     let email = normalize_email(&body.email).unwrap_or_else(|_| body.email.trim().to_lowercase());
     state.limits.check_login_account(&email)?;
@@ -242,9 +243,10 @@ pub async fn login(
 pub async fn refresh(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.limits.check_auth(&request, AuthAction::Refresh)?;
+    let body = body.parse()?;
     let old_hash = hash_refresh_token(body.refresh_token.trim());
     let new_token = new_refresh_token()?;
     let new_hash = hash_refresh_token(&new_token);
@@ -287,8 +289,9 @@ pub async fn refresh(
 #[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.parse()?;
     let hash = hash_refresh_token(body.refresh_token.trim());
     state
         .db
@@ -395,10 +398,10 @@ pub async fn get_me(
 pub async fn update_me(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<UpdateMeRequest>,
+    body: JsonBody<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = own_account(&principal)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let mut changes = users::UserChanges::default();
     if let Some(name) = &body.display_name {
         changes.display_name = Some(normalize_display_name(name)?);

@@ -11,6 +11,7 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::authors::model::*;
 use crate::authors::store::{self, AuthorFields};
+use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
@@ -140,10 +141,10 @@ pub async fn admin_list_authors(
 pub async fn create_author(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateAuthorRequest>,
+    body: JsonBody<CreateAuthorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let author = state
         .db
         .run(move |conn| {
@@ -249,12 +250,12 @@ pub async fn update_author(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UpdateAuthorRequest>,
+    body: JsonBody<UpdateAuthorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let expected = versioning::if_match(&request)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let author = state
         .db
         .run(move |conn| {

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::articles::visibility;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
+use crate::body::JsonBody;
 use crate::categories::model::*;
 use crate::categories::store;
 use crate::db::{self, DbConnection};
@@ -96,10 +97,10 @@ pub async fn admin_list_categories(
 pub async fn create_category(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateCategoryRequest>,
+    body: JsonBody<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     if body.translations.is_empty() {
         return Err(ApiError::invalid(
             "translations",
@@ -190,12 +191,12 @@ pub async fn update_category(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UpdateCategoryRequest>,
+    body: JsonBody<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let expected = versioning::if_match(&request)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let category = state
         .db
         .run(move |conn| {

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
+use crate::body::JsonBody;
 use crate::db;
 use crate::delivery::cached_json;
 use crate::error::{ApiError, Problem};
@@ -121,10 +122,10 @@ pub async fn admin_list_locales(
 pub async fn create_locale(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateLocaleRequest>,
+    body: JsonBody<CreateLocaleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let code = normalize_code(&body.code).ok_or_else(|| {
         ApiError::invalid("code", "must be a locale code such as `de` or `pt-BR`")
     })?;
@@ -185,11 +186,11 @@ pub async fn update_locale(
     principal: Principal,
     state: web::Data<AppState>,
     code: web::Path<String>,
-    body: web::Json<UpdateLocaleRequest>,
+    body: JsonBody<UpdateLocaleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
     let code = code.into_inner();
-    let body = body.into_inner();
+    let body = body.parse()?;
     if body.is_default == Some(false) {
         return Err(ApiError::invalid(
             "is_default",

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
+use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
 use crate::delivery::locale::LocaleChoice;
@@ -143,10 +144,10 @@ pub async fn admin_list_tags(
 pub async fn create_tag(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<TagRequest>,
+    body: JsonBody<TagRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
-    let translations = body.into_inner().translations;
+    let translations = body.parse()?.translations;
     if translations.values().all(Option::is_none) {
         return Err(ApiError::invalid(
             "translations",
@@ -226,12 +227,12 @@ pub async fn update_tag(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<TagRequest>,
+    body: JsonBody<TagRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let expected = versioning::if_match(&request)?;
-    let translations = body.into_inner().translations;
+    let translations = body.parse()?.translations;
     let tag = state
         .db
         .run(move |conn| {

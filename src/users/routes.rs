@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::principal::Principal;
 use crate::auth::roles::{Permission, Role};
+use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::pagination::{Page, PageMeta};
@@ -134,10 +135,10 @@ pub async fn list_users(
 pub async fn create_user(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateUserRequest>,
+    body: JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let mut errors = Vec::new();
     let email = normalize_email(&body.email)
         .map_err(|e| errors.push(e))
@@ -223,12 +224,12 @@ pub async fn update_user(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UpdateUserRequest>,
+    body: JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let id = id.into_inner();
     let expected = versioning::if_match(&request)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     if body.role.is_some_and(|role| !role.is_account_role()) {
         return Err(ApiError::invalid(
             "role",

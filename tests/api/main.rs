@@ -12,5 +12,6 @@ mod locales;
 mod openapi;
 mod operations;
 mod process;
+mod roles;
 mod tags;
 mod users;

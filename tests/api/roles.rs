@@ -1,0 +1,265 @@
+//! The role table of DESIGN.md, over every management route: who gets through (not 401/403),
+//! who is refused (403), and anonymous callers (401).
+
+use serde_json::{Value, json};
+
+use crate::articles_admin::{article_body, create_article, newsroom};
+use crate::helpers::{json_body, spawn_app};
+
+/// Which roles a route lets through.
+#[derive(Clone, Copy, Debug)]
+enum Allowed {
+    /// Admins only.
+    Admin,
+    /// Editors and admins.
+    Editor,
+    /// Contributors, authors, editors and admins.
+    Writer,
+}
+
+impl Allowed {
+    fn lets(self, role: &str) -> bool {
+        match self {
+            Self::Admin => role == "admin",
+            Self::Editor => matches!(role, "admin" | "editor"),
+            Self::Writer => matches!(role, "admin" | "editor" | "author" | "contributor"),
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_management_route_follows_the_role_table() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = create_article(&app, &room.editor, &article_body(&room, "Matrix", "draft")).await;
+    let article = article["id"].as_i64().unwrap();
+    let (user, _, _) = app.user_with_role("reader").await;
+    let routes: Vec<(&str, String, Option<Value>, Allowed)> = vec![
+        ("GET", "/api/v1/admin/users".into(), None, Allowed::Admin),
+        (
+            "POST",
+            "/api/v1/admin/users".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/users/{user}"),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/admin/users/{user}"),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/users/999999".into(),
+            None,
+            Allowed::Admin,
+        ),
+        ("GET", "/api/v1/admin/locales".into(), None, Allowed::Admin),
+        (
+            "POST",
+            "/api/v1/admin/locales".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "PATCH",
+            "/api/v1/admin/locales/nl".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/locales/xx".into(),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/categories".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/categories".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/categories/{}", room.category),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/admin/categories/{}", room.category),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/categories/999999".into(),
+            None,
+            Allowed::Editor,
+        ),
+        ("GET", "/api/v1/admin/tags".into(), None, Allowed::Editor),
+        (
+            "POST",
+            "/api/v1/admin/tags".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/tags/{}", room.tag),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/admin/tags/{}", room.tag),
+            Some(json!({"translations": {}})),
+            Allowed::Editor,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/tags/999999".into(),
+            None,
+            Allowed::Editor,
+        ),
+        ("GET", "/api/v1/admin/authors".into(), None, Allowed::Editor),
+        (
+            "POST",
+            "/api/v1/admin/authors".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/authors/{}", room.author),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/admin/authors/{}", room.author),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/authors/999999".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/articles".into(),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/articles".into(),
+            Some(json!({})),
+            Allowed::Writer,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/articles/{article}"),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/admin/articles/{article}"),
+            Some(json!({})),
+            Allowed::Writer,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/articles/999999".into(),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "PUT",
+            format!("/api/v1/admin/articles/{article}/translations/en"),
+            Some(json!({})),
+            Allowed::Writer,
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/admin/articles/{article}/translations/fr"),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/articles/{article}/revisions"),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/articles/{article}/revisions/999999"),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "POST",
+            format!("/api/v1/admin/articles/{article}/revisions/999999/restore"),
+            None,
+            Allowed::Writer,
+        ),
+    ];
+    let mut callers = vec![
+        ("anonymous", None),
+        ("visitor", Some(app.visitor_token().await)),
+    ];
+    for role in ["reader", "contributor", "author", "editor", "admin"] {
+        let token = if role == "admin" {
+            app.admin_token().await
+        } else {
+            app.user_with_role(role).await.2
+        };
+        callers.push((role, Some(token)));
+    }
+    for (role, token) in &callers {
+        for (method, path, body, allowed) in &routes {
+            let mut request = app.client.request(method.parse().unwrap(), app.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let mut response = match body {
+                Some(body) => request.send_json(body).await.unwrap(),
+                None => request.send().await.unwrap(),
+            };
+            let status = response.status().as_u16();
+            let _ = response.body().await;
+            match (token, allowed.lets(role)) {
+                (None, _) => assert_eq!(status, 401, "{role} {method} {path}"),
+                (Some(_), true) => assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{role} {method} {path}: {status}"
+                ),
+                (Some(_), false) => assert_eq!(status, 403, "{role} {method} {path}"),
+            }
+        }
+    }
+    // Nothing the refused callers sent changed anything.
+    let mut read = app
+        .get(&format!("/api/v1/admin/users/{user}"))
+        .bearer_auth(app.admin_token().await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut read).await["role"], "reader");
+}
