@@ -64,7 +64,11 @@ start_server() {
       JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 LOG_LEVEL=warn DATABASE_POOL_SIZE=16 \
       "${@:2}" ./target/release/cms serve ) >>"$work/server.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && return; sleep 0.1; done
+  for _ in $(seq 1 100); do
+    kill -0 "$server" 2>/dev/null || break
+    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && return
+    sleep 0.1
+  done
   echo "the server did not start:"; cat "$work/server.log"; exit 1
 }
 
