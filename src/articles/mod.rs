@@ -5,5 +5,6 @@ pub mod admin;
 pub mod delivery;
 pub mod editing;
 pub mod model;
+pub mod public;
 pub mod store;
 pub mod visibility;
