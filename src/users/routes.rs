@@ -44,6 +44,13 @@ pub struct UserList {
     pub meta: PageMeta,
 }
 
+/// One account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    /// The account.
+    pub data: User,
+}
+
 /// Create an account with any role.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -122,7 +129,7 @@ pub async fn list_users(
     security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, description = "The account.", body = User,
+        (status = 201, description = "The account.", body = UserResponse,
          headers(("Location" = String, description = "The account's URL."),
                  ("ETag" = String, description = "The account's version."))),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
@@ -168,7 +175,7 @@ pub async fn create_user(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/admin/users/{}", user.id)))
         .insert_header((header::ETAG, versioning::etag(user.version)))
-        .json(User::from(user)))
+        .json(UserResponse { data: user.into() }))
 }
 
 /// Read an account.
@@ -177,7 +184,7 @@ pub async fn create_user(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Account id.")),
     responses(
-        (status = 200, description = "The account.", body = User,
+        (status = 200, description = "The account.", body = UserResponse,
          headers(("ETag" = String, description = "The account's version, for If-Match."))),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
@@ -209,7 +216,7 @@ pub async fn get_user(
     ),
     request_body = UpdateUserRequest,
     responses(
-        (status = 200, description = "The updated account.", body = User),
+        (status = 200, description = "The updated account.", body = UserResponse),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account.", body = Problem, content_type = "application/problem+json"),
@@ -368,5 +375,5 @@ pub fn create_account(
 fn with_etag(user: UserRow) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(user.version)))
-        .json(User::from(user))
+        .json(UserResponse { data: user.into() })
 }

@@ -98,7 +98,9 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 201, "create a {role}");
-        let id = json_body(&mut response).await["id"].as_i64().unwrap();
+        let id = json_body(&mut response).await["data"]["id"]
+            .as_i64()
+            .unwrap();
         let token = access_token(&self.login(&email, USER_PASSWORD).await);
         (id, email, token)
     }

@@ -261,5 +261,5 @@ async fn every_management_route_follows_the_role_table() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_body(&mut read).await["role"], "reader");
+    assert_eq!(json_body(&mut read).await["data"]["role"], "reader");
 }

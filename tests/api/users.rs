@@ -62,7 +62,7 @@ async fn only_admins_manage_users() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_body(&mut target_now).await["role"], "reader");
+    assert_eq!(json_body(&mut target_now).await["data"]["role"], "reader");
     let mut created = app
         .get("/api/v1/admin/users?q=new@x.test")
         .bearer_auth(&admin)
@@ -102,7 +102,7 @@ async fn admins_create_read_update_and_delete_accounts() {
     assert_eq!(created.status().as_u16(), 201);
     let location = header(&created, "location").unwrap();
     assert_eq!(header(&created, "etag").as_deref(), Some("\"1\""));
-    let user = json_body(&mut created).await;
+    let user = json_body(&mut created).await["data"].clone();
     assert_eq!(user["email"], "editor@newsroom.test");
     assert_eq!(user["role"], "editor");
     assert_eq!(location, format!("/api/v1/admin/users/{}", user["id"]));
@@ -133,7 +133,7 @@ async fn admins_create_read_update_and_delete_accounts() {
     let mut read = app.get(&location).bearer_auth(&admin).send().await.unwrap();
     assert_eq!(read.status().as_u16(), 200);
     let etag = header(&read, "etag").unwrap();
-    assert_eq!(json_body(&mut read).await["display_name"], "Ed");
+    assert_eq!(json_body(&mut read).await["data"]["display_name"], "Ed");
 
     let mut updated = app
         .patch(&location)
@@ -144,7 +144,7 @@ async fn admins_create_read_update_and_delete_accounts() {
         .unwrap();
     assert_eq!(updated.status().as_u16(), 200);
     assert_eq!(header(&updated, "etag").as_deref(), Some("\"2\""));
-    let updated = json_body(&mut updated).await;
+    let updated = json_body(&mut updated).await["data"].clone();
     assert_eq!(updated["display_name"], "Editor Ed");
     assert_eq!(updated["role"], "author");
     assert_eq!(updated["version"], 2);
@@ -175,7 +175,10 @@ async fn admins_create_read_update_and_delete_accounts() {
         .unwrap();
     assert_problem(&mut garbage, 412).await;
     let mut read = app.get(&location).bearer_auth(&admin).send().await.unwrap();
-    assert_eq!(json_body(&mut read).await["display_name"], "Editor Ed");
+    assert_eq!(
+        json_body(&mut read).await["data"]["display_name"],
+        "Editor Ed"
+    );
 
     let mut invalid = app
         .patch(&location)
