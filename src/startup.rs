@@ -23,6 +23,7 @@ use crate::categories;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
 use crate::delivery::cache::{ResponseCache, cache_public_reads};
+use crate::delivery::locale::LocaleCache;
 use crate::error::{self, ApiError};
 use crate::locales;
 use crate::openapi::ApiDoc;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Cached public reads.
     pub cache: ResponseCache,
+    /// The site's locales, for public reads.
+    pub locales: LocaleCache,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Every documented route, for telling 405 from 404.
@@ -113,6 +116,9 @@ impl Application {
             passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
             limits: RateLimits::new(&settings.auth),
+            locales: LocaleCache::new(std::time::Duration::from_secs(u64::from(
+                settings.http.cache_max_age,
+            ))),
             cache: ResponseCache::new(
                 settings.http.response_cache_bytes,
                 std::time::Duration::from_secs(u64::from(settings.http.cache_max_age)),

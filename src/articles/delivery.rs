@@ -21,9 +21,8 @@ use crate::categories::store as categories;
 use crate::db::schema::{article_authors, article_tags, article_translations, articles};
 use crate::db::{DbConnection, MultiBackend};
 use crate::delivery::cached_json_in;
-use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
 use crate::error::{ApiError, Problem};
-use crate::locales::store as locales;
 use crate::pagination::Page;
 use crate::startup::AppState;
 use crate::tags::store as tags;
@@ -125,7 +124,7 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let locale_rows = state.db.run(|conn| Ok(locales::list(conn)?)).await?;
+    let locale_rows = site_locales(&state).await?;
     let choice = LocaleChoice::negotiate(
         &request,
         &locale_rows,
@@ -190,7 +189,7 @@ pub async fn get_article(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let locale_rows = state.db.run(|conn| Ok(locales::list(conn)?)).await?;
+    let locale_rows = site_locales(&state).await?;
     let choice = LocaleChoice::negotiate(
         &request,
         &locale_rows,
@@ -239,7 +238,7 @@ pub async fn related_articles(
     if !(1..=20).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be from 1 to 20"));
     }
-    let locale_rows = state.db.run(|conn| Ok(locales::list(conn)?)).await?;
+    let locale_rows = site_locales(&state).await?;
     let choice = LocaleChoice::negotiate(
         &request,
         &locale_rows,
@@ -281,7 +280,7 @@ pub async fn archive(
     query: web::Query<ArchiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let locale_rows = state.db.run(|conn| Ok(locales::list(conn)?)).await?;
+    let locale_rows = site_locales(&state).await?;
     let choice = LocaleChoice::negotiate(
         &request,
         &locale_rows,

@@ -1,6 +1,7 @@
 //! A response cache for public reads: a hit answers without touching the database. Any
-//! successful write under `/api/v1/admin` empties it on this instance at once; other instances
-//! serve what they cached for at most `CACHE_MAX_AGE` seconds, as a CDN in front would.
+//! successful write under `/api/v1/admin` empties it (and the in-memory locale list) on this
+//! instance at once; other instances serve what they cached for at most `CACHE_MAX_AGE`
+//! seconds, as a CDN in front would.
 //!
 //! Only anonymous `GET`s of the delivery API are cached, keyed by path, query and
 //! `Accept-Language`; responses keep their strong `ETag`, so `If-None-Match` still gets 304.
@@ -91,14 +92,20 @@ pub async fn cache_public_reads(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let state = request.app_data::<web::Data<AppState>>().cloned();
-    let Some(entries) = state.as_ref().and_then(|s| s.cache.entries.clone()) else {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let is_write = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) && request.path().starts_with("/api/v1/admin");
+    let Some(entries) = state.cache.entries.clone() else {
+        let response = next.call(request).await?;
+        if is_write && response.status().is_success() {
+            state.locales.clear();
+        }
+        return Ok(response.map_into_boxed_body());
+    };
     let key = key_of(&request);
 
     if let Some(key) = &key
@@ -123,11 +130,9 @@ pub async fn cache_public_reads(
     }
 
     let response = next.call(request).await?;
-    if is_write
-        && response.status().is_success()
-        && let Some(state) = &state
-    {
+    if is_write && response.status().is_success() {
         state.cache.invalidate();
+        state.locales.clear();
     }
     let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
         return Ok(response.map_into_boxed_body());

@@ -12,7 +12,7 @@ use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
-use crate::delivery::locale::LocaleChoice;
+use crate::delivery::locale::{LocaleChoice, site_locales};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta};
@@ -321,7 +321,7 @@ pub async fn list_tags(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let locale_rows = state.db.run(|conn| Ok(locales::list(conn)?)).await?;
+    let locale_rows = site_locales(&state).await?;
     let choice = LocaleChoice::negotiate(
         &request,
         &locale_rows,

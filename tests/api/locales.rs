@@ -160,6 +160,8 @@ async fn admins_manage_locales() {
         .unwrap();
     crate::helpers::assert_problem(&mut invalid, 422).await;
 
+    let before = app.get("/api/v1/articles").send().await.unwrap();
+    assert_eq!(header(&before, "content-language").as_deref(), Some("tr"));
     let mut default = app
         .patch("/api/v1/admin/locales/fr")
         .bearer_auth(&admin)
@@ -178,6 +180,12 @@ async fn admins_manage_locales() {
         .map(|l| l["code"].as_str().unwrap())
         .collect();
     assert_eq!(defaults, ["fr"], "exactly one default");
+    let after = app.get("/api/v1/articles").send().await.unwrap();
+    assert_eq!(
+        header(&after, "content-language").as_deref(),
+        Some("fr"),
+        "the new default serves at once"
+    );
     let mut undefault = app
         .patch("/api/v1/admin/locales/fr")
         .bearer_auth(&admin)
