@@ -1,8 +1,9 @@
 //! Optimistic concurrency: an editable resource's integer `version` is its `ETag` on admin
 //! reads, and `If-Match` on writes names the version the client read.
 
-use actix_web::HttpRequest;
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
 
 use crate::error::ApiError;
 
@@ -37,4 +38,19 @@ pub fn stale() -> ApiError {
     ApiError::PreconditionFailed(
         "The resource changed since you read it (If-Match is stale); read it again.".into(),
     )
+}
+
+/// 412 unless the version a client read (`expected`, from `If-Match`) is the current one.
+pub fn check(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
+    match expected {
+        Some(version) if version != current => Err(stale()),
+        _ => Ok(()),
+    }
+}
+
+/// `200 OK` with `body` and the `ETag` of `version`.
+pub fn with_etag(version: i64, body: impl Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
 }

@@ -311,9 +311,7 @@ pub async fn update_article(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let (current, rights) = editable(conn, &principal, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 let status = body.status.unwrap_or(current.status());
                 if status != current.status() {
                     rights.check_status(status)?;
@@ -425,9 +423,7 @@ pub async fn delete_article(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let (current, _) = editable(conn, &principal, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 store::delete(conn, id)?;
                 Ok(())
             })
@@ -527,9 +523,7 @@ pub async fn delete_translation(
                 let (row, _) = editable(conn, &principal, id)?;
                 let translation =
                     store::find_translation(conn, id, &locale)?.ok_or_else(ApiError::not_found)?;
-                if expected.is_some_and(|version| version != translation.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, translation.version)?;
                 if row.source_locale == locale {
                     return Err(ApiError::Conflict(
                         "This is the source translation; choose another source_locale first."
@@ -702,7 +696,5 @@ fn corrections_of(corrections: &[CorrectionInput]) -> Vec<(chrono::NaiveDateTime
 }
 
 fn with_etag(version: i64, article: AdminArticle) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(version)))
-        .json(AdminArticleResponse { data: article })
+    versioning::with_etag(version, AdminArticleResponse { data: article })
 }

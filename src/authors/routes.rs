@@ -218,9 +218,10 @@ pub async fn admin_get_author(
     let id = id.into_inner();
     let (row, bios) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
     let author = AdminAuthor::new(row, bios);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(author.version)))
-        .json(AdminAuthorResponse { data: author }))
+    Ok(versioning::with_etag(
+        author.version,
+        AdminAuthorResponse { data: author },
+    ))
 }
 
 /// Change an author.
@@ -305,9 +306,10 @@ pub async fn update_author(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(author.version)))
-        .json(AdminAuthorResponse { data: author }))
+    Ok(versioning::with_etag(
+        author.version,
+        AdminAuthorResponse { data: author },
+    ))
 }
 
 /// Delete an author.
@@ -344,9 +346,7 @@ pub async fn delete_author(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let (current, _) = store::find(conn, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 store::delete(conn, id).map_err(|error| match ApiError::from(error) {
                     ApiError::Conflict(_) => ApiError::Conflict(
                         "Articles carry this byline; remove it from them first.".into(),

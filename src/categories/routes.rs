@@ -159,9 +159,10 @@ pub async fn admin_get_category(
     let id = id.into_inner();
     let (row, translations) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
     let category = AdminCategory::new(row, translations);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(category.version)))
-        .json(AdminCategoryResponse { data: category }))
+    Ok(versioning::with_etag(
+        category.version,
+        AdminCategoryResponse { data: category },
+    ))
 }
 
 /// Move, reorder or retranslate a category.
@@ -232,9 +233,10 @@ pub async fn update_category(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(category.version)))
-        .json(AdminCategoryResponse { data: category }))
+    Ok(versioning::with_etag(
+        category.version,
+        AdminCategoryResponse { data: category },
+    ))
 }
 
 /// Delete an empty category.
@@ -271,9 +273,7 @@ pub async fn delete_category(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let (current, _) = store::find(conn, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 let (children, articles) = store::dependents(conn, id)?;
                 if children > 0 || articles > 0 {
                     return Err(ApiError::Conflict(format!(

@@ -195,9 +195,10 @@ pub async fn admin_get_tag(
     let id = id.into_inner();
     let (row, translations) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
     let tag = AdminTag::new(row, translations);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(tag.version)))
-        .json(AdminTagResponse { data: tag }))
+    Ok(versioning::with_etag(
+        tag.version,
+        AdminTagResponse { data: tag },
+    ))
 }
 
 /// Retranslate a tag: the locales named are created, replaced or (with `null`) removed.
@@ -254,9 +255,10 @@ pub async fn update_tag(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(tag.version)))
-        .json(AdminTagResponse { data: tag }))
+    Ok(versioning::with_etag(
+        tag.version,
+        AdminTagResponse { data: tag },
+    ))
 }
 
 /// Delete a tag; articles that had it keep their other tags.
@@ -290,9 +292,7 @@ pub async fn delete_tag(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let (current, _) = store::find(conn, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 store::delete(conn, id)?;
                 Ok(())
             })

@@ -253,9 +253,7 @@ pub async fn update_user(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let current = store::find(conn, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 let role_changes = body.role.is_some_and(|role| role != current.role());
                 let disables = body.status == Some(UserStatus::Disabled) && current.is_active();
                 let stays_admin = body.role.is_none_or(|role| role == Role::Admin)
@@ -317,9 +315,7 @@ pub async fn delete_user(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let current = store::find(conn, id)?;
-                if expected.is_some_and(|version| version != current.version) {
-                    return Err(versioning::stale());
-                }
+                versioning::check(expected, current.version)?;
                 if current.role() == Role::Admin && current.is_active() {
                     ensure_not_last_admin(conn, id)?;
                 }
@@ -373,7 +369,5 @@ pub fn create_account(
 }
 
 fn with_etag(user: UserRow) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, versioning::etag(user.version)))
-        .json(UserResponse { data: user.into() })
+    versioning::with_etag(user.version, UserResponse { data: user.into() })
 }
