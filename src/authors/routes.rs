@@ -1,6 +1,6 @@
 //! Author endpoints: management under `/admin/authors`, delivery under `/authors`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -108,7 +108,7 @@ pub async fn admin_list_authors(
             Ok((rows, store::bios_of(conn, &ids)?, total))
         })
         .await?;
-    let mut grouped = group(bios);
+    let mut grouped = db::group_by(bios, |b| b.author_id);
     let data = rows
         .into_iter()
         .map(|row| {
@@ -398,7 +398,7 @@ pub async fn list_authors(
         query.locale.as_deref(),
         query.fallback,
     )?;
-    let grouped = group(bios);
+    let grouped = db::group_by(bios, |b| b.author_id);
     let data = rows
         .into_iter()
         .map(|row| {
@@ -486,14 +486,6 @@ fn public_author(row: AuthorRow, bios: &[AuthorBioRow], choice: &LocaleChoice) -
         fallback: picked.is_some_and(|p| p.fallback),
         avatar_url: row.avatar_url,
     }
-}
-
-fn group(bios: Vec<AuthorBioRow>) -> HashMap<i64, Vec<AuthorBioRow>> {
-    let mut grouped: HashMap<i64, Vec<AuthorBioRow>> = HashMap::new();
-    for bio in bios {
-        grouped.entry(bio.author_id).or_default().push(bio);
-    }
-    grouped
 }
 
 fn links_json(links: &[AuthorLink]) -> Result<String, ApiError> {

@@ -67,7 +67,7 @@ pub async fn admin_list_categories(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let (rows, translations) = state.db.run(|conn| Ok(store::load_all(conn)?)).await?;
-    let mut by_category = group_translations(translations);
+    let mut by_category = db::group_by(translations, |t| t.category_id);
     let data = tree_order(&rows)
         .into_iter()
         .map(|row| {
@@ -421,7 +421,7 @@ impl<'a> TreeView<'a> {
         }
         Self {
             rows,
-            translations: group_translations(translations),
+            translations: db::group_by(translations, |t| t.category_id),
             totals,
             choice,
         }
@@ -514,19 +514,6 @@ impl<'a> TreeView<'a> {
             translations,
         })
     }
-}
-
-fn group_translations(
-    translations: Vec<CategoryTranslationRow>,
-) -> HashMap<i64, Vec<CategoryTranslationRow>> {
-    let mut grouped: HashMap<i64, Vec<CategoryTranslationRow>> = HashMap::new();
-    for translation in translations {
-        grouped
-            .entry(translation.category_id)
-            .or_default()
-            .push(translation);
-    }
-    grouped
 }
 
 /// Rows with every parent before its children, siblings by position.

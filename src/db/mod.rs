@@ -289,6 +289,19 @@ pub enum MigrationError {
     Transaction(#[from] diesel::result::Error),
 }
 
+/// Rows loaded in one batch for many owners, grouped by owner (`key`), each group in load
+/// order.
+pub fn group_by<T>(
+    rows: Vec<T>,
+    key: impl Fn(&T) -> i64,
+) -> std::collections::HashMap<i64, Vec<T>> {
+    let mut grouped: std::collections::HashMap<i64, Vec<T>> = std::collections::HashMap::new();
+    for row in rows {
+        grouped.entry(key(&row)).or_default().push(row);
+    }
+    grouped
+}
+
 /// The current time in UTC, truncated to microseconds so both backends store and return the
 /// same value.
 pub fn now() -> NaiveDateTime {

@@ -109,7 +109,7 @@ pub async fn admin_list_tags(
             Ok((rows, store::translations_of(conn, &ids)?, total))
         })
         .await?;
-    let mut grouped = group(translations);
+    let mut grouped = db::group_by(translations, |t| t.tag_id);
     let data = rows
         .into_iter()
         .map(|row| {
@@ -339,7 +339,7 @@ pub async fn list_tags(
             Ok((rows, translations, counts, total))
         })
         .await?;
-    let grouped = group(translations);
+    let grouped = db::group_by(translations, |t| t.tag_id);
     let data = rows
         .iter()
         .filter_map(|row| public_tag(row.id, grouped.get(&row.id)?, &counts, &choice))
@@ -431,17 +431,6 @@ fn public_tag(
         fallback: picked.fallback,
         article_count: counts.get(&id).copied().unwrap_or(0),
     })
-}
-
-fn group(translations: Vec<TagTranslationRow>) -> HashMap<i64, Vec<TagTranslationRow>> {
-    let mut grouped: HashMap<i64, Vec<TagTranslationRow>> = HashMap::new();
-    for translation in translations {
-        grouped
-            .entry(translation.tag_id)
-            .or_default()
-            .push(translation);
-    }
-    grouped
 }
 
 fn check_translations(
