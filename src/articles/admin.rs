@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::articles::editing::{self, load_admin, save_translation, stored_time};
+use crate::articles::editing::{self, load_admin, load_admin_many, save_translation, stored_time};
 use crate::articles::model::*;
 use crate::articles::store::{self, AdminFilter, ArticleFields};
 use crate::auth::principal::Principal;
@@ -121,11 +121,7 @@ pub async fn admin_list_articles(
         .db
         .run(move |conn| {
             let (rows, total) = store::admin_page(conn, &filter, page.offset(), page.limit())?;
-            let articles = rows
-                .iter()
-                .map(|row| load_admin(conn, row.id))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((articles, total))
+            Ok((load_admin_many(conn, rows)?, total))
         })
         .await?;
     let meta = page.meta(total);

@@ -392,7 +392,7 @@ fn page_of(
     let pattern = filter
         .query
         .as_ref()
-        .map(|q| format!("%{}%", crate::users::store::escape_like(q)));
+        .map(|q| format!("%{}%", crate::db::escape_like(q)));
     // The filters, on any query over `articles` (joined for sorting by title, or not).
     macro_rules! filtered {
         ($base:expr) => {{

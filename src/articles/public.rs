@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::articles::model::{ArticleRow, TranslationRow};
 use crate::articles::store;
-use crate::categories::model::CategoryLink;
+use crate::categories::model::{CategoryLink, parent_map, path_to_root};
 use crate::categories::store as categories;
 use crate::db::DbConnection;
 use crate::db::schema::{
@@ -361,15 +361,8 @@ pub(crate) fn detail(
         return Ok(None);
     };
     let (all, names) = categories::load_all(conn)?;
-    let parents: HashMap<i64, Option<i64>> = all.iter().map(|c| (c.id, c.parent_id)).collect();
-    let mut chain = vec![row.category_id];
-    while let Some(Some(parent)) = chain.last().and_then(|id| parents.get(id)) {
-        if chain.contains(parent) {
-            break;
-        }
-        chain.push(*parent);
-    }
-    let path = chain
+    let parents = parent_map(all.iter().map(|c| (c.id, c.parent_id)));
+    let path = path_to_root(&parents, row.category_id)
         .iter()
         .rev()
         .filter_map(|id| {

@@ -450,7 +450,7 @@ pub fn admin_page(
     let locale = filter.locale.clone().unwrap_or_else(|| "%".into());
     let pattern = format!(
         "%{}%",
-        crate::users::store::escape_like(filter.query.as_deref().unwrap_or(""))
+        crate::db::escape_like(filter.query.as_deref().unwrap_or(""))
     );
     let filtered = || {
         let mut query = articles::table

@@ -1,6 +1,6 @@
 //! Category rows, requests and responses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -30,6 +30,25 @@ pub struct CategoryRow {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+}
+
+/// The parent of every category, by id.
+pub fn parent_map(
+    pairs: impl IntoIterator<Item = (i64, Option<i64>)>,
+) -> HashMap<i64, Option<i64>> {
+    pairs.into_iter().collect()
+}
+
+/// The ids from `id` up to its root, `id` first; a cycle in stored data ends the walk.
+pub fn path_to_root(parents: &HashMap<i64, Option<i64>>, id: i64) -> Vec<i64> {
+    let mut chain = vec![id];
+    while let Some(Some(parent)) = chain.last().and_then(|last| parents.get(last)) {
+        if chain.contains(parent) {
+            break;
+        }
+        chain.push(*parent);
+    }
+    chain
 }
 
 /// A stored category translation.

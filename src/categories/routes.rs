@@ -408,15 +408,11 @@ impl<'a> TreeView<'a> {
         choice: &'a LocaleChoice,
     ) -> Self {
         // Every article counts for its category and each ancestor.
-        let parents: HashMap<i64, Option<i64>> = rows.iter().map(|r| (r.id, r.parent_id)).collect();
+        let parents = parent_map(rows.iter().map(|r| (r.id, r.parent_id)));
         let mut totals: HashMap<i64, i64> = HashMap::new();
         for (category, count) in counts {
-            let mut current = Some(*category);
-            let mut steps = 0;
-            while let Some(id) = current.filter(|_| steps <= rows.len()) {
+            for id in path_to_root(&parents, *category) {
                 *totals.entry(id).or_default() += count;
-                current = parents.get(&id).copied().flatten();
-                steps += 1;
             }
         }
         Self {
@@ -468,16 +464,12 @@ impl<'a> TreeView<'a> {
 
     fn detail(&self, id: i64, choice: &LocaleChoice) -> Option<CategoryDetail> {
         let (translation, fallback) = self.pick(id)?;
-        let parents: HashMap<i64, Option<i64>> =
-            self.rows.iter().map(|r| (r.id, r.parent_id)).collect();
-        let mut chain = vec![id];
-        while let Some(Some(parent)) = parents.get(chain.last()?) {
-            if chain.contains(parent) {
-                break;
-            }
-            chain.push(*parent);
-        }
-        let path = chain.iter().rev().filter_map(|id| self.link(*id)).collect();
+        let parents = parent_map(self.rows.iter().map(|r| (r.id, r.parent_id)));
+        let path = path_to_root(&parents, id)
+            .iter()
+            .rev()
+            .filter_map(|id| self.link(*id))
+            .collect();
         let children = self
             .rows
             .iter()

@@ -1,10 +1,8 @@
 //! Category queries.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 
-use crate::categories::model::{CategoryRow, CategoryTranslationRow};
+use crate::categories::model::{CategoryRow, CategoryTranslationRow, parent_map, path_to_root};
 use crate::db::schema::{articles, categories, category_translations};
 use crate::db::{self, DbConnection};
 
@@ -158,21 +156,10 @@ pub fn update(
 
 /// The ids from `id` up to its root, `id` first.
 pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    let parents: HashMap<i64, Option<i64>> = categories::table
+    let pairs: Vec<(i64, Option<i64>)> = categories::table
         .select((categories::id, categories::parent_id))
-        .load::<(i64, Option<i64>)>(conn)?
-        .into_iter()
-        .collect();
-    let mut chain = vec![id];
-    let mut current = id;
-    while let Some(Some(parent)) = parents.get(&current) {
-        if chain.contains(parent) {
-            break;
-        }
-        chain.push(*parent);
-        current = *parent;
-    }
-    Ok(chain)
+        .load(conn)?;
+    Ok(path_to_root(&parent_map(pairs), id))
 }
 
 /// Sub-categories and articles of a category.

@@ -289,6 +289,13 @@ pub enum MigrationError {
     Transaction(#[from] diesel::result::Error),
 }
 
+/// Escapes `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Rows loaded in one batch for many owners, grouped by owner (`key`), each group in load
 /// order.
 pub fn group_by<T>(

@@ -42,18 +42,17 @@ pub fn page(
     limit: i64,
 ) -> QueryResult<(Vec<TagRow>, i64)> {
     // `%` matches every locale; codes hold no LIKE wildcards.
-    let translated = tag_translations::table
-        .filter(tag_translations::locale.like(locale.unwrap_or("%")))
-        .select(tag_translations::tag_id);
+    let translated = || {
+        tag_translations::table
+            .filter(tag_translations::locale.like(locale.unwrap_or("%")))
+            .select(tag_translations::tag_id)
+    };
     let total = tags::table
-        .filter(tags::id.eq_any(translated))
+        .filter(tags::id.eq_any(translated()))
         .count()
         .get_result(conn)?;
-    let translated = tag_translations::table
-        .filter(tag_translations::locale.like(locale.unwrap_or("%")))
-        .select(tag_translations::tag_id);
     let rows = tags::table
-        .filter(tags::id.eq_any(translated))
+        .filter(tags::id.eq_any(translated()))
         .select(TagRow::as_select())
         .order(tags::id.asc())
         .offset(offset)

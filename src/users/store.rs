@@ -67,7 +67,7 @@ pub fn list(
             query = query.filter(users::status.eq(status.as_str()));
         }
         if let Some(text) = &filter.query {
-            let pattern = format!("%{}%", escape_like(text));
+            let pattern = format!("%{}%", db::escape_like(text));
             query = query.filter(
                 users::email
                     .like(pattern.clone())
@@ -85,13 +85,6 @@ pub fn list(
         .limit(limit)
         .load(conn)?;
     Ok((rows, total))
-}
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern.
-pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Ids of the active admins, locked against concurrent change until the transaction ends (on

@@ -585,6 +585,27 @@ async fn a_list_page_costs_the_same_queries_whatever_its_length() {
     assert_eq!(costs[0].1, costs[2].1, "{costs:?}");
     assert_eq!(costs[1].1, costs[3].1, "{costs:?}");
     assert!(costs[0].1 <= 12, "{costs:?}");
+
+    // The editors' list too.
+    let mut admin_costs = Vec::new();
+    for per_page in [1, 12] {
+        let before = queries(&app).await;
+        let mut response = app
+            .get(&format!("/api/v1/admin/articles?per_page={per_page}"))
+            .bearer_auth(&room.editor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            json_body(&mut response).await["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            per_page
+        );
+        admin_costs.push(queries(&app).await - before);
+    }
+    assert_eq!(admin_costs[0], admin_costs[1], "{admin_costs:?}");
 }
 
 #[actix_web::test]
