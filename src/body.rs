@@ -25,6 +25,17 @@ impl<T: DeserializeOwned> JsonBody<T> {
     pub fn parse(self) -> Result<T, ApiError> {
         serde_json::from_slice(&self.bytes).map_err(|error| deserialize_error(&error))
     }
+
+    /// [`JsonBody::parse`] on a route with a smaller size limit than the server's: 413 when
+    /// the body has more than `max_bytes`.
+    pub fn parse_within(self, max_bytes: usize) -> Result<T, ApiError> {
+        if self.bytes.len() > max_bytes {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "The body is larger than {max_bytes} bytes, the limit of this route."
+            )));
+        }
+        self.parse()
+    }
 }
 
 impl<T: 'static> FromRequest for JsonBody<T> {

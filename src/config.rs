@@ -29,6 +29,16 @@
 //! | `TRUSTED_PROXIES` | (none) | IPs or CIDRs whose `X-Forwarded-For` is believed |
 //! | `ADMIN_EMAIL`, `ADMIN_PASSWORD` | (none) | on start, create this admin when no admin exists |
 //! | `ADMIN_DISPLAY_NAME` | `Administrator` | display name of that admin |
+//! | `COMMENT_MODERATION` | `post` | `pre`: readers' and visitors' comments wait for a moderator; `post`: readers' are approved at once, visitors' wait |
+//! | `COMMENT_MAX_DEPTH` | `3` | levels of a comment thread (1: no replies); deeper replies are refused |
+//! | `COMMENT_REPORT_HIDE_THRESHOLD` | `3` | reports that move an approved comment back to pending |
+//! | `INTERACTION_BODY_LIMIT` | `65536` | largest body of a comment, report or reaction, in bytes |
+//! | `RATE_LIMIT_REACTIONS_PER_ACTOR` | `60` | reaction changes per minute per account or visitor |
+//! | `RATE_LIMIT_REACTIONS_PER_IP` | `600` | reaction changes per minute per client IP |
+//! | `RATE_LIMIT_COMMENTS_PER_ACTOR` | `5` | comments per minute per account or visitor |
+//! | `RATE_LIMIT_COMMENTS_PER_IP` | `30` | comments per minute per client IP |
+//! | `RATE_LIMIT_REPORTS_PER_ACTOR` | `10` | comment reports per minute per account or visitor |
+//! | `RATE_LIMIT_REPORTS_PER_IP` | `60` | comment reports per minute per client IP |
 
 use std::fs;
 use std::io::Write;
@@ -64,6 +74,45 @@ pub struct Settings {
     pub log: LogSettings,
     /// Accounts, tokens and rate limits.
     pub auth: AuthSettings,
+    /// Reactions and comments.
+    pub interaction: InteractionSettings,
+}
+
+/// When readers' and visitors' comments are published.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moderation {
+    /// Every comment from a reader or visitor waits for a moderator.
+    Pre,
+    /// Readers' comments are approved at once; visitors' wait.
+    Post,
+}
+
+/// Reactions and comments.
+#[derive(Clone, Debug)]
+pub struct InteractionSettings {
+    /// Pre- or post-moderation.
+    pub moderation: Moderation,
+    /// Levels a comment thread may have (1: no replies).
+    pub max_depth: i32,
+    /// Reports that move an approved comment back to pending.
+    pub report_hide_threshold: i32,
+    /// Largest body of a comment, report or reaction, in bytes.
+    pub body_limit: usize,
+    /// Per-minute limits of reaction changes.
+    pub reactions: PerMinute,
+    /// Per-minute limits of comments.
+    pub comments: PerMinute,
+    /// Per-minute limits of comment reports.
+    pub reports: PerMinute,
+}
+
+/// A rate limit per actor (account or visitor) and per client IP, in requests per minute.
+#[derive(Clone, Copy, Debug)]
+pub struct PerMinute {
+    /// Per account or visitor.
+    pub per_actor: u32,
+    /// Per client IP.
+    pub per_ip: u32,
 }
 
 /// Accounts, tokens and rate limits.
@@ -343,6 +392,7 @@ impl Settings {
                 level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
             },
             auth,
+            interaction: InteractionSettings::from_lookup(&get)?,
         })
     }
 
@@ -353,6 +403,39 @@ impl Settings {
             JwtSecretSource::Given(secret) => Ok(secret.clone()),
             JwtSecretSource::DataDir => load_or_generate_secret(&self.data_dir.join("jwt_secret")),
         }
+    }
+}
+
+impl InteractionSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let moderation = match get("COMMENT_MODERATION").as_deref().map(str::trim) {
+            None | Some("post") => Moderation::Post,
+            Some("pre") => Moderation::Pre,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "COMMENT_MODERATION must be `pre` or `post`, not `{other}`."
+                )));
+            }
+        };
+        let limit = |name: &str, default: u32| parse(get, name, default, 1..=1_000_000);
+        Ok(Self {
+            moderation,
+            max_depth: parse(get, "COMMENT_MAX_DEPTH", 3, 1..=10)?,
+            report_hide_threshold: parse(get, "COMMENT_REPORT_HIDE_THRESHOLD", 3, 1..=1000)?,
+            body_limit: parse(get, "INTERACTION_BODY_LIMIT", 64 << 10, 1024..=(1 << 20))?,
+            reactions: PerMinute {
+                per_actor: limit("RATE_LIMIT_REACTIONS_PER_ACTOR", 60)?,
+                per_ip: limit("RATE_LIMIT_REACTIONS_PER_IP", 600)?,
+            },
+            comments: PerMinute {
+                per_actor: limit("RATE_LIMIT_COMMENTS_PER_ACTOR", 5)?,
+                per_ip: limit("RATE_LIMIT_COMMENTS_PER_IP", 30)?,
+            },
+            reports: PerMinute {
+                per_actor: limit("RATE_LIMIT_REPORTS_PER_ACTOR", 10)?,
+                per_ip: limit("RATE_LIMIT_REPORTS_PER_IP", 60)?,
+            },
+        })
     }
 }
 

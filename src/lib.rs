@@ -15,6 +15,7 @@ pub mod locales;
 pub mod openapi;
 pub mod operations;
 pub mod pagination;
+pub mod reactions;
 pub mod slug;
 pub mod startup;
 pub mod tags;

@@ -30,6 +30,7 @@ use crate::openapi::ApiDoc;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{RouteTable, fallback, observe};
 use crate::operations::routes as ops;
+use crate::reactions;
 use crate::tags;
 use crate::users;
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
@@ -115,7 +116,7 @@ impl Application {
             tokens: TokenKeys::new(&jwt_secret, &settings.auth),
             passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
-            limits: RateLimits::new(&settings.auth),
+            limits: RateLimits::new(&settings.auth, &settings.interaction),
             locales: LocaleCache::new(std::time::Duration::from_secs(u64::from(
                 settings.http.cache_max_age,
             ))),
@@ -215,6 +216,9 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     if seeded > 0 {
         tracing::info!(locales = ?settings.site_locales, "seeded the site locales");
     }
+    if reactions::store::seed_if_empty(&mut conn)? > 0 {
+        tracing::info!("seeded the reaction kinds");
+    }
     if let Some(admin) = &settings.auth.bootstrap_admin
         && !users::store::has_active_admin(&mut conn)?
     {
@@ -259,6 +263,10 @@ fn api_routes(config: &mut ServiceConfig) {
                 .service(articles::delivery::list_articles)
                 .service(articles::delivery::related_articles)
                 .service(articles::delivery::get_article)
+                .service(reactions::routes::list_reaction_kinds)
+                .service(reactions::routes::get_reactions)
+                .service(reactions::routes::put_reaction)
+                .service(reactions::routes::delete_reaction)
                 .service(articles::delivery::archive)
                 .service(authors::routes::get_author)
                 .service(tags::routes::get_tag)
@@ -308,7 +316,11 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(articles::admin::delete_translation)
                         .service(articles::admin::list_revisions)
                         .service(articles::admin::get_revision)
-                        .service(articles::admin::restore_revision),
+                        .service(articles::admin::restore_revision)
+                        .service(reactions::admin::admin_list_reaction_kinds)
+                        .service(reactions::admin::create_reaction_kind)
+                        .service(reactions::admin::update_reaction_kind)
+                        .service(reactions::admin::retire_reaction_kind),
                 ),
         );
 }

@@ -500,7 +500,8 @@ fn page_of(
 }
 
 /// A visible article by id or slug (current or old, any locale); 404 otherwise.
-fn visible_by_key(conn: &mut DbConnection, key: &str) -> Result<ArticleRow, ApiError> {
+/// The visible article an id or slug (current or old, any locale) names; 404 otherwise.
+pub(crate) fn visible_by_key(conn: &mut DbConnection, key: &str) -> Result<ArticleRow, ApiError> {
     let id = match key.parse::<i64>() {
         Ok(id) => Some(id),
         Err(_) => store::by_slug(conn, key)?,

@@ -22,7 +22,7 @@ use crate::users;
 const MAX_TOKEN_LENGTH: usize = 4096;
 
 /// Who the principal is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Actor {
     /// An account.
     User(i64),
@@ -71,6 +71,24 @@ impl FromRequest for Principal {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
             authenticate(&state, &token.ok_or(ApiError::Unauthorized)?).await
         })
+    }
+}
+
+/// A caller who may or may not send a token: `None` without an `Authorization` header, the
+/// principal with a valid one, and 401 with an invalid one (a bad token is never ignored).
+#[derive(Clone, Debug)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl FromRequest for MaybePrincipal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !request.headers().contains_key(header::AUTHORIZATION) {
+            return Box::pin(std::future::ready(Ok(Self(None))));
+        }
+        let principal = Principal::from_request(request, payload);
+        Box::pin(async move { Ok(Self(Some(principal.await?))) })
     }
 }
 

@@ -1,5 +1,6 @@
-//! Rate limits on the auth endpoints (per client IP, and per account on login), with the
-//! client IP taken from `X-Forwarded-For` only when the peer is a trusted proxy.
+//! Rate limits on the auth endpoints (per client IP, and per account on login) and on reader
+//! interaction (reactions, comments, reports: per actor and per client IP), with the client IP
+//! taken from `X-Forwarded-For` only when the peer is a trusted proxy.
 //!
 //! Limits are kept in memory, per instance: behind a load balancer of N instances a client
 //! gets at most N times the limit.
@@ -12,7 +13,8 @@ use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::config::{AuthSettings, IpNetwork};
+use crate::auth::principal::Actor;
+use crate::config::{AuthSettings, InteractionSettings, IpNetwork, PerMinute};
 use crate::error::ApiError;
 
 /// Keys kept before forgotten ones are swept.
@@ -29,25 +31,73 @@ pub enum AuthAction {
     Refresh,
 }
 
+/// A reader's write that is rate limited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interaction {
+    /// Setting or removing a reaction.
+    Reaction,
+    /// Writing a comment.
+    Comment,
+    /// Reporting a comment.
+    Report,
+}
+
+/// One interaction's limits: per actor and per client IP.
+struct InteractionLimiter {
+    per_actor: DefaultKeyedRateLimiter<Actor>,
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl InteractionLimiter {
+    fn new(limits: PerMinute) -> Self {
+        Self {
+            per_actor: RateLimiter::keyed(per_minute(limits.per_actor)),
+            per_ip: RateLimiter::keyed(per_minute(limits.per_ip)),
+        }
+    }
+}
+
 /// The process's rate limiters.
 pub struct RateLimits {
     auth_per_ip: DefaultKeyedRateLimiter<(AuthAction, IpAddr)>,
     login_per_account: DefaultKeyedRateLimiter<String>,
     visitor_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    reactions: InteractionLimiter,
+    comments: InteractionLimiter,
+    reports: InteractionLimiter,
     trusted_proxies: Vec<IpNetwork>,
 }
 
 impl RateLimits {
     /// Limiters from the settings.
-    pub fn new(settings: &AuthSettings) -> Self {
+    pub fn new(settings: &AuthSettings, interaction: &InteractionSettings) -> Self {
         Self {
             auth_per_ip: RateLimiter::keyed(per_minute(settings.auth_per_ip_per_minute)),
             login_per_account: RateLimiter::keyed(per_minute(
                 settings.login_per_account_per_minute,
             )),
             visitor_per_ip: RateLimiter::keyed(per_minute(settings.visitor_per_ip_per_minute)),
+            reactions: InteractionLimiter::new(interaction.reactions),
+            comments: InteractionLimiter::new(interaction.comments),
+            reports: InteractionLimiter::new(interaction.reports),
             trusted_proxies: settings.trusted_proxies.clone(),
         }
+    }
+
+    /// Counts one `interaction` by `actor`, and one from the request's client IP.
+    pub fn check_interaction(
+        &self,
+        request: &HttpRequest,
+        interaction: Interaction,
+        actor: Actor,
+    ) -> Result<(), ApiError> {
+        let limiter = match interaction {
+            Interaction::Reaction => &self.reactions,
+            Interaction::Comment => &self.comments,
+            Interaction::Report => &self.reports,
+        };
+        check(&limiter.per_actor, actor)?;
+        check(&limiter.per_ip, self.client_ip(request))
     }
 
     /// Counts one `action` from the request's client IP.

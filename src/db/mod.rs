@@ -289,6 +289,18 @@ pub enum MigrationError {
     Transaction(#[from] diesel::result::Error),
 }
 
+/// Runs `$body` with `$c` bound to the backend's own connection, for statements the shared query
+/// DSL can't express over both backends (upserts): the body is type-checked once per backend.
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use per_backend;
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")

@@ -223,6 +223,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Reaction kinds (love, applause, …); retired ones keep their reactions.
+    reaction_kinds (id) {
+        id -> BigInt,
+        kind_key -> Text,
+        emoji -> Text,
+        position -> Integer,
+        retired_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A reaction kind's label per locale.
+    reaction_kind_labels (id) {
+        id -> BigInt,
+        kind_id -> BigInt,
+        locale -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    /// One reaction per article per account or visitor.
+    reactions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        visitor_id -> Nullable<BigInt>,
+        kind_id -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Threaded comments on articles.
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        root_id -> Nullable<BigInt>,
+        depth -> Integer,
+        user_id -> Nullable<BigInt>,
+        visitor_id -> Nullable<BigInt>,
+        author_name -> Text,
+        author_kind -> Text,
+        body -> Nullable<Text>,
+        status -> Text,
+        report_count -> Integer,
+        deleted_at -> Nullable<Timestamp>,
+        moderated_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Reports on comments, one per comment per actor.
+    comment_reports (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        visitor_id -> Nullable<BigInt>,
+        reason -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Accounts and visitors who may not comment.
+    comment_bans (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        visitor_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -236,6 +320,11 @@ diesel::joinable!(article_translations -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_corrections -> articles (article_id));
+diesel::joinable!(reaction_kind_labels -> reaction_kinds (kind_id));
+diesel::joinable!(reactions -> articles (article_id));
+diesel::joinable!(reactions -> reaction_kinds (kind_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(comment_reports -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     locales,
     users,
@@ -254,4 +343,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slugs,
     article_revisions,
     article_corrections,
+    reaction_kinds,
+    reaction_kind_labels,
+    reactions,
+    comments,
+    comment_reports,
+    comment_bans,
 );

@@ -56,6 +56,14 @@ pub fn cached_json_in<T: Serialize>(
     Ok(response.content_type("application/json").body(body))
 }
 
+/// A public read that must always be exact (it depends on the caller or changes with every
+/// write): `Cache-Control: no-store`, so neither the response cache nor a CDN keeps it.
+pub fn uncached_json<T: Serialize>(value: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(value)
+}
+
 /// Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks).
 fn if_none_match(headers: &header::HeaderMap, etag: &str) -> bool {
     headers

@@ -244,6 +244,12 @@ pub fn test_env(database: &TestDatabase) -> HashMap<String, String> {
             ("RATE_LIMIT_AUTH_PER_IP", "100000".to_owned()),
             ("RATE_LIMIT_LOGIN_PER_ACCOUNT", "100000".to_owned()),
             ("RATE_LIMIT_VISITOR_PER_IP", "100000".to_owned()),
+            ("RATE_LIMIT_REACTIONS_PER_ACTOR", "100000".to_owned()),
+            ("RATE_LIMIT_REACTIONS_PER_IP", "100000".to_owned()),
+            ("RATE_LIMIT_COMMENTS_PER_ACTOR", "100000".to_owned()),
+            ("RATE_LIMIT_COMMENTS_PER_IP", "100000".to_owned()),
+            ("RATE_LIMIT_REPORTS_PER_ACTOR", "100000".to_owned()),
+            ("RATE_LIMIT_REPORTS_PER_IP", "100000".to_owned()),
         ]
         .map(|(name, value)| (name.to_owned(), value)),
     )

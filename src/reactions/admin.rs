@@ -1,0 +1,343 @@
+//! Admin endpoints of reaction kinds: add, relabel, reorder, retire and bring back.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+
+use crate::auth::principal::Principal;
+use crate::auth::roles::Permission;
+use crate::body::JsonBody;
+use crate::db::{self, DbConnection};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::locales::store as locales;
+use crate::reactions::model::*;
+use crate::reactions::store;
+use crate::startup::AppState;
+use crate::versioning;
+
+/// List every reaction kind, retired ones included, with how many reactions each has.
+#[utoipa::path(
+    tag = "reactions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every kind in display order.", body = AdminReactionKindList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reaction-kinds")]
+pub async fn admin_list_reaction_kinds(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let data = state
+        .db
+        .run(|conn| {
+            let kinds = store::kinds(conn, true)?;
+            admin_views(conn, kinds)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AdminReactionKindList { data }))
+}
+
+/// Add a reaction kind.
+#[utoipa::path(
+    tag = "reactions",
+    security(("bearer" = [])),
+    request_body = CreateReactionKind,
+    responses(
+        (status = 201, description = "The kind.", body = AdminReactionKindResponse,
+         headers(("Location" = String, description = "The kind's admin URL."),
+                 ("ETag" = String, description = "Its version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The key exists (perhaps retired).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/reaction-kinds")]
+pub async fn create_reaction_kind(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<CreateReactionKind>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let request = body.parse()?;
+    let mut errors = Vec::new();
+    if !valid_key(&request.key) {
+        errors.push(FieldError::new(
+            "key",
+            "must be a lowercase letter, then up to 31 lowercase letters, digits or `_`",
+        ));
+    }
+    errors.extend(check_emoji(&request.emoji));
+    errors.extend(check_position(request.position));
+    if request.labels.is_empty() {
+        errors.push(FieldError::new("labels", "must name at least one locale"));
+    }
+    fail_on(errors)?;
+    let labels: BTreeMap<String, Option<String>> = request
+        .labels
+        .into_iter()
+        .map(|(locale, label)| (locale, Some(label)))
+        .collect();
+    let kind = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                check_labels(conn, &labels)?;
+                let position = match request.position {
+                    Some(position) => position,
+                    None => store::next_position(conn)?,
+                };
+                let id = match store::insert(conn, &request.key, request.emoji.trim(), position) {
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => {
+                        return Err(ApiError::Conflict(format!(
+                            "A reaction kind `{}` exists already (it may be retired).",
+                            request.key
+                        )));
+                    }
+                    other => other?,
+                };
+                write_labels(conn, id, &labels)?;
+                let kind = store::find(conn, &request.key)?;
+                Ok(admin_views(conn, vec![kind])?.remove(0))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/reaction-kinds/{}", kind.key),
+        ))
+        .insert_header((header::ETAG, versioning::etag(kind.version)))
+        .json(AdminReactionKindResponse { data: kind }))
+}
+
+/// Change a kind's emoji, position or labels, or retire it (`retired: true`) or bring it back.
+///
+/// `If-Match` is honoured (412 when stale).
+#[utoipa::path(
+    tag = "reactions",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "Kind key."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    request_body = UpdateReactionKind,
+    responses(
+        (status = 200, description = "The kind.", body = AdminReactionKindResponse,
+         headers(("ETag" = String, description = "Its new version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such kind.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/reaction-kinds/{key}")]
+pub async fn update_reaction_kind(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: JsonBody<UpdateReactionKind>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let expected = versioning::if_match(&request)?;
+    let change = body.parse()?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(emoji) = &change.emoji {
+        errors.extend(check_emoji(emoji));
+    }
+    errors.extend(check_position(change.position));
+    fail_on(errors)?;
+    let key = key.into_inner();
+    let kind = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let current = store::find(conn, &key)?;
+                if !store::touch(conn, current.id, expected.unwrap_or(current.version))? {
+                    return Err(versioning::stale());
+                }
+                let labels = change.labels.unwrap_or_default();
+                check_labels(conn, &labels)?;
+                write_labels(conn, current.id, &labels)?;
+                store::update(
+                    conn,
+                    current.id,
+                    change.emoji.as_deref().map(str::trim),
+                    change.position,
+                    change.retired,
+                )?;
+                let kind = store::find(conn, &key)?;
+                let view = admin_views(conn, vec![kind])?.remove(0);
+                if view.labels.is_empty() {
+                    return Err(ApiError::invalid("labels", "can't remove every label"));
+                }
+                Ok(view)
+            })
+        })
+        .await?;
+    Ok(versioning::with_etag(
+        kind.version,
+        AdminReactionKindResponse { data: kind },
+    ))
+}
+
+/// Retire a kind: readers no longer see or choose it; its reactions are kept, and
+/// `PATCH {"retired": false}` brings them back into the counts.
+#[utoipa::path(
+    tag = "reactions",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "Kind key."),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+    ),
+    responses(
+        (status = 204, description = "Retired."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such kind.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/reaction-kinds/{key}")]
+pub async fn retire_reaction_kind(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let expected = versioning::if_match(&request)?;
+    let key = key.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let current = store::find(conn, &key)?;
+                if current.retired_at.is_some() {
+                    return versioning::check(expected, current.version);
+                }
+                if !store::touch(conn, current.id, expected.unwrap_or(current.version))? {
+                    return Err(versioning::stale());
+                }
+                Ok(store::update(conn, current.id, None, None, Some(true))?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Admin views of `kinds`, with their labels and reaction totals.
+fn admin_views(
+    conn: &mut DbConnection,
+    kinds: Vec<KindRow>,
+) -> Result<Vec<AdminReactionKind>, ApiError> {
+    let ids: Vec<i64> = kinds.iter().map(|k| k.id).collect();
+    let mut labels = db::group_by(store::labels_of(conn, &ids)?, |l| l.kind_id);
+    let totals: HashMap<i64, i64> = store::totals_by_kind(conn)?;
+    Ok(kinds
+        .into_iter()
+        .map(|kind| AdminReactionKind {
+            labels: labels
+                .remove(&kind.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| (l.locale, l.label))
+                .collect(),
+            reaction_count: totals.get(&kind.id).copied().unwrap_or(0),
+            key: kind.kind_key,
+            emoji: kind.emoji,
+            position: kind.position,
+            retired: kind.retired_at.is_some(),
+            version: kind.version,
+            created_at: kind.created_at.and_utc(),
+            updated_at: kind.updated_at.and_utc(),
+        })
+        .collect())
+}
+
+fn valid_key(key: &str) -> bool {
+    let mut bytes = key.bytes();
+    key.len() <= 32
+        && bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn check_emoji(emoji: &str) -> Option<FieldError> {
+    let length = emoji.trim().chars().count();
+    (length == 0 || length > MAX_EMOJI_CHARS || emoji.chars().any(char::is_control)).then(|| {
+        FieldError::new(
+            "emoji",
+            format!("must have 1 to {MAX_EMOJI_CHARS} printable characters"),
+        )
+    })
+}
+
+fn check_position(position: Option<i32>) -> Option<FieldError> {
+    position
+        .filter(|p| !(0..=10_000).contains(p))
+        .map(|_| FieldError::new("position", "must be from 0 to 10000"))
+}
+
+fn fail_on(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            detail: "Some fields are not valid.".into(),
+            errors,
+        })
+    }
+}
+
+/// Labels must be in site locales and have 1 to 40 printable characters.
+fn check_labels(
+    conn: &mut DbConnection,
+    labels: &BTreeMap<String, Option<String>>,
+) -> Result<(), ApiError> {
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let mut errors = Vec::new();
+    for (locale, label) in labels {
+        if !site.contains(locale) {
+            errors.push(FieldError::new(
+                format!("labels.{locale}"),
+                format!("is not a site locale ({})", site.join(", ")),
+            ));
+        } else if let Some(label) = label {
+            let length = label.trim().chars().count();
+            if length == 0 || length > MAX_LABEL_CHARS || label.chars().any(char::is_control) {
+                errors.push(FieldError::new(
+                    format!("labels.{locale}"),
+                    format!("must have 1 to {MAX_LABEL_CHARS} printable characters"),
+                ));
+            }
+        }
+    }
+    fail_on(errors)
+}
+
+fn write_labels(
+    conn: &mut DbConnection,
+    kind: i64,
+    labels: &BTreeMap<String, Option<String>>,
+) -> Result<(), ApiError> {
+    for (locale, label) in labels {
+        match label {
+            Some(label) => store::set_label(conn, kind, locale, label.trim())?,
+            None => store::remove_label(conn, kind, locale)?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! Reaction kinds and reactions: rows, requests and responses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{reaction_kind_labels, reaction_kinds, reactions};
+
+/// Longest label.
+pub const MAX_LABEL_CHARS: usize = 40;
+
+/// Longest emoji text.
+pub const MAX_EMOJI_CHARS: usize = 16;
+
+/// Each kind's count on one article, by key.
+pub type ReactionCounts = BTreeMap<String, i64>;
+
+/// A stored reaction kind.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reaction_kinds)]
+pub struct KindRow {
+    /// Id.
+    pub id: i64,
+    /// Key, such as `love`.
+    pub kind_key: String,
+    /// Emoji.
+    pub emoji: String,
+    /// Order among the kinds.
+    pub position: i32,
+    /// When it was retired.
+    pub retired_at: Option<NaiveDateTime>,
+    /// Edit version.
+    pub version: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A stored label.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reaction_kind_labels)]
+pub struct LabelRow {
+    /// The kind.
+    pub kind_id: i64,
+    /// Locale code.
+    pub locale: String,
+    /// Label.
+    pub label: String,
+}
+
+/// A new reaction kind.
+#[derive(Insertable)]
+#[diesel(table_name = reaction_kinds)]
+pub struct NewKind<'a> {
+    /// Key.
+    pub kind_key: &'a str,
+    /// Emoji.
+    pub emoji: &'a str,
+    /// Order.
+    pub position: i32,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A new reaction.
+#[derive(Insertable)]
+#[diesel(table_name = reactions)]
+pub struct NewReaction {
+    /// The article.
+    pub article_id: i64,
+    /// The account reacting, or
+    pub user_id: Option<i64>,
+    /// the visitor reacting.
+    pub visitor_id: Option<i64>,
+    /// The kind.
+    pub kind_id: i64,
+    /// When.
+    pub created_at: NaiveDateTime,
+    /// When last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A reaction kind as readers see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionKind {
+    /// Key, used in `counts` and when reacting.
+    #[schema(example = "love")]
+    pub key: String,
+    /// Label in the served locale.
+    #[schema(example = "SEVDİM")]
+    pub label: String,
+    /// Emoji.
+    #[schema(example = "❤️")]
+    pub emoji: String,
+    /// Order, smallest first.
+    pub position: i32,
+}
+
+/// The active reaction kinds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionKindList {
+    /// Kinds in display order.
+    pub data: Vec<ReactionKind>,
+}
+
+/// A reaction kind as admins see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminReactionKind {
+    /// Key.
+    pub key: String,
+    /// Emoji.
+    pub emoji: String,
+    /// Order, smallest first.
+    pub position: i32,
+    /// Labels by locale code.
+    #[schema(example = json!({"tr": "SEVDİM", "fr": "J'ADORE", "en": "LOVE"}))]
+    pub labels: BTreeMap<String, String>,
+    /// Retired: hidden from readers and not choosable; its reactions are kept.
+    pub retired: bool,
+    /// Reactions of this kind ever given and still stored.
+    pub reaction_count: i64,
+    /// Edit version.
+    pub version: i64,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every reaction kind, retired ones included.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminReactionKindList {
+    /// Kinds in display order.
+    pub data: Vec<AdminReactionKind>,
+}
+
+/// One reaction kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminReactionKindResponse {
+    /// The kind.
+    pub data: AdminReactionKind,
+}
+
+/// A new reaction kind.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReactionKind {
+    /// Key: a lowercase letter, then up to 31 lowercase letters, digits or `_`.
+    #[schema(example = "thinking")]
+    pub key: String,
+    /// Emoji, 1 to 16 characters.
+    #[schema(example = "🤔")]
+    pub emoji: String,
+    /// Order; after the last kind when absent.
+    pub position: Option<i32>,
+    /// Labels by site locale (at least one), 1 to 40 characters each.
+    #[schema(example = json!({"tr": "DÜŞÜNDÜRÜCÜ", "en": "THOUGHTFUL"}))]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Changes to a reaction kind; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReactionKind {
+    /// Emoji.
+    pub emoji: Option<String>,
+    /// Order.
+    pub position: Option<i32>,
+    /// Labels by locale: named locales are set, a locale set to `null` is removed, others kept.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub labels: Option<BTreeMap<String, Option<String>>>,
+    /// `true` retires the kind, `false` brings it back.
+    pub retired: Option<bool>,
+}
+
+/// The reactions to an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reactions {
+    /// Count of every active kind, by key.
+    #[schema(example = json!({"love": 3, "applause": 1, "funny": 0, "amazing": 0, "sad": 0, "angry": 0}))]
+    pub counts: ReactionCounts,
+    /// Sum of `counts`.
+    pub total: i64,
+    /// The caller's reaction (an active kind's key), or `null`.
+    #[schema(example = "love")]
+    pub mine: Option<String>,
+}
+
+/// The reactions to an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionsResponse {
+    /// Counts and the caller's own.
+    pub data: Reactions,
+}
+
+/// The reaction to set.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionRequest {
+    /// An active kind's key.
+    #[schema(example = "applause")]
+    pub kind: String,
+}

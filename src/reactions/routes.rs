@@ -1,0 +1,185 @@
+//! Reader endpoints: the reaction kinds, and an article's reactions with the caller's own.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
+
+use crate::articles::delivery::visible_by_key;
+use crate::auth::principal::{MaybePrincipal, Principal};
+use crate::auth::rate_limit::Interaction;
+use crate::auth::roles::Permission;
+use crate::body::JsonBody;
+use crate::db;
+use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
+use crate::delivery::{cached_json_in, uncached_json};
+use crate::error::{ApiError, Problem};
+use crate::reactions::model::*;
+use crate::reactions::store;
+use crate::startup::AppState;
+
+/// The reaction kinds readers choose from, labelled in the negotiated locale.
+#[utoipa::path(
+    tag = "reactions",
+    params(LocaleQuery),
+    responses(
+        (status = 200, description = "Active kinds in display order.", body = ReactionKindList,
+         headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reaction-kinds")]
+pub async fn list_reaction_kinds(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let locale_rows = site_locales(&state).await?;
+    let choice = LocaleChoice::negotiate(&request, &locale_rows, query.locale.as_deref(), None)?;
+    let (kinds, labels) = state
+        .db
+        .run(|conn| {
+            let kinds = store::kinds(conn, false)?;
+            let ids: Vec<i64> = kinds.iter().map(|k| k.id).collect();
+            Ok((kinds, store::labels_of(conn, &ids)?))
+        })
+        .await?;
+    let mut labels = db::group_by(labels, |l| l.kind_id);
+    let data = kinds
+        .into_iter()
+        .map(|kind| {
+            let labels = labels.remove(&kind.id).unwrap_or_default();
+            let label = choice
+                .pick(|locale| labels.iter().any(|l| l.locale == locale))
+                .and_then(|picked| labels.iter().find(|l| l.locale == picked.locale))
+                .or(labels.first())
+                .map_or_else(|| kind.kind_key.clone(), |l| l.label.clone());
+            ReactionKind {
+                key: kind.kind_key,
+                label,
+                emoji: kind.emoji,
+                position: kind.position,
+            }
+        })
+        .collect();
+    cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &ReactionKindList { data },
+        Some(&choice.requested),
+    )
+}
+
+/// Reactions to a published article: every active kind's count, exact at the time of the
+/// request, and (with a token) the caller's own. Never cached.
+#[utoipa::path(
+    tag = "reactions",
+    security((), ("bearer" = [])),
+    params(("key" = String, Path, description = "Article id, or slug in any locale.")),
+    responses(
+        (status = 200, description = "The counts and `mine`.", body = ReactionsResponse),
+        (status = 401, description = "A token was sent and is not valid.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{key}/reactions")]
+pub async fn get_reactions(
+    principal: MaybePrincipal,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let actor = principal.0.map(|p| p.actor);
+    let data = state
+        .db
+        .run(move |conn| {
+            let article = visible_by_key(conn, &key)?;
+            Ok(store::reactions_of(conn, article.id, actor)?)
+        })
+        .await?;
+    Ok(uncached_json(&ReactionsResponse { data }))
+}
+
+/// React to a published article, or change your reaction: one per reader or visitor, so a
+/// second PUT moves your count from one kind to the other. Idempotent.
+#[utoipa::path(
+    tag = "reactions",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "Article id, or slug in any locale.")),
+    request_body = ReactionRequest,
+    responses(
+        (status = 200, description = "The counts after the change, and `mine`.", body = ReactionsResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an active reaction kind, or unknown fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/articles/{key}/reactions/mine")]
+pub async fn put_reaction(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: JsonBody<ReactionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::React)?;
+    state
+        .limits
+        .check_interaction(&request, Interaction::Reaction, principal.actor)?;
+    let kind = body
+        .parse_within(state.settings.interaction.body_limit)?
+        .kind;
+    let key = key.into_inner();
+    let actor = principal.actor;
+    let data = state
+        .db
+        .run(move |conn| {
+            let article = visible_by_key(conn, &key)?;
+            let kind = store::kinds(conn, false)?
+                .into_iter()
+                .find(|k| k.kind_key == kind)
+                .ok_or_else(|| ApiError::invalid("kind", "is not an active reaction kind"))?;
+            db::write_transaction(conn, |conn| store::set(conn, article.id, actor, kind.id))?;
+            Ok(store::reactions_of(conn, article.id, Some(actor))?)
+        })
+        .await?;
+    Ok(uncached_json(&ReactionsResponse { data }))
+}
+
+/// Take back your reaction to a published article. Idempotent.
+#[utoipa::path(
+    tag = "reactions",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "Article id, or slug in any locale.")),
+    responses(
+        (status = 200, description = "The counts after the change (`mine` is null).", body = ReactionsResponse),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/articles/{key}/reactions/mine")]
+pub async fn delete_reaction(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::React)?;
+    state
+        .limits
+        .check_interaction(&request, Interaction::Reaction, principal.actor)?;
+    let key = key.into_inner();
+    let actor = principal.actor;
+    let data = state
+        .db
+        .run(move |conn| {
+            let article = visible_by_key(conn, &key)?;
+            db::write_transaction(conn, |conn| store::remove(conn, article.id, actor))?;
+            Ok(store::reactions_of(conn, article.id, Some(actor))?)
+        })
+        .await?;
+    Ok(uncached_json(&ReactionsResponse { data }))
+}
