@@ -122,3 +122,20 @@ pub fn reading_time_minutes(html: &str) -> i32 {
     let words = text_of(html).split_whitespace().count();
     i32::try_from(words.div_ceil(WORDS_PER_MINUTE).max(1)).unwrap_or(i32::MAX)
 }
+
+/// Plain text made safe to place in HTML: `&`, `<`, `>`, `"` and `'` become entities, so the
+/// text can never be markup wherever a front end puts it.
+pub fn escape_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod authors;
 pub mod body;
 pub mod categories;
+pub mod comments;
 pub mod config;
 pub mod db;
 pub mod delivery;

@@ -20,6 +20,7 @@ use crate::auth::routes as auth_routes;
 use crate::auth::tokens::TokenKeys;
 use crate::authors;
 use crate::categories;
+use crate::comments;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
 use crate::delivery::cache::{ResponseCache, cache_public_reads};
@@ -267,6 +268,10 @@ fn api_routes(config: &mut ServiceConfig) {
                 .service(reactions::routes::get_reactions)
                 .service(reactions::routes::put_reaction)
                 .service(reactions::routes::delete_reaction)
+                .service(comments::routes::list_comments)
+                .service(comments::routes::post_comment)
+                .service(comments::routes::delete_comment)
+                .service(comments::routes::report_comment)
                 .service(articles::delivery::archive)
                 .service(authors::routes::get_author)
                 .service(tags::routes::get_tag)
@@ -320,7 +325,13 @@ fn api_routes(config: &mut ServiceConfig) {
                         .service(reactions::admin::admin_list_reaction_kinds)
                         .service(reactions::admin::create_reaction_kind)
                         .service(reactions::admin::update_reaction_kind)
-                        .service(reactions::admin::retire_reaction_kind),
+                        .service(reactions::admin::retire_reaction_kind)
+                        .service(comments::moderation::moderation_queue)
+                        .service(comments::moderation::moderate_comments)
+                        .service(comments::moderation::moderate_comment)
+                        .service(comments::moderation::list_bans)
+                        .service(comments::moderation::create_ban)
+                        .service(comments::moderation::delete_ban),
                 ),
         );
 }

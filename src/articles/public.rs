@@ -12,6 +12,7 @@ use crate::articles::model::{ArticleRow, TranslationRow};
 use crate::articles::store;
 use crate::categories::model::{CategoryLink, parent_map, path_to_root};
 use crate::categories::store as categories;
+use crate::comments::store as comments;
 use crate::db::DbConnection;
 use crate::db::schema::{
     article_authors, article_tags, authors, category_translations, tag_translations,
@@ -19,6 +20,8 @@ use crate::db::schema::{
 use crate::delivery::locale::LocaleChoice;
 use crate::error::ApiError;
 use crate::pagination::PageMeta;
+use crate::reactions::model::ReactionCounts;
+use crate::reactions::store as reactions;
 
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -98,6 +101,12 @@ pub struct ArticleSummary {
     pub reading_time_minutes: i32,
     /// Every published translation, for hreflang alternates.
     pub translations: Vec<Alternate>,
+    /// Count of every active reaction kind, by key. On cached reads it may be up to
+    /// `CACHE_MAX_AGE` seconds old; `GET /articles/{key}/reactions` is always exact.
+    #[schema(example = json!({"love": 3, "applause": 1, "funny": 0, "amazing": 0, "sad": 0, "angry": 0}))]
+    pub reaction_counts: ReactionCounts,
+    /// Public comments (approved, not deleted).
+    pub comment_count: i64,
 }
 
 /// Where an article comes from.
@@ -179,12 +188,14 @@ pub struct Archive {
     pub data: Vec<ArchiveMonth>,
 }
 
-/// Everything summaries show about `rows`, loaded in four queries whatever their number.
+/// Everything summaries show about `rows`, loaded in seven queries whatever their number.
 pub(crate) struct Related {
     translations: HashMap<i64, Vec<TranslationRow>>,
     authors: HashMap<i64, Vec<Reference>>,
     tags: HashMap<i64, Vec<(i64, String, String, String)>>,
     categories: HashMap<i64, Vec<(String, String, String)>>,
+    reactions: HashMap<i64, ReactionCounts>,
+    comments: HashMap<i64, i64>,
 }
 
 impl Related {
@@ -260,6 +271,8 @@ impl Related {
             authors,
             tags,
             categories,
+            reactions: reactions::tallies(conn, &ids)?,
+            comments: comments::public_counts(conn, &ids)?,
         })
     }
 
@@ -332,6 +345,8 @@ impl Related {
             featured: row.featured,
             reading_time_minutes: translation.reading_time_minutes,
             translations: alternates,
+            reaction_counts: self.reactions.get(&row.id).cloned().unwrap_or_default(),
+            comment_count: self.comments.get(&row.id).copied().unwrap_or(0),
         };
         Some((summary, translation))
     }

@@ -1,0 +1,503 @@
+//! Comment rows, requests and responses.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{comment_bans, comments};
+use crate::html::escape_text;
+use crate::pagination::PageMeta;
+
+/// Longest comment, in characters after trimming.
+pub const MAX_BODY_CHARS: usize = 5000;
+
+/// Longest visitor name.
+pub const MAX_AUTHOR_NAME_CHARS: usize = 80;
+
+/// Longest report note or ban reason.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// Most comments one bulk decision may name.
+pub const MAX_BULK_IDS: usize = 100;
+
+/// A comment's moderation status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentStatus {
+    /// Waiting for a moderator.
+    Pending,
+    /// Public.
+    Approved,
+    /// Refused by a moderator.
+    Rejected,
+    /// Marked as spam.
+    Spam,
+}
+
+impl CommentStatus {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Spam => "spam",
+        }
+    }
+
+    /// Parses a stored status.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "spam" => Self::Spam,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// Who wrote a comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    /// A reader account.
+    Reader,
+    /// A newsroom account (contributor, author, editor, admin).
+    Staff,
+    /// An anonymous visitor.
+    Visitor,
+}
+
+impl AuthorKind {
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reader => "reader",
+            Self::Staff => "staff",
+            Self::Visitor => "visitor",
+        }
+    }
+
+    /// Parses a stored kind.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "staff" => Self::Staff,
+            "visitor" => Self::Visitor,
+            _ => Self::Reader,
+        }
+    }
+}
+
+/// A stored comment.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct CommentRow {
+    /// Id.
+    pub id: i64,
+    /// The article.
+    pub article_id: i64,
+    /// The comment replied to.
+    pub parent_id: Option<i64>,
+    /// The thread's top-level comment (for replies).
+    pub root_id: Option<i64>,
+    /// 1 for top-level comments.
+    pub depth: i32,
+    /// The author's account.
+    pub user_id: Option<i64>,
+    /// The author, when a visitor.
+    pub visitor_id: Option<i64>,
+    /// Name shown.
+    pub author_name: String,
+    /// `reader`, `staff` or `visitor`.
+    pub author_kind: String,
+    /// The text as written (trimmed); `None` once deleted.
+    pub body: Option<String>,
+    /// Moderation status.
+    pub status: String,
+    /// Reports since the last moderation decision.
+    pub report_count: i32,
+    /// When its author deleted it.
+    pub deleted_at: Option<NaiveDateTime>,
+    /// When a moderator last decided its status.
+    pub moderated_at: Option<NaiveDateTime>,
+    /// Edit version.
+    pub version: i64,
+    /// When written.
+    pub created_at: NaiveDateTime,
+}
+
+/// A new comment.
+#[derive(Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewComment {
+    /// The article.
+    pub article_id: i64,
+    /// The comment replied to.
+    pub parent_id: Option<i64>,
+    /// The thread's top-level comment.
+    pub root_id: Option<i64>,
+    /// Level in the thread.
+    pub depth: i32,
+    /// The author's account.
+    pub user_id: Option<i64>,
+    /// The author, when a visitor.
+    pub visitor_id: Option<i64>,
+    /// Name shown.
+    pub author_name: String,
+    /// Author kind.
+    pub author_kind: &'static str,
+    /// Text.
+    pub body: Option<String>,
+    /// Status.
+    pub status: &'static str,
+    /// When written.
+    pub created_at: NaiveDateTime,
+}
+
+/// A stored ban.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comment_bans)]
+pub struct BanRow {
+    /// Id.
+    pub id: i64,
+    /// The banned account.
+    pub user_id: Option<i64>,
+    /// The banned visitor.
+    pub visitor_id: Option<i64>,
+    /// Why.
+    pub reason: Option<String>,
+    /// The moderator.
+    pub created_by: Option<i64>,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// Who wrote a comment, as readers see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentAuthor {
+    /// Display name (HTML-escaped like the body).
+    pub name: String,
+    /// `reader`, `staff` or `visitor`.
+    pub kind: AuthorKind,
+}
+
+impl CommentAuthor {
+    fn of(row: &CommentRow) -> Self {
+        Self {
+            name: escape_text(&row.author_name),
+            kind: AuthorKind::parse(&row.author_kind),
+        }
+    }
+}
+
+/// A public comment and its public replies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Comment {
+    /// Id.
+    pub id: i64,
+    /// The comment this one replies to.
+    pub parent_id: Option<i64>,
+    /// Who wrote it.
+    pub author: CommentAuthor,
+    /// The plain text, HTML-escaped (`<` as `&lt;` …): safe to put in a page as is, never
+    /// markup. `null` once deleted.
+    #[schema(example = "Thank you for this interview &amp; the translation.")]
+    pub body: Option<String>,
+    /// When written (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Deleted by its author; kept so the replies keep their place.
+    pub deleted: bool,
+    /// Public replies, oldest first.
+    #[schema(no_recursion)]
+    pub replies: Vec<Comment>,
+}
+
+impl Comment {
+    /// The public view of `row`, with `replies`.
+    pub fn new(row: &CommentRow, replies: Vec<Comment>) -> Self {
+        Self {
+            id: row.id,
+            parent_id: row.parent_id,
+            author: CommentAuthor::of(row),
+            body: public_body(row),
+            created_at: row.created_at.and_utc(),
+            deleted: row.deleted_at.is_some(),
+            replies,
+        }
+    }
+}
+
+fn public_body(row: &CommentRow) -> Option<String> {
+    row.body
+        .as_deref()
+        .filter(|_| row.deleted_at.is_none())
+        .map(escape_text)
+}
+
+/// A page of threads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentList {
+    /// Top-level comments with their replies nested.
+    pub data: Vec<Comment>,
+    /// Where this page stands (top-level comments only).
+    pub meta: PageMeta,
+}
+
+/// A new comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommentRequest {
+    /// Plain text, 1 to 5000 characters after trimming; HTML is kept as text.
+    #[schema(example = "Thank you for this interview.")]
+    pub body: String,
+    /// The approved comment of the same article this one replies to.
+    pub parent_id: Option<i64>,
+    /// The name to show: required from visitors, refused from accounts (they comment under
+    /// their display name). 1 to 80 characters.
+    #[schema(example = "Aigerim")]
+    pub author_name: Option<String>,
+}
+
+/// A comment as its author sees it right after writing it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostedComment {
+    /// Id.
+    pub id: i64,
+    /// The article.
+    pub article_id: i64,
+    /// The comment replied to.
+    pub parent_id: Option<i64>,
+    /// Who wrote it.
+    pub author: CommentAuthor,
+    /// The text, HTML-escaped.
+    pub body: Option<String>,
+    /// `approved`, or `pending` while it waits for a moderator.
+    pub status: CommentStatus,
+    /// When written (UTC).
+    pub created_at: DateTime<Utc>,
+}
+
+impl PostedComment {
+    /// The author's view of `row`.
+    pub fn new(row: &CommentRow) -> Self {
+        Self {
+            id: row.id,
+            article_id: row.article_id,
+            parent_id: row.parent_id,
+            author: CommentAuthor::of(row),
+            body: public_body(row),
+            status: CommentStatus::parse(&row.status),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+/// A comment just written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostedCommentResponse {
+    /// The comment.
+    pub data: PostedComment,
+}
+
+/// Why a comment is reported.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportReason {
+    /// Advertising or scams.
+    Spam,
+    /// Insults, harassment, hate.
+    Abuse,
+    /// Not about the article.
+    OffTopic,
+    /// Something else (say what in `note`).
+    Other,
+}
+
+impl ReportReason {
+    /// The reason as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Spam => "spam",
+            Self::Abuse => "abuse",
+            Self::OffTopic => "off_topic",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A report on a comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// Why.
+    pub reason: ReportReason,
+    /// More about it, up to 1000 characters.
+    pub note: Option<String>,
+}
+
+/// Who wrote a comment, as moderators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCommentAuthor {
+    /// Display name (HTML-escaped).
+    pub name: String,
+    /// `reader`, `staff` or `visitor`.
+    pub kind: AuthorKind,
+    /// The account, when one wrote it.
+    pub user_id: Option<i64>,
+    /// The visitor, when one wrote it.
+    pub visitor_id: Option<i64>,
+}
+
+/// A comment as moderators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminComment {
+    /// Id.
+    pub id: i64,
+    /// The article.
+    pub article_id: i64,
+    /// The comment replied to.
+    pub parent_id: Option<i64>,
+    /// Level in its thread, 1 at the top.
+    pub depth: i32,
+    /// Who wrote it.
+    pub author: AdminCommentAuthor,
+    /// The text, HTML-escaped; `null` once deleted.
+    pub body: Option<String>,
+    /// Moderation status.
+    pub status: CommentStatus,
+    /// Deleted by its author.
+    pub deleted: bool,
+    /// Reports since the last moderation decision.
+    pub report_count: i32,
+    /// When written (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When a moderator last decided its status (UTC).
+    pub moderated_at: Option<DateTime<Utc>>,
+    /// Edit version, the `ETag` for `If-Match`.
+    pub version: i64,
+}
+
+impl AdminComment {
+    /// The moderator's view of `row`.
+    pub fn new(row: &CommentRow) -> Self {
+        Self {
+            id: row.id,
+            article_id: row.article_id,
+            parent_id: row.parent_id,
+            depth: row.depth,
+            author: AdminCommentAuthor {
+                name: escape_text(&row.author_name),
+                kind: AuthorKind::parse(&row.author_kind),
+                user_id: row.user_id,
+                visitor_id: row.visitor_id,
+            },
+            body: row.body.as_deref().map(escape_text),
+            status: CommentStatus::parse(&row.status),
+            deleted: row.deleted_at.is_some(),
+            report_count: row.report_count,
+            created_at: row.created_at.and_utc(),
+            moderated_at: row.moderated_at.map(|t| t.and_utc()),
+            version: row.version,
+        }
+    }
+}
+
+/// A page of the moderation queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCommentList {
+    /// Comments, newest first.
+    pub data: Vec<AdminComment>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One comment, as moderators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCommentResponse {
+    /// The comment.
+    pub data: AdminComment,
+}
+
+/// Comments after a bulk decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminComments {
+    /// The comments, in the order named.
+    pub data: Vec<AdminComment>,
+}
+
+/// A moderation decision on one comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateRequest {
+    /// The new status.
+    pub status: CommentStatus,
+}
+
+/// One moderation decision on many comments, applied to all or none.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkModerateRequest {
+    /// 1 to 100 comment ids.
+    pub ids: Vec<i64>,
+    /// The new status of each.
+    pub status: CommentStatus,
+}
+
+/// A commenting ban.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ban {
+    /// Id.
+    pub id: i64,
+    /// The banned account.
+    pub user_id: Option<i64>,
+    /// The banned visitor.
+    pub visitor_id: Option<i64>,
+    /// Why.
+    pub reason: Option<String>,
+    /// The moderator who banned.
+    pub created_by: Option<i64>,
+    /// When (UTC).
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<BanRow> for Ban {
+    fn from(row: BanRow) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            visitor_id: row.visitor_id,
+            reason: row.reason,
+            created_by: row.created_by,
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+/// Ban an account or a visitor from commenting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BanRequest {
+    /// The account to ban (or give `visitor_id`).
+    pub user_id: Option<i64>,
+    /// The visitor to ban (or give `user_id`).
+    pub visitor_id: Option<i64>,
+    /// Why, up to 1000 characters.
+    pub reason: Option<String>,
+}
+
+/// A page of bans.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BanList {
+    /// Bans, newest first.
+    pub data: Vec<Ban>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// One ban.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BanResponse {
+    /// The ban.
+    pub data: Ban,
+}

@@ -1,0 +1,370 @@
+//! Moderation endpoints for editors and admins: the queue, decisions on one comment or many at
+//! once, and commenting bans. Every successful write here empties the public response cache.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::principal::{Actor, Principal};
+use crate::auth::roles::Permission;
+use crate::body::JsonBody;
+use crate::comments::model::*;
+use crate::comments::store::{self, QueueFilter};
+use crate::db::schema::{users, visitors};
+use crate::db;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::pagination::Page;
+use crate::startup::AppState;
+use crate::versioning;
+
+/// Filters and page of the moderation queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only comments with this status.
+    #[param(value_type = Option<String>)]
+    pub status: Option<CommentStatus>,
+    /// Only comments on this article (id).
+    pub article: Option<i64>,
+    /// `true`: only comments reported since the last decision; `false`: only unreported ones.
+    pub reported: Option<bool>,
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// Page of the ban list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BansQuery {
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// The moderation queue: comments, newest first, filtered by status, article and reports.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "A page of comments.", body = AdminCommentList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/comments")]
+pub async fn moderation_queue(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let page = Page::new(query.page, query.per_page)?;
+    let filter = QueueFilter {
+        status: query.status,
+        article: query.article,
+        reported: query.reported,
+    };
+    let (rows, total) = state
+        .db
+        .run(move |conn| Ok(store::queue(conn, &filter, page.offset(), page.limit())?))
+        .await?;
+    let meta = page.meta(total);
+    let mut response = HttpResponse::Ok();
+    if let Some(link) = meta.link_header(&request) {
+        response.insert_header((header::LINK, link));
+    }
+    Ok(response.json(AdminCommentList {
+        data: rows.iter().map(AdminComment::new).collect(),
+        meta,
+    }))
+}
+
+/// Decide one comment's status. A decision clears its reports.
+///
+/// `If-Match` is honoured (412 when stale).
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Comment id."),
+        ("If-Match" = Option<String>, Header, description = "The version you read; 412 when stale."),
+    ),
+    request_body = ModerateRequest,
+    responses(
+        (status = 200, description = "The comment.", body = AdminCommentResponse,
+         headers(("ETag" = String, description = "Its new version."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such comment.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid status.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/comments/{id}")]
+pub async fn moderate_comment(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: JsonBody<ModerateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let expected = versioning::if_match(&request)?;
+    let status = body.parse()?.status;
+    let id = id.into_inner();
+    let row = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let current = store::find(conn, id)?;
+                let version = expected.unwrap_or(current.version);
+                if store::decide(conn, &[id], Some(version), status)? == 0 {
+                    return Err(versioning::stale());
+                }
+                Ok(store::find(conn, id)?)
+            })
+        })
+        .await?;
+    Ok(versioning::with_etag(
+        row.version,
+        AdminCommentResponse {
+            data: AdminComment::new(&row),
+        },
+    ))
+}
+
+/// Decide the status of up to 100 comments at once, in one transaction: all change, or (when
+/// any id is unknown) none.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    request_body = BulkModerateRequest,
+    responses(
+        (status = 200, description = "The comments, in the order named.", body = AdminComments),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Some ids name no comment; nothing changed.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No ids, more than 100, or an invalid status.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/comments/moderate")]
+pub async fn moderate_comments(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<BulkModerateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let request = body.parse()?;
+    let mut ids = request.ids;
+    if ids.is_empty() || ids.len() > MAX_BULK_IDS {
+        return Err(ApiError::invalid(
+            "ids",
+            format!("must name 1 to {MAX_BULK_IDS} comments"),
+        ));
+    }
+    let named = ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let status = request.status;
+    let rows = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let found = store::existing(conn, &ids)?;
+                if found.len() != ids.len() {
+                    let missing: Vec<String> = ids
+                        .iter()
+                        .filter(|id| !found.iter().any(|row| row.id == **id))
+                        .map(i64::to_string)
+                        .collect();
+                    return Err(ApiError::NotFound(format!(
+                        "No comment has the id {}; nothing was changed.",
+                        missing.join(", ")
+                    )));
+                }
+                store::decide(conn, &ids, None, status)?;
+                Ok(store::existing(conn, &ids)?)
+            })
+        })
+        .await?;
+    let mut seen = Vec::new();
+    let data = named
+        .iter()
+        .filter(|id| {
+            let first = !seen.contains(*id);
+            seen.push(**id);
+            first
+        })
+        .filter_map(|id| rows.iter().find(|row| row.id == *id))
+        .map(AdminComment::new)
+        .collect();
+    Ok(HttpResponse::Ok().json(AdminComments { data }))
+}
+
+/// Accounts and visitors banned from commenting, newest first.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(BansQuery),
+    responses(
+        (status = 200, description = "A page of bans.", body = BanList),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/comment-bans")]
+pub async fn list_bans(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<BansQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let page = Page::new(query.page, query.per_page)?;
+    let (rows, total) = state
+        .db
+        .run(move |conn| Ok(store::bans(conn, page.offset(), page.limit())?))
+        .await?;
+    let meta = page.meta(total);
+    let mut response = HttpResponse::Ok();
+    if let Some(link) = meta.link_header(&request) {
+        response.insert_header((header::LINK, link));
+    }
+    Ok(response.json(BanList {
+        data: rows.into_iter().map(Ban::from).collect(),
+        meta,
+    }))
+}
+
+/// Ban an account (`user_id`) or a visitor (`visitor_id`) from commenting: their new comments
+/// are refused with 403 until the ban is lifted. What they wrote before stays as moderated.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    request_body = BanRequest,
+    responses(
+        (status = 201, description = "The ban.", body = BanResponse,
+         headers(("Location" = String, description = "The ban's URL."))),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already banned.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not exactly one of `user_id` and `visitor_id`, or an unknown one.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/comment-bans")]
+pub async fn create_ban(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<BanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let request = body.parse()?;
+    let actor = match (request.user_id, request.visitor_id) {
+        (Some(id), None) => Actor::User(id),
+        (None, Some(id)) => Actor::Visitor(id),
+        _ => {
+            return Err(ApiError::Validation {
+                detail: "Name exactly one of user_id and visitor_id.".into(),
+                errors: vec![
+                    FieldError::new("user_id", "give this or visitor_id"),
+                    FieldError::new("visitor_id", "give this or user_id"),
+                ],
+            });
+        }
+    };
+    let reason = request
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS || r.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("must have at most {MAX_NOTE_CHARS} printable characters"),
+        ));
+    }
+    let by = principal.user_id();
+    let ban = state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let exists = match actor {
+                    Actor::User(id) => users::table
+                        .find(id)
+                        .select(users::id)
+                        .first::<i64>(conn)
+                        .optional()?,
+                    Actor::Visitor(id) => visitors::table
+                        .find(id)
+                        .select(visitors::id)
+                        .first::<i64>(conn)
+                        .optional()?,
+                };
+                if exists.is_none() {
+                    return Err(match actor {
+                        Actor::User(_) => ApiError::invalid("user_id", "names no account"),
+                        Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),
+                    });
+                }
+                if store::is_banned(conn, actor)? {
+                    return Err(ApiError::Conflict(
+                        "This account or visitor is banned already.".into(),
+                    ));
+                }
+                Ok(store::ban(conn, actor, reason.as_deref(), by)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/comment-bans/{}", ban.id),
+        ))
+        .json(BanResponse {
+            data: Ban::from(ban),
+        }))
+}
+
+/// Lift a ban.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Ban id.")),
+    responses(
+        (status = 204, description = "Lifted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ban.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/comment-bans/{id}")]
+pub async fn delete_ban(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let id = id.into_inner();
+    let lifted = state
+        .db
+        .run(move |conn| Ok(store::unban(conn, id)?))
+        .await?;
+    if lifted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found())
+    }
+}

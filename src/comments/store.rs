@@ -1,0 +1,310 @@
+//! Queries of comments, reports and bans.
+
+use std::collections::HashMap;
+
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::auth::principal::Actor;
+use crate::comments::model::*;
+use crate::db::schema::{comment_bans, comment_reports, comments};
+use crate::db::{self, DbConnection, MultiBackend, per_backend};
+
+const APPROVED: &str = "approved";
+
+/// Order of a thread list.
+#[derive(Clone, Copy, Debug)]
+pub enum ThreadOrder {
+    /// Oldest first.
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
+/// One comment.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<CommentRow> {
+    comments::table
+        .find(id)
+        .select(CommentRow::as_select())
+        .first(conn)
+}
+
+/// Stores a comment; returns it.
+pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> QueryResult<CommentRow> {
+    let id: i64 = diesel::insert_into(comments::table)
+        .values(comment)
+        .returning(comments::id)
+        .get_result(conn)?;
+    find(conn, id)
+}
+
+/// A page of an article's public top-level comments, and how many there are.
+pub fn threads(
+    conn: &mut DbConnection,
+    article: i64,
+    order: ThreadOrder,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<CommentRow>, i64)> {
+    let top_level = || {
+        comments::table
+            .filter(comments::article_id.eq(article))
+            .filter(comments::status.eq(APPROVED))
+            .filter(comments::parent_id.is_null())
+    };
+    let page = top_level()
+        .select(CommentRow::as_select())
+        .offset(offset)
+        .limit(limit);
+    let rows = match order {
+        ThreadOrder::Oldest => page
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .load(conn)?,
+        ThreadOrder::Newest => page
+            .order((comments::created_at.desc(), comments::id.desc()))
+            .load(conn)?,
+    };
+    let total = top_level().count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+/// Every approved reply in the threads of `roots`, oldest first.
+pub fn replies(conn: &mut DbConnection, roots: &[i64]) -> QueryResult<Vec<CommentRow>> {
+    comments::table
+        .filter(comments::root_id.eq_any(roots))
+        .filter(comments::status.eq(APPROVED))
+        .select(CommentRow::as_select())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .load(conn)
+}
+
+/// Public, not deleted comments per article: approved, with an approved parent and an
+/// approved top-level comment (which covers every ancestor at the default three levels).
+pub fn public_counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = comments::table
+        .filter(comments::article_id.eq_any(articles))
+        .filter(comments::status.eq(APPROVED))
+        .filter(comments::deleted_at.is_null())
+        .filter(sql::<Bool>(
+            "NOT EXISTS (SELECT 1 FROM comments a \
+             WHERE a.id IN (comments.parent_id, comments.root_id) AND a.status <> 'approved')",
+        ))
+        .group_by(comments::article_id)
+        .select((comments::article_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Whether every comment above `row` in its thread is approved, so that `row` can be public.
+pub fn thread_is_public(conn: &mut DbConnection, row: &CommentRow) -> QueryResult<bool> {
+    let above: Vec<i64> = row.parent_id.into_iter().chain(row.root_id).collect();
+    let hidden: i64 = comments::table
+        .filter(comments::id.eq_any(above))
+        .filter(comments::status.ne(APPROVED))
+        .count()
+        .get_result(conn)?;
+    Ok(hidden == 0)
+}
+
+/// Soft-deletes a comment: the text goes, the place in the thread stays.
+pub fn soft_delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::deleted_at.eq(db::now()),
+            comments::body.eq(None::<String>),
+            comments::version.eq(comments::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records `actor`'s report; false when they had reported this comment already.
+pub fn add_report(
+    conn: &mut DbConnection,
+    comment: i64,
+    actor: Actor,
+    reason: ReportReason,
+    note: Option<&str>,
+) -> QueryResult<bool> {
+    let (user_id, visitor_id) = actor_columns(actor);
+    let row = (
+        comment_reports::comment_id.eq(comment),
+        comment_reports::user_id.eq(user_id),
+        comment_reports::visitor_id.eq(visitor_id),
+        comment_reports::reason.eq(reason.as_str()),
+        comment_reports::note.eq(note),
+        comment_reports::created_at.eq(db::now()),
+    );
+    let inserted = per_backend!(conn, |c| match actor {
+        Actor::User(_) => diesel::insert_into(comment_reports::table)
+            .values(row)
+            .on_conflict((comment_reports::comment_id, comment_reports::user_id))
+            .do_nothing()
+            .execute(c),
+        Actor::Visitor(_) => diesel::insert_into(comment_reports::table)
+            .values(row)
+            .on_conflict((comment_reports::comment_id, comment_reports::visitor_id))
+            .do_nothing()
+            .execute(c),
+    })?;
+    Ok(inserted == 1)
+}
+
+/// Counts one more report on a comment; an approved comment with `threshold` reports goes back
+/// to pending. True when it did.
+pub fn count_report(conn: &mut DbConnection, id: i64, threshold: i32) -> QueryResult<bool> {
+    diesel::update(comments::table.find(id))
+        .set(comments::report_count.eq(comments::report_count + 1))
+        .execute(conn)?;
+    let hidden = diesel::update(
+        comments::table
+            .find(id)
+            .filter(comments::status.eq(APPROVED))
+            .filter(comments::report_count.ge(threshold)),
+    )
+    .set((
+        comments::status.eq(CommentStatus::Pending.as_str()),
+        comments::version.eq(comments::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(hidden == 1)
+}
+
+/// Moderation queue filters.
+#[derive(Debug, Default)]
+pub struct QueueFilter {
+    /// Only this status.
+    pub status: Option<CommentStatus>,
+    /// Only this article.
+    pub article: Option<i64>,
+    /// Only comments with (or without) reports since the last decision.
+    pub reported: Option<bool>,
+}
+
+/// A page of the moderation queue, newest first, and how many match.
+pub fn queue(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<CommentRow>, i64)> {
+    let filtered = || {
+        let mut query = comments::table.into_boxed::<MultiBackend>();
+        if let Some(status) = filter.status {
+            query = query.filter(comments::status.eq(status.as_str()));
+        }
+        if let Some(article) = filter.article {
+            query = query.filter(comments::article_id.eq(article));
+        }
+        match filter.reported {
+            Some(true) => query = query.filter(comments::report_count.gt(0)),
+            Some(false) => query = query.filter(comments::report_count.eq(0)),
+            None => {}
+        }
+        query
+    };
+    let rows = filtered()
+        .select(CommentRow::as_select())
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = filtered().count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+/// The comments among `ids` that exist.
+pub fn existing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<CommentRow>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(CommentRow::as_select())
+        .load(conn)
+}
+
+/// Sets the status of `ids` (only those at `version`, when given), clearing their reports;
+/// returns how many changed.
+pub fn decide(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    version: Option<i64>,
+    status: CommentStatus,
+) -> QueryResult<usize> {
+    let change = (
+        comments::status.eq(status.as_str()),
+        comments::report_count.eq(0),
+        comments::moderated_at.eq(db::now()),
+        comments::version.eq(comments::version + 1),
+    );
+    let targets = comments::table.filter(comments::id.eq_any(ids));
+    match version {
+        Some(version) => diesel::update(targets.filter(comments::version.eq(version)))
+            .set(change)
+            .execute(conn),
+        None => diesel::update(targets).set(change).execute(conn),
+    }
+}
+
+/// Whether `actor` is banned from commenting.
+pub fn is_banned(conn: &mut DbConnection, actor: Actor) -> QueryResult<bool> {
+    let query = comment_bans::table.select(comment_bans::id);
+    let found = match actor {
+        Actor::User(id) => query
+            .filter(comment_bans::user_id.eq(id))
+            .first::<i64>(conn),
+        Actor::Visitor(id) => query
+            .filter(comment_bans::visitor_id.eq(id))
+            .first::<i64>(conn),
+    }
+    .optional()?;
+    Ok(found.is_some())
+}
+
+/// A page of bans, newest first, and how many there are.
+pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<(Vec<BanRow>, i64)> {
+    let rows = comment_bans::table
+        .select(BanRow::as_select())
+        .order((comment_bans::created_at.desc(), comment_bans::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = comment_bans::table.count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+/// Bans `actor` from commenting; returns the ban.
+pub fn ban(
+    conn: &mut DbConnection,
+    actor: Actor,
+    reason: Option<&str>,
+    by: Option<i64>,
+) -> QueryResult<BanRow> {
+    let (user_id, visitor_id) = actor_columns(actor);
+    let id: i64 = diesel::insert_into(comment_bans::table)
+        .values((
+            comment_bans::user_id.eq(user_id),
+            comment_bans::visitor_id.eq(visitor_id),
+            comment_bans::reason.eq(reason),
+            comment_bans::created_by.eq(by),
+            comment_bans::created_at.eq(db::now()),
+        ))
+        .returning(comment_bans::id)
+        .get_result(conn)?;
+    comment_bans::table
+        .find(id)
+        .select(BanRow::as_select())
+        .first(conn)
+}
+
+/// Lifts a ban; false when there was none.
+pub fn unban(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    Ok(diesel::delete(comment_bans::table.find(id)).execute(conn)? == 1)
+}
+
+/// The `(user_id, visitor_id)` columns of an actor.
+pub fn actor_columns(actor: Actor) -> (Option<i64>, Option<i64>) {
+    match actor {
+        Actor::User(id) => (Some(id), None),
+        Actor::Visitor(id) => (None, Some(id)),
+    }
+}
