@@ -23,7 +23,13 @@ pub struct JsonBody<T> {
 impl<T: DeserializeOwned> JsonBody<T> {
     /// The body as `T`; unknown fields, wrong types and missing fields are 422.
     pub fn parse(self) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.bytes).map_err(|error| deserialize_error(&error))
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.bytes);
+        let value = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|error| deserialize_error(error.inner(), &error.path().to_string()))?;
+        deserializer
+            .end()
+            .map_err(|error| deserialize_error(&error, "."))?;
+        Ok(value)
     }
 
     /// [`JsonBody::parse`] on a route with a smaller size limit than the server's: 413 when

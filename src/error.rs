@@ -323,13 +323,25 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-/// Maps a serde_json failure to 400 (not JSON) or 422 (JSON of the wrong shape).
-pub fn deserialize_error(error: &serde_json::Error) -> ApiError {
+/// Maps a serde_json failure at `path` (dotted, `.` for the whole body) to 400 (not JSON) or
+/// 422 (JSON of the wrong shape, naming the field).
+pub fn deserialize_error(error: &serde_json::Error, path: &str) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {
         Category::Data => {
             let message = strip_position(&error.to_string());
-            let field = field_of(&message).unwrap_or_else(|| "body".into());
+            let parent = (path != ".").then_some(path);
+            let field = match (field_of(&message), parent) {
+                (Some(field), Some(parent))
+                    if parent != field && !parent.ends_with(&format!(".{field}")) =>
+                {
+                    format!("{parent}.{field}")
+                }
+                (Some(_), Some(parent)) => parent.to_owned(),
+                (Some(field), None) => field,
+                (None, Some(parent)) => parent.to_owned(),
+                (None, None) => "body".into(),
+            };
             ApiError::Validation {
                 detail: format!("The request body is not valid: {message}."),
                 errors: vec![FieldError::new(field, message)],

@@ -101,7 +101,7 @@ async fn registration_validates_every_field() {
         ),
         (
             json!({"email": 7, "password": "password-1", "display_name": "A"}),
-            "body",
+            "email",
         ),
     ];
     for (body, field) in cases {

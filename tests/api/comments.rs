@@ -1,0 +1,1580 @@
+//! Comments: moderation modes, threads and their depth, pagination, visibility, escaping,
+//! validation, soft deletes, reports, the moderation API, bans, rate limits and the cache.
+
+use std::fmt::Display;
+
+use serde_json::{Value, json};
+
+use crate::articles_admin::{article_body, create_article, newsroom};
+use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app, spawn_app_with};
+use crate::reactions::{draft_article, fields, published_article, visitor};
+
+/// The comments of `article` (id or slug).
+fn comments_path(article: impl Display) -> String {
+    format!("/api/v1/articles/{article}/comments")
+}
+
+/// Posts a comment as `token`; asserts 201 and returns `data`.
+async fn comment(app: &TestApp, token: &str, article: impl Display, body: Value) -> Value {
+    let mut response = app
+        .post(&comments_path(article))
+        .bearer_auth(token)
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201, "{body}");
+    json_body(&mut response).await["data"].clone()
+}
+
+/// Posts a comment that must be refused with `status`; returns the problem.
+async fn refused(
+    app: &TestApp,
+    token: &str,
+    article: impl Display,
+    body: Value,
+    status: u16,
+) -> Value {
+    let mut response = app
+        .post(&comments_path(article))
+        .bearer_auth(token)
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), status, "{body}");
+    assert_problem(&mut response, status).await
+}
+
+/// The public comment list of `article` with `query`: the whole body.
+async fn public_comments(app: &TestApp, article: impl Display, query: &str) -> Value {
+    let mut response = app
+        .get(&format!("{}?{query}", comments_path(article)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{query}");
+    json_body(&mut response).await
+}
+
+/// The ids of an array of comments, as a JSON array.
+fn ids(comments: &Value) -> Value {
+    comments
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {comments}"))
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect()
+}
+
+/// The `comment_count` of `article` in its public, anonymous read.
+async fn comment_count(app: &TestApp, article: i64) -> Value {
+    let mut response = app
+        .get(&format!("/api/v1/articles/{article}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    json_body(&mut response).await["data"]["comment_count"].clone()
+}
+
+/// The moderation queue with `query`, as `token`: the whole body.
+async fn queue(app: &TestApp, token: &str, query: &str) -> Value {
+    let mut response = app
+        .get(&format!("/api/v1/admin/comments?{query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{query}");
+    json_body(&mut response).await
+}
+
+/// Sets the status of `comment` as `token`; returns the AdminComment.
+async fn moderate(app: &TestApp, token: &str, comment: &Value, status: &str) -> Value {
+    let mut response = app
+        .patch(&format!("/api/v1/admin/comments/{}", comment["id"]))
+        .bearer_auth(token)
+        .send_json(&json!({"status": status}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "moderate to {status}");
+    let data = json_body(&mut response).await["data"].clone();
+    assert_eq!(data["status"], status);
+    data
+}
+
+/// The reports path of `comment`.
+fn reports_path(comment: &Value) -> String {
+    format!("/api/v1/comments/{}/reports", comment["id"])
+}
+
+/// Reports `comment` as `token`; asserts 202.
+async fn report(app: &TestApp, token: &str, comment: &Value, reason: &str) {
+    let response = app
+        .post(&reports_path(comment))
+        .bearer_auth(token)
+        .send_json(&json!({"reason": reason}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202, "report for {reason}");
+}
+
+/// Deletes `comment` as `token`; returns the status.
+async fn delete_comment(app: &TestApp, token: &str, comment: &Value) -> u16 {
+    app.delete(&format!("/api/v1/comments/{}", comment["id"]))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Asserts a 429 with a sensible `Retry-After`.
+async fn assert_rate_limited<S>(response: &mut awc::ClientResponse<S>)
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let problem = assert_problem(&mut *response, 429).await;
+    assert_eq!(problem["type"], "/problems/too-many-requests");
+    let retry: u64 = header(&*response, "retry-after")
+        .expect("a Retry-After header")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}
+
+#[actix_web::test]
+async fn a_readers_comment_is_public_at_once_under_post_moderation() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, slug) = published_article(&app, &room, "Talking point").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+
+    let created = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "  A fair point, well made.  "}),
+    )
+    .await;
+    assert!(created["id"].is_number(), "{created}");
+    assert_eq!(created["article_id"], article);
+    assert_eq!(created["parent_id"], Value::Null);
+    assert_eq!(
+        created["author"],
+        json!({"name": "A reader", "kind": "reader"})
+    );
+    assert_eq!(created["body"], "A fair point, well made.", "trimmed");
+    assert_eq!(created["status"], "approved");
+    assert!(created["created_at"].is_string(), "{created}");
+
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["meta"]["total"], 1);
+    let shown = &list["data"][0];
+    assert_eq!(shown["id"], created["id"]);
+    assert_eq!(shown["parent_id"], Value::Null);
+    assert_eq!(
+        shown["author"],
+        json!({"name": "A reader", "kind": "reader"})
+    );
+    assert_eq!(shown["body"], "A fair point, well made.");
+    assert!(shown["created_at"].is_string(), "{shown}");
+    assert_eq!(shown["deleted"], false);
+    assert_eq!(shown["replies"], json!([]));
+    assert_eq!(
+        ids(&public_comments(&app, &slug, "").await["data"]),
+        json!([created["id"]]),
+        "the slug lists the same"
+    );
+    assert_eq!(comment_count(&app, article).await, 1);
+}
+
+#[actix_web::test]
+async fn a_visitors_comment_waits_for_moderation() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Open to all").await;
+    let (visitor_id, visitor_token) = visitor(&app).await;
+
+    let created = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "First time here.", "author_name": "Gülnara"}),
+    )
+    .await;
+    assert_eq!(created["status"], "pending");
+    assert_eq!(
+        created["author"],
+        json!({"name": "Gülnara", "kind": "visitor"})
+    );
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["data"], json!([]));
+    assert_eq!(list["meta"]["total"], 0);
+    assert_eq!(comment_count(&app, article).await, 0);
+
+    let pending = queue(&app, &room.editor, "status=pending").await;
+    assert_eq!(ids(&pending["data"]), json!([created["id"]]));
+    let held = &pending["data"][0];
+    assert_eq!(
+        held["author"],
+        json!({"name": "Gülnara", "kind": "visitor", "user_id": null, "visitor_id": visitor_id})
+    );
+    assert_eq!(held["article_id"], article);
+    assert_eq!(held["depth"], 1);
+    assert_eq!(held["status"], "pending");
+
+    moderate(&app, &room.editor, &created, "approved").await;
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(ids(&list["data"]), json!([created["id"]]));
+    assert_eq!(
+        list["data"][0]["author"],
+        json!({"name": "Gülnara", "kind": "visitor"})
+    );
+    assert_eq!(comment_count(&app, article).await, 1);
+}
+
+#[actix_web::test]
+async fn staff_comments_are_approved_and_marked_as_staff() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, slug) = published_article(&app, &room, "From the desk").await;
+    let (_, _, author) = app.user_with_role("author").await;
+
+    let from_editor = comment(
+        &app,
+        &room.editor,
+        &slug,
+        json!({"body": "Editor's note: updated."}),
+    )
+    .await;
+    assert_eq!(from_editor["status"], "approved");
+    assert_eq!(from_editor["article_id"], article, "posted by slug");
+    assert_eq!(
+        from_editor["author"],
+        json!({"name": "A editor", "kind": "staff"})
+    );
+    let from_author = comment(
+        &app,
+        &author,
+        article,
+        json!({"body": "Thanks for reading."}),
+    )
+    .await;
+    assert_eq!(from_author["status"], "approved");
+    assert_eq!(
+        from_author["author"],
+        json!({"name": "A author", "kind": "staff"})
+    );
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(
+        ids(&list["data"]),
+        json!([from_editor["id"], from_author["id"]])
+    );
+    assert_eq!(list["data"][0]["author"]["kind"], "staff");
+}
+
+#[actix_web::test]
+async fn pre_moderation_holds_readers_comments_until_an_editor_approves() {
+    let app = spawn_app_with(|env| {
+        env.insert("COMMENT_MODERATION".into(), "pre".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Moderated").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+
+    let from_reader = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Pending, I hope not."}),
+    )
+    .await;
+    assert_eq!(from_reader["status"], "pending");
+    let from_visitor = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Me too.", "author_name": "Ali"}),
+    )
+    .await;
+    assert_eq!(from_visitor["status"], "pending");
+    let from_editor = comment(&app, &room.editor, article, json!({"body": "Staff pass."})).await;
+    assert_eq!(from_editor["status"], "approved", "staff are never held");
+
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(ids(&list["data"]), json!([from_editor["id"]]));
+    assert_eq!(comment_count(&app, article).await, 1);
+
+    let mut approved = app
+        .patch(&format!("/api/v1/admin/comments/{}", from_reader["id"]))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"status": "approved"}))
+        .await
+        .unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    assert!(header(&approved, "etag").is_some(), "an ETag");
+    assert_eq!(json_body(&mut approved).await["data"]["status"], "approved");
+
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(
+        ids(&list["data"]),
+        json!([from_reader["id"], from_editor["id"]])
+    );
+    assert_eq!(list["meta"]["total"], 2);
+    assert_eq!(comment_count(&app, article).await, 2);
+}
+
+#[actix_web::test]
+async fn replies_nest_under_their_parents() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Threads").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, _, other) = app.user_with_role("reader").await;
+
+    let top = comment(&app, &reader, article, json!({"body": "Top"})).await;
+    let reply = comment(
+        &app,
+        &room.editor,
+        article,
+        json!({"body": "Reply", "parent_id": top["id"]}),
+    )
+    .await;
+    assert_eq!(reply["parent_id"], top["id"]);
+    let nested = comment(
+        &app,
+        &other,
+        article,
+        json!({"body": "Nested", "parent_id": reply["id"]}),
+    )
+    .await;
+    let second_reply = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Second reply", "parent_id": top["id"]}),
+    )
+    .await;
+    let other_top = comment(&app, &other, article, json!({"body": "Another thread"})).await;
+
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(list["meta"]["total"], 2, "top-level comments only");
+    assert_eq!(ids(&list["data"]), json!([top["id"], other_top["id"]]));
+    let thread = &list["data"][0];
+    assert_eq!(
+        ids(&thread["replies"]),
+        json!([reply["id"], second_reply["id"]]),
+        "replies oldest first"
+    );
+    let first_reply = &thread["replies"][0];
+    assert_eq!(first_reply["parent_id"], top["id"]);
+    assert_eq!(first_reply["body"], "Reply");
+    assert_eq!(first_reply["author"]["kind"], "staff");
+    assert_eq!(first_reply["deleted"], false);
+    assert_eq!(ids(&first_reply["replies"]), json!([nested["id"]]));
+    assert_eq!(first_reply["replies"][0]["parent_id"], reply["id"]);
+    assert_eq!(first_reply["replies"][0]["replies"], json!([]));
+    assert_eq!(list["data"][1]["replies"], json!([]));
+
+    let newest = public_comments(&app, article, "sort=newest").await;
+    assert_eq!(ids(&newest["data"]), json!([other_top["id"], top["id"]]));
+    assert_eq!(
+        ids(&newest["data"][1]["replies"]),
+        json!([reply["id"], second_reply["id"]]),
+        "replies stay oldest first"
+    );
+    assert_eq!(comment_count(&app, article).await, 5);
+}
+
+#[actix_web::test]
+async fn replies_stop_at_the_default_maximum_depth_of_three() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Deep").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let level1 = comment(&app, &reader, article, json!({"body": "Level 1"})).await;
+    let level2 = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Level 2", "parent_id": level1["id"]}),
+    )
+    .await;
+    let level3 = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Level 3", "parent_id": level2["id"]}),
+    )
+    .await;
+    let problem = refused(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Level 4", "parent_id": level3["id"]}),
+        422,
+    )
+    .await;
+    assert!(fields(&problem).contains(&"parent_id"), "{problem}");
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(
+        list["data"][0]["replies"][0]["replies"][0]["replies"],
+        json!([]),
+        "nothing stored below level 3"
+    );
+    let admin_view = queue(&app, &room.editor, &format!("article={article}")).await;
+    let deepest = admin_view["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == level3["id"])
+        .unwrap();
+    assert_eq!(deepest["depth"], 3);
+}
+
+#[actix_web::test]
+async fn the_maximum_depth_is_configurable() {
+    let app = spawn_app_with(|env| {
+        env.insert("COMMENT_MAX_DEPTH".into(), "2".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Shallow").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let level1 = comment(&app, &reader, article, json!({"body": "Level 1"})).await;
+    let level2 = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Level 2", "parent_id": level1["id"]}),
+    )
+    .await;
+    let problem = refused(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Level 3", "parent_id": level2["id"]}),
+        422,
+    )
+    .await;
+    assert!(fields(&problem).contains(&"parent_id"), "{problem}");
+    // Another reply at level 2 is fine.
+    comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Level 2 again", "parent_id": level1["id"]}),
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn top_level_comments_are_paginated_and_sorted() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Busy").await;
+    let mut top = Vec::new();
+    for n in 0..5 {
+        top.push(
+            comment(
+                &app,
+                &room.editor,
+                article,
+                json!({"body": format!("Comment {n}")}),
+            )
+            .await,
+        );
+    }
+    comment(
+        &app,
+        &room.editor,
+        article,
+        json!({"body": "A reply", "parent_id": top[0]["id"]}),
+    )
+    .await;
+
+    let first = public_comments(&app, article, "sort=oldest&per_page=2").await;
+    assert_eq!(first["meta"]["page"], 1);
+    assert_eq!(first["meta"]["per_page"], 2);
+    assert_eq!(first["meta"]["total"], 5, "replies are not counted");
+    assert_eq!(first["meta"]["total_pages"], 3);
+    assert_eq!(ids(&first["data"]), json!([top[0]["id"], top[1]["id"]]));
+    assert_eq!(first["data"][0]["replies"].as_array().unwrap().len(), 1);
+    let second = app
+        .get(&format!(
+            "{}?sort=oldest&per_page=2&page=2",
+            comments_path(article)
+        ))
+        .send()
+        .await
+        .unwrap();
+    let link = header(&second, "link").expect("a Link header");
+    assert!(link.contains("page=3") && link.contains("page=1"), "{link}");
+    let last = public_comments(&app, article, "sort=oldest&per_page=2&page=3").await;
+    assert_eq!(ids(&last["data"]), json!([top[4]["id"]]));
+    let newest = public_comments(&app, article, "sort=newest&per_page=2").await;
+    assert_eq!(ids(&newest["data"]), json!([top[4]["id"], top[3]["id"]]));
+    let all = public_comments(&app, article, "per_page=100").await;
+    assert_eq!(all["data"].as_array().unwrap().len(), 5);
+
+    for bad in ["per_page=1000", "per_page=101", "sort=bogus"] {
+        let mut response = app
+            .get(&format!("{}?{bad}", comments_path(article)))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
+}
+
+#[actix_web::test]
+async fn hidden_comments_and_their_replies_are_never_public_nor_counted() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Heated").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, _, other) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+    let editor = &room.editor;
+
+    let thread = comment(&app, &reader, article, json!({"body": "Thread"})).await;
+    let answer = comment(
+        &app,
+        &other,
+        article,
+        json!({"body": "Answer", "parent_id": thread["id"]}),
+    )
+    .await;
+    let waiting = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Waiting", "author_name": "Anon"}),
+    )
+    .await;
+    let rude = comment(&app, &other, article, json!({"body": "Rude"})).await;
+    moderate(&app, editor, &rude, "rejected").await;
+    let junk = comment(&app, &reader, article, json!({"body": "Cheap watches"})).await;
+    moderate(&app, editor, &junk, "spam").await;
+
+    let visible = |list: &Value| ids(&list["data"]);
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(visible(&list), json!([thread["id"]]));
+    assert_eq!(list["meta"]["total"], 1);
+    assert_eq!(ids(&list["data"][0]["replies"]), json!([answer["id"]]));
+    assert_eq!(comment_count(&app, article).await, 2);
+
+    // Hiding a comment hides the replies under it.
+    moderate(&app, editor, &thread, "rejected").await;
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(list["data"], json!([]));
+    assert_eq!(list["meta"]["total"], 0);
+    assert_eq!(comment_count(&app, article).await, 0);
+    moderate(&app, editor, &thread, "approved").await;
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(visible(&list), json!([thread["id"]]));
+    assert_eq!(ids(&list["data"][0]["replies"]), json!([answer["id"]]));
+    assert_eq!(comment_count(&app, article).await, 2);
+
+    // A reply sent back to pending leaves its thread.
+    moderate(&app, editor, &answer, "pending").await;
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(list["data"][0]["replies"], json!([]));
+    assert_eq!(comment_count(&app, article).await, 1);
+    moderate(&app, editor, &answer, "approved").await;
+    assert_eq!(comment_count(&app, article).await, 2);
+
+    // Spam comes in and goes out again; the visitor's comment comes in.
+    moderate(&app, editor, &junk, "approved").await;
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(visible(&list), json!([thread["id"], junk["id"]]));
+    assert_eq!(comment_count(&app, article).await, 3);
+    moderate(&app, editor, &junk, "spam").await;
+    moderate(&app, editor, &waiting, "approved").await;
+    let list = public_comments(&app, article, "sort=oldest").await;
+    assert_eq!(visible(&list), json!([thread["id"], waiting["id"]]));
+    assert_eq!(list["meta"]["total"], 2);
+    assert_eq!(comment_count(&app, article).await, 3);
+}
+
+#[actix_web::test]
+async fn comment_bodies_are_plain_text_escaped_on_output() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Escaping").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;y&#x27;";
+
+    let created = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "<script>alert(\"x\")</script> & 'y'"}),
+    )
+    .await;
+    assert_eq!(created["body"], escaped);
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["data"][0]["body"], escaped);
+    let text = list.to_string();
+    assert!(!text.contains("<script"), "{text}");
+}
+
+#[actix_web::test]
+async fn comment_bodies_and_author_names_are_validated() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Validated").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+
+    for (body, field) in [
+        (json!({"body": ""}), "body"),
+        (json!({"body": "   \n\t  "}), "body"),
+        (json!({"body": "a".repeat(5001)}), "body"),
+        (json!({}), "body"),
+        (json!({"body": 7}), "body"),
+        (
+            json!({"body": "Signed.", "author_name": "Someone else"}),
+            "author_name",
+        ),
+    ] {
+        let problem = refused(&app, &reader, article, body.clone(), 422).await;
+        assert!(fields(&problem).contains(&field), "{body}: {problem}");
+    }
+    for (body, field) in [
+        (json!({"body": "Who am I?"}), "author_name"),
+        (
+            json!({"body": "Who am I?", "author_name": ""}),
+            "author_name",
+        ),
+        (
+            json!({"body": "Who am I?", "author_name": "x".repeat(81)}),
+            "author_name",
+        ),
+        (json!({"body": " ", "author_name": "Ayşe"}), "body"),
+    ] {
+        let problem = refused(&app, &visitor_token, article, body.clone(), 422).await;
+        assert!(fields(&problem).contains(&field), "{body}: {problem}");
+    }
+    assert_eq!(queue(&app, &room.editor, "").await["meta"]["total"], 0);
+
+    // The limits themselves are fine: 5000 characters (not bytes), counted after trimming.
+    let longest = comment(&app, &reader, article, json!({"body": "a".repeat(5000)})).await;
+    assert_eq!(longest["body"].as_str().unwrap().len(), 5000);
+    let turkish = comment(&app, &reader, article, json!({"body": "ş".repeat(5000)})).await;
+    assert_eq!(turkish["body"].as_str().unwrap().chars().count(), 5000);
+    let padded = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": format!("  {}  ", "b".repeat(5000))}),
+    )
+    .await;
+    assert_eq!(padded["body"].as_str().unwrap().len(), 5000);
+    let named = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Hello.", "author_name": "x".repeat(80)}),
+    )
+    .await;
+    assert_eq!(named["author"]["name"], "x".repeat(80));
+}
+
+#[actix_web::test]
+async fn server_owned_fields_are_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Tamper-proof").await;
+    let (reader_id, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+
+    for extra in [
+        json!({"status": "approved"}),
+        json!({"author_id": reader_id}),
+        json!({"article_id": article}),
+        json!({"deleted": false}),
+        json!({"report_count": 0}),
+    ] {
+        let mut body = json!({"body": "Sneaky."});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let field = extra.as_object().unwrap().keys().next().unwrap().clone();
+        let problem = refused(&app, &reader, article, body, 422).await;
+        assert!(fields(&problem).contains(&field.as_str()), "{problem}");
+    }
+    let problem = refused(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Sneaky.", "author_name": "V", "status": "approved"}),
+        422,
+    )
+    .await;
+    assert!(fields(&problem).contains(&"status"), "{problem}");
+
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["data"], json!([]));
+    assert_eq!(list["meta"]["total"], 0);
+    let stored = queue(&app, &room.editor, &format!("article={article}")).await;
+    assert_eq!(stored["data"], json!([]));
+    assert_eq!(stored["meta"]["total"], 0);
+}
+
+#[actix_web::test]
+async fn a_parent_must_be_a_visible_comment_of_the_same_article() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Here").await;
+    let (elsewhere, _) = published_article(&app, &room, "Elsewhere").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+
+    let foreign = comment(&app, &reader, elsewhere, json!({"body": "Over there"})).await;
+    let pending = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Held", "author_name": "Anon"}),
+    )
+    .await;
+    let deleted = comment(&app, &reader, article, json!({"body": "Gone soon"})).await;
+    assert_eq!(delete_comment(&app, &reader, &deleted).await, 204);
+    let rejected = comment(&app, &reader, article, json!({"body": "Rejected soon"})).await;
+    moderate(&app, &room.editor, &rejected, "rejected").await;
+
+    for parent in [
+        foreign["id"].clone(),
+        pending["id"].clone(),
+        deleted["id"].clone(),
+        rejected["id"].clone(),
+        json!(999_999_999),
+    ] {
+        let problem = refused(
+            &app,
+            &reader,
+            article,
+            json!({"body": "A reply", "parent_id": parent}),
+            422,
+        )
+        .await;
+        assert!(fields(&problem).contains(&"parent_id"), "{problem}");
+    }
+    assert_eq!(
+        public_comments(&app, elsewhere, "").await["data"][0]["replies"],
+        json!([])
+    );
+}
+
+#[actix_web::test]
+async fn comment_writes_must_be_small_json_with_a_token() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Formats").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+
+    let mut text = app
+        .post(&comments_path(article))
+        .bearer_auth(&reader)
+        .insert_header(("content-type", "text/plain"))
+        .send_body(r#"{"body": "Plain?"}"#)
+        .await
+        .unwrap();
+    assert_problem(&mut text, 415).await;
+    let mut huge = app
+        .post(&comments_path(article))
+        .bearer_auth(&reader)
+        .send_json(&json!({"body": "x".repeat(70_000)}))
+        .await
+        .unwrap();
+    assert_problem(&mut huge, 413).await;
+    let mut anonymous = app
+        .post(&comments_path(article))
+        .send_json(&json!({"body": "Who?"}))
+        .await
+        .unwrap();
+    assert_problem(&mut anonymous, 401).await;
+    let mut invalid = app
+        .post(&comments_path(article))
+        .insert_header(("authorization", "Bearer not.a.jwt"))
+        .send_json(&json!({"body": "Who?"}))
+        .await
+        .unwrap();
+    assert_problem(&mut invalid, 401).await;
+
+    // The report and reaction routes have the same limit.
+    let target = comment(&app, &reader, article, json!({"body": "Report me"})).await;
+    let mut huge_report = app
+        .post(&reports_path(&target))
+        .bearer_auth(&reader)
+        .send_json(&json!({"reason": "other", "note": "x".repeat(70_000)}))
+        .await
+        .unwrap();
+    assert_problem(&mut huge_report, 413).await;
+    let mut huge_reaction = app
+        .put(&format!("/api/v1/articles/{article}/reactions/mine"))
+        .bearer_auth(&reader)
+        .send_json(&json!({"kind": "x".repeat(70_000)}))
+        .await
+        .unwrap();
+    assert_problem(&mut huge_reaction, 413).await;
+
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([target["id"]])
+    );
+}
+
+#[actix_web::test]
+async fn comments_need_a_visible_article_that_takes_them() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+    let draft = draft_article(&app, &room).await;
+
+    for key in [
+        draft.to_string(),
+        "999999999".to_owned(),
+        "no-such-article".to_owned(),
+    ] {
+        let mut list = app.get(&comments_path(&key)).send().await.unwrap();
+        assert_problem(&mut list, 404).await;
+        refused(&app, &reader, &key, json!({"body": "Hello?"}), 404).await;
+    }
+
+    let mut body = article_body(&room, "Comments closed", "published");
+    body["comments_enabled"] = json!(false);
+    let closed = create_article(&app, &room.editor, &body).await["id"]
+        .as_i64()
+        .unwrap();
+    refused(&app, &reader, closed, json!({"body": "Let me in"}), 403).await;
+    refused(
+        &app,
+        &visitor_token,
+        closed,
+        json!({"body": "Let me in", "author_name": "V"}),
+        403,
+    )
+    .await;
+    assert_eq!(queue(&app, &room.editor, "").await["meta"]["total"], 0);
+}
+
+#[actix_web::test]
+async fn readers_soft_delete_their_own_comments() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Regrets").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, _, other) = app.user_with_role("reader").await;
+
+    let own = comment(&app, &reader, article, json!({"body": "I regret this"})).await;
+    let answer = comment(
+        &app,
+        &other,
+        article,
+        json!({"body": "Too late", "parent_id": own["id"]}),
+    )
+    .await;
+    assert_eq!(comment_count(&app, article).await, 2);
+
+    assert_eq!(delete_comment(&app, &other, &own).await, 404, "not theirs");
+    let anonymous = app
+        .delete(&format!("/api/v1/comments/{}", own["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    assert_eq!(
+        public_comments(&app, article, "").await["data"][0]["deleted"],
+        false
+    );
+
+    assert_eq!(delete_comment(&app, &reader, &own).await, 204);
+    let list = public_comments(&app, article, "").await;
+    let shown = &list["data"][0];
+    assert_eq!(shown["id"], own["id"]);
+    assert_eq!(shown["deleted"], true);
+    assert_eq!(shown["body"], Value::Null);
+    assert_eq!(
+        ids(&shown["replies"]),
+        json!([answer["id"]]),
+        "replies kept"
+    );
+    assert_eq!(shown["replies"][0]["body"], "Too late");
+    assert_eq!(comment_count(&app, article).await, 1);
+
+    assert_eq!(delete_comment(&app, &reader, &own).await, 204, "again");
+    assert_eq!(
+        delete_comment(&app, &reader, &json!({"id": 999_999_999})).await,
+        404
+    );
+    let admin_view = queue(&app, &room.editor, &format!("article={article}")).await;
+    let stored = admin_view["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == own["id"])
+        .unwrap();
+    assert_eq!(stored["deleted"], true);
+}
+
+#[actix_web::test]
+async fn three_distinct_reports_hide_a_comment_until_it_is_approved_again() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Controversy").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "A hot take"})).await;
+    assert_eq!(comment_count(&app, article).await, 1);
+
+    let (_, first) = visitor(&app).await;
+    let (_, _, second) = app.user_with_role("reader").await;
+    let (_, _, third) = app.user_with_role("reader").await;
+    report(&app, &first, &target, "spam").await;
+    report(&app, &second, &target, "abuse").await;
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([target["id"]]),
+        "two reports are not enough"
+    );
+    report(&app, &third, &target, "off_topic").await;
+
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["data"], json!([]));
+    assert_eq!(comment_count(&app, article).await, 0);
+    let reported = queue(&app, &room.editor, "reported=true").await;
+    assert_eq!(ids(&reported["data"]), json!([target["id"]]));
+    assert_eq!(reported["data"][0]["status"], "pending");
+    assert_eq!(reported["data"][0]["report_count"], 3);
+
+    let decided = moderate(&app, &room.editor, &target, "approved").await;
+    assert_eq!(decided["report_count"], 0, "a decision resets the reports");
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([target["id"]])
+    );
+    assert_eq!(comment_count(&app, article).await, 1);
+    assert_eq!(
+        queue(&app, &room.editor, "reported=true").await["meta"]["total"],
+        0
+    );
+}
+
+#[actix_web::test]
+async fn one_reporter_counts_once() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Grudge").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "Unpopular opinion"})).await;
+    let (_, grudge) = visitor(&app).await;
+    for reason in ["spam", "abuse", "other"] {
+        report(&app, &grudge, &target, reason).await;
+    }
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([target["id"]])
+    );
+    let reported = queue(&app, &room.editor, "reported=true").await;
+    assert_eq!(ids(&reported["data"]), json!([target["id"]]));
+    assert_eq!(reported["data"][0]["status"], "approved");
+    assert_eq!(reported["data"][0]["report_count"], 1);
+}
+
+#[actix_web::test]
+async fn reports_are_validated_and_need_a_public_comment() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Reportable").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let (_, reporter) = visitor(&app).await;
+    let target = comment(&app, &writer, article, json!({"body": "Report me"})).await;
+
+    for (body, field) in [
+        (json!({"reason": "boring"}), "reason"),
+        (json!({}), "reason"),
+        (json!({"reason": "spam", "weight": 10}), "weight"),
+    ] {
+        let mut response = app
+            .post(&reports_path(&target))
+            .bearer_auth(&reporter)
+            .send_json(&body)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, 422).await;
+        assert!(fields(&problem).contains(&field), "{body}: {problem}");
+    }
+    let mut anonymous = app
+        .post(&reports_path(&target))
+        .send_json(&json!({"reason": "spam"}))
+        .await
+        .unwrap();
+    assert_problem(&mut anonymous, 401).await;
+    assert_eq!(
+        queue(&app, &room.editor, "reported=true").await["meta"]["total"],
+        0,
+        "nothing counted"
+    );
+    let mut with_note = app
+        .post(&reports_path(&target))
+        .bearer_auth(&reporter)
+        .send_json(&json!({"reason": "other", "note": "Quotes me out of context."}))
+        .await
+        .unwrap();
+    assert_eq!(with_note.status().as_u16(), 202);
+    assert!(with_note.body().await.unwrap().is_empty(), "no body");
+
+    // Only what the public sees can be reported.
+    let (_, visitor_token) = visitor(&app).await;
+    let pending = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Held", "author_name": "Anon"}),
+    )
+    .await;
+    let deleted = comment(&app, &writer, article, json!({"body": "Gone"})).await;
+    assert_eq!(delete_comment(&app, &writer, &deleted).await, 204);
+    for hidden in [pending, deleted, json!({"id": 999_999_999})] {
+        let mut response = app
+            .post(&reports_path(&hidden))
+            .bearer_auth(&reporter)
+            .send_json(&json!({"reason": "spam"}))
+            .await
+            .unwrap();
+        assert_problem(&mut response, 404).await;
+    }
+}
+
+#[actix_web::test]
+async fn the_moderation_queue_filters_by_status_article_and_reports() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let editor = &room.editor;
+    let (first_article, _) = published_article(&app, &room, "First").await;
+    let (second_article, _) = published_article(&app, &room, "Second").await;
+    let (reader_id, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+    let (_, reporter) = visitor(&app).await;
+
+    let c1 = comment(&app, &reader, first_article, json!({"body": "One"})).await;
+    let c2 = comment(
+        &app,
+        &visitor_token,
+        first_article,
+        json!({"body": "Two", "author_name": "V"}),
+    )
+    .await;
+    let c3 = comment(
+        &app,
+        &visitor_token,
+        second_article,
+        json!({"body": "Three", "author_name": "V"}),
+    )
+    .await;
+    let c4 = comment(&app, &reader, second_article, json!({"body": "Four"})).await;
+    report(&app, &reporter, &c4, "abuse").await;
+
+    let all = queue(&app, editor, "").await;
+    assert_eq!(
+        ids(&all["data"]),
+        json!([c4["id"], c3["id"], c2["id"], c1["id"]]),
+        "newest first"
+    );
+    assert_eq!(all["meta"]["total"], 4);
+    for (query, expected) in [
+        ("status=pending".to_owned(), json!([c3["id"], c2["id"]])),
+        ("status=approved".to_owned(), json!([c4["id"], c1["id"]])),
+        ("status=spam".to_owned(), json!([])),
+        (
+            format!("article={first_article}"),
+            json!([c2["id"], c1["id"]]),
+        ),
+        (
+            format!("status=pending&article={second_article}"),
+            json!([c3["id"]]),
+        ),
+        ("reported=true".to_owned(), json!([c4["id"]])),
+        (
+            "reported=false".to_owned(),
+            json!([c3["id"], c2["id"], c1["id"]]),
+        ),
+        ("per_page=2".to_owned(), json!([c4["id"], c3["id"]])),
+        ("per_page=2&page=2".to_owned(), json!([c2["id"], c1["id"]])),
+    ] {
+        assert_eq!(
+            ids(&queue(&app, editor, &query).await["data"]),
+            expected,
+            "{query}"
+        );
+    }
+    let paged = queue(&app, editor, "per_page=2").await;
+    assert_eq!(paged["meta"]["total"], 4);
+    assert_eq!(paged["meta"]["total_pages"], 2);
+
+    let one = &all["data"][3];
+    assert_eq!(one["article_id"], first_article);
+    assert_eq!(one["parent_id"], Value::Null);
+    assert_eq!(one["depth"], 1);
+    assert_eq!(
+        one["author"],
+        json!({"name": "A reader", "kind": "reader", "user_id": reader_id, "visitor_id": null})
+    );
+    assert_eq!(one["body"], "One");
+    assert_eq!(one["status"], "approved");
+    assert_eq!(one["deleted"], false);
+    assert_eq!(one["report_count"], 0);
+    assert!(one["version"].is_number(), "{one}");
+    assert!(one["created_at"].is_string() && one["moderated_at"].is_null());
+    assert_eq!(all["data"][0]["report_count"], 1);
+    // Admins see the same queue.
+    let admin = app.admin_token().await;
+    assert_eq!(queue(&app, &admin, "").await["meta"]["total"], 4);
+}
+
+#[actix_web::test]
+async fn moderation_checks_if_match_and_its_input() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Careful").await;
+    let (_, visitor_token) = visitor(&app).await;
+    let held = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Please approve", "author_name": "V"}),
+    )
+    .await;
+    let path = format!("/api/v1/admin/comments/{}", held["id"]);
+
+    let mut approved = app
+        .patch(&path)
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"status": "approved"}))
+        .await
+        .unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    let etag = header(&approved, "etag").expect("an ETag");
+    let approved = json_body(&mut approved).await["data"].clone();
+    let version = approved["version"].as_i64().unwrap();
+    assert_eq!(etag, format!("\"{version}\""));
+
+    let mut stale = app
+        .patch(&path)
+        .bearer_auth(&room.editor)
+        .insert_header(("if-match", format!("\"{}\"", version - 1)))
+        .send_json(&json!({"status": "rejected"}))
+        .await
+        .unwrap();
+    assert_problem(&mut stale, 412).await;
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([held["id"]]),
+        "the stale change did not happen"
+    );
+    let mut current = app
+        .patch(&path)
+        .bearer_auth(&room.editor)
+        .insert_header(("if-match", etag.as_str()))
+        .send_json(&json!({"status": "rejected"}))
+        .await
+        .unwrap();
+    assert_eq!(current.status().as_u16(), 200);
+    assert_eq!(json_body(&mut current).await["data"]["status"], "rejected");
+
+    for body in [
+        json!({"status": "deleted"}),
+        json!({"status": "approved", "body": "Edited"}),
+        json!({}),
+    ] {
+        let mut response = app
+            .patch(&path)
+            .bearer_auth(&room.editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
+    let mut unknown = app
+        .patch("/api/v1/admin/comments/999999999")
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"status": "approved"}))
+        .await
+        .unwrap();
+    assert_problem(&mut unknown, 404).await;
+}
+
+#[actix_web::test]
+async fn bulk_moderation_changes_all_or_nothing() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Bulk").await;
+    let (_, visitor_token) = visitor(&app).await;
+    let mut held = Vec::new();
+    for n in 0..3 {
+        held.push(
+            comment(
+                &app,
+                &visitor_token,
+                article,
+                json!({"body": format!("Held {n}"), "author_name": "V"}),
+            )
+            .await,
+        );
+    }
+    let moderate_all = |body: Value| {
+        app.post("/api/v1/admin/comments/moderate")
+            .bearer_auth(&room.editor)
+            .send_json(&body)
+    };
+
+    let mut approved = moderate_all(
+        json!({"ids": [held[0]["id"], held[1]["id"], held[2]["id"]], "status": "approved"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    let approved = json_body(&mut approved).await["data"].clone();
+    let changed = approved.as_array().unwrap();
+    assert_eq!(changed.len(), 3);
+    assert!(
+        changed.iter().all(|c| c["status"] == "approved"),
+        "{approved}"
+    );
+    let mut changed_ids: Vec<i64> = changed.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    changed_ids.sort_unstable();
+    let mut held_ids: Vec<i64> = held.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    held_ids.sort_unstable();
+    assert_eq!(changed_ids, held_ids);
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 3);
+    assert_eq!(comment_count(&app, article).await, 3);
+
+    // One unknown id: nothing changes.
+    let mut partial =
+        moderate_all(json!({"ids": [held[0]["id"], held[1]["id"], 999_999_999], "status": "spam"}))
+            .await
+            .unwrap();
+    assert_problem(&mut partial, 404).await;
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 3);
+    assert_eq!(
+        queue(&app, &room.editor, "status=spam").await["meta"]["total"],
+        0
+    );
+
+    let too_many: Vec<i64> = (1..=101).collect();
+    for body in [
+        json!({"ids": [], "status": "approved"}),
+        json!({"ids": too_many, "status": "approved"}),
+        json!({"ids": [held[0]["id"]], "status": "bogus"}),
+        json!({"ids": [held[0]["id"]]}),
+    ] {
+        let mut response = moderate_all(body.clone()).await.unwrap();
+        assert_eq!(response.status().as_u16(), 422, "{body}");
+        assert_problem(&mut response, 422).await;
+    }
+    assert_eq!(
+        queue(&app, &room.editor, "status=approved").await["meta"]["total"],
+        3
+    );
+}
+
+#[actix_web::test]
+async fn only_editors_and_admins_moderate() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Guarded").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "Leave me be"})).await;
+    let (banned_visitor, _) = visitor(&app).await;
+    let (other_visitor, _) = visitor(&app).await;
+    let mut ban = app
+        .post("/api/v1/admin/comment-bans")
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"visitor_id": banned_visitor}))
+        .await
+        .unwrap();
+    assert_eq!(ban.status().as_u16(), 201);
+    let ban_id = json_body(&mut ban).await["data"]["id"].clone();
+
+    let mut callers = vec![
+        ("anonymous", None),
+        ("visitor", Some(app.visitor_token().await)),
+    ];
+    for role in ["reader", "contributor", "author"] {
+        callers.push((role, Some(app.user_with_role(role).await.2)));
+    }
+    let routes = [
+        ("GET", "/api/v1/admin/comments".to_owned(), None),
+        (
+            "PATCH",
+            format!("/api/v1/admin/comments/{}", target["id"]),
+            Some(json!({"status": "rejected"})),
+        ),
+        (
+            "POST",
+            "/api/v1/admin/comments/moderate".to_owned(),
+            Some(json!({"ids": [target["id"]], "status": "rejected"})),
+        ),
+        ("GET", "/api/v1/admin/comment-bans".to_owned(), None),
+        (
+            "POST",
+            "/api/v1/admin/comment-bans".to_owned(),
+            Some(json!({"visitor_id": other_visitor})),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/admin/comment-bans/{ban_id}"),
+            None,
+        ),
+    ];
+    for (who, token) in &callers {
+        for (method, path, body) in &routes {
+            let mut request = app.client.request(method.parse().unwrap(), app.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let mut response = match body {
+                Some(body) => request.send_json(body).await.unwrap(),
+                None => request.send().await.unwrap(),
+            };
+            let expected = if token.is_none() { 401 } else { 403 };
+            assert_eq!(
+                response.status().as_u16(),
+                expected,
+                "{who} {method} {path}"
+            );
+            assert_problem(&mut response, expected).await;
+        }
+    }
+    // Nothing changed.
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([target["id"]])
+    );
+    let mut bans = app
+        .get("/api/v1/admin/comment-bans")
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bans.status().as_u16(), 200);
+    let bans = json_body(&mut bans).await;
+    assert_eq!(bans["meta"]["total"], 1);
+    assert_eq!(bans["data"][0]["visitor_id"], banned_visitor);
+    let admin = app.admin_token().await;
+    assert_eq!(queue(&app, &admin, "").await["meta"]["total"], 1);
+}
+
+#[actix_web::test]
+async fn banned_readers_and_visitors_cannot_comment_until_unbanned() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Banned").await;
+    let (reader_id, _, reader) = app.user_with_role("reader").await;
+    let (visitor_id, visitor_token) = visitor(&app).await;
+    let ban = |body: Value| {
+        app.post("/api/v1/admin/comment-bans")
+            .bearer_auth(&room.editor)
+            .send_json(&body)
+    };
+
+    let mut banned = ban(json!({"user_id": reader_id, "reason": "Trolling"}))
+        .await
+        .unwrap();
+    assert_eq!(banned.status().as_u16(), 201);
+    let reader_ban = json_body(&mut banned).await["data"].clone();
+    assert!(reader_ban["id"].is_number(), "{reader_ban}");
+    assert_eq!(reader_ban["user_id"], reader_id);
+    assert_eq!(reader_ban["visitor_id"], Value::Null);
+    assert_eq!(reader_ban["reason"], "Trolling");
+    assert!(reader_ban["created_at"].is_string(), "{reader_ban}");
+    refused(&app, &reader, article, json!({"body": "Let me speak"}), 403).await;
+    let mut twice = ban(json!({"user_id": reader_id})).await.unwrap();
+    assert_problem(&mut twice, 409).await;
+
+    let mut banned = ban(json!({"visitor_id": visitor_id})).await.unwrap();
+    assert_eq!(banned.status().as_u16(), 201);
+    let visitor_ban = json_body(&mut banned).await["data"].clone();
+    assert_eq!(visitor_ban["visitor_id"], visitor_id);
+    assert_eq!(visitor_ban["user_id"], Value::Null);
+    refused(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Me neither?", "author_name": "V"}),
+        403,
+    )
+    .await;
+    let mut list = app
+        .get("/api/v1/admin/comment-bans")
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    let list = json_body(&mut list).await;
+    assert_eq!(list["meta"]["total"], 2);
+    assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    assert_eq!(queue(&app, &room.editor, "").await["meta"]["total"], 0);
+
+    let unban_path = format!("/api/v1/admin/comment-bans/{}", reader_ban["id"]);
+    let unbanned = app
+        .delete(&unban_path)
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unbanned.status().as_u16(), 204);
+    let back = comment(&app, &reader, article, json!({"body": "I'll behave"})).await;
+    assert_eq!(back["status"], "approved");
+    let mut again = app
+        .delete(&unban_path)
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut again, 404).await;
+    refused(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Still me", "author_name": "V"}),
+        403,
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn a_ban_names_exactly_one_known_actor() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (reader_id, _, _) = app.user_with_role("reader").await;
+    let (visitor_id, _) = visitor(&app).await;
+    for body in [
+        json!({}),
+        json!({"reason": "No one"}),
+        json!({"user_id": reader_id, "visitor_id": visitor_id}),
+        json!({"user_id": 999_999_999}),
+        json!({"visitor_id": 999_999_999}),
+        json!({"user_id": reader_id, "until": "2030-01-01T00:00:00Z"}),
+    ] {
+        let mut response = app
+            .post("/api/v1/admin/comment-bans")
+            .bearer_auth(&room.editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 422, "{body}");
+        assert_problem(&mut response, 422).await;
+    }
+    let mut list = app
+        .get("/api/v1/admin/comment-bans")
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(&mut list).await["meta"]["total"], 0);
+    let mut unknown = app
+        .delete("/api/v1/admin/comment-bans/999999999")
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut unknown, 404).await;
+}
+
+#[actix_web::test]
+async fn too_many_comments_from_one_actor_are_429() {
+    let app = spawn_app_with(|env| {
+        env.insert("RATE_LIMIT_COMMENTS_PER_ACTOR".into(), "2".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Chatty").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    comment(&app, &reader, article, json!({"body": "One"})).await;
+    comment(&app, &reader, article, json!({"body": "Two"})).await;
+    let mut third = app
+        .post(&comments_path(article))
+        .bearer_auth(&reader)
+        .send_json(&json!({"body": "Three"}))
+        .await
+        .unwrap();
+    assert_rate_limited(&mut third).await;
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 2);
+    // Someone else may still speak.
+    let (_, _, other) = app.user_with_role("reader").await;
+    comment(&app, &other, article, json!({"body": "My turn"})).await;
+}
+
+#[actix_web::test]
+async fn too_many_reports_from_one_actor_are_429() {
+    let app = spawn_app_with(|env| {
+        env.insert("RATE_LIMIT_REPORTS_PER_ACTOR".into(), "1".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Touchy").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let first = comment(&app, &writer, article, json!({"body": "First"})).await;
+    let second = comment(&app, &writer, article, json!({"body": "Second"})).await;
+    let (_, reporter) = visitor(&app).await;
+    report(&app, &reporter, &first, "spam").await;
+    let mut again = app
+        .post(&reports_path(&second))
+        .bearer_auth(&reporter)
+        .send_json(&json!({"reason": "spam"}))
+        .await
+        .unwrap();
+    assert_rate_limited(&mut again).await;
+    let reported = queue(&app, &room.editor, "reported=true").await;
+    assert_eq!(ids(&reported["data"]), json!([first["id"]]));
+}
+
+#[actix_web::test]
+async fn comment_writes_show_at_once_despite_the_response_cache() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Cached talk").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, visitor_token) = visitor(&app).await;
+
+    // Read twice, so the second read may come from the cache.
+    for _ in 0..2 {
+        assert_eq!(public_comments(&app, article, "").await["data"], json!([]));
+        assert_eq!(comment_count(&app, article).await, 0);
+    }
+    let approved = comment(&app, &reader, article, json!({"body": "Fresh"})).await;
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([approved["id"]])
+    );
+    assert_eq!(comment_count(&app, article).await, 1);
+
+    let held = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Later", "author_name": "V"}),
+    )
+    .await;
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 1);
+    moderate(&app, &room.editor, &held, "approved").await;
+    assert_eq!(
+        ids(&public_comments(&app, article, "sort=oldest").await["data"]),
+        json!([approved["id"], held["id"]])
+    );
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 2);
+    assert_eq!(comment_count(&app, article).await, 2);
+
+    assert_eq!(delete_comment(&app, &reader, &approved).await, 204);
+    assert_eq!(comment_count(&app, article).await, 1);
+    assert_eq!(
+        public_comments(&app, article, "sort=oldest").await["data"][0]["deleted"],
+        true
+    );
+}
