@@ -88,10 +88,7 @@ pub async fn list_comments(
         })
         .await?;
     let mut children = db::group_by(replies, |r| r.parent_id.unwrap_or_default());
-    let data = roots
-        .iter()
-        .map(|root| nest(root, &mut children))
-        .collect();
+    let data = roots.iter().map(|root| nest(root, &mut children)).collect();
     let meta = page.meta(total);
     let mut response = cached_json(
         &request,
@@ -402,7 +399,11 @@ fn place_reply(
             format!("threads have at most {max_depth} levels; reply to a comment higher up"),
         ));
     }
-    Ok((Some(row.id), Some(row.root_id.unwrap_or(row.id)), row.depth + 1))
+    Ok((
+        Some(row.id),
+        Some(row.root_id.unwrap_or(row.id)),
+        row.depth + 1,
+    ))
 }
 
 /// The name, kind and first status of the principal's comment.

@@ -60,9 +60,10 @@ pub fn seed_if_empty(conn: &mut DbConnection) -> QueryResult<usize> {
 
 /// Every kind (retired ones too when `with_retired`), in display order.
 pub fn kinds(conn: &mut DbConnection, with_retired: bool) -> QueryResult<Vec<KindRow>> {
-    let all = reaction_kinds::table
-        .select(KindRow::as_select())
-        .order((reaction_kinds::position.asc(), reaction_kinds::kind_key.asc()));
+    let all = reaction_kinds::table.select(KindRow::as_select()).order((
+        reaction_kinds::position.asc(),
+        reaction_kinds::kind_key.asc(),
+    ));
     if with_retired {
         all.load(conn)
     } else {

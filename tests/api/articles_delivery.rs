@@ -531,7 +531,7 @@ async fn public_reads_are_cacheable() {
 }
 
 /// Reads `db_queries_total` from /metrics.
-async fn queries(app: &TestApp) -> u64 {
+pub async fn queries(app: &TestApp) -> u64 {
     let mut response = app.get("/metrics").send().await.unwrap();
     let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
     text.lines()

@@ -6,6 +6,7 @@ use std::fmt::Display;
 use serde_json::{Value, json};
 
 use crate::articles_admin::{article_body, create_article, newsroom};
+use crate::articles_delivery::queries;
 use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app, spawn_app_with};
 use crate::reactions::{draft_article, fields, published_article, visitor};
 
@@ -1577,4 +1578,57 @@ async fn comment_writes_show_at_once_despite_the_response_cache() {
         public_comments(&app, article, "sort=oldest").await["data"][0]["deleted"],
         true
     );
+}
+
+#[actix_web::test]
+async fn a_page_of_threads_costs_the_same_queries_whatever_their_size() {
+    let app = spawn_app_with(|env| {
+        env.insert("RESPONSE_CACHE_MB".into(), "0".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (small, _) = published_article(&app, &room, "Quiet").await;
+    let (large, _) = published_article(&app, &room, "Lively").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    comment(&app, &reader, small, json!({"body": "Alone"})).await;
+    for thread in 0..5 {
+        let top = comment(
+            &app,
+            &reader,
+            large,
+            json!({"body": format!("Top {thread}")}),
+        )
+        .await;
+        for reply in 0..3 {
+            let middle = comment(
+                &app,
+                &reader,
+                large,
+                json!({"body": format!("Reply {reply}"), "parent_id": top["id"]}),
+            )
+            .await;
+            comment(
+                &app,
+                &reader,
+                large,
+                json!({"body": "Deepest", "parent_id": middle["id"]}),
+            )
+            .await;
+        }
+    }
+    // Warm what public reads keep in memory before counting.
+    public_comments(&app, small, "").await;
+    let before = queries(&app).await;
+    let quiet = public_comments(&app, small, "").await;
+    let small_cost = queries(&app).await - before;
+    let before = queries(&app).await;
+    let lively = public_comments(&app, large, "").await;
+    let large_cost = queries(&app).await - before;
+    assert_eq!(quiet["meta"]["total"], 1);
+    assert_eq!(lively["meta"]["total"], 5);
+    assert_eq!(
+        lively["data"][4]["replies"][2]["replies"][0]["body"],
+        "Deepest"
+    );
+    assert_eq!(small_cost, large_cost, "1 comment vs 35 in 5 threads");
 }

@@ -837,3 +837,28 @@ async fn too_many_reactions_from_one_actor_are_429() {
     let (_, other) = visitor(&app).await;
     react(&app, article, &other, "funny").await;
 }
+
+#[actix_web::test]
+async fn too_many_reactions_from_one_client_ip_are_429() {
+    let app = spawn_app_with(|env| {
+        env.insert("RATE_LIMIT_REACTIONS_PER_IP".into(), "2".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Crowded").await;
+    for _ in 0..2 {
+        let (_, token) = visitor(&app).await;
+        react(&app, article, &token, "love").await;
+    }
+    // A third visitor from the same address is over the address's budget.
+    let (_, third) = visitor(&app).await;
+    let mut limited = app
+        .put(&mine(article))
+        .bearer_auth(&third)
+        .send_json(&json!({"kind": "love"}))
+        .await
+        .unwrap();
+    assert_problem(&mut limited, 429).await;
+    assert!(header(&limited, "retry-after").is_some());
+    assert_eq!(reactions(&app, article, None).await["total"], 2);
+}

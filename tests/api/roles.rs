@@ -219,6 +219,66 @@ async fn every_management_route_follows_the_role_table() {
             None,
             Allowed::Writer,
         ),
+        (
+            "GET",
+            "/api/v1/admin/comments".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "PATCH",
+            "/api/v1/admin/comments/999999".into(),
+            Some(json!({"status": "approved"})),
+            Allowed::Editor,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/comments/moderate".into(),
+            Some(json!({"ids": [999999], "status": "spam"})),
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/comment-bans".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/comment-bans".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/comment-bans/999999".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/reaction-kinds".into(),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/reaction-kinds".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "PATCH",
+            "/api/v1/admin/reaction-kinds/nope".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/reaction-kinds/nope".into(),
+            None,
+            Allowed::Admin,
+        ),
     ];
     let mut callers = vec![
         ("anonymous", None),
