@@ -38,7 +38,8 @@ pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, ApiError> {
         }
         ensure_locales(conn)?;
         let newsroom = Newsroom::create(conn)?;
-        newsroom.write_articles(conn)?;
+        let articles = newsroom.write_articles(conn)?;
+        write_interaction(conn, &articles)?;
         Ok(true)
     })
 }
@@ -505,7 +506,9 @@ impl Newsroom {
         })
     }
 
-    fn write_articles(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
+    /// Writes the demo articles; returns their ids in order.
+    fn write_articles(&self, conn: &mut DbConnection) -> Result<Vec<i64>, ApiError> {
+        let mut ids = Vec::new();
         for (category, bylines, tag_keys, published_at, source, translations) in ARTICLES {
             let published_at = NaiveDateTime::parse_from_str(published_at, "%Y-%m-%dT%H:%M:%S")
                 .map_err(|e| ApiError::Internal(format!("demo date: {e}")))?;
@@ -538,9 +541,154 @@ impl Newsroom {
                 };
                 save_translation(conn, &row, locale, &input, None, None)?;
             }
+            ids.push(id);
         }
-        Ok(())
+        Ok(ids)
     }
+}
+
+/// Reactions to the demo articles, per seeded kind (love, applause, funny, amazing, sad,
+/// angry), in article order.
+const REACTIONS: [[usize; 6]; 5] = [
+    [14, 9, 1, 4, 0, 2],
+    [5, 3, 0, 1, 0, 0],
+    [3, 1, 0, 2, 1, 0],
+    [2, 4, 0, 0, 0, 1],
+    [1, 0, 2, 0, 3, 1],
+];
+
+/// Comment threads under the demo articles: (article index, parent index in this list, author,
+/// text, approved). Visitors wrote them; the last one still waits for a moderator.
+const COMMENTS: &[(usize, Option<usize>, &str, &str, bool)] = &[
+    (
+        0,
+        None,
+        "Aigerim",
+        "Çok açıklayıcı bir röportaj, teşekkürler. Türkçe çeviri için ayrıca teşekkür ederim.",
+        true,
+    ),
+    (
+        0,
+        Some(0),
+        "Murat",
+        "Katılıyorum; özellikle Orta Koridor kısmı önemli.",
+        true,
+    ),
+    (
+        0,
+        Some(1),
+        "Aigerim",
+        "Evet, lojistik 2026'nın ana konusu olacak gibi.",
+        true,
+    ),
+    (
+        0,
+        None,
+        "Claire",
+        "Merci pour la traduction française du résumé. Une version complète est-elle prévue ?",
+        true,
+    ),
+    (
+        0,
+        Some(3),
+        "Léa",
+        "Je crois que la traduction complète arrive cette semaine.",
+        true,
+    ),
+    (
+        0,
+        None,
+        "John",
+        "Great interview. Any link to the referendum timeline?",
+        true,
+    ),
+    (
+        1,
+        None,
+        "Bakyt",
+        "Kırgızistan haberlerini buradan takip etmek çok iyi.",
+        true,
+    ),
+    (
+        1,
+        Some(6),
+        "Sophie",
+        "D'accord, la newsletter est très utile.",
+        true,
+    ),
+    (
+        3,
+        None,
+        "Marc",
+        "Les montants concernés sont-ils rétroactifs ?",
+        true,
+    ),
+    (
+        0,
+        None,
+        "anonymous",
+        "Click here for cheap flights!!!",
+        false,
+    ),
+];
+
+/// Demo readers' reactions and comment threads, written by demo visitors.
+fn write_interaction(conn: &mut DbConnection, articles: &[i64]) -> Result<(), ApiError> {
+    use crate::auth::principal::Actor;
+    use crate::comments::model::{AuthorKind, CommentStatus, NewComment};
+    use crate::comments::store as comments;
+    use crate::reactions::store as reactions;
+
+    let kinds = reactions::kinds(conn, false)?;
+    let needed = REACTIONS
+        .iter()
+        .map(|counts| counts.iter().sum::<usize>())
+        .chain([COMMENTS.len()])
+        .max()
+        .unwrap_or(0);
+    let visitors = (0..needed)
+        .map(|_| crate::auth::store::create_visitor(conn))
+        .collect::<Result<Vec<i64>, _>>()?;
+    for (article, counts) in articles.iter().zip(REACTIONS) {
+        let mut next = visitors.iter();
+        for (kind, count) in kinds.iter().zip(counts) {
+            for visitor in next.by_ref().take(count) {
+                reactions::set(conn, *article, Actor::Visitor(*visitor), kind.id)?;
+            }
+        }
+    }
+    let mut written: Vec<(i64, Option<i64>, i32)> = Vec::new();
+    for (index, (article, parent, author, text, approved)) in COMMENTS.iter().enumerate() {
+        let Some(article_id) = articles.get(*article) else {
+            continue;
+        };
+        let (parent_id, root_id, depth) = match parent.and_then(|p| written.get(p)) {
+            Some((id, root, depth)) => (Some(*id), Some(root.unwrap_or(*id)), depth + 1),
+            None => (None, None, 1),
+        };
+        let row = comments::insert(
+            conn,
+            &NewComment {
+                article_id: *article_id,
+                parent_id,
+                root_id,
+                depth,
+                user_id: None,
+                visitor_id: Some(visitors[index]),
+                author_name: (*author).into(),
+                author_kind: AuthorKind::Visitor.as_str(),
+                body: Some((*text).into()),
+                status: if *approved {
+                    CommentStatus::Approved.as_str()
+                } else {
+                    CommentStatus::Pending.as_str()
+                },
+                created_at: db::now(),
+            },
+        )?;
+        written.push((row.id, row.root_id, row.depth));
+    }
+    Ok(())
 }
 
 /// Words synthetic articles are made of, per locale.

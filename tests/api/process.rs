@@ -484,6 +484,22 @@ async fn serve_demo_serves_the_demo_newsroom() {
         ["Orta Asya", "Kazakistan"]
     );
     assert_eq!(article["translations"].as_array().unwrap().len(), 3);
+    assert_eq!(article["reaction_counts"]["love"], 14);
+    assert_eq!(article["reaction_counts"]["angry"], 2);
+    assert_eq!(article["comment_count"], 6);
+    let mut threads = get(&format!("/api/v1/articles/{}/comments", article["id"]))
+        .await
+        .unwrap();
+    let threads = json_body(&mut threads).await;
+    assert_eq!(threads["meta"]["total"], 3, "{threads}");
+    assert_eq!(
+        threads["data"][0]["replies"][0]["replies"][0]["author"]["name"],
+        "Aigerim"
+    );
+    let mut kinds = get("/api/v1/reaction-kinds?locale=tr").await.unwrap();
+    let kinds = json_body(&mut kinds).await;
+    assert_eq!(kinds["data"][0]["label"], "SEVDİM");
+    assert_eq!(kinds["data"][5]["label"], "KIZGIN");
     let mut french = get("/api/v1/categories/asie-centrale?locale=fr")
         .await
         .unwrap();
