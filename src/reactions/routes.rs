@@ -92,7 +92,12 @@ pub async fn get_reactions(
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
-            Ok(store::reactions_of(conn, article.id, actor)?)
+            let active = store::kinds(conn, false)?;
+            let mine = match actor {
+                Some(actor) => store::mine(conn, article.id, actor)?,
+                None => None,
+            };
+            Ok(store::reactions_of(conn, article.id, &active, mine)?)
         })
         .await?;
     Ok(uncached_json(&ReactionsResponse { data }))
@@ -136,12 +141,14 @@ pub async fn put_reaction(
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
-            let kind = store::kinds(conn, false)?
-                .into_iter()
+            let active = store::kinds(conn, false)?;
+            let kind = active
+                .iter()
                 .find(|k| k.kind_key == kind)
-                .ok_or_else(|| ApiError::invalid("kind", "is not an active reaction kind"))?;
-            db::write_transaction(conn, |conn| store::set(conn, article.id, actor, kind.id))?;
-            Ok(store::reactions_of(conn, article.id, Some(actor))?)
+                .ok_or_else(|| ApiError::invalid("kind", "is not an active reaction kind"))?
+                .id;
+            store::set(conn, article.id, actor, kind)?;
+            Ok(store::reactions_of(conn, article.id, &active, Some(kind))?)
         })
         .await?;
     Ok(uncached_json(&ReactionsResponse { data }))
@@ -177,8 +184,9 @@ pub async fn delete_reaction(
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
-            db::write_transaction(conn, |conn| store::remove(conn, article.id, actor))?;
-            Ok(store::reactions_of(conn, article.id, Some(actor))?)
+            store::remove(conn, article.id, actor)?;
+            let active = store::kinds(conn, false)?;
+            Ok(store::reactions_of(conn, article.id, &active, None)?)
         })
         .await?;
     Ok(uncached_json(&ReactionsResponse { data }))

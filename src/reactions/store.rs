@@ -224,7 +224,9 @@ pub fn mine(conn: &mut DbConnection, article: i64, actor: Actor) -> QueryResult<
 }
 
 /// Sets `actor`'s reaction to `article`: one upsert on the unique (article, actor) constraint,
-/// so concurrent requests of one actor leave exactly one reaction.
+/// so concurrent requests of one actor leave exactly one reaction. A single statement needs no
+/// explicit transaction: SQLite takes the write lock when the statement starts (waiting on the
+/// busy timeout), so there is no read to upgrade.
 pub fn set(conn: &mut DbConnection, article: i64, actor: Actor, kind: i64) -> QueryResult<()> {
     let now = db::now();
     let (user_id, visitor_id) = match actor {
@@ -289,25 +291,22 @@ pub fn tallies(
     Ok(tallies)
 }
 
-/// The reactions to `article` as `actor` (if any) sees them.
+/// The reactions to `article` among the `active` kinds, `mine` being the caller's kind (if any).
 pub fn reactions_of(
     conn: &mut DbConnection,
     article: i64,
-    actor: Option<Actor>,
+    active: &[KindRow],
+    mine: Option<i64>,
 ) -> QueryResult<Reactions> {
-    let active = kinds(conn, false)?;
     let mut counts: ReactionCounts = active.iter().map(|k| (k.kind_key.clone(), 0)).collect();
     for (_, kind, count) in self::counts(conn, &[article])? {
         if let Some(kind) = active.iter().find(|k| k.id == kind) {
             counts.insert(kind.kind_key.clone(), count);
         }
     }
-    let mine = match actor {
-        Some(actor) => mine(conn, article, actor)?
-            .and_then(|kind| active.iter().find(|k| k.id == kind))
-            .map(|k| k.kind_key.clone()),
-        None => None,
-    };
+    let mine = mine
+        .and_then(|kind| active.iter().find(|k| k.id == kind))
+        .map(|k| k.kind_key.clone());
     Ok(Reactions {
         total: counts.values().sum(),
         counts,
