@@ -4,7 +4,8 @@
 # visitor, article and kind, so both first reactions and changes of kind), beside a static
 # baseline route (/healthz) and the exact-count read (GET …/reactions) measured in the same run.
 # Afterwards it checks that the database holds at most one reaction per visitor and article.
-# SQLite by default; pass a postgres:// URL as the first argument for PostgreSQL.
+# SQLite by default; pass a postgres:// URL as the first argument for PostgreSQL (the database
+# it names is dropped and created afresh, and dropped at the end).
 #
 #   bench/reactions.sh [DATABASE_URL]
 #   VISITORS=500 DURATION=5s bench/reactions.sh
@@ -30,6 +31,12 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; 
 database_url="${1:-sqlite://$work/cms.sqlite3}"
 backend=${database_url%%:*}
 mkdir -p bench/results
+if [ "$backend" = postgres ]; then
+  # A fresh database of the URL's name, made on the server's `postgres` database.
+  name=${database_url##*/}
+  psql "${database_url%/*}/postgres" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+  trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; psql "${database_url%/*}/postgres" -qc "DROP DATABASE IF EXISTS $name" >/dev/null' EXIT
+fi
 limits=(RATE_LIMIT_VISITOR_PER_IP=1000000 RATE_LIMIT_REACTIONS_PER_ACTOR=1000000
   RATE_LIMIT_REACTIONS_PER_IP=1000000)
 

@@ -126,6 +126,18 @@ impl ApiError {
         FieldError::new(field, message).into()
     }
 
+    /// 422 naming every field in `errors`, or `Ok` when there are none.
+    pub fn check_fields(errors: Vec<FieldError>) -> Result<(), Self> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::Validation {
+                detail: "Some fields are not valid.".into(),
+                errors,
+            })
+        }
+    }
+
     /// A 404 with the standard detail.
     pub fn not_found() -> Self {
         Self::NotFound("The requested resource does not exist.".into())
@@ -283,6 +295,12 @@ impl From<diesel::result::Error> for ApiError {
                 if info.message().contains("FOREIGN KEY constraint failed") =>
             {
                 Self::Conflict("The write refers to, or is referred to by, other resources.".into())
+            }
+            // PostgreSQL refuses NUL in text; input that carries one is the client's mistake.
+            Error::DatabaseError(_, ref info)
+                if info.message().contains("invalid byte sequence") =>
+            {
+                Self::BadRequest("The request contains a character that can't be stored.".into())
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())

@@ -499,14 +499,20 @@ fn page_of(
     Ok((rows, total))
 }
 
-/// A visible article by id or slug (current or old, any locale); 404 otherwise.
-/// The visible article an id or slug (current or old, any locale) names; 404 otherwise.
+/// The visible article an id or slug (current or old, any locale) names; 404 otherwise (a key
+/// with control characters, which no slug has, included).
 pub(crate) fn visible_by_key(conn: &mut DbConnection, key: &str) -> Result<ArticleRow, ApiError> {
     let id = match key.parse::<i64>() {
         Ok(id) => Some(id),
+        Err(_) if key.chars().any(char::is_control) => None,
         Err(_) => store::by_slug(conn, key)?,
     }
     .ok_or_else(ApiError::not_found)?;
+    visible_by_id(conn, id)
+}
+
+/// The visible article with this id; 404 otherwise.
+pub(crate) fn visible_by_id(conn: &mut DbConnection, id: i64) -> Result<ArticleRow, ApiError> {
     visible(None)
         .filter(articles::id.eq(id))
         .select(ArticleRow::as_select())

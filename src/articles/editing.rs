@@ -78,7 +78,7 @@ pub fn check_references(
             "names a tag that does not exist",
         ));
     }
-    fail_on(errors)
+    ApiError::check_fields(errors)
 }
 
 /// Checks source fields and corrections.
@@ -108,7 +108,7 @@ pub fn check_details(
             ));
         }
     }
-    fail_on(errors)
+    ApiError::check_fields(errors)
 }
 
 /// Checks one translation's fields; `prefix` names it in errors (`translations.fr`).
@@ -164,18 +164,7 @@ pub fn check_translation(
             format!("must have at most {MAX_BODY_BYTES} bytes"),
         ));
     }
-    fail_on(errors)
-}
-
-fn fail_on(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation {
-            detail: "Some fields are not valid.".into(),
-            errors,
-        })
-    }
+    ApiError::check_fields(errors)
 }
 
 /// Saves one translation of `article`: a new version when it exists (its previous state kept

@@ -30,6 +30,16 @@ pub enum Actor {
     Visitor(i64),
 }
 
+impl Actor {
+    /// The `(user_id, visitor_id)` columns that name this actor in a row.
+    pub fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Actor::User(id) => (Some(id), None),
+            Actor::Visitor(id) => (None, Some(id)),
+        }
+    }
+}
+
 /// An authenticated caller.
 #[derive(Clone, Debug)]
 pub struct Principal {

@@ -119,8 +119,8 @@ pub struct CommentRow {
     pub report_count: i32,
     /// When its author deleted it.
     pub deleted_at: Option<NaiveDateTime>,
-    /// When a moderator last decided its status.
-    pub moderated_at: Option<NaiveDateTime>,
+    /// Approved, and so is every comment above it: what readers see.
+    pub visible: bool,
     /// Edit version.
     pub version: i64,
     /// When written.
@@ -151,6 +151,8 @@ pub struct NewComment {
     pub body: Option<String>,
     /// Status.
     pub status: &'static str,
+    /// Whether readers see it.
+    pub visible: bool,
     /// When written.
     pub created_at: NaiveDateTime,
 }
@@ -300,6 +302,17 @@ pub struct PostedCommentResponse {
     pub data: PostedComment,
 }
 
+/// Orders of a thread list.
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentSort {
+    /// Oldest first (the default).
+    #[default]
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
 /// Why a comment is reported.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -370,10 +383,10 @@ pub struct AdminComment {
     pub deleted: bool,
     /// Reports since the last moderation decision.
     pub report_count: i32,
+    /// Whether readers see it: approved, and so is every comment above it in the thread.
+    pub visible: bool,
     /// When written (UTC).
     pub created_at: DateTime<Utc>,
-    /// When a moderator last decided its status (UTC).
-    pub moderated_at: Option<DateTime<Utc>>,
     /// Edit version, the `ETag` for `If-Match`.
     pub version: i64,
 }
@@ -396,8 +409,8 @@ impl AdminComment {
             status: CommentStatus::parse(&row.status),
             deleted: row.deleted_at.is_some(),
             report_count: row.report_count,
+            visible: row.visible,
             created_at: row.created_at.and_utc(),
-            moderated_at: row.moderated_at.map(|t| t.and_utc()),
             version: row.version,
         }
     }

@@ -25,7 +25,7 @@ use crate::versioning;
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Only comments with this status.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<CommentStatus>,
     /// Only comments on this article (id).
     pub article: Option<i64>,
@@ -126,9 +126,8 @@ pub async fn moderate_comment(
         .db
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
-                let current = store::find(conn, id)?;
-                let version = expected.unwrap_or(current.version);
-                if store::decide(conn, &[id], Some(version), status)? == 0 {
+                store::find(conn, id)?;
+                if store::decide(conn, &[id], expected, status)? == 0 {
                     return Err(versioning::stale());
                 }
                 Ok(store::find(conn, id)?)

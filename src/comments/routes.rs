@@ -9,32 +9,20 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::articles::delivery::visible_by_key;
-use crate::articles::visibility::visible;
+use crate::articles::delivery::{visible_by_id, visible_by_key};
 use crate::auth::principal::{Actor, Principal};
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;
 use crate::comments::model::*;
-use crate::comments::store::{self, ThreadOrder};
+use crate::comments::store;
 use crate::config::Moderation;
-use crate::db::schema::{articles, users};
+use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::pagination::Page;
 use crate::startup::AppState;
-
-/// Orders of a thread list.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommentSort {
-    /// Oldest first (the default).
-    #[default]
-    Oldest,
-    /// Newest first.
-    Newest,
-}
 
 /// Page and order of an article's comments.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -42,7 +30,7 @@ pub enum CommentSort {
 #[into_params(parameter_in = Query)]
 pub struct CommentsQuery {
     /// `oldest` (default) or `newest`, for the top-level comments; replies are oldest first.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub sort: Option<CommentSort>,
     /// Page of top-level comments, from 1.
     pub page: Option<u32>,
@@ -72,10 +60,7 @@ pub async fn list_comments(
     query: web::Query<CommentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::new(query.page, query.per_page)?;
-    let order = match query.sort.unwrap_or_default() {
-        CommentSort::Oldest => ThreadOrder::Oldest,
-        CommentSort::Newest => ThreadOrder::Newest,
-    };
+    let order = query.sort.unwrap_or_default();
     let key = key.into_inner();
     let (roots, replies, total) = state
         .db
@@ -130,13 +115,15 @@ fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comme
     request_body = NewCommentRequest,
     responses(
         (status = 201, description = "The comment, `approved` or `pending`.", body = PostedCommentResponse),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Comments are closed on the article, or you are banned from commenting.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, unknown fields, or a reply deeper than allowed.", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many comments; see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many comments; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
 )]
 #[post("/articles/{key}/comments")]
@@ -159,26 +146,26 @@ pub async fn post_comment(
     let comment = state
         .db
         .run(move |conn| {
-            let article = visible_by_key(conn, &key)?;
-            if !article.comments_enabled {
-                return Err(ApiError::Forbidden(
-                    "Comments are closed on this article.".into(),
-                ));
-            }
-            if store::is_banned(conn, principal.actor)? {
-                return Err(ApiError::Forbidden(
-                    "You are not allowed to comment.".into(),
-                ));
-            }
-            let (parent_id, root_id, depth) = match input.parent_id {
-                Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
-                None => (None, None, 1),
-            };
-            let (author_name, author_kind, status) =
-                authorship(conn, &principal, visitor_name, settings.moderation)?;
-            let (user_id, visitor_id) = store::actor_columns(principal.actor);
-            let row = db::write_transaction(conn, |conn| {
-                store::insert(
+            db::write_transaction(conn, |conn| {
+                let article = visible_by_key(conn, &key)?;
+                if !article.comments_enabled {
+                    return Err(ApiError::Forbidden(
+                        "Comments are closed on this article.".into(),
+                    ));
+                }
+                if store::is_banned(conn, principal.actor)? {
+                    return Err(ApiError::Forbidden(
+                        "You are not allowed to comment.".into(),
+                    ));
+                }
+                let (parent_id, root_id, depth) = match input.parent_id {
+                    Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
+                    None => (None, None, 1),
+                };
+                let (author_name, author_kind, status) =
+                    authorship(conn, &principal, visitor_name, settings.moderation)?;
+                let (user_id, visitor_id) = principal.actor.columns();
+                let row = store::insert(
                     conn,
                     &NewComment {
                         article_id: article.id,
@@ -191,11 +178,13 @@ pub async fn post_comment(
                         author_kind: author_kind.as_str(),
                         body: Some(text),
                         status: status.as_str(),
+                        // Replies go only under visible comments.
+                        visible: status == CommentStatus::Approved,
                         created_at: db::now(),
                     },
-                )
-            })?;
-            Ok(PostedComment::new(&row))
+                )?;
+                Ok(PostedComment::new(&row))
+            })
         })
         .await?;
     if comment.status == CommentStatus::Approved {
@@ -228,14 +217,14 @@ pub async fn delete_comment(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let row = store::find(conn, id)?;
-                if store::actor_columns(principal.actor) != (row.user_id, row.visitor_id) {
+                if principal.actor.columns() != (row.user_id, row.visitor_id) {
                     return Err(ApiError::not_found());
                 }
                 if row.deleted_at.is_some() {
                     return Ok(false);
                 }
                 store::soft_delete(conn, id)?;
-                Ok(row.status == CommentStatus::Approved.as_str())
+                Ok(row.visible)
             })
         })
         .await?;
@@ -254,11 +243,14 @@ pub async fn delete_comment(
     request_body = ReportRequest,
     responses(
         (status = 202, description = "Reported."),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such public comment.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many reports; see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
 )]
 #[post("/comments/{id}/reports")]
@@ -288,21 +280,12 @@ pub async fn report_comment(
     let hidden = state
         .db
         .run(move |conn| {
-            let row = store::find(conn, id)?;
-            let article_visible = visible(None)
-                .filter(articles::id.eq(row.article_id))
-                .select(articles::id)
-                .first::<i64>(conn)
-                .optional()?
-                .is_some();
-            let public = article_visible
-                && row.status == CommentStatus::Approved.as_str()
-                && row.deleted_at.is_none()
-                && store::thread_is_public(conn, &row)?;
-            if !public {
-                return Err(ApiError::not_found());
-            }
             db::write_transaction(conn, |conn| {
+                let row = store::find(conn, id)?;
+                if !row.visible || row.deleted_at.is_some() {
+                    return Err(ApiError::not_found());
+                }
+                visible_by_id(conn, row.article_id)?;
                 if store::add_report(conn, id, principal.actor, report.reason, note.as_deref())? {
                     Ok(store::count_report(conn, id, threshold)?)
                 } else {
@@ -368,7 +351,7 @@ fn check_author_name(
     }
 }
 
-/// Where a reply goes: `(parent_id, root_id, depth)`. The parent must be a public comment of
+/// Where a reply goes: `(parent_id, root_id, depth)`. The parent must be a visible comment of
 /// the same article, not deleted, and above the last level.
 fn place_reply(
     conn: &mut DbConnection,
@@ -377,22 +360,14 @@ fn place_reply(
     max_depth: i32,
 ) -> Result<(Option<i64>, Option<i64>, i32), ApiError> {
     let row = store::find(conn, parent).optional()?;
-    let Some(row) = row.filter(|row| {
-        row.article_id == article
-            && row.status == CommentStatus::Approved.as_str()
-            && row.deleted_at.is_none()
-    }) else {
+    let Some(row) =
+        row.filter(|row| row.article_id == article && row.visible && row.deleted_at.is_none())
+    else {
         return Err(ApiError::invalid(
             "parent_id",
             "is not a public comment of this article",
         ));
     };
-    if !store::thread_is_public(conn, &row)? {
-        return Err(ApiError::invalid(
-            "parent_id",
-            "is not a public comment of this article",
-        ));
-    }
     if row.depth >= max_depth {
         return Err(ApiError::invalid(
             "parent_id",
@@ -413,28 +388,20 @@ fn authorship(
     visitor_name: Option<String>,
     moderation: Moderation,
 ) -> Result<(String, AuthorKind, CommentStatus), ApiError> {
-    match (principal.actor, principal.role) {
-        (Actor::Visitor(_), _) => Ok((
+    let Actor::User(id) = principal.actor else {
+        return Ok((
             visitor_name.unwrap_or_default(),
             AuthorKind::Visitor,
             CommentStatus::Pending,
-        )),
-        (Actor::User(id), role) => {
-            let name: String = users::table
-                .find(id)
-                .select(users::display_name)
-                .first(conn)?;
-            Ok(match role {
-                Role::Reader | Role::Visitor => (
-                    name,
-                    AuthorKind::Reader,
-                    match moderation {
-                        Moderation::Post => CommentStatus::Approved,
-                        Moderation::Pre => CommentStatus::Pending,
-                    },
-                ),
-                _ => (name, AuthorKind::Staff, CommentStatus::Approved),
-            })
-        }
-    }
+        ));
+    };
+    let name: String = users::table
+        .find(id)
+        .select(users::display_name)
+        .first(conn)?;
+    Ok(match (principal.role, moderation) {
+        (Role::Reader, Moderation::Post) => (name, AuthorKind::Reader, CommentStatus::Approved),
+        (Role::Reader, Moderation::Pre) => (name, AuthorKind::Reader, CommentStatus::Pending),
+        _ => (name, AuthorKind::Staff, CommentStatus::Approved),
+    })
 }

@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
 use crate::auth::principal::Actor;
 use crate::comments::model::*;
@@ -12,15 +11,6 @@ use crate::db::schema::{comment_bans, comment_reports, comments};
 use crate::db::{self, DbConnection, MultiBackend, per_backend};
 
 const APPROVED: &str = "approved";
-
-/// Order of a thread list.
-#[derive(Clone, Copy, Debug)]
-pub enum ThreadOrder {
-    /// Oldest first.
-    Oldest,
-    /// Newest first.
-    Newest,
-}
 
 /// One comment.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<CommentRow> {
@@ -43,14 +33,14 @@ pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> QueryResult<Comm
 pub fn threads(
     conn: &mut DbConnection,
     article: i64,
-    order: ThreadOrder,
+    order: CommentSort,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<CommentRow>, i64)> {
     let top_level = || {
         comments::table
             .filter(comments::article_id.eq(article))
-            .filter(comments::status.eq(APPROVED))
+            .filter(comments::visible.eq(true))
             .filter(comments::parent_id.is_null())
     };
     let page = top_level()
@@ -58,10 +48,10 @@ pub fn threads(
         .offset(offset)
         .limit(limit);
     let rows = match order {
-        ThreadOrder::Oldest => page
+        CommentSort::Oldest => page
             .order((comments::created_at.asc(), comments::id.asc()))
             .load(conn)?,
-        ThreadOrder::Newest => page
+        CommentSort::Newest => page
             .order((comments::created_at.desc(), comments::id.desc()))
             .load(conn)?,
     };
@@ -69,42 +59,73 @@ pub fn threads(
     Ok((rows, total))
 }
 
-/// Every approved reply in the threads of `roots`, oldest first.
+/// Every visible reply in the threads of `roots`, oldest first.
 pub fn replies(conn: &mut DbConnection, roots: &[i64]) -> QueryResult<Vec<CommentRow>> {
     comments::table
         .filter(comments::root_id.eq_any(roots))
-        .filter(comments::status.eq(APPROVED))
+        .filter(comments::visible.eq(true))
         .select(CommentRow::as_select())
         .order((comments::created_at.asc(), comments::id.asc()))
         .load(conn)
 }
 
-/// Public, not deleted comments per article: approved, with an approved parent and an
-/// approved top-level comment (which covers every ancestor at the default three levels).
+/// Visible, not deleted comments per article.
 pub fn public_counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<HashMap<i64, i64>> {
     let rows: Vec<(i64, i64)> = comments::table
         .filter(comments::article_id.eq_any(articles))
-        .filter(comments::status.eq(APPROVED))
+        .filter(comments::visible.eq(true))
         .filter(comments::deleted_at.is_null())
-        .filter(sql::<Bool>(
-            "NOT EXISTS (SELECT 1 FROM comments a \
-             WHERE a.id IN (comments.parent_id, comments.root_id) AND a.status <> 'approved')",
-        ))
         .group_by(comments::article_id)
         .select((comments::article_id, count_star()))
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
 
-/// Whether every comment above `row` in its thread is approved, so that `row` can be public.
-pub fn thread_is_public(conn: &mut DbConnection, row: &CommentRow) -> QueryResult<bool> {
-    let above: Vec<i64> = row.parent_id.into_iter().chain(row.root_id).collect();
-    let hidden: i64 = comments::table
-        .filter(comments::id.eq_any(above))
-        .filter(comments::status.ne(APPROVED))
-        .count()
-        .get_result(conn)?;
-    Ok(hidden == 0)
+/// Recomputes `visible` in the threads of the `changed` comments after their status changed:
+/// a comment is visible when it is approved and its parent is visible. Three statements per
+/// call, whatever the threads' size.
+pub fn refresh_visibility(conn: &mut DbConnection, changed: &[i64]) -> QueryResult<()> {
+    let named: Vec<(i64, Option<i64>)> = comments::table
+        .filter(comments::id.eq_any(changed))
+        .select((comments::id, comments::root_id))
+        .load(conn)?;
+    let mut roots: Vec<i64> = named.iter().map(|(id, root)| root.unwrap_or(*id)).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let threads: Vec<(i64, Option<i64>, String, bool)> = comments::table
+        .filter(
+            comments::id
+                .eq_any(&roots)
+                .or(comments::root_id.eq_any(&roots)),
+        )
+        .select((
+            comments::id,
+            comments::parent_id,
+            comments::status,
+            comments::visible,
+        ))
+        .order((comments::depth.asc(), comments::id.asc()))
+        .load(conn)?;
+    let mut visible: HashMap<i64, bool> = HashMap::new();
+    let (mut show, mut hide) = (Vec::new(), Vec::new());
+    for (id, parent, status, was) in threads {
+        let is = status == APPROVED
+            && parent.is_none_or(|parent| visible.get(&parent).copied().unwrap_or(false));
+        visible.insert(id, is);
+        match (was, is) {
+            (false, true) => show.push(id),
+            (true, false) => hide.push(id),
+            _ => {}
+        }
+    }
+    for (ids, value) in [(show, true), (hide, false)] {
+        if !ids.is_empty() {
+            diesel::update(comments::table.filter(comments::id.eq_any(ids)))
+                .set(comments::visible.eq(value))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// Soft-deletes a comment: the text goes, the place in the thread stays.
@@ -127,7 +148,7 @@ pub fn add_report(
     reason: ReportReason,
     note: Option<&str>,
 ) -> QueryResult<bool> {
-    let (user_id, visitor_id) = actor_columns(actor);
+    let (user_id, visitor_id) = actor.columns();
     let row = (
         comment_reports::comment_id.eq(comment),
         comment_reports::user_id.eq(user_id),
@@ -152,7 +173,7 @@ pub fn add_report(
 }
 
 /// Counts one more report on a comment; an approved comment with `threshold` reports goes back
-/// to pending. True when it did.
+/// to pending, and its replies out of sight with it. True when it did.
 pub fn count_report(conn: &mut DbConnection, id: i64, threshold: i32) -> QueryResult<bool> {
     diesel::update(comments::table.find(id))
         .set(comments::report_count.eq(comments::report_count + 1))
@@ -168,6 +189,9 @@ pub fn count_report(conn: &mut DbConnection, id: i64, threshold: i32) -> QueryRe
         comments::version.eq(comments::version + 1),
     ))
     .execute(conn)?;
+    if hidden == 1 {
+        refresh_visibility(conn, &[id])?;
+    }
     Ok(hidden == 1)
 }
 
@@ -222,8 +246,8 @@ pub fn existing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Comment
         .load(conn)
 }
 
-/// Sets the status of `ids` (only those at `version`, when given), clearing their reports;
-/// returns how many changed.
+/// Sets the status of `ids` (only those at `version`, when given), clearing their reports, and
+/// brings their threads' visibility up to date; returns how many changed.
 pub fn decide(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -233,16 +257,19 @@ pub fn decide(
     let change = (
         comments::status.eq(status.as_str()),
         comments::report_count.eq(0),
-        comments::moderated_at.eq(db::now()),
         comments::version.eq(comments::version + 1),
     );
     let targets = comments::table.filter(comments::id.eq_any(ids));
-    match version {
+    let changed = match version {
         Some(version) => diesel::update(targets.filter(comments::version.eq(version)))
             .set(change)
-            .execute(conn),
-        None => diesel::update(targets).set(change).execute(conn),
+            .execute(conn)?,
+        None => diesel::update(targets).set(change).execute(conn)?,
+    };
+    if changed > 0 {
+        refresh_visibility(conn, ids)?;
     }
+    Ok(changed)
 }
 
 /// Whether `actor` is banned from commenting.
@@ -279,7 +306,7 @@ pub fn ban(
     reason: Option<&str>,
     by: Option<i64>,
 ) -> QueryResult<BanRow> {
-    let (user_id, visitor_id) = actor_columns(actor);
+    let (user_id, visitor_id) = actor.columns();
     let id: i64 = diesel::insert_into(comment_bans::table)
         .values((
             comment_bans::user_id.eq(user_id),
@@ -299,12 +326,4 @@ pub fn ban(
 /// Lifts a ban; false when there was none.
 pub fn unban(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     Ok(diesel::delete(comment_bans::table.find(id)).execute(conn)? == 1)
-}
-
-/// The `(user_id, visitor_id)` columns of an actor.
-pub fn actor_columns(actor: Actor) -> (Option<i64>, Option<i64>) {
-    match actor {
-        Actor::User(id) => (Some(id), None),
-        Actor::Visitor(id) => (None, Some(id)),
-    }
 }

@@ -276,7 +276,7 @@ diesel::table! {
         status -> Text,
         report_count -> Integer,
         deleted_at -> Nullable<Timestamp>,
-        moderated_at -> Nullable<Timestamp>,
+        visible -> Bool,
         version -> BigInt,
         created_at -> Timestamp,
     }

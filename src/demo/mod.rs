@@ -683,6 +683,7 @@ fn write_interaction(conn: &mut DbConnection, articles: &[i64]) -> Result<(), Ap
                 } else {
                     CommentStatus::Pending.as_str()
                 },
+                visible: *approved,
                 created_at: db::now(),
             },
         )?;

@@ -77,7 +77,7 @@ pub async fn create_reaction_kind(
     if request.labels.is_empty() {
         errors.push(FieldError::new("labels", "must name at least one locale"));
     }
-    fail_on(errors)?;
+    ApiError::check_fields(errors)?;
     let labels: BTreeMap<String, Option<String>> = request
         .labels
         .into_iter()
@@ -156,14 +156,14 @@ pub async fn update_reaction_kind(
         errors.extend(check_emoji(emoji));
     }
     errors.extend(check_position(change.position));
-    fail_on(errors)?;
-    let key = key.into_inner();
+    ApiError::check_fields(errors)?;
+    let key = path_key(key.into_inner())?;
     let kind = state
         .db
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let current = store::find(conn, &key)?;
-                if !store::touch(conn, current.id, expected.unwrap_or(current.version))? {
+                if !store::touch(conn, current.id, expected)? {
                     return Err(versioning::stale());
                 }
                 let labels = change.labels.unwrap_or_default();
@@ -217,7 +217,7 @@ pub async fn retire_reaction_kind(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
     let expected = versioning::if_match(&request)?;
-    let key = key.into_inner();
+    let key = path_key(key.into_inner())?;
     state
         .db
         .run(move |conn| {
@@ -226,7 +226,7 @@ pub async fn retire_reaction_kind(
                 if current.retired_at.is_some() {
                     return versioning::check(expected, current.version);
                 }
-                if !store::touch(conn, current.id, expected.unwrap_or(current.version))? {
+                if !store::touch(conn, current.id, expected)? {
                     return Err(versioning::stale());
                 }
                 Ok(store::update(conn, current.id, None, None, Some(true))?)
@@ -265,6 +265,15 @@ fn admin_views(
         .collect())
 }
 
+/// The key of a kind's path; one that no kind can have names nothing (404).
+fn path_key(key: String) -> Result<String, ApiError> {
+    if valid_key(&key) {
+        Ok(key)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
 fn valid_key(key: &str) -> bool {
     let mut bytes = key.bytes();
     key.len() <= 32
@@ -286,17 +295,6 @@ fn check_position(position: Option<i32>) -> Option<FieldError> {
     position
         .filter(|p| !(0..=10_000).contains(p))
         .map(|_| FieldError::new("position", "must be from 0 to 10000"))
-}
-
-fn fail_on(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation {
-            detail: "Some fields are not valid.".into(),
-            errors,
-        })
-    }
 }
 
 /// Labels must be in site locales and have 1 to 40 printable characters.
@@ -325,7 +323,7 @@ fn check_labels(
             }
         }
     }
-    fail_on(errors)
+    ApiError::check_fields(errors)
 }
 
 fn write_labels(

@@ -173,7 +173,6 @@ pub struct UpdateReactionKind {
     /// Order.
     pub position: Option<i32>,
     /// Labels by locale: named locales are set, a locale set to `null` is removed, others kept.
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub labels: Option<BTreeMap<String, Option<String>>>,
     /// `true` retires the kind, `false` brings it back.
     pub retired: Option<bool>,

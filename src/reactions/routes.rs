@@ -75,7 +75,8 @@ pub async fn list_reaction_kinds(
     security((), ("bearer" = [])),
     params(("key" = String, Path, description = "Article id, or slug in any locale.")),
     responses(
-        (status = 200, description = "The counts and `mine`.", body = ReactionsResponse),
+        (status = 200, description = "The counts and `mine`.", body = ReactionsResponse,
+         headers(("Cache-Control" = String, description = "`no-store`: never cached."))),
         (status = 401, description = "A token was sent and is not valid.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
     )
@@ -112,12 +113,15 @@ pub async fn get_reactions(
     request_body = ReactionRequest,
     responses(
         (status = 200, description = "The counts after the change, and `mine`.", body = ReactionsResponse),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an active reaction kind, or unknown fields.", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
 )]
 #[put("/articles/{key}/reactions/mine")]
@@ -164,7 +168,8 @@ pub async fn put_reaction(
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
 )]
 #[delete("/articles/{key}/reactions/mine")]

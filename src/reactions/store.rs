@@ -143,18 +143,20 @@ pub fn next_position(conn: &mut DbConnection) -> QueryResult<i32> {
     Ok(last.map_or(1, |p| p.saturating_add(1)))
 }
 
-/// Bumps the kind's version when it is still `expected`; false when it is not (stale).
-pub fn touch(conn: &mut DbConnection, id: i64, expected: i64) -> QueryResult<bool> {
-    let updated = diesel::update(
-        reaction_kinds::table
-            .filter(reaction_kinds::id.eq(id))
-            .filter(reaction_kinds::version.eq(expected)),
-    )
-    .set((
+/// Bumps the kind's version, when it is still `expected` if given; false when it is not
+/// (stale).
+pub fn touch(conn: &mut DbConnection, id: i64, expected: Option<i64>) -> QueryResult<bool> {
+    let target = reaction_kinds::table.filter(reaction_kinds::id.eq(id));
+    let change = (
         reaction_kinds::version.eq(reaction_kinds::version + 1),
         reaction_kinds::updated_at.eq(db::now()),
-    ))
-    .execute(conn)?;
+    );
+    let updated = match expected {
+        Some(version) => diesel::update(target.filter(reaction_kinds::version.eq(version)))
+            .set(change)
+            .execute(conn)?,
+        None => diesel::update(target).set(change).execute(conn)?,
+    };
     Ok(updated == 1)
 }
 
@@ -229,10 +231,7 @@ pub fn mine(conn: &mut DbConnection, article: i64, actor: Actor) -> QueryResult<
 /// busy timeout), so there is no read to upgrade.
 pub fn set(conn: &mut DbConnection, article: i64, actor: Actor, kind: i64) -> QueryResult<()> {
     let now = db::now();
-    let (user_id, visitor_id) = match actor {
-        Actor::User(id) => (Some(id), None),
-        Actor::Visitor(id) => (None, Some(id)),
-    };
+    let (user_id, visitor_id) = actor.columns();
     let row = NewReaction {
         article_id: article,
         user_id,

@@ -1131,7 +1131,8 @@ async fn the_moderation_queue_filters_by_status_article_and_reports() {
     assert_eq!(one["deleted"], false);
     assert_eq!(one["report_count"], 0);
     assert!(one["version"].is_number(), "{one}");
-    assert!(one["created_at"].is_string() && one["moderated_at"].is_null());
+    assert!(one["created_at"].is_string());
+    assert_eq!(one["visible"], true);
     assert_eq!(all["data"][0]["report_count"], 1);
     // Admins see the same queue.
     let admin = app.admin_token().await;
@@ -1631,4 +1632,104 @@ async fn a_page_of_threads_costs_the_same_queries_whatever_their_size() {
         "Deepest"
     );
     assert_eq!(small_cost, large_cost, "1 comment vs 35 in 5 threads");
+}
+
+#[actix_web::test]
+async fn a_hidden_comment_hides_everything_below_it_at_any_depth() {
+    let app = spawn_app_with(|env| {
+        env.insert("COMMENT_MAX_DEPTH".into(), "5".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Deep").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let (_, _, other) = app.user_with_role("reader").await;
+    let mut levels = vec![comment(&app, &reader, article, json!({"body": "Level 1"})).await];
+    for level in 2..=5 {
+        let parent = levels.last().unwrap()["id"].clone();
+        levels.push(
+            comment(
+                &app,
+                &reader,
+                article,
+                json!({"body": format!("Level {level}"), "parent_id": parent}),
+            )
+            .await,
+        );
+    }
+    assert_eq!(comment_count(&app, article).await, 5);
+    let thread = public_comments(&app, article, "").await;
+    assert_eq!(
+        thread["data"][0]["replies"][0]["replies"][0]["replies"][0]["replies"][0]["body"],
+        "Level 5"
+    );
+
+    // Hiding level 2 takes levels 3 to 5 out of sight and out of the count.
+    moderate(&app, &room.editor, &levels[1], "rejected").await;
+    let thread = public_comments(&app, article, "").await;
+    assert_eq!(thread["data"][0]["replies"], json!([]), "{thread}");
+    assert_eq!(comment_count(&app, article).await, 1);
+    // Nobody can reply to or report what they can't see.
+    let problem = refused(
+        &app,
+        &other,
+        article,
+        json!({"body": "Under a hidden one", "parent_id": levels[3]["id"]}),
+        422,
+    )
+    .await;
+    assert!(fields(&problem).contains(&"parent_id"), "{problem}");
+    let mut report = app
+        .post(&reports_path(&levels[3]))
+        .bearer_auth(&other)
+        .send_json(&json!({"reason": "spam"}))
+        .await
+        .unwrap();
+    assert_problem(&mut report, 404).await;
+
+    // Approving it again brings the whole branch back.
+    moderate(&app, &room.editor, &levels[1], "approved").await;
+    assert_eq!(comment_count(&app, article).await, 5);
+    let thread = public_comments(&app, article, "").await;
+    assert_eq!(
+        thread["data"][0]["replies"][0]["replies"][0]["replies"][0]["replies"][0]["body"],
+        "Level 5"
+    );
+}
+
+#[actix_web::test]
+async fn keys_with_control_characters_name_nothing() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (_, token) = visitor(&app).await;
+    let admin = app.admin_token().await;
+    for (method, path) in [
+        ("GET", "/api/v1/articles/a%00b/comments"),
+        ("GET", "/api/v1/articles/a%00b/reactions"),
+        ("PUT", "/api/v1/articles/a%00b/reactions/mine"),
+        ("POST", "/api/v1/articles/a%00b/comments"),
+        ("PATCH", "/api/v1/admin/reaction-kinds/lo%00ve"),
+        ("DELETE", "/api/v1/admin/reaction-kinds/lo%00ve"),
+    ] {
+        let token = if path.contains("admin") {
+            &admin
+        } else {
+            &token
+        };
+        let request = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .bearer_auth(token);
+        let mut response = match method {
+            "GET" | "DELETE" => request.send().await.unwrap(),
+            "PUT" => request.send_json(&json!({"kind": "love"})).await.unwrap(),
+            "PATCH" => request.send_json(&json!({"emoji": "x"})).await.unwrap(),
+            _ => request
+                .send_json(&json!({"body": "Hi", "author_name": "V"}))
+                .await
+                .unwrap(),
+        };
+        assert_problem(&mut response, 404).await;
+    }
+    let _ = room;
 }

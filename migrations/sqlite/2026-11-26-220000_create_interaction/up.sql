@@ -39,6 +39,8 @@ CREATE INDEX reactions_counts ON reactions (article_id, kind_id);
 
 -- Comments, threaded: `root_id` is the top-level comment of a reply's thread (NULL on top-level
 -- comments), so one query loads every reply of a page of threads; `depth` is 1 at the top.
+-- `visible`: approved, and so is every comment above it; moderation keeps it up to date for the
+-- whole thread, so public reads and counts filter on one column whatever the depth.
 -- The author's name and kind are kept as they were when the comment was written.
 CREATE TABLE comments (
     id INTEGER PRIMARY KEY NOT NULL,
@@ -55,13 +57,12 @@ CREATE TABLE comments (
     -- Reports since the last moderation decision.
     report_count INTEGER NOT NULL DEFAULT 0,
     deleted_at TIMESTAMP,
-    -- When a moderator last decided its status.
-    moderated_at TIMESTAMP,
+    visible BOOLEAN NOT NULL DEFAULT FALSE,
     version BIGINT NOT NULL DEFAULT 1,
     created_at TIMESTAMP NOT NULL
 );
 
-CREATE INDEX comments_article ON comments (article_id, status, created_at);
+CREATE INDEX comments_article ON comments (article_id, visible, created_at);
 CREATE INDEX comments_root ON comments (root_id, created_at);
 CREATE INDEX comments_queue ON comments (status, created_at);
 CREATE INDEX comments_parent ON comments (parent_id);
