@@ -276,18 +276,7 @@ pub fn tallies(
     articles: &[i64],
 ) -> QueryResult<HashMap<i64, ReactionCounts>> {
     let active = kinds(conn, false)?;
-    let zero: ReactionCounts = active.iter().map(|k| (k.kind_key.clone(), 0)).collect();
-    let mut tallies: HashMap<i64, ReactionCounts> =
-        articles.iter().map(|id| (*id, zero.clone())).collect();
-    for (article, kind, count) in counts(conn, articles)? {
-        if let (Some(tally), Some(kind)) = (
-            tallies.get_mut(&article),
-            active.iter().find(|k| k.id == kind),
-        ) {
-            tally.insert(kind.kind_key.clone(), count);
-        }
-    }
-    Ok(tallies)
+    Ok(tally(&active, articles, counts(conn, articles)?))
 }
 
 /// The reactions to `article` among the `active` kinds, `mine` being the caller's kind (if any).
@@ -297,12 +286,9 @@ pub fn reactions_of(
     active: &[KindRow],
     mine: Option<i64>,
 ) -> QueryResult<Reactions> {
-    let mut counts: ReactionCounts = active.iter().map(|k| (k.kind_key.clone(), 0)).collect();
-    for (_, kind, count) in self::counts(conn, &[article])? {
-        if let Some(kind) = active.iter().find(|k| k.id == kind) {
-            counts.insert(kind.kind_key.clone(), count);
-        }
-    }
+    let counts = tally(active, &[article], counts(conn, &[article])?)
+        .remove(&article)
+        .unwrap_or_default();
     let mine = mine
         .and_then(|kind| active.iter().find(|k| k.id == kind))
         .map(|k| k.kind_key.clone());
@@ -311,4 +297,24 @@ pub fn reactions_of(
         counts,
         mine,
     })
+}
+
+/// `(article, kind, count)` rows as counts by key of every `active` kind on every article.
+fn tally(
+    active: &[KindRow],
+    articles: &[i64],
+    rows: Vec<(i64, i64, i64)>,
+) -> HashMap<i64, ReactionCounts> {
+    let zero: ReactionCounts = active.iter().map(|k| (k.kind_key.clone(), 0)).collect();
+    let mut tallies: HashMap<i64, ReactionCounts> =
+        articles.iter().map(|id| (*id, zero.clone())).collect();
+    for (article, kind, count) in rows {
+        if let (Some(tally), Some(kind)) = (
+            tallies.get_mut(&article),
+            active.iter().find(|k| k.id == kind),
+        ) {
+            tally.insert(kind.kind_key.clone(), count);
+        }
+    }
+    tallies
 }
