@@ -31,6 +31,7 @@
 //! | `ADMIN_DISPLAY_NAME` | `Administrator` | display name of that admin |
 //! | `COMMENT_MODERATION` | `post` | `pre`: readers' and visitors' comments wait for a moderator; `post`: readers' are approved at once, visitors' wait |
 //! | `COMMENT_MAX_DEPTH` | `3` | levels of a comment thread (1: no replies); deeper replies are refused |
+//! | `COMMENT_REPLIES_PER_THREAD` | `100` | replies nested under each top-level comment of a thread list; the rest are paged at `/comments/{id}/replies` |
 //! | `COMMENT_REPORT_HIDE_THRESHOLD` | `3` | reports that move an approved comment back to pending |
 //! | `INTERACTION_BODY_LIMIT` | `65536` | largest body of a comment, report or reaction, in bytes |
 //! | `RATE_LIMIT_REACTIONS_PER_ACTOR` | `60` | reaction changes per minute per account or visitor |
@@ -96,6 +97,8 @@ pub struct InteractionSettings {
     pub max_depth: i32,
     /// Reports that move an approved comment back to pending.
     pub report_hide_threshold: i32,
+    /// Replies nested under each top-level comment of a thread list.
+    pub replies_per_thread: i64,
     /// Largest body of a comment, report or reaction, in bytes.
     pub body_limit: usize,
     /// Per-minute limits of reaction changes.
@@ -422,6 +425,7 @@ impl InteractionSettings {
             moderation,
             max_depth: parse(get, "COMMENT_MAX_DEPTH", 3, 1..=10)?,
             report_hide_threshold: parse(get, "COMMENT_REPORT_HIDE_THRESHOLD", 3, 1..=1000)?,
+            replies_per_thread: parse(get, "COMMENT_REPLIES_PER_THREAD", 100, 1..=1000)?,
             body_limit: parse(get, "INTERACTION_BODY_LIMIT", 64 << 10, 1024..=(1 << 20))?,
             reactions: PerMinute {
                 per_actor: limit("RATE_LIMIT_REACTIONS_PER_ACTOR", 60)?,

@@ -270,6 +270,7 @@ fn api_routes(config: &mut ServiceConfig) {
                 .service(reactions::routes::delete_reaction)
                 .service(comments::routes::list_comments)
                 .service(comments::routes::post_comment)
+                .service(comments::routes::list_replies)
                 .service(comments::routes::delete_comment)
                 .service(comments::routes::report_comment)
                 .service(articles::delivery::archive)

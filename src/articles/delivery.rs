@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
@@ -20,8 +19,8 @@ use crate::articles::visibility::{PUBLISHED, visible};
 use crate::categories::store as categories;
 use crate::db::schema::{article_authors, article_tags, article_translations, articles};
 use crate::db::{DbConnection, MultiBackend};
-use crate::delivery::cached_json_in;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
+use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::pagination::Page;
 use crate::startup::AppState;
@@ -157,11 +156,7 @@ pub async fn list_articles(
         &body,
         Some(&choice.requested),
     )?;
-    if let Some(link) = meta.link_header(&request)
-        && let Ok(value) = header::HeaderValue::from_str(&link)
-    {
-        response.headers_mut().insert(header::LINK, value);
-    }
+    link_pages(&mut response, &request, &meta);
     Ok(response)
 }
 

@@ -210,6 +210,11 @@ pub struct Comment {
     pub created_at: DateTime<Utc>,
     /// Deleted by its author; kept so the replies keep their place.
     pub deleted: bool,
+    /// On top-level comments in a thread list: how many public replies the thread has in all
+    /// (`replies` nests at most `COMMENT_REPLIES_PER_THREAD` of them; the rest are at
+    /// `GET /comments/{id}/replies`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_count: Option<i64>,
     /// Public replies, oldest first.
     #[schema(no_recursion)]
     pub replies: Vec<Comment>,
@@ -225,6 +230,7 @@ impl Comment {
             body: public_body(row),
             created_at: row.created_at.and_utc(),
             deleted: row.deleted_at.is_some(),
+            reply_count: None,
             replies,
         }
     }
@@ -243,6 +249,16 @@ pub struct CommentList {
     /// Top-level comments with their replies nested.
     pub data: Vec<Comment>,
     /// Where this page stands (top-level comments only).
+    pub meta: PageMeta,
+}
+
+/// A page of a thread's replies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyList {
+    /// Replies at every level, oldest first, each with `parent_id` and no nested `replies`:
+    /// nest them by `parent_id`.
+    pub data: Vec<Comment>,
+    /// Where this page stands.
     pub meta: PageMeta,
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -19,7 +18,7 @@ use crate::comments::store;
 use crate::config::Moderation;
 use crate::db::schema::users;
 use crate::db::{self, DbConnection};
-use crate::delivery::cached_json;
+use crate::delivery::{cached_json, link_pages};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::pagination::Page;
 use crate::startup::AppState;
@@ -62,18 +61,26 @@ pub async fn list_comments(
     let page = Page::new(query.page, query.per_page)?;
     let order = query.sort.unwrap_or_default();
     let key = key.into_inner();
-    let (roots, replies, total) = state
+    let per_thread = state.settings.interaction.replies_per_thread;
+    let (roots, replies, counts, total) = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
             let (roots, total) =
                 store::threads(conn, article.id, order, page.offset(), page.limit())?;
             let ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
-            Ok((roots, store::replies(conn, &ids)?, total))
+            let replies = store::first_replies(conn, &ids, per_thread)?;
+            Ok((roots, replies, store::reply_counts(conn, &ids)?, total))
         })
         .await?;
     let mut children = db::group_by(replies, |r| r.parent_id.unwrap_or_default());
-    let data = roots.iter().map(|root| nest(root, &mut children)).collect();
+    let data = roots
+        .iter()
+        .map(|root| Comment {
+            reply_count: Some(counts.get(&root.id).copied().unwrap_or(0)),
+            ..nest(root, &mut children)
+        })
+        .collect();
     let meta = page.meta(total);
     let mut response = cached_json(
         &request,
@@ -83,11 +90,73 @@ pub async fn list_comments(
             meta: meta.clone(),
         },
     )?;
-    if let Some(link) = meta.link_header(&request)
-        && let Ok(value) = header::HeaderValue::from_str(&link)
-    {
-        response.headers_mut().insert(header::LINK, value);
-    }
+    link_pages(&mut response, &request, &meta);
+    Ok(response)
+}
+
+/// Page and order of a thread's replies.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RepliesQuery {
+    /// Page, from 1.
+    pub page: Option<u32>,
+    /// Replies per page, 1 to 100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+/// Every public reply in the thread of a top-level comment, a page at a time: for threads
+/// longer than the thread list nests (`reply_count` says how many there are).
+#[utoipa::path(
+    tag = "comments",
+    params(("id" = i64, Path, description = "Id of a top-level comment."), RepliesQuery),
+    responses(
+        (status = 200, description = "A page of replies, flat, oldest first.", body = ReplyList,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Link" = String, description = "`next` and `prev` pages."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 404, description = "No such public top-level comment.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/comments/{id}/replies")]
+pub async fn list_replies(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<RepliesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::new(query.page, query.per_page)?;
+    let id = id.into_inner();
+    let (rows, total) = state
+        .db
+        .run(move |conn| {
+            let root = store::find(conn, id)?;
+            if !root.visible || root.parent_id.is_some() {
+                return Err(ApiError::not_found());
+            }
+            visible_by_id(conn, root.article_id)?;
+            Ok(store::thread_replies(
+                conn,
+                id,
+                page.offset(),
+                page.limit(),
+            )?)
+        })
+        .await?;
+    let meta = page.meta(total);
+    let mut response = cached_json(
+        &request,
+        state.settings.http.cache_max_age,
+        &ReplyList {
+            data: rows
+                .iter()
+                .map(|row| Comment::new(row, Vec::new()))
+                .collect(),
+            meta: meta.clone(),
+        },
+    )?;
+    link_pages(&mut response, &request, &meta);
     Ok(response)
 }
 

@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use crate::auth::principal::Actor;
 use crate::comments::model::*;
@@ -59,14 +60,68 @@ pub fn threads(
     Ok((rows, total))
 }
 
-/// Every visible reply in the threads of `roots`, oldest first.
-pub fn replies(conn: &mut DbConnection, roots: &[i64]) -> QueryResult<Vec<CommentRow>> {
+/// The first `per_thread` visible replies of each thread of `roots` (every level, oldest first),
+/// so a page costs the same however long its threads are. A reply comes after its parent, so
+/// every reply's parent is among them.
+pub fn first_replies(
+    conn: &mut DbConnection,
+    roots: &[i64],
+    per_thread: i64,
+) -> QueryResult<Vec<CommentRow>> {
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers, so the list is safe to write into the statement.
+    let ids: Vec<String> = roots.iter().map(i64::to_string).collect();
+    let first = format!(
+        "comments.id IN (SELECT w.id FROM (SELECT c.id, ROW_NUMBER() OVER \
+         (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS n FROM comments c \
+         WHERE c.root_id IN ({}) AND c.visible) w WHERE w.n <= {per_thread})",
+        ids.join(",")
+    );
     comments::table
         .filter(comments::root_id.eq_any(roots))
         .filter(comments::visible.eq(true))
+        .filter(sql::<Bool>(&first))
         .select(CommentRow::as_select())
         .order((comments::created_at.asc(), comments::id.asc()))
         .load(conn)
+}
+
+/// Visible replies per thread of `roots`.
+pub fn reply_counts(conn: &mut DbConnection, roots: &[i64]) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(Option<i64>, i64)> = comments::table
+        .filter(comments::root_id.eq_any(roots))
+        .filter(comments::visible.eq(true))
+        .group_by(comments::root_id)
+        .select((comments::root_id, count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(root, count)| root.map(|root| (root, count)))
+        .collect())
+}
+
+/// A page of the visible replies in the thread of `root`, oldest first, and how many there are.
+pub fn thread_replies(
+    conn: &mut DbConnection,
+    root: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<CommentRow>, i64)> {
+    let replies = || {
+        comments::table
+            .filter(comments::root_id.eq(root))
+            .filter(comments::visible.eq(true))
+    };
+    let rows = replies()
+        .select(CommentRow::as_select())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = replies().count().get_result(conn)?;
+    Ok((rows, total))
 }
 
 /// Visible, not deleted comments per article.

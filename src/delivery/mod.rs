@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::pagination::PageMeta;
 
 /// Serialises `value` and answers with a strong `ETag` (a hash of the exact bytes sent) and
 /// `Cache-Control: public, max-age=<max_age>`, or with `304 Not Modified` when the client's
@@ -54,6 +55,15 @@ pub fn cached_json_in<T: Serialize>(
         return Ok(response.finish());
     }
     Ok(response.content_type("application/json").body(body))
+}
+
+/// Adds the `Link` header (`next`, `prev`) of a list page to a public response.
+pub fn link_pages(response: &mut HttpResponse, request: &HttpRequest, meta: &PageMeta) {
+    if let Some(link) = meta.link_header(request)
+        && let Ok(value) = HeaderValue::from_str(&link)
+    {
+        response.headers_mut().insert(header::LINK, value);
+    }
 }
 
 /// A public read that must always be exact (it depends on the caller or changes with every

@@ -1733,3 +1733,84 @@ async fn keys_with_control_characters_name_nothing() {
     }
     let _ = room;
 }
+
+#[actix_web::test]
+async fn long_threads_nest_their_first_replies_and_page_the_rest() {
+    let app = spawn_app_with(|env| {
+        env.insert("COMMENT_REPLIES_PER_THREAD".into(), "3".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Long thread").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let root = comment(&app, &reader, article, json!({"body": "Root"})).await;
+    let first = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Reply 1", "parent_id": root["id"]}),
+    )
+    .await;
+    let mut replies = vec![first.clone()];
+    for n in 2..=5 {
+        // Alternate between direct replies and replies to the first reply.
+        let parent = if n % 2 == 0 { &first } else { &root };
+        replies.push(
+            comment(
+                &app,
+                &reader,
+                article,
+                json!({"body": format!("Reply {n}"), "parent_id": parent["id"]}),
+            )
+            .await,
+        );
+    }
+    let list = public_comments(&app, article, "").await;
+    let thread = &list["data"][0];
+    assert_eq!(thread["reply_count"], 5, "{thread}");
+    // The first three replies (oldest first, at any level) are nested.
+    assert_eq!(thread["replies"][0]["body"], "Reply 1");
+    assert_eq!(thread["replies"][0]["replies"][0]["body"], "Reply 2");
+    assert_eq!(thread["replies"][1]["body"], "Reply 3");
+    assert_eq!(thread["replies"].as_array().unwrap().len(), 2);
+    assert!(thread["replies"][0]["reply_count"].is_null());
+
+    // The rest are paged, flat and oldest first.
+    let path = format!("/api/v1/comments/{}/replies?per_page=2", root["id"]);
+    let mut page = app.get(&path).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(header(&page, "link").unwrap().contains("rel=\"next\""));
+    let page = json_body(&mut page).await;
+    assert_eq!(page["meta"]["total"], 5);
+    assert_eq!(ids(&page["data"]), ids(&json!(replies[..2])));
+    assert_eq!(page["data"][1]["parent_id"], first["id"]);
+    let mut last = app
+        .get(&format!(
+            "/api/v1/comments/{}/replies?per_page=2&page=3",
+            root["id"]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&json_body(&mut last).await["data"]),
+        ids(&json!(replies[4..]))
+    );
+
+    // Only public top-level comments have a reply list.
+    for id in [first["id"].clone(), json!(999_999_999)] {
+        let mut response = app
+            .get(&format!("/api/v1/comments/{id}/replies"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 404).await;
+    }
+    moderate(&app, &room.editor, &root, "spam").await;
+    let mut hidden = app
+        .get(&format!("/api/v1/comments/{}/replies", root["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut hidden, 404).await;
+}
