@@ -105,7 +105,8 @@ pub struct ArticleSummary {
     /// `CACHE_MAX_AGE` seconds old; `GET /articles/{key}/reactions` is always exact.
     #[schema(example = json!({"love": 3, "applause": 1, "funny": 0, "amazing": 0, "sad": 0, "angry": 0}))]
     pub reaction_counts: ReactionCounts,
-    /// Public comments (approved, not deleted).
+    /// Public comments (approved, not deleted). On cached reads it may be up to
+    /// `CACHE_MAX_AGE` seconds old; `GET /articles/{key}/comments` is current.
     pub comment_count: i64,
 }
 

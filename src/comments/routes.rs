@@ -257,7 +257,7 @@ pub async fn post_comment(
         })
         .await?;
     if comment.status == CommentStatus::Approved {
-        state.cache.invalidate();
+        state.cache.invalidate_comments();
     }
     Ok(HttpResponse::Created().json(PostedCommentResponse { data: comment }))
 }
@@ -298,7 +298,7 @@ pub async fn delete_comment(
         })
         .await?;
     if was_public {
-        state.cache.invalidate();
+        state.cache.invalidate_comments();
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -364,7 +364,7 @@ pub async fn report_comment(
         })
         .await?;
     if hidden {
-        state.cache.invalidate();
+        state.cache.invalidate_comments();
     }
     Ok(HttpResponse::Accepted().finish())
 }

@@ -1,6 +1,6 @@
 //! A response cache for public reads: a hit answers without touching the database. Any
 //! successful write under `/api/v1/admin` empties it (and the in-memory locale list) on this
-//! instance at once; other instances serve what they cached for at most `CACHE_MAX_AGE`
+//! instance at once, and readers' comment writes empty its comment threads; other instances serve what they cached for at most `CACHE_MAX_AGE`
 //! seconds, as a CDN in front would.
 //!
 //! Only anonymous `GET`s of the delivery API are cached, keyed by path, query and
@@ -54,6 +54,7 @@ impl ResponseCache {
                     u32::try_from(key.len() + value.body.len() + 256).unwrap_or(u32::MAX)
                 })
                 .time_to_live(ttl.max(Duration::from_secs(1)))
+                .support_invalidation_closures()
                 .build()
         });
         Self { entries }
@@ -62,6 +63,22 @@ impl ResponseCache {
     /// Forgets every cached response (after a write).
     pub fn invalidate(&self) {
         if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+    }
+
+    /// Forgets the cached comment threads and reply pages (after a reader's comment, delete or
+    /// report changed what the public sees). Article reads keep their copy: their
+    /// `comment_count`, like `reaction_counts`, is as fresh as the cache's time to live.
+    pub fn invalidate_comments(&self) {
+        if let Some(entries) = &self.entries
+            && let Err(error) = entries.invalidate_entries_if(|key, _| {
+                key.split('?')
+                    .next()
+                    .is_some_and(|path| path.ends_with("/comments") || path.ends_with("/replies"))
+            })
+        {
+            tracing::warn!(%error, "could not select comment entries; emptying the cache");
             entries.invalidate_all();
         }
     }
