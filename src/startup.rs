@@ -24,14 +24,16 @@ use crate::comments;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
 use crate::delivery::cache::{ResponseCache, cache_public_reads};
-use crate::delivery::locale::LocaleCache;
+use crate::delivery::memo::Memo;
 use crate::error::{self, ApiError};
 use crate::locales;
+use crate::locales::model::LocaleRow;
 use crate::openapi::ApiDoc;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{RouteTable, fallback, observe};
 use crate::operations::routes as ops;
 use crate::reactions;
+use crate::reactions::model::KindRow;
 use crate::tags;
 use crate::users;
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
@@ -51,7 +53,9 @@ pub struct AppState {
     /// Cached public reads.
     pub cache: ResponseCache,
     /// The site's locales, for public reads.
-    pub locales: LocaleCache,
+    pub locales: Memo<Vec<LocaleRow>>,
+    /// The active reaction kinds, for public reads and reactions.
+    pub reaction_kinds: Memo<Vec<KindRow>>,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Every documented route, for telling 405 from 404.
@@ -118,7 +122,10 @@ impl Application {
             passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
             limits: RateLimits::new(&settings.auth, &settings.interaction),
-            locales: LocaleCache::new(std::time::Duration::from_secs(u64::from(
+            locales: Memo::new(std::time::Duration::from_secs(u64::from(
+                settings.http.cache_max_age,
+            ))),
+            reaction_kinds: Memo::new(std::time::Duration::from_secs(u64::from(
                 settings.http.cache_max_age,
             ))),
             cache: ResponseCache::new(
@@ -202,6 +209,14 @@ impl Application {
         self.server.await?;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+impl AppState {
+    /// Forgets the site settings kept in memory (after an admin write).
+    pub fn forget_settings(&self) {
+        self.locales.clear();
+        self.reaction_kinds.clear();
     }
 }
 

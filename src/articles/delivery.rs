@@ -23,6 +23,7 @@ use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::pagination::Page;
+use crate::reactions::routes::active_kinds;
 use crate::startup::AppState;
 use crate::tags::store as tags;
 
@@ -131,6 +132,7 @@ pub async fn list_articles(
         query.fallback,
     )?;
     let loader_choice = choice.clone();
+    let kinds = active_kinds(&state).await?;
     let (data, total) = state
         .db
         .run(move |conn| {
@@ -142,7 +144,7 @@ pub async fn list_articles(
                 query.sort.unwrap_or_default(),
                 page,
             )?;
-            Ok((summaries(conn, &rows, &loader_choice)?, total))
+            Ok((summaries(conn, &rows, &loader_choice, &kinds)?, total))
         })
         .await?;
     let meta = page.meta(total);
@@ -192,11 +194,12 @@ pub async fn get_article(
         query.fallback,
     )?;
     let loader_choice = choice.clone();
+    let kinds = active_kinds(&state).await?;
     let detail = state
         .db
         .run(move |conn| {
             let row = visible_by_key(conn, &key)?;
-            detail(conn, row, &loader_choice)?.ok_or_else(ApiError::not_found)
+            detail(conn, row, &loader_choice, &kinds)?.ok_or_else(ApiError::not_found)
         })
         .await?;
     let locale = detail.summary.locale.clone();
@@ -241,12 +244,13 @@ pub async fn related_articles(
         query.fallback,
     )?;
     let loader_choice = choice.clone();
+    let kinds = active_kinds(&state).await?;
     let data = state
         .db
         .run(move |conn| {
             let row = visible_by_key(conn, &key)?;
             let rows = related(conn, &row, &loader_choice, limit as usize)?;
-            summaries(conn, &rows, &loader_choice)
+            summaries(conn, &rows, &loader_choice, &kinds)
         })
         .await?;
     cached_json_in(

@@ -20,7 +20,7 @@ use crate::db::schema::{
 use crate::delivery::locale::LocaleChoice;
 use crate::error::ApiError;
 use crate::pagination::PageMeta;
-use crate::reactions::model::ReactionCounts;
+use crate::reactions::model::{KindRow, ReactionCounts};
 use crate::reactions::store as reactions;
 
 /// A category, author or tag named by an article.
@@ -189,7 +189,8 @@ pub struct Archive {
     pub data: Vec<ArchiveMonth>,
 }
 
-/// Everything summaries show about `rows`, loaded in seven queries whatever their number.
+/// Everything summaries show about `rows` (with the counts of the active `kinds`), loaded in
+/// six queries whatever their number.
 pub(crate) struct Related {
     translations: HashMap<i64, Vec<TranslationRow>>,
     authors: HashMap<i64, Vec<Reference>>,
@@ -200,7 +201,11 @@ pub(crate) struct Related {
 }
 
 impl Related {
-    fn load(conn: &mut DbConnection, rows: &[ArticleRow]) -> Result<Self, ApiError> {
+    fn load(
+        conn: &mut DbConnection,
+        rows: &[ArticleRow],
+        kinds: &[KindRow],
+    ) -> Result<Self, ApiError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut translations: HashMap<i64, Vec<TranslationRow>> = HashMap::new();
         for translation in store::published_translations_of(conn, &ids)? {
@@ -272,7 +277,7 @@ impl Related {
             authors,
             tags,
             categories,
-            reactions: reactions::tallies(conn, &ids)?,
+            reactions: reactions::tallies(conn, kinds, &ids)?,
             comments: comments::public_counts(conn, &ids)?,
         })
     }
@@ -358,8 +363,9 @@ pub(crate) fn summaries(
     conn: &mut DbConnection,
     rows: &[ArticleRow],
     choice: &LocaleChoice,
+    kinds: &[KindRow],
 ) -> Result<Vec<ArticleSummary>, ApiError> {
-    let related = Related::load(conn, rows)?;
+    let related = Related::load(conn, rows, kinds)?;
     Ok(rows
         .iter()
         .filter_map(|row| related.summary(row, choice).map(|(summary, _)| summary))
@@ -371,8 +377,9 @@ pub(crate) fn detail(
     conn: &mut DbConnection,
     row: ArticleRow,
     choice: &LocaleChoice,
+    kinds: &[KindRow],
 ) -> Result<Option<ArticleDetail>, ApiError> {
-    let related = Related::load(conn, std::slice::from_ref(&row))?;
+    let related = Related::load(conn, std::slice::from_ref(&row), kinds)?;
     let Some((mut summary, translation)) = related.summary(&row, choice) else {
         return Ok(None);
     };

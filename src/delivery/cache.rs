@@ -1,5 +1,5 @@
 //! A response cache for public reads: a hit answers without touching the database. Any
-//! successful write under `/api/v1/admin` empties it (and the in-memory locale list) on this
+//! successful write under `/api/v1/admin` empties it (and the site settings kept in memory) on this
 //! instance at once, and readers' comment writes empty its comment threads; other instances serve what they cached for at most `CACHE_MAX_AGE`
 //! seconds, as a CDN in front would.
 //!
@@ -119,7 +119,7 @@ pub async fn cache_public_reads(
     let Some(entries) = state.cache.entries.clone() else {
         let response = next.call(request).await?;
         if is_write && response.status().is_success() {
-            state.locales.clear();
+            state.forget_settings();
         }
         return Ok(response.map_into_boxed_body());
     };
@@ -149,7 +149,7 @@ pub async fn cache_public_reads(
     let response = next.call(request).await?;
     if is_write && response.status().is_success() {
         state.cache.invalidate();
-        state.locales.clear();
+        state.forget_settings();
     }
     let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
         return Ok(response.map_into_boxed_body());

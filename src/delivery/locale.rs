@@ -2,8 +2,7 @@
 //! default; and the fallback chain (requested → site default → first published in site order)
 //! that picks which translation to serve.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -14,51 +13,12 @@ use crate::error::ApiError;
 use crate::locales::model::{LocaleRow, normalize_code};
 use crate::startup::AppState;
 
-/// The site's locales, kept in memory for public reads: emptied by any admin write on this
-/// instance, read again after `CACHE_MAX_AGE` seconds otherwise (writes on other instances).
-pub struct LocaleCache {
-    entry: RwLock<Option<(Instant, Arc<Vec<LocaleRow>>)>>,
-    ttl: Duration,
-}
-
-impl LocaleCache {
-    /// An empty cache whose entries live `ttl`.
-    pub fn new(ttl: Duration) -> Self {
-        Self {
-            entry: RwLock::new(None),
-            ttl,
-        }
-    }
-
-    /// Forgets the locales (after a write).
-    pub fn clear(&self) {
-        if let Ok(mut entry) = self.entry.write() {
-            *entry = None;
-        }
-    }
-
-    fn fresh(&self) -> Option<Arc<Vec<LocaleRow>>> {
-        let entry = self.entry.read().ok()?;
-        let (at, locales) = entry.as_ref()?;
-        (at.elapsed() < self.ttl).then(|| Arc::clone(locales))
-    }
-}
-
 /// The site's locales in switcher order, from memory when fresh.
 pub async fn site_locales(state: &AppState) -> Result<Arc<Vec<LocaleRow>>, ApiError> {
-    if let Some(locales) = state.locales.fresh() {
-        return Ok(locales);
-    }
-    let locales = Arc::new(
-        state
-            .db
-            .run(|conn| Ok(crate::locales::store::list(conn)?))
-            .await?,
-    );
-    if let Ok(mut entry) = state.locales.entry.write() {
-        *entry = Some((Instant::now(), Arc::clone(&locales)));
-    }
-    Ok(locales)
+    state
+        .locales
+        .get(&state.db, crate::locales::store::list)
+        .await
 }
 
 /// Locale parameters of public reads.

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod locale;
+pub mod memo;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};

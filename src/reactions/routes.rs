@@ -1,5 +1,7 @@
 //! Reader endpoints: the reaction kinds, and an article's reactions with the caller's own.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 
 use crate::articles::delivery::visible_by_key;
@@ -14,6 +16,14 @@ use crate::error::{ApiError, Problem};
 use crate::reactions::model::*;
 use crate::reactions::store;
 use crate::startup::AppState;
+
+/// The active reaction kinds, from memory when fresh.
+pub(crate) async fn active_kinds(state: &AppState) -> Result<Arc<Vec<KindRow>>, ApiError> {
+    state
+        .reaction_kinds
+        .get(&state.db, |conn| store::kinds(conn, false))
+        .await
+}
 
 /// The reaction kinds readers choose from, labelled in the negotiated locale.
 #[utoipa::path(
@@ -89,11 +99,11 @@ pub async fn get_reactions(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let actor = principal.0.map(|p| p.actor);
+    let active = active_kinds(&state).await?;
     let data = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
-            let active = store::kinds(conn, false)?;
             let mine = match actor {
                 Some(actor) => store::mine(conn, article.id, actor)?,
                 None => None,
@@ -141,11 +151,11 @@ pub async fn put_reaction(
         .kind;
     let key = key.into_inner();
     let actor = principal.actor;
+    let active = active_kinds(&state).await?;
     let data = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
-            let active = store::kinds(conn, false)?;
             let kind = active
                 .iter()
                 .find(|k| k.kind_key == kind)
@@ -185,12 +195,12 @@ pub async fn delete_reaction(
         .check_interaction(&request, Interaction::Reaction, principal.actor)?;
     let key = key.into_inner();
     let actor = principal.actor;
+    let active = active_kinds(&state).await?;
     let data = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
             store::remove(conn, article.id, actor)?;
-            let active = store::kinds(conn, false)?;
             Ok(store::reactions_of(conn, article.id, &active, None)?)
         })
         .await?;

@@ -270,13 +270,13 @@ pub fn remove(conn: &mut DbConnection, article: i64, actor: Actor) -> QueryResul
     Ok(())
 }
 
-/// Every active kind's count, zeros included, on each of `articles`.
+/// Each `active` kind's count, zeros included, on each of `articles`.
 pub fn tallies(
     conn: &mut DbConnection,
+    active: &[KindRow],
     articles: &[i64],
 ) -> QueryResult<HashMap<i64, ReactionCounts>> {
-    let active = kinds(conn, false)?;
-    Ok(tally(&active, articles, counts(conn, articles)?))
+    Ok(tally(active, articles, counts(conn, articles)?))
 }
 
 /// The reactions to `article` among the `active` kinds, `mine` being the caller's kind (if any).

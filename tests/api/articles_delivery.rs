@@ -556,9 +556,9 @@ async fn a_list_page_costs_the_same_queries_whatever_its_length() {
         )
         .await;
     }
-    // Load what public reads keep in memory (the site's locales) before counting.
+    // Load what public reads keep in memory (the locales, the reaction kinds) before counting.
     let _ = app
-        .get("/api/v1/archive")
+        .get("/api/v1/articles?locale=en")
         .send()
         .await
         .unwrap()

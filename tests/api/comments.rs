@@ -1584,7 +1584,11 @@ async fn comment_writes_show_at_once_despite_the_response_cache() {
         public_comments(&app, article, "sort=oldest").await["data"][0]["deleted"],
         true
     );
-    assert_eq!(comment_count(&app, article).await, 2, "cached until CACHE_MAX_AGE");
+    assert_eq!(
+        comment_count(&app, article).await,
+        2,
+        "cached until CACHE_MAX_AGE"
+    );
 }
 
 #[actix_web::test]
