@@ -267,13 +267,13 @@ pub struct ReplyList {
 #[serde(deny_unknown_fields)]
 pub struct NewCommentRequest {
     /// Plain text, 1 to 5000 characters after trimming; HTML is kept as text.
-    #[schema(example = "Thank you for this interview.")]
+    #[schema(example = "Thank you for this interview.", min_length = 1)]
     pub body: String,
     /// The approved comment of the same article this one replies to.
     pub parent_id: Option<i64>,
     /// The name to show: required from visitors, refused from accounts (they comment under
     /// their display name). 1 to 80 characters.
-    #[schema(example = "Aigerim")]
+    #[schema(example = "Aigerim", min_length = 1, max_length = 80)]
     pub author_name: Option<String>,
 }
 
@@ -362,6 +362,7 @@ pub struct ReportRequest {
     /// Why.
     pub reason: ReportReason,
     /// More about it, up to 1000 characters.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -468,6 +469,7 @@ pub struct ModerateRequest {
 #[serde(deny_unknown_fields)]
 pub struct BulkModerateRequest {
     /// 1 to 100 comment ids.
+    #[schema(min_items = 1, max_items = 100)]
     pub ids: Vec<i64>,
     /// The new status of each.
     pub status: CommentStatus,
@@ -512,6 +514,7 @@ pub struct BanRequest {
     /// The visitor to ban (or give `user_id`).
     pub visitor_id: Option<i64>,
     /// Why, up to 1000 characters.
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 

@@ -152,12 +152,13 @@ pub struct AdminReactionKindResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateReactionKind {
     /// Key: a lowercase letter, then up to 31 lowercase letters, digits or `_`.
-    #[schema(example = "thinking")]
+    #[schema(example = "thinking", pattern = "^[a-z][a-z0-9_]{0,31}$")]
     pub key: String,
     /// Emoji, 1 to 16 characters.
-    #[schema(example = "🤔")]
+    #[schema(example = "🤔", min_length = 1, max_length = 16)]
     pub emoji: String,
-    /// Order; after the last kind when absent.
+    /// Order, 0 to 10000; after the last kind when absent.
+    #[schema(minimum = 0, maximum = 10000)]
     pub position: Option<i32>,
     /// Labels by site locale (at least one), 1 to 40 characters each.
     #[schema(example = json!({"tr": "DÜŞÜNDÜRÜCÜ", "en": "THOUGHTFUL"}))]
@@ -168,9 +169,11 @@ pub struct CreateReactionKind {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateReactionKind {
-    /// Emoji.
+    /// Emoji, 1 to 16 characters.
+    #[schema(min_length = 1, max_length = 16)]
     pub emoji: Option<String>,
-    /// Order.
+    /// Order, 0 to 10000.
+    #[schema(minimum = 0, maximum = 10000)]
     pub position: Option<i32>,
     /// Labels by locale: named locales are set, a locale set to `null` is removed, others kept.
     pub labels: Option<BTreeMap<String, Option<String>>>,

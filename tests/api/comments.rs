@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::articles_admin::{article_body, create_article, newsroom};
 use crate::articles_delivery::queries;
-use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, assert_problem, concurrently, header, json_body, spawn_app, spawn_app_with,
+};
 use crate::reactions::{draft_article, fields, published_article, visitor};
 
 /// The comments of `article` (id or slug).
@@ -1823,4 +1825,63 @@ async fn long_threads_nest_their_first_replies_and_page_the_rest() {
         .await
         .unwrap();
     assert_problem(&mut hidden, 404).await;
+}
+
+#[actix_web::test]
+async fn parallel_comments_and_reports_are_all_kept() {
+    let app = spawn_app_with(|env| {
+        env.insert("COMMENT_REPORT_HIDE_THRESHOLD".into(), "1000".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Busy").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let target = comment(&app, &reader, article, json!({"body": "Report me"})).await;
+    let mut visitors = Vec::new();
+    for _ in 0..20 {
+        visitors.push(visitor(&app).await.1);
+    }
+
+    // Twenty visitors write at once: twenty comments, all waiting for moderation.
+    let writes: Vec<_> = visitors
+        .iter()
+        .enumerate()
+        .map(|(n, token)| {
+            app.post(&comments_path(article))
+                .bearer_auth(token)
+                .send_json(&json!({"body": format!("Comment {n}"), "author_name": "V"}))
+        })
+        .collect();
+    let statuses: Vec<u16> = concurrently(writes)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let pending = queue(
+        &app,
+        &room.editor,
+        &format!("status=pending&article={article}"),
+    )
+    .await;
+    assert_eq!(pending["meta"]["total"], 20);
+
+    // And report one comment at once: every report counts.
+    let reports: Vec<_> = visitors
+        .iter()
+        .map(|token| {
+            app.post(&reports_path(&target))
+                .bearer_auth(token)
+                .send_json(&json!({"reason": "off_topic"}))
+        })
+        .collect();
+    let statuses: Vec<u16> = concurrently(reports)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    let reported = queue(&app, &room.editor, "reported=true").await;
+    assert_eq!(ids(&reported["data"]), json!([target["id"]]));
+    assert_eq!(reported["data"][0]["report_count"], 20);
 }
