@@ -36,8 +36,10 @@ pub struct AdminArticlesQuery {
     /// Only those whose title, summary or body contains this (accent- and case-insensitive).
     pub q: Option<String>,
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

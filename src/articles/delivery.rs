@@ -72,8 +72,10 @@ pub struct ArticleListQuery {
     #[param(value_type = Option<String>)]
     pub sort: Option<ArticleSort>,
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

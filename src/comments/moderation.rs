@@ -32,8 +32,10 @@ pub struct QueueQuery {
     /// `true`: only comments reported since the last decision; `false`: only unreported ones.
     pub reported: Option<bool>,
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -43,8 +45,10 @@ pub struct QueueQuery {
 #[into_params(parameter_in = Query)]
 pub struct BansQuery {
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

@@ -32,8 +32,10 @@ pub struct CommentsQuery {
     #[param(inline)]
     pub sort: Option<CommentSort>,
     /// Page of top-level comments, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Top-level comments per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -100,8 +102,10 @@ pub async fn list_comments(
 #[into_params(parameter_in = Query)]
 pub struct RepliesQuery {
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Replies per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

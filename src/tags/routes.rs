@@ -28,8 +28,10 @@ use crate::versioning;
 #[into_params(parameter_in = Query)]
 pub struct AdminTagsQuery {
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -43,8 +45,10 @@ pub struct TagsQuery {
     /// `false` lists only tags translated in the locale.
     pub fallback: Option<bool>,
     /// Page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
