@@ -20,6 +20,7 @@ use crate::auth::routes as auth_routes;
 use crate::auth::tokens::TokenKeys;
 use crate::authors;
 use crate::categories;
+use crate::categories::model::{CategoryRow, CategoryTranslationRow};
 use crate::comments;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
@@ -56,6 +57,8 @@ pub struct AppState {
     pub locales: Memo<Vec<LocaleRow>>,
     /// The active reaction kinds, for public reads and reactions.
     pub reaction_kinds: Memo<Vec<KindRow>>,
+    /// The category tree and its names, for article reads.
+    pub categories: Memo<(Vec<CategoryRow>, Vec<CategoryTranslationRow>)>,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Every documented route, for telling 405 from 404.
@@ -111,6 +114,8 @@ impl Application {
         let db = prepare_database(&settings)?;
         let pool = db.pool().clone();
         let document = openapi_document();
+        // Public reads may be this old: the response cache and the settings kept in memory.
+        let max_age = std::time::Duration::from_secs(u64::from(settings.http.cache_max_age));
         let state = web::Data::new(AppState {
             db,
             routes: RouteTable::from_openapi(&document),
@@ -122,16 +127,10 @@ impl Application {
             passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
             limits: RateLimits::new(&settings.auth, &settings.interaction),
-            locales: Memo::new(std::time::Duration::from_secs(u64::from(
-                settings.http.cache_max_age,
-            ))),
-            reaction_kinds: Memo::new(std::time::Duration::from_secs(u64::from(
-                settings.http.cache_max_age,
-            ))),
-            cache: ResponseCache::new(
-                settings.http.response_cache_bytes,
-                std::time::Duration::from_secs(u64::from(settings.http.cache_max_age)),
-            ),
+            locales: Memo::new(max_age),
+            reaction_kinds: Memo::new(max_age),
+            categories: Memo::new(max_age),
+            cache: ResponseCache::new(settings.http.response_cache_bytes, max_age),
             settings: settings.clone(),
         });
 
@@ -217,6 +216,7 @@ impl AppState {
     pub fn forget_settings(&self) {
         self.locales.clear();
         self.reaction_kinds.clear();
+        self.categories.clear();
     }
 }
 

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::articles::model::ArticleRow;
 use crate::articles::public::{
-    Archive, ArchiveMonth, ArticleList, ArticleResponse, RelatedList, detail, summaries,
+    Archive, ArchiveMonth, ArticleList, ArticleResponse, RelatedList, SiteData, detail, summaries,
 };
 use crate::articles::store;
 use crate::articles::visibility::{PUBLISHED, visible};
@@ -23,7 +23,6 @@ use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::pagination::Page;
-use crate::reactions::routes::active_kinds;
 use crate::startup::AppState;
 use crate::tags::store as tags;
 
@@ -134,7 +133,7 @@ pub async fn list_articles(
         query.fallback,
     )?;
     let loader_choice = choice.clone();
-    let kinds = active_kinds(&state).await?;
+    let site = SiteData::load(&state).await?;
     let (data, total) = state
         .db
         .run(move |conn| {
@@ -146,7 +145,7 @@ pub async fn list_articles(
                 query.sort.unwrap_or_default(),
                 page,
             )?;
-            Ok((summaries(conn, &rows, &loader_choice, &kinds)?, total))
+            Ok((summaries(conn, &rows, &loader_choice, &site)?, total))
         })
         .await?;
     let meta = page.meta(total);
@@ -196,12 +195,12 @@ pub async fn get_article(
         query.fallback,
     )?;
     let loader_choice = choice.clone();
-    let kinds = active_kinds(&state).await?;
+    let site = SiteData::load(&state).await?;
     let detail = state
         .db
         .run(move |conn| {
             let row = visible_by_key(conn, &key)?;
-            detail(conn, row, &loader_choice, &kinds)?.ok_or_else(ApiError::not_found)
+            detail(conn, row, &loader_choice, &site)?.ok_or_else(ApiError::not_found)
         })
         .await?;
     let locale = detail.summary.locale.clone();
@@ -246,13 +245,13 @@ pub async fn related_articles(
         query.fallback,
     )?;
     let loader_choice = choice.clone();
-    let kinds = active_kinds(&state).await?;
+    let site = SiteData::load(&state).await?;
     let data = state
         .db
         .run(move |conn| {
             let row = visible_by_key(conn, &key)?;
             let rows = related(conn, &row, &loader_choice, limit as usize)?;
-            summaries(conn, &rows, &loader_choice, &kinds)
+            summaries(conn, &rows, &loader_choice, &site)
         })
         .await?;
     cached_json_in(

@@ -2,6 +2,7 @@
 //! page of rows in a fixed number of queries, in the negotiated locale.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -10,18 +11,20 @@ use utoipa::ToSchema;
 
 use crate::articles::model::{ArticleRow, TranslationRow};
 use crate::articles::store;
-use crate::categories::model::{CategoryLink, parent_map, path_to_root};
+use crate::categories::model::{
+    CategoryLink, CategoryRow, CategoryTranslationRow, parent_map, path_to_root,
+};
 use crate::categories::store as categories;
 use crate::comments::store as comments;
 use crate::db::DbConnection;
-use crate::db::schema::{
-    article_authors, article_tags, authors, category_translations, tag_translations,
-};
+use crate::db::schema::{article_authors, article_tags, authors, tag_translations};
 use crate::delivery::locale::LocaleChoice;
 use crate::error::ApiError;
 use crate::pagination::PageMeta;
 use crate::reactions::model::{KindRow, ReactionCounts};
+use crate::reactions::routes::active_kinds;
 use crate::reactions::store as reactions;
+use crate::startup::AppState;
 
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -189,8 +192,27 @@ pub struct Archive {
     pub data: Vec<ArchiveMonth>,
 }
 
-/// Everything summaries show about `rows` (with the counts of the active `kinds`), loaded in
-/// six queries whatever their number.
+/// What article reads take from memory rather than the database: the active reaction kinds
+/// and the category tree with its names (both emptied by admin writes).
+pub(crate) struct SiteData {
+    kinds: Arc<Vec<KindRow>>,
+    categories: Arc<(Vec<CategoryRow>, Vec<CategoryTranslationRow>)>,
+}
+
+impl SiteData {
+    /// The site data, from memory when fresh.
+    pub(crate) async fn load(state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self {
+            kinds: active_kinds(state).await?,
+            categories: state
+                .categories
+                .get(&state.db, categories::load_all)
+                .await?,
+        })
+    }
+}
+
+/// Everything summaries show about `rows`, loaded in five queries whatever their number.
 pub(crate) struct Related {
     translations: HashMap<i64, Vec<TranslationRow>>,
     authors: HashMap<i64, Vec<Reference>>,
@@ -204,7 +226,7 @@ impl Related {
     fn load(
         conn: &mut DbConnection,
         rows: &[ArticleRow],
-        kinds: &[KindRow],
+        site: &SiteData,
     ) -> Result<Self, ApiError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut translations: HashMap<i64, Vec<TranslationRow>> = HashMap::new();
@@ -257,27 +279,24 @@ impl Related {
         }
         let category_ids: Vec<i64> = rows.iter().map(|r| r.category_id).collect();
         let mut categories: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
-        let category_rows: Vec<(i64, String, String, String)> = category_translations::table
-            .filter(category_translations::category_id.eq_any(&category_ids))
-            .select((
-                category_translations::category_id,
-                category_translations::locale,
-                category_translations::slug,
-                category_translations::name,
-            ))
-            .load(conn)?;
-        for (category, locale, slug, name) in category_rows {
-            categories
-                .entry(category)
-                .or_default()
-                .push((locale, slug, name));
+        for name in site
+            .categories
+            .1
+            .iter()
+            .filter(|n| category_ids.contains(&n.category_id))
+        {
+            categories.entry(name.category_id).or_default().push((
+                name.locale.clone(),
+                name.slug.clone(),
+                name.name.clone(),
+            ));
         }
         Ok(Self {
             translations,
             authors,
             tags,
             categories,
-            reactions: reactions::tallies(conn, kinds, &ids)?,
+            reactions: reactions::tallies(conn, &site.kinds, &ids)?,
             comments: comments::public_counts(conn, &ids)?,
         })
     }
@@ -363,9 +382,9 @@ pub(crate) fn summaries(
     conn: &mut DbConnection,
     rows: &[ArticleRow],
     choice: &LocaleChoice,
-    kinds: &[KindRow],
+    site: &SiteData,
 ) -> Result<Vec<ArticleSummary>, ApiError> {
-    let related = Related::load(conn, rows, kinds)?;
+    let related = Related::load(conn, rows, site)?;
     Ok(rows
         .iter()
         .filter_map(|row| related.summary(row, choice).map(|(summary, _)| summary))
@@ -377,13 +396,13 @@ pub(crate) fn detail(
     conn: &mut DbConnection,
     row: ArticleRow,
     choice: &LocaleChoice,
-    kinds: &[KindRow],
+    site: &SiteData,
 ) -> Result<Option<ArticleDetail>, ApiError> {
-    let related = Related::load(conn, std::slice::from_ref(&row), kinds)?;
+    let related = Related::load(conn, std::slice::from_ref(&row), site)?;
     let Some((mut summary, translation)) = related.summary(&row, choice) else {
         return Ok(None);
     };
-    let (all, names) = categories::load_all(conn)?;
+    let (all, names) = &*site.categories;
     let parents = parent_map(all.iter().map(|c| (c.id, c.parent_id)));
     let path = path_to_root(&parents, row.category_id)
         .iter()

@@ -670,3 +670,32 @@ async fn public_reads_are_served_from_the_cache_until_a_write() {
     assert_eq!(again.status().as_u16(), 404);
     assert!(header(&again, "x-cache").is_none());
 }
+
+#[actix_web::test]
+async fn a_renamed_category_shows_at_once_in_article_reads() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = publish(&app, &room, &[("en", "Renamed")], json!({})).await;
+    let path = format!("/api/v1/articles/{}?locale=en", article["id"]);
+    let mut before = app.get(&path).send().await.unwrap();
+    let before = json_body(&mut before).await["data"]["category"].clone();
+    let response = app
+        .patch(&format!("/api/v1/admin/categories/{}", room.category))
+        .bearer_auth(&room.editor)
+        .send_json(
+            &json!({"translations": {"en": {"name": "Renamed Region", "slug": "renamed-region"}}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let mut after = app.get(&path).send().await.unwrap();
+    let after = json_body(&mut after).await["data"]["category"].clone();
+    assert_ne!(before["name"], "Renamed Region");
+    assert_eq!(after["name"], "Renamed Region", "{after}");
+    assert_eq!(after["slug"], "renamed-region");
+    let mut list = app.get("/api/v1/articles?locale=en").send().await.unwrap();
+    assert_eq!(
+        json_body(&mut list).await["data"][0]["category"]["name"],
+        "Renamed Region"
+    );
+}
