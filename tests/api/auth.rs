@@ -765,11 +765,11 @@ async fn login_rehashes_passwords_stored_with_weaker_parameters() {
         use newsroom_cms::db::schema::users;
         diesel::update(users::table.find(id))
             .set(users::password_hash.eq(&weak))
-            .execute(&mut app.pool.get().unwrap())
+            .execute(&mut app.pool().get().unwrap())
             .unwrap();
     }
     app.login(&email, USER_PASSWORD).await;
-    let upgraded = stored_hash(&app.pool);
+    let upgraded = stored_hash(app.pool());
     assert_ne!(upgraded, weak);
     assert!(upgraded.contains("m=19456,t=2,p=1"), "{upgraded}");
     app.login(&email, USER_PASSWORD).await;

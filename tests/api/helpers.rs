@@ -28,10 +28,26 @@ pub struct TestApp {
     /// An HTTP client.
     pub client: awc::Client,
     /// The server's own pool (to hold connections, for exhaustion tests).
-    pub pool: DbPool,
-    /// The database, dropped with the app.
-    pub database: TestDatabase,
+    pool: Option<DbPool>,
+    /// The database, dropped with the app (after the server stops).
+    database: Option<TestDatabase>,
     handle: actix_web::dev::ServerHandle,
+    /// The thread the server runs on, with its own runtime.
+    server: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits for its thread, so its pool (and the pool's connection
+    /// threads) are gone before the database is dropped: nothing keeps reconnecting to a
+    /// dropped database, or talks to it while the test process exits.
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+        if let Some(server) = self.server.take() {
+            let _ = server.join();
+        }
+        drop(self.pool.take());
+        drop(self.database.take());
+    }
 }
 
 impl TestApp {
@@ -116,6 +132,27 @@ impl TestApp {
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }
+
+    /// The server's own pool (to hold connections, for exhaustion tests).
+    pub fn pool(&self) -> &DbPool {
+        self.pool
+            .as_ref()
+            .expect("the pool lives as long as the app")
+    }
+
+    /// The app's database.
+    pub fn database(&self) -> &TestDatabase {
+        self.database
+            .as_ref()
+            .expect("the database lives as long as the app")
+    }
+
+    /// Stops the server and hands over its database, for another server to start on.
+    pub fn into_database(mut self) -> TestDatabase {
+        self.database
+            .take()
+            .expect("the database lives as long as the app")
+    }
 }
 
 /// Which backend the tests run on.
@@ -156,6 +193,7 @@ impl TestDatabase {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("cms_test_{}", random_suffix());
+                newsroom_cms::db::keep_tls_state_at_exit();
                 let mut admin = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is unreachable: {e}"));
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -279,20 +317,26 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut HashMap<String, String>)
 
 /// A server on an existing database.
 pub fn spawn_on(database: TestDatabase, env: &HashMap<String, String>) -> TestApp {
-    let application = Application::build(settings_from(env)).expect("the application starts");
-    let port = application.port();
-    let pool = application.pool();
-    let handle = application.handle();
-    actix_web::rt::spawn(application.run_until_stopped());
+    let settings = settings_from(env);
+    let (started, start) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let application = Application::build(settings).expect("the application starts");
+            let _ = started.send((application.port(), application.pool(), application.handle()));
+            let _ = application.run_until_stopped().await;
+        });
+    });
+    let (port, pool, handle) = start.recv().expect("the test server starts");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: awc::Client::builder()
             .disable_redirects()
             .timeout(Duration::from_secs(30))
             .finish(),
-        pool,
-        database,
+        pool: Some(pool),
+        database: Some(database),
         handle,
+        server: Some(server),
     }
 }
 

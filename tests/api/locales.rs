@@ -57,7 +57,7 @@ async fn a_database_with_locales_is_not_seeded_again() {
     let mut env = test_env(&database);
     let first = spawn_on(database, &env);
     first.stop().await;
-    let database = first.database;
+    let database = first.into_database();
 
     env.insert("SITE_LOCALES".into(), "de".into());
     let second = spawn_on(database, &env);

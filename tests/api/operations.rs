@@ -27,7 +27,7 @@ async fn readyz_says_ok_while_the_database_answers() {
 #[actix_web::test]
 async fn an_exhausted_pool_answers_503_with_retry_after_then_recovers() {
     let app = spawn_app().await;
-    let pool = app.pool.clone();
+    let pool = app.pool().clone();
     let held: Vec<_> = (0..pool.max_size())
         .map(|_| pool.get().expect("a connection"))
         .collect();
@@ -59,16 +59,16 @@ async fn a_database_outage_answers_503_and_recovers_without_restart() {
         return;
     }
     let app = spawn_app().await;
-    let name = app.database.postgres_name().unwrap().to_owned();
+    let name = app.database().postgres_name().unwrap().to_owned();
     assert_eq!(
         app.get("/readyz").send().await.unwrap().status().as_u16(),
         200
     );
 
-    app.database.admin_sql(&format!(
+    app.database().admin_sql(&format!(
         "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
     ));
-    app.database.admin_sql(&format!(
+    app.database().admin_sql(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
     ));
 
@@ -86,7 +86,7 @@ async fn a_database_outage_answers_503_and_recovers_without_restart() {
         200
     );
 
-    app.database.admin_sql(&format!(
+    app.database().admin_sql(&format!(
         "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
     ));
     let deadline = Instant::now() + Duration::from_secs(15);
