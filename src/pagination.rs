@@ -1,8 +1,9 @@
 //! Page numbers, page sizes, the `meta` of list responses and their `Link` header.
 
-use actix_web::HttpRequest;
-use serde::Serialize;
-use utoipa::ToSchema;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, FieldError};
 
@@ -10,6 +11,26 @@ use crate::error::{ApiError, FieldError};
 pub const MAX_PER_PAGE: u32 = 100;
 /// `per_page` when none is given.
 pub const DEFAULT_PER_PAGE: u32 = 20;
+
+/// The query of a list that takes nothing but a page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+impl PageQuery {
+    /// The validated page (422 when out of range).
+    pub fn page(&self) -> Result<Page, ApiError> {
+        Page::new(self.page, self.per_page)
+    }
+}
 
 /// A validated page request.
 #[derive(Clone, Copy, Debug)]
@@ -80,6 +101,15 @@ pub struct PageMeta {
 }
 
 impl PageMeta {
+    /// `200 OK` with this page's `Link` header, for the list body to be added.
+    pub fn ok(&self, request: &HttpRequest) -> HttpResponseBuilder {
+        let mut response = HttpResponse::Ok();
+        if let Some(link) = self.link_header(request) {
+            response.insert_header((header::LINK, link));
+        }
+        response
+    }
+
     /// The `Link` header value with `next` and `prev` (RFC 8288), if either exists.
     pub fn link_header(&self, request: &HttpRequest) -> Option<String> {
         let mut links = Vec::new();

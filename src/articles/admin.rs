@@ -127,11 +127,7 @@ pub async fn admin_list_articles(
         })
         .await?;
     let meta = page.meta(total);
-    let mut response = HttpResponse::Ok();
-    if let Some(link) = meta.link_header(&request) {
-        response.insert_header((header::LINK, link));
-    }
-    Ok(response.json(AdminArticleList { data, meta }))
+    Ok(meta.ok(&request).json(AdminArticleList { data, meta }))
 }
 
 /// Create an article with its first translations.

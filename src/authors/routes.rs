@@ -13,27 +13,15 @@ use crate::authors::model::*;
 use crate::authors::store::{self, AuthorFields};
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::delivery::cached_json_in;
+use crate::delivery::{cached_json_in, link_pages};
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::locales::store as locales;
-use crate::pagination::{Page, PageMeta};
+use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
 use crate::startup::AppState;
 use crate::versioning;
 
-/// Page parameters of the admin author list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AdminAuthorsQuery {
-    /// Page, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
-}
 
 /// Locale and page parameters of the public author list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,7 +76,7 @@ pub struct AuthorResponse {
 #[utoipa::path(
     tag = "authors",
     security(("bearer" = [])),
-    params(AdminAuthorsQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of authors.", body = AdminAuthorList),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
@@ -98,12 +86,13 @@ pub struct AuthorResponse {
 )]
 #[get("/authors")]
 pub async fn admin_list_authors(
+    request: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
-    query: web::Query<AdminAuthorsQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
-    let page = Page::new(query.page, query.per_page)?;
+    let page = query.page()?;
     let (rows, bios, total) = state
         .db
         .run(move |conn| {
@@ -120,10 +109,8 @@ pub async fn admin_list_authors(
             AdminAuthor::new(row, bios)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(AdminAuthorList {
-        data,
-        meta: page.meta(total),
-    }))
+    let meta = page.meta(total);
+    Ok(meta.ok(&request).json(AdminAuthorList { data, meta }))
 }
 
 /// Create an author.
@@ -420,11 +407,7 @@ pub async fn list_authors(
         },
         Some(&choice.requested),
     )?;
-    if let Some(link) = meta.link_header(&request)
-        && let Ok(value) = header::HeaderValue::from_str(&link)
-    {
-        response.headers_mut().insert(header::LINK, value);
-    }
+    link_pages(&mut response, &request, &meta);
     Ok(response)
 }
 

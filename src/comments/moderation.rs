@@ -15,7 +15,7 @@ use crate::comments::store::{self, QueueFilter};
 use crate::db;
 use crate::db::schema::{users, visitors};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::pagination::Page;
+use crate::pagination::{Page, PageQuery};
 use crate::startup::AppState;
 use crate::versioning;
 
@@ -39,18 +39,6 @@ pub struct QueueQuery {
     pub per_page: Option<u32>,
 }
 
-/// Page of the ban list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BansQuery {
-    /// Page, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
-}
 
 /// The moderation queue: comments, newest first, filtered by status, article and reports.
 #[utoipa::path(
@@ -83,11 +71,7 @@ pub async fn moderation_queue(
         .run(move |conn| Ok(store::queue(conn, &filter, page.offset(), page.limit())?))
         .await?;
     let meta = page.meta(total);
-    let mut response = HttpResponse::Ok();
-    if let Some(link) = meta.link_header(&request) {
-        response.insert_header((header::LINK, link));
-    }
-    Ok(response.json(AdminCommentList {
+    Ok(meta.ok(&request).json(AdminCommentList {
         data: rows.iter().map(AdminComment::new).collect(),
         meta,
     }))
@@ -218,7 +202,7 @@ pub async fn moderate_comments(
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
-    params(BansQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of bans.", body = BanList),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
@@ -231,20 +215,16 @@ pub async fn list_bans(
     request: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
-    query: web::Query<BansQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateComments)?;
-    let page = Page::new(query.page, query.per_page)?;
+    let page = query.page()?;
     let (rows, total) = state
         .db
         .run(move |conn| Ok(store::bans(conn, page.offset(), page.limit())?))
         .await?;
     let meta = page.meta(total);
-    let mut response = HttpResponse::Ok();
-    if let Some(link) = meta.link_header(&request) {
-        response.insert_header((header::LINK, link));
-    }
-    Ok(response.json(BanList {
+    Ok(meta.ok(&request).json(BanList {
         data: rows.into_iter().map(Ban::from).collect(),
         meta,
     }))

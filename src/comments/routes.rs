@@ -20,7 +20,7 @@ use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::delivery::{cached_json, link_pages};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::pagination::Page;
+use crate::pagination::{Page, PageQuery};
 use crate::startup::AppState;
 
 /// Page and order of an article's comments.
@@ -96,24 +96,12 @@ pub async fn list_comments(
     Ok(response)
 }
 
-/// Page and order of a thread's replies.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RepliesQuery {
-    /// Page, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
-    /// Replies per page, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
-}
 
 /// Every public reply in the thread of a top-level comment, a page at a time: for threads
 /// longer than the thread list nests (`reply_count` says how many there are).
 #[utoipa::path(
     tag = "comments",
-    params(("id" = i64, Path, description = "Id of a top-level comment."), RepliesQuery),
+    params(("id" = i64, Path, description = "Id of a top-level comment."), PageQuery),
     responses(
         (status = 200, description = "A page of replies, flat, oldest first.", body = ReplyList,
          headers(("ETag" = String, description = "Strong validator."),
@@ -128,9 +116,9 @@ pub async fn list_replies(
     request: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    query: web::Query<RepliesQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = Page::new(query.page, query.per_page)?;
+    let page = query.page()?;
     let id = id.into_inner();
     let (rows, total) = state
         .db

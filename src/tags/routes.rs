@@ -11,29 +11,17 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::delivery::cached_json_in;
+use crate::delivery::{cached_json_in, link_pages};
 use crate::delivery::locale::{LocaleChoice, site_locales};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::locales::store as locales;
-use crate::pagination::{Page, PageMeta};
+use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
 use crate::startup::AppState;
 use crate::tags::model::*;
 use crate::tags::store;
 use crate::versioning;
 
-/// Page parameters of the admin tag list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AdminTagsQuery {
-    /// Page, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
-}
 
 /// Locale and page parameters of the public tag list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,7 +76,7 @@ pub struct TagResponse {
 #[utoipa::path(
     tag = "tags",
     security(("bearer" = [])),
-    params(AdminTagsQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of tags.", body = AdminTagList),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
@@ -101,10 +89,10 @@ pub async fn admin_list_tags(
     request: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
-    query: web::Query<AdminTagsQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
-    let page = Page::new(query.page, query.per_page)?;
+    let page = query.page()?;
     let (rows, translations, total) = state
         .db
         .run(move |conn| {
@@ -122,11 +110,7 @@ pub async fn admin_list_tags(
         })
         .collect();
     let meta = page.meta(total);
-    let mut response = HttpResponse::Ok();
-    if let Some(link) = meta.link_header(&request) {
-        response.insert_header((header::LINK, link));
-    }
-    Ok(response.json(AdminTagList { data, meta }))
+    Ok(meta.ok(&request).json(AdminTagList { data, meta }))
 }
 
 /// Create a tag.
@@ -358,11 +342,7 @@ pub async fn list_tags(
         },
         Some(&choice.requested),
     )?;
-    if let Some(link) = meta.link_header(&request)
-        && let Ok(value) = header::HeaderValue::from_str(&link)
-    {
-        response.headers_mut().insert(header::LINK, value);
-    }
+    link_pages(&mut response, &request, &meta);
     Ok(response)
 }
 

@@ -115,11 +115,7 @@ pub async fn list_users(
         .run(move |conn| Ok(store::list(conn, &filter, page.offset(), page.limit())?))
         .await?;
     let meta = page.meta(total);
-    let mut response = HttpResponse::Ok();
-    if let Some(link) = meta.link_header(&request) {
-        response.insert_header((header::LINK, link));
-    }
-    Ok(response.json(UserList {
+    Ok(meta.ok(&request).json(UserList {
         data: rows.into_iter().map(User::from).collect(),
         meta,
     }))
