@@ -16,10 +16,9 @@ use crate::articles::public::{
 };
 use crate::articles::store;
 use crate::articles::visibility::{PUBLISHED, visible};
-use crate::categories::store as categories;
 use crate::db::schema::{article_authors, article_tags, article_translations, articles};
 use crate::db::{DbConnection, MultiBackend};
-use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
+use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::pagination::Page;
@@ -125,19 +124,15 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let locale_rows = site_locales(&state).await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let loader_choice = choice.clone();
     let site = SiteData::load(&state).await?;
     let (data, total) = state
         .db
         .run(move |conn| {
-            let filter = ListFilter::resolve(conn, &query)?;
+            let filter = ListFilter::resolve(conn, &query, &site)?;
             let (rows, total) = page_of(
                 conn,
                 &filter,
@@ -187,13 +182,9 @@ pub async fn get_article(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let locale_rows = site_locales(&state).await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let loader_choice = choice.clone();
     let site = SiteData::load(&state).await?;
     let detail = state
@@ -237,13 +228,9 @@ pub async fn related_articles(
     if !(1..=20).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be from 1 to 20"));
     }
-    let locale_rows = site_locales(&state).await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let loader_choice = choice.clone();
     let site = SiteData::load(&state).await?;
     let data = state
@@ -280,22 +267,17 @@ pub async fn archive(
     query: web::Query<ArchiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let locale_rows = site_locales(&state).await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let only = (!choice.fallback).then(|| choice.requested.clone());
-    let category = query.category.clone();
+    let in_categories = match &query.category {
+        Some(key) => Some(SiteData::load(&state).await?.category_ids(key)?),
+        None => None,
+    };
     let times: Vec<Option<chrono::NaiveDateTime>> = state
         .db
         .run(move |conn| {
-            let in_categories = match &category {
-                Some(key) => Some(category_ids(conn, key)?),
-                None => None,
-            };
             let mut query = visible(only.as_deref())
                 .select(articles::published_at)
                 .into_boxed::<MultiBackend>();
@@ -334,9 +316,13 @@ struct ListFilter {
 }
 
 impl ListFilter {
-    fn resolve(conn: &mut DbConnection, query: &ArticleListQuery) -> Result<Self, ApiError> {
+    fn resolve(
+        conn: &mut DbConnection,
+        query: &ArticleListQuery,
+        site: &SiteData,
+    ) -> Result<Self, ApiError> {
         let categories = match &query.category {
-            Some(key) => Some(category_ids(conn, key)?),
+            Some(key) => Some(site.category_ids(key)?),
             None => None,
         };
         let tag = match &query.tag {
@@ -371,13 +357,6 @@ impl ListFilter {
             featured: query.featured,
         })
     }
-}
-
-/// The category a key names and all below it; 422 when it names none.
-fn category_ids(conn: &mut DbConnection, key: &str) -> Result<Vec<i64>, ApiError> {
-    let id = categories::resolve_key(conn, key)?
-        .ok_or_else(|| ApiError::invalid("category", "names no category"))?;
-    Ok(categories::with_descendants(conn, id)?)
 }
 
 /// One page of visible articles matching `filter`, and the total: two queries.

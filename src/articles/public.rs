@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use crate::articles::model::{ArticleRow, TranslationRow};
 use crate::articles::store;
 use crate::categories::model::{
-    CategoryLink, CategoryRow, CategoryTranslationRow, parent_map, path_to_root,
+    CategoryLink, CategoryRow, CategoryTranslationRow, parent_map, path_to_root, resolve_in,
+    with_descendants,
 };
 use crate::categories::store as categories;
 use crate::comments::store as comments;
@@ -209,6 +210,14 @@ impl SiteData {
                 .get(&state.db, categories::load_all)
                 .await?,
         })
+    }
+
+    /// The category a list's `category` key names and all below it; 422 when it names none.
+    pub(crate) fn category_ids(&self, key: &str) -> Result<Vec<i64>, ApiError> {
+        let (rows, names) = &*self.categories;
+        let id = resolve_in(rows, names, key)
+            .ok_or_else(|| ApiError::invalid("category", "names no category"))?;
+        Ok(with_descendants(rows, id))
     }
 }
 

@@ -13,15 +13,14 @@ use crate::authors::model::*;
 use crate::authors::store::{self, AuthorFields};
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::delivery::{cached_json_in, link_pages};
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
 use crate::startup::AppState;
 use crate::versioning;
-
 
 /// Locale and page parameters of the public author list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -370,25 +369,17 @@ pub async fn list_authors(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let (locale_rows, rows, bios, total) = state
+    let (rows, bios, total) = state
         .db
         .run(move |conn| {
             let (rows, total) = store::page(conn, page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            Ok((
-                locales::list(conn)?,
-                rows,
-                store::bios_of(conn, &ids)?,
-                total,
-            ))
+            Ok((rows, store::bios_of(conn, &ids)?, total))
         })
         .await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let grouped = db::group_by(bios, |b| b.author_id);
     let data = rows
         .into_iter()
@@ -431,20 +422,16 @@ pub async fn get_author(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let (locale_rows, row, bios) = state
+    let (row, bios) = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            let (row, bios) = store::find(conn, id)?;
-            Ok((locales::list(conn)?, row, bios))
+            Ok(store::find(conn, id)?)
         })
         .await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let author = public_author(row, &bios, &choice);
     let locale = author.locale.clone();
     cached_json_in(

@@ -39,6 +39,39 @@ pub fn parent_map(
     pairs.into_iter().collect()
 }
 
+/// The category `key` names in the loaded tree: an id, or a slug in any locale (the oldest
+/// category, when slugs in two locales are equal).
+pub fn resolve_in(
+    rows: &[CategoryRow],
+    names: &[CategoryTranslationRow],
+    key: &str,
+) -> Option<i64> {
+    match key.parse::<i64>() {
+        Ok(id) => rows.iter().any(|row| row.id == id).then_some(id),
+        Err(_) => names
+            .iter()
+            .filter(|name| name.slug == key)
+            .map(|name| name.category_id)
+            .min(),
+    }
+}
+
+/// `id` and every category below it, from the loaded tree.
+pub fn with_descendants(rows: &[CategoryRow], id: i64) -> Vec<i64> {
+    let mut found = vec![id];
+    let mut index = 0;
+    while index < found.len() {
+        let parent = found[index];
+        for row in rows.iter().filter(|row| row.parent_id == Some(parent)) {
+            if !found.contains(&row.id) {
+                found.push(row.id);
+            }
+        }
+        index += 1;
+    }
+    found
+}
+
 /// The ids from `id` up to its root, `id` first; a cycle in stored data ends the walk.
 pub fn path_to_root(parents: &HashMap<i64, Option<i64>>, id: i64) -> Vec<i64> {
     let mut chain = vec![id];

@@ -310,25 +310,17 @@ pub async fn list_categories(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let (locale_rows, rows, translations) = state
-        .db
-        .run(|conn| {
-            let (rows, translations) = store::load_all(conn)?;
-            Ok((locales::list(conn)?, rows, translations))
-        })
-        .await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let tree = state.categories.get(&state.db, store::load_all).await?;
+    let (rows, translations) = (&tree.0, tree.1.clone());
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let only = (!choice.fallback).then(|| choice.requested.clone());
     let counts = state
         .db
         .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
         .await?;
-    let view = TreeView::new(&rows, translations, &counts, &choice);
+    let view = TreeView::new(rows, translations, &counts, &choice);
     let data = view.children_of(None);
     cached_json_in(
         &request,
@@ -362,26 +354,19 @@ pub async fn get_category(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let key = key.into_inner();
-    let (locale_rows, id, rows, translations) = state
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
+    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let (id, counts) = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            let (rows, translations) = store::load_all(conn)?;
-            Ok((locales::list(conn)?, id, rows, translations))
+            Ok((id, visibility::counts_by_category(conn, only.as_deref())?))
         })
         .await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
-    let only = (!choice.fallback).then(|| choice.requested.clone());
-    let counts = state
-        .db
-        .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
-        .await?;
-    let view = TreeView::new(&rows, translations, &counts, &choice);
+    let tree = state.categories.get(&state.db, store::load_all).await?;
+    let view = TreeView::new(&tree.0, tree.1.clone(), &counts, &choice);
     let detail = view.detail(id, &choice).ok_or_else(ApiError::not_found)?;
     let locale = detail.locale.clone();
     cached_json_in(

@@ -179,22 +179,3 @@ pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(categories::table.find(id)).execute(conn)
 }
-
-/// `id` and every category below it.
-pub fn with_descendants(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    let pairs: Vec<(i64, Option<i64>)> = categories::table
-        .select((categories::id, categories::parent_id))
-        .load(conn)?;
-    let mut found = vec![id];
-    let mut index = 0;
-    while index < found.len() {
-        let parent = found[index];
-        for (child, _) in pairs.iter().filter(|(_, p)| *p == Some(parent)) {
-            if !found.contains(child) {
-                found.push(*child);
-            }
-        }
-        index += 1;
-    }
-    Ok(found)
-}

@@ -39,7 +39,6 @@ pub struct QueueQuery {
     pub per_page: Option<u32>,
 }
 
-
 /// The moderation queue: comments, newest first, filtered by status, article and reports.
 #[utoipa::path(
     tag = "comments",

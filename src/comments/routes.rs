@@ -96,7 +96,6 @@ pub async fn list_comments(
     Ok(response)
 }
 
-
 /// Every public reply in the thread of a top-level comment, a page at a time: for threads
 /// longer than the thread list nests (`reply_count` says how many there are).
 #[utoipa::path(

@@ -86,6 +86,18 @@ impl LocaleChoice {
         })
     }
 
+    /// [`LocaleChoice::negotiate`] among the site's locales (kept in memory): the one way a
+    /// public read picks its locale.
+    pub async fn for_request(
+        state: &AppState,
+        request: &HttpRequest,
+        explicit: Option<&str>,
+        fallback: Option<bool>,
+    ) -> Result<Self, ApiError> {
+        let locales = site_locales(state).await?;
+        Self::negotiate(request, &locales, explicit, fallback)
+    }
+
     /// The locale to serve among those `has` says are published, following the chain.
     pub fn pick(&self, has: impl Fn(&str) -> bool) -> Option<Picked> {
         if has(&self.requested) {

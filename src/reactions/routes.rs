@@ -10,7 +10,7 @@ use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db;
-use crate::delivery::locale::{LocaleChoice, LocaleQuery, site_locales};
+use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::delivery::{cached_json_in, uncached_json};
 use crate::error::{ApiError, Problem};
 use crate::reactions::model::*;
@@ -42,19 +42,16 @@ pub async fn list_reaction_kinds(
     state: web::Data<AppState>,
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let locale_rows = site_locales(&state).await?;
-    let choice = LocaleChoice::negotiate(&request, &locale_rows, query.locale.as_deref(), None)?;
-    let (kinds, labels) = state
+    let choice = LocaleChoice::for_request(&state, &request, query.locale.as_deref(), None).await?;
+    let kinds = active_kinds(&state).await?;
+    let ids: Vec<i64> = kinds.iter().map(|k| k.id).collect();
+    let labels = state
         .db
-        .run(|conn| {
-            let kinds = store::kinds(conn, false)?;
-            let ids: Vec<i64> = kinds.iter().map(|k| k.id).collect();
-            Ok((kinds, store::labels_of(conn, &ids)?))
-        })
+        .run(move |conn| Ok(store::labels_of(conn, &ids)?))
         .await?;
     let mut labels = db::group_by(labels, |l| l.kind_id);
     let data = kinds
-        .into_iter()
+        .iter()
         .map(|kind| {
             let labels = labels.remove(&kind.id).unwrap_or_default();
             let label = choice
@@ -63,9 +60,9 @@ pub async fn list_reaction_kinds(
                 .or(labels.first())
                 .map_or_else(|| kind.kind_key.clone(), |l| l.label.clone());
             ReactionKind {
-                key: kind.kind_key,
+                key: kind.kind_key.clone(),
                 label,
-                emoji: kind.emoji,
+                emoji: kind.emoji.clone(),
                 position: kind.position,
             }
         })

@@ -11,8 +11,8 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
+use crate::delivery::locale::LocaleChoice;
 use crate::delivery::{cached_json_in, link_pages};
-use crate::delivery::locale::{LocaleChoice, site_locales};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
@@ -21,7 +21,6 @@ use crate::startup::AppState;
 use crate::tags::model::*;
 use crate::tags::store;
 use crate::versioning;
-
 
 /// Locale and page parameters of the public tag list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -309,13 +308,9 @@ pub async fn list_tags(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let locale_rows = site_locales(&state).await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
     let only = (!choice.fallback).then(|| choice.requested.clone());
     let (rows, translations, counts, total) = state
         .db
@@ -366,24 +361,16 @@ pub async fn get_tag(
     query: web::Query<crate::delivery::locale::LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let (locale_rows, id) = state
+    let choice =
+        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
+            .await?;
+    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let (id, translations, counts) = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            Ok((locales::list(conn)?, id))
-        })
-        .await?;
-    let choice = LocaleChoice::negotiate(
-        &request,
-        &locale_rows,
-        query.locale.as_deref(),
-        query.fallback,
-    )?;
-    let only = (!choice.fallback).then(|| choice.requested.clone());
-    let (translations, counts) = state
-        .db
-        .run(move |conn| {
             Ok((
+                id,
                 store::translations_of(conn, &[id])?,
                 store::article_counts(conn, &[id], only.as_deref())?,
             ))
