@@ -17,8 +17,8 @@ use crate::categories::model::{
 };
 use crate::categories::store as categories;
 use crate::comments::store as comments;
-use crate::db::DbConnection;
 use crate::db::schema::{article_authors, article_tags, authors, tag_translations};
+use crate::db::{self, DbConnection};
 use crate::delivery::locale::LocaleChoice;
 use crate::error::ApiError;
 use crate::pagination::PageMeta;
@@ -238,13 +238,9 @@ impl Related {
         site: &SiteData,
     ) -> Result<Self, ApiError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut translations: HashMap<i64, Vec<TranslationRow>> = HashMap::new();
-        for translation in store::published_translations_of(conn, &ids)? {
-            translations
-                .entry(translation.article_id)
-                .or_default()
-                .push(translation);
-        }
+        let translations = db::group_by(store::published_translations_of(conn, &ids)?, |t| {
+            t.article_id
+        });
         let mut authors: HashMap<i64, Vec<Reference>> = HashMap::new();
         let bylines: Vec<(i64, i64, String, String)> = article_authors::table
             .inner_join(authors::table)

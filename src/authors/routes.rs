@@ -532,18 +532,11 @@ fn check(
         }
     }
     if let Some(user) = user_id
-        && !store::user_exists(conn, user)?
+        && !crate::users::store::user_exists(conn, user)?
     {
         errors.push(FieldError::new("user_id", "names no account"));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation {
-            detail: "Some fields are not valid.".into(),
-            errors,
-        })
-    }
+    ApiError::check_fields(errors)
 }
 
 fn write_bios(

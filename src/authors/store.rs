@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::authors::model::{AuthorBioRow, AuthorRow};
-use crate::db::schema::{author_bios, authors, users};
+use crate::db::schema::{author_bios, authors};
 use crate::db::{self, DbConnection};
 
 /// One author and their bios.
@@ -57,11 +57,6 @@ pub fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> Q
             .filter(authors::id.ne(except.unwrap_or(-1))),
     ))
     .get_result(conn)
-}
-
-/// Whether an account exists.
-pub fn user_exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
 }
 
 /// The fields of an author row that are written.

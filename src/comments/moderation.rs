@@ -3,20 +3,20 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::principal::{Actor, Principal};
 use crate::auth::roles::Permission;
+use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store::{self, QueueFilter};
 use crate::db;
-use crate::db::schema::{users, visitors};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::pagination::{Page, PageQuery};
 use crate::startup::AppState;
+use crate::users::store as users_store;
 use crate::versioning;
 
 /// Filters and page of the moderation queue.
@@ -284,18 +284,10 @@ pub async fn create_ban(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let exists = match actor {
-                    Actor::User(id) => users::table
-                        .find(id)
-                        .select(users::id)
-                        .first::<i64>(conn)
-                        .optional()?,
-                    Actor::Visitor(id) => visitors::table
-                        .find(id)
-                        .select(visitors::id)
-                        .first::<i64>(conn)
-                        .optional()?,
+                    Actor::User(id) => users_store::user_exists(conn, id)?,
+                    Actor::Visitor(id) => auth_store::visitor_exists(conn, id)?,
                 };
-                if exists.is_none() {
+                if !exists {
                     return Err(match actor {
                         Actor::User(_) => ApiError::invalid("user_id", "names no account"),
                         Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),

@@ -194,3 +194,8 @@ pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: i64) -> QueryResult
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(users::table.find(id)).execute(conn)
 }
+
+/// Whether an account exists.
+pub fn user_exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
+}
