@@ -584,7 +584,7 @@ async fn a_list_page_costs_the_same_queries_whatever_its_length() {
     }
     assert_eq!(costs[0].1, costs[2].1, "{costs:?}");
     assert_eq!(costs[1].1, costs[3].1, "{costs:?}");
-    assert!(costs[0].1 <= 12, "{costs:?}");
+    assert!((1..=12).contains(&costs[0].1), "{costs:?}");
 
     // The editors' list too.
     let mut admin_costs = Vec::new();
@@ -605,6 +605,7 @@ async fn a_list_page_costs_the_same_queries_whatever_its_length() {
         );
         admin_costs.push(queries(&app).await - before);
     }
+    assert!(admin_costs[0] > 0, "{admin_costs:?}");
     assert_eq!(admin_costs[0], admin_costs[1], "{admin_costs:?}");
 }
 

@@ -771,6 +771,11 @@ async fn a_parent_must_be_a_visible_comment_of_the_same_article() {
         public_comments(&app, elsewhere, "").await["data"][0]["replies"],
         json!([])
     );
+    // Nothing was stored under this article either: still only the three comments made above.
+    assert_eq!(
+        queue(&app, &room.editor, &format!("article={article}")).await["meta"]["total"],
+        3
+    );
 }
 
 #[actix_web::test]
@@ -1123,6 +1128,29 @@ async fn the_moderation_queue_filters_by_status_article_and_reports() {
     let paged = queue(&app, editor, "per_page=2").await;
     assert_eq!(paged["meta"]["total"], 4);
     assert_eq!(paged["meta"]["total_pages"], 2);
+    // Each decided status filters to exactly its own.
+    moderate(&app, editor, &c3, "spam").await;
+    moderate(&app, editor, &c2, "rejected").await;
+    for (query, expected) in [
+        ("status=spam", json!([c3["id"]])),
+        ("status=rejected", json!([c2["id"]])),
+        ("status=pending", json!([])),
+    ] {
+        assert_eq!(
+            ids(&queue(&app, editor, query).await["data"]),
+            expected,
+            "{query}"
+        );
+    }
+    for query in ["status=bogus", "reported=maybe", "article=abc"] {
+        let mut response = app
+            .get(&format!("/api/v1/admin/comments?{query}"))
+            .bearer_auth(editor)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
 
     let one = &all["data"][3];
     assert_eq!(one["article_id"], first_article);
@@ -1208,6 +1236,11 @@ async fn moderation_checks_if_match_and_its_input() {
             .unwrap();
         assert_problem(&mut response, 422).await;
     }
+    assert_eq!(
+        ids(&queue(&app, &room.editor, "status=rejected").await["data"]),
+        json!([held["id"]]),
+        "refused bodies changed nothing"
+    );
     let mut unknown = app
         .patch("/api/v1/admin/comments/999999999")
         .bearer_auth(&room.editor)
@@ -1273,6 +1306,13 @@ async fn bulk_moderation_changes_all_or_nothing() {
         queue(&app, &room.editor, "status=spam").await["meta"]["total"],
         0
     );
+
+    // A hundred ids is within the limit: unknown ones are 404, not 422.
+    let hundred: Vec<i64> = (999_999_000..999_999_100).collect();
+    let mut unknown = moderate_all(json!({"ids": hundred, "status": "spam"}))
+        .await
+        .unwrap();
+    assert_problem(&mut unknown, 404).await;
 
     let too_many: Vec<i64> = (1..=101).collect();
     for body in [
@@ -1454,6 +1494,22 @@ async fn banned_readers_and_visitors_cannot_comment_until_unbanned() {
         403,
     )
     .await;
+    // Lifting the visitor's ban lets them write again (into moderation, as visitors do).
+    let unbanned = app
+        .delete(&format!("/api/v1/admin/comment-bans/{}", visitor_ban["id"]))
+        .bearer_auth(&room.editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unbanned.status().as_u16(), 204);
+    let back = comment(
+        &app,
+        &visitor_token,
+        article,
+        json!({"body": "Me again", "author_name": "V"}),
+    )
+    .await;
+    assert_eq!(back["status"], "pending");
 }
 
 #[actix_web::test]
@@ -1541,6 +1597,81 @@ async fn too_many_reports_from_one_actor_are_429() {
     assert_rate_limited(&mut again).await;
     let reported = queue(&app, &room.editor, "reported=true").await;
     assert_eq!(ids(&reported["data"]), json!([first["id"]]));
+    // Another visitor has a budget of their own.
+    let (_, other) = visitor(&app).await;
+    report(&app, &other, &second, "spam").await;
+}
+
+/// A server whose per-IP limit of `variable` is 2, trusting loopback's `X-Forwarded-For`.
+async fn limited_per_ip(variable: &str) -> TestApp {
+    spawn_app_with(|env| {
+        env.insert(variable.into(), "2".into());
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn too_many_comments_from_one_client_ip_are_429() {
+    let app = limited_per_ip("RATE_LIMIT_COMMENTS_PER_IP").await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Crowded room").await;
+    let post = |token: String, ip: &'static str| {
+        app.post(&comments_path(article))
+            .bearer_auth(token)
+            .insert_header(("x-forwarded-for", ip))
+            .send_json(&json!({"body": "Hello", "author_name": "V"}))
+    };
+    for _ in 0..2 {
+        let (_, token) = visitor(&app).await;
+        assert_eq!(
+            post(token, "203.0.113.1").await.unwrap().status().as_u16(),
+            201
+        );
+    }
+    // A third actor from the same address is over the address's budget; another address isn't.
+    let (_, third) = visitor(&app).await;
+    assert_rate_limited(&mut post(third.clone(), "203.0.113.1").await.unwrap()).await;
+    assert_eq!(
+        post(third, "203.0.113.2").await.unwrap().status().as_u16(),
+        201
+    );
+}
+
+#[actix_web::test]
+async fn too_many_reports_from_one_client_ip_are_429() {
+    let app = limited_per_ip("RATE_LIMIT_REPORTS_PER_IP").await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Reported room").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "Report me"})).await;
+    let report_from = |token: String, ip: &'static str| {
+        app.post(&reports_path(&target))
+            .bearer_auth(token)
+            .insert_header(("x-forwarded-for", ip))
+            .send_json(&json!({"reason": "spam"}))
+    };
+    for _ in 0..2 {
+        let (_, token) = visitor(&app).await;
+        assert_eq!(
+            report_from(token, "203.0.113.1")
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            202
+        );
+    }
+    let (_, third) = visitor(&app).await;
+    assert_rate_limited(&mut report_from(third.clone(), "203.0.113.1").await.unwrap()).await;
+    assert_eq!(
+        report_from(third, "203.0.113.2")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        202
+    );
 }
 
 #[actix_web::test]
@@ -1643,6 +1774,7 @@ async fn a_page_of_threads_costs_the_same_queries_whatever_their_size() {
         lively["data"][4]["replies"][2]["replies"][0]["body"],
         "Deepest"
     );
+    assert!(small_cost > 0, "the reads are counted");
     assert_eq!(small_cost, large_cost, "1 comment vs 35 in 5 threads");
 }
 
@@ -1884,4 +2016,72 @@ async fn parallel_comments_and_reports_are_all_kept() {
     let reported = queue(&app, &room.editor, "reported=true").await;
     assert_eq!(ids(&reported["data"]), json!([target["id"]]));
     assert_eq!(reported["data"][0]["report_count"], 20);
+    // Under the configured threshold of 1000, so still approved and public.
+    assert_eq!(reported["data"][0]["status"], "approved");
+    let listed = public_comments(&app, article, "").await;
+    assert!(
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == target["id"]),
+        "{listed}"
+    );
+}
+
+#[actix_web::test]
+async fn hidden_replies_and_unpublished_articles_stay_out_of_every_comment_read() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Going away").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let root = comment(&app, &reader, article, json!({"body": "Root"})).await;
+    let shown = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Shown <b>", "parent_id": root["id"]}),
+    )
+    .await;
+    let hidden = comment(
+        &app,
+        &reader,
+        article,
+        json!({"body": "Hidden", "parent_id": root["id"]}),
+    )
+    .await;
+    moderate(&app, &room.editor, &hidden, "rejected").await;
+
+    // The reply pages and reply_count leave the rejected reply out; bodies come escaped.
+    let replies_path = format!("/api/v1/comments/{}/replies", root["id"]);
+    let mut replies = app.get(&replies_path).send().await.unwrap();
+    let replies = json_body(&mut replies).await;
+    assert_eq!(ids(&replies["data"]), json!([shown["id"]]));
+    assert_eq!(replies["meta"]["total"], 1);
+    assert_eq!(replies["data"][0]["body"], "Shown &lt;b&gt;");
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["data"][0]["reply_count"], 1);
+    assert_eq!(list["data"][0]["replies"][0]["body"], "Shown &lt;b&gt;");
+
+    // Once the article is archived, its comments are gone from every public route.
+    let response = app
+        .patch(&format!("/api/v1/admin/articles/{article}"))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"status": "archived"}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let (_, reporter) = visitor(&app).await;
+    let mut listed = app.get(&comments_path(article)).send().await.unwrap();
+    assert_problem(&mut listed, 404).await;
+    let mut paged = app.get(&replies_path).send().await.unwrap();
+    assert_problem(&mut paged, 404).await;
+    refused(&app, &reader, article, json!({"body": "Anyone?"}), 404).await;
+    let mut reported = app
+        .post(&reports_path(&shown))
+        .bearer_auth(&reporter)
+        .send_json(&json!({"reason": "spam"}))
+        .await
+        .unwrap();
+    assert_problem(&mut reported, 404).await;
 }

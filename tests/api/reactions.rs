@@ -842,23 +842,30 @@ async fn too_many_reactions_from_one_actor_are_429() {
 async fn too_many_reactions_from_one_client_ip_are_429() {
     let app = spawn_app_with(|env| {
         env.insert("RATE_LIMIT_REACTIONS_PER_IP".into(), "2".into());
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
     })
     .await;
     let room = newsroom(&app).await;
     let (article, _) = published_article(&app, &room, "Crowded").await;
+    let put_from = |token: String, ip: &'static str| {
+        app.put(&mine(article))
+            .bearer_auth(token)
+            .insert_header(("x-forwarded-for", ip))
+            .send_json(&json!({"kind": "love"}))
+    };
     for _ in 0..2 {
         let (_, token) = visitor(&app).await;
-        react(&app, article, &token, "love").await;
+        let response = put_from(token, "203.0.113.1").await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
     }
     // A third visitor from the same address is over the address's budget.
     let (_, third) = visitor(&app).await;
-    let mut limited = app
-        .put(&mine(article))
-        .bearer_auth(&third)
-        .send_json(&json!({"kind": "love"}))
-        .await
-        .unwrap();
+    let mut limited = put_from(third.clone(), "203.0.113.1").await.unwrap();
     assert_problem(&mut limited, 429).await;
     assert!(header(&limited, "retry-after").is_some());
     assert_eq!(reactions(&app, article, None).await["total"], 2);
+    // Another address has a budget of its own.
+    let other = put_from(third, "203.0.113.2").await.unwrap();
+    assert_eq!(other.status().as_u16(), 200);
+    assert_eq!(reactions(&app, article, None).await["total"], 3);
 }
