@@ -10,6 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, deserialize_error};
 
@@ -82,4 +83,13 @@ impl<T: 'static> FromRequest for JsonBody<T> {
             })
         })
     }
+}
+
+/// For `#[serde(default, deserialize_with = "crate::body::present")]` on an `Option<Option<T>>`
+/// field: a field that is there (even as `null`) is `Some`, so "absent" (keep) and `null`
+/// (clear) differ.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }

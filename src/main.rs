@@ -106,15 +106,12 @@ fn main() -> ExitCode {
 
 fn serve(settings: Settings, demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(database = %db::redact(&settings.database.url), "starting");
-    if demo {
-        let database = startup::prepare_database(&settings)?;
-        let mut conn = database.pool().get()?;
-        if demo::load_newsroom(&mut conn)? {
-            tracing::info!("loaded the demo newsroom");
-        }
-    }
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(settings)?;
+        // Loaded through the server's own pool, before it serves a request.
+        if demo && demo::load_newsroom(&mut *application.pool().get()?)? {
+            tracing::info!("loaded the demo newsroom");
+        }
         application.stop_on_signals()?;
         tracing::info!(address = application.address(), "listening");
         application.run_until_stopped().await?;

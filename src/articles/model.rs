@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::principal::Principal;
@@ -313,7 +313,7 @@ pub struct UpdateArticleRequest {
     /// Workflow status.
     pub status: Option<ArticleStatus>,
     /// Publication time, or `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Option<Option<DateTime<Utc>>>,
     /// Featured on the front page.
@@ -321,25 +321,21 @@ pub struct UpdateArticleRequest {
     /// Whether readers may comment.
     pub comments_enabled: Option<bool>,
     /// Source name, or `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<String>)]
     pub source_name: Option<Option<String>>,
     /// Source URL, or `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<String>)]
     pub source_url: Option<Option<String>>,
     /// Cover image, or `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<i64>)]
     pub cover_media_id: Option<Option<i64>>,
     /// The source locale.
     pub source_locale: Option<String>,
     /// Corrections (replacing the old ones).
     pub corrections: Option<Vec<CorrectionInput>>,
-}
-
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// One translation as editors see it.

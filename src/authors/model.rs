@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{author_bios, authors};
@@ -104,11 +104,11 @@ pub struct UpdateAuthorRequest {
     /// New slug.
     pub slug: Option<String>,
     /// New account link, or `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<i64>)]
     pub user_id: Option<Option<i64>>,
     /// New avatar URL, or `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<String>)]
     pub avatar_url: Option<Option<String>>,
     /// New links (replacing the old ones).
@@ -116,10 +116,6 @@ pub struct UpdateAuthorRequest {
     /// Bios to create, replace or (with `null`) remove.
     #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub bio: Option<BTreeMap<String, Option<String>>>,
-}
-
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// An author as editors see it.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{categories, category_translations};
@@ -133,7 +133,7 @@ pub struct CreateCategoryRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategoryRequest {
     /// New parent; `null` moves the category to the root.
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Option<Option<i64>>,
     /// New order among siblings.
@@ -141,11 +141,6 @@ pub struct UpdateCategoryRequest {
     /// Translations to create, replace (object) or remove (`null`).
     #[schema(value_type = Option<BTreeMap<String, CategoryTranslationInput>>)]
     pub translations: Option<BTreeMap<String, Option<CategoryTranslationInput>>>,
-}
-
-/// Reads a present field (even `null`) as `Some`, so absent and `null` differ.
-fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// A category translation as editors see it.
