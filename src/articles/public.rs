@@ -312,8 +312,7 @@ impl Related {
         choice: &LocaleChoice,
     ) -> Option<(ArticleSummary, &TranslationRow)> {
         let translations = self.translations.get(&row.id)?;
-        let picked = choice.pick(|locale| translations.iter().any(|t| t.locale == locale))?;
-        let translation = translations.iter().find(|t| t.locale == picked.locale)?;
+        let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
         let in_locale = |locales: &[&str]| {
             choice
                 .pick(|locale| locales.contains(&locale))

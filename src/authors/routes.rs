@@ -443,11 +443,10 @@ pub async fn get_author(
 }
 
 fn public_author(row: AuthorRow, bios: &[AuthorBioRow], choice: &LocaleChoice) -> Author {
-    let picked = choice.pick(|locale| bios.iter().any(|b| b.locale == locale));
-    let bio = picked
-        .as_ref()
-        .and_then(|p| bios.iter().find(|b| b.locale == p.locale))
-        .map(|b| b.bio.clone());
+    let (bio, picked) = match choice.pick_in(bios, |b| &b.locale) {
+        Some((bio, picked)) => (Some(bio.bio.clone()), Some(picked)),
+        None => (None, None),
+    };
     Author {
         links: row.links(),
         id: row.id,

@@ -410,11 +410,9 @@ impl<'a> TreeView<'a> {
 
     /// The translation to show for a category, and whether it is a fallback.
     fn pick(&self, id: i64) -> Option<(&CategoryTranslationRow, bool)> {
-        let translations = self.translations.get(&id)?;
-        let picked = self
+        let (translation, picked) = self
             .choice
-            .pick(|locale| translations.iter().any(|t| t.locale == locale))?;
-        let translation = translations.iter().find(|t| t.locale == picked.locale)?;
+            .pick_in(self.translations.get(&id)?, |t| &t.locale)?;
         Some((translation, picked.fallback))
     }
 

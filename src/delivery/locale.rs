@@ -98,6 +98,18 @@ impl LocaleChoice {
         Self::negotiate(request, &locales, explicit, fallback)
     }
 
+    /// The item of `items` (translations, labels, bios…) in the locale to serve, found with
+    /// [`LocaleChoice::pick`] over the items' `locale`s, and where that locale came from.
+    pub fn pick_in<'a, T>(
+        &self,
+        items: &'a [T],
+        locale: impl Fn(&T) -> &str,
+    ) -> Option<(&'a T, Picked)> {
+        let picked = self.pick(|code| items.iter().any(|item| locale(item) == code))?;
+        let item = items.iter().find(|item| locale(item) == picked.locale)?;
+        Some((item, picked))
+    }
+
     /// The locale to serve among those `has` says are published, following the chain.
     pub fn pick(&self, has: impl Fn(&str) -> bool) -> Option<Picked> {
         if has(&self.requested) {

@@ -55,8 +55,8 @@ pub async fn list_reaction_kinds(
         .map(|kind| {
             let labels = labels.remove(&kind.id).unwrap_or_default();
             let label = choice
-                .pick(|locale| labels.iter().any(|l| l.locale == locale))
-                .and_then(|picked| labels.iter().find(|l| l.locale == picked.locale))
+                .pick_in(&labels, |l| &l.locale)
+                .map(|(label, _)| label)
                 .or(labels.first())
                 .map_or_else(|| kind.kind_key.clone(), |l| l.label.clone());
             ReactionKind {

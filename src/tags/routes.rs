@@ -392,8 +392,7 @@ fn public_tag(
     counts: &HashMap<i64, i64>,
     choice: &LocaleChoice,
 ) -> Option<Tag> {
-    let picked = choice.pick(|locale| translations.iter().any(|t| t.locale == locale))?;
-    let translation = translations.iter().find(|t| t.locale == picked.locale)?;
+    let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
     Some(Tag {
         id,
         slug: translation.slug.clone(),
