@@ -11,6 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, error as actix_error};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::{DomainError, FieldError};
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -36,27 +38,6 @@ pub struct Problem {
     /// Field-level errors, when the problem is about specific input fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-}
-
-/// One invalid input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field's name (dotted path for nested fields), or `body`/`query` when unknown.
-    #[schema(example = "email")]
-    pub field: String,
-    /// What is wrong with it.
-    #[schema(example = "must not be empty")]
-    pub message: String,
-}
-
-impl FieldError {
-    /// A field error for `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
 }
 
 /// Everything that can go wrong in a request, as the client sees it.
@@ -128,14 +109,14 @@ impl ApiError {
 
     /// 422 naming every field in `errors`, or `Ok` when there are none.
     pub fn check_fields(errors: Vec<FieldError>) -> Result<(), Self> {
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Self::Validation {
-                detail: "Some fields are not valid.".into(),
-                errors,
-            })
-        }
+        Ok(crate::domain::check_fields(errors)?)
+    }
+
+    /// The 412 for an `If-Match` that is not the current version.
+    pub fn stale() -> Self {
+        Self::PreconditionFailed(
+            "The resource changed since you read it (If-Match is stale); read it again.".into(),
+        )
     }
 
     /// A 404 with the standard detail.
@@ -275,6 +256,25 @@ impl From<FieldError> for ApiError {
         Self::Validation {
             detail: format!("{} {}", error.field, error.message),
             errors: vec![error],
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(errors) => match <[FieldError; 1]>::try_from(errors) {
+                Ok([one]) => one.into(),
+                Err(errors) => Self::Validation {
+                    detail: "Some fields are not valid.".into(),
+                    errors,
+                },
+            },
+            DomainError::Conflict(detail) => Self::Conflict(detail),
+            DomainError::Forbidden(detail) => Self::Forbidden(detail),
+            DomainError::NotFound => Self::not_found(),
+            DomainError::Stale => Self::stale(),
+            DomainError::Database(error) => error.into(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Newsroom CMS: a headless CMS serving a multilingual news site through a JSON API.
 
+pub mod app;
 pub mod articles;
 pub mod auth;
 pub mod authors;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod html;
 pub mod locales;
@@ -17,6 +19,7 @@ pub mod openapi;
 pub mod operations;
 pub mod pagination;
 pub mod reactions;
+pub mod router;
 pub mod slug;
 pub mod startup;
 pub mod tags;

@@ -8,8 +8,8 @@ use newsroom_cms::auth::roles::Role;
 use newsroom_cms::config::Settings;
 use newsroom_cms::startup::{self, Application};
 use newsroom_cms::users::model::{check_password, normalize_display_name, normalize_email};
-use newsroom_cms::users::routes::create_account;
-use newsroom_cms::{db, demo, openapi, telemetry};
+use newsroom_cms::users::store::create_account;
+use newsroom_cms::{db, demo, router, telemetry};
 
 /// Newsroom CMS: a headless CMS for multilingual newsrooms.
 #[derive(Parser)]
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
-        print!("{}", openapi::document_json());
+        print!("{}", router::openapi_json());
         return ExitCode::SUCCESS;
     }
     if let Err(error) = dotenvy::dotenv()

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document: metadata and the bearer security scheme here; paths and schemas
-//! are collected from the routes as they are registered (see `startup::api_routes`), so the
+//! are collected from the routes as they are registered (see `router::api_routes`), so the
 //! document can't drift from the routing.
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -51,18 +51,4 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
     }
-}
-
-/// The complete document, as the server serves it.
-pub fn document() -> utoipa::openapi::OpenApi {
-    crate::startup::openapi_document()
-}
-
-/// The document as the pretty-printed JSON committed in `openapi/openapi.json`.
-pub fn document_json() -> String {
-    let mut json = document()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises");
-    json.push('\n');
-    json
 }

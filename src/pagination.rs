@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, FieldError};
+use crate::domain::FieldError;
+use crate::error::ApiError;
 
 /// Largest accepted `per_page`.
 pub const MAX_PER_PAGE: u32 = 100;

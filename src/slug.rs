@@ -1,7 +1,7 @@
 //! Slugs and search folding: lower-case ASCII transliterations that treat Turkish (ı İ ş ğ ç ö
 //! ü), French and other accented letters the way readers type them.
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// Longest slug, in characters.
 pub const MAX_SLUG_CHARS: usize = 100;

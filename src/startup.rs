@@ -6,66 +6,26 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use utoipa::OpenApi;
-use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_actix_web::{AppExt, scope};
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::articles;
-use crate::auth::passwords::PasswordHasherPool;
-use crate::auth::passwords::hash_now;
+use crate::app::{AppState, Database};
+use crate::auth::passwords::{PasswordHasherPool, hash_now};
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;
-use crate::auth::routes as auth_routes;
 use crate::auth::tokens::TokenKeys;
-use crate::authors;
-use crate::categories;
-use crate::categories::model::{CategoryRow, CategoryTranslationRow};
-use crate::comments;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
-use crate::delivery::cache::{ResponseCache, cache_public_reads};
+use crate::delivery::cache::ResponseCache;
 use crate::delivery::memo::Memo;
-use crate::error::{self, ApiError};
-use crate::locales;
-use crate::locales::model::LocaleRow;
-use crate::openapi::ApiDoc;
+use crate::domain::DomainError;
+use crate::error;
 use crate::operations::metrics::Metrics;
-use crate::operations::middleware::{RouteTable, fallback, observe};
-use crate::operations::routes as ops;
-use crate::reactions;
-use crate::reactions::model::KindRow;
-use crate::tags;
-use crate::users;
+use crate::operations::middleware::{cache_public_reads, fallback, observe};
+use crate::operations::route_table::RouteTable;
+use crate::router::{api_routes, openapi_document};
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
-
-/// What every handler can reach.
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// The settings the server started with.
-    pub settings: Settings,
-    /// Signs and checks access tokens.
-    pub tokens: TokenKeys,
-    /// Hashes and verifies passwords.
-    pub passwords: PasswordHasherPool,
-    /// Rate limits.
-    pub limits: RateLimits,
-    /// Cached public reads.
-    pub cache: ResponseCache,
-    /// The site's locales, for public reads.
-    pub locales: Memo<Vec<LocaleRow>>,
-    /// The active reaction kinds, for public reads and reactions.
-    pub reaction_kinds: Memo<Vec<KindRow>>,
-    /// The category tree and its names, for article reads.
-    pub categories: Memo<(Vec<CategoryRow>, Vec<CategoryTranslationRow>)>,
-    /// Prometheus metrics.
-    pub metrics: Metrics,
-    /// Every documented route, for telling 405 from 404.
-    pub routes: RouteTable,
-    /// The served OpenAPI document, serialised once.
-    pub openapi_json: web::Bytes,
-}
+use crate::{locales, reactions, users};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +77,7 @@ impl Application {
         // Public reads may be this old: the response cache and the settings kept in memory.
         let max_age = std::time::Duration::from_secs(u64::from(settings.http.cache_max_age));
         let state = web::Data::new(AppState {
-            db,
+            db: Database::new(db),
             routes: RouteTable::from_openapi(&document),
             openapi_json: web::Bytes::from(
                 serde_json::to_vec(&document).expect("the OpenAPI document serialises"),
@@ -211,15 +171,6 @@ impl Application {
     }
 }
 
-impl AppState {
-    /// Forgets the site settings kept in memory (after an admin write).
-    pub fn forget_settings(&self) {
-        self.locales.clear();
-        self.reaction_kinds.clear();
-        self.categories.clear();
-    }
-}
-
 /// Connects, applies pending migrations and gives an empty database its locales.
 pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     let db = db::build_pool(&settings.database)?;
@@ -247,11 +198,11 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
             .map_err(|e| StartupError::BootstrapAdmin(format!("ADMIN_PASSWORD {}", e.message)))?;
         let hash =
             hash_now(&admin.password).map_err(|e| StartupError::BootstrapAdmin(e.to_string()))?;
-        match users::routes::create_account(&mut conn, &email, &name, Role::Admin, &hash) {
+        match users::store::create_account(&mut conn, &email, &name, Role::Admin, &hash) {
             Ok(_) => tracing::info!(%email, "created the admin account from ADMIN_EMAIL"),
             // Another instance starting at the same moment created it, or the address has an
             // account already, which start-up does not change.
-            Err(ApiError::Conflict(_)) => {
+            Err(DomainError::Conflict(_)) => {
                 tracing::warn!(%email, "ADMIN_EMAIL already has an account; left as it is");
             }
             Err(error) => return Err(StartupError::BootstrapAdmin(error.to_string())),
@@ -259,107 +210,6 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     }
     drop(conn);
     Ok(db)
-}
-
-/// Every documented route, registered through utoipa so the document lists exactly what is
-/// served.
-fn api_routes(config: &mut ServiceConfig) {
-    config
-        .service(ops::healthz)
-        .service(ops::readyz)
-        .service(ops::prometheus_metrics)
-        .service(ops::openapi_json)
-        .service(
-            scope("/api/v1")
-                .service(locales::routes::list_locales)
-                .service(categories::routes::list_categories)
-                .service(categories::routes::get_category)
-                .service(tags::routes::list_tags)
-                .service(authors::routes::list_authors)
-                .service(articles::delivery::list_articles)
-                .service(articles::delivery::related_articles)
-                .service(articles::delivery::get_article)
-                .service(reactions::routes::list_reaction_kinds)
-                .service(reactions::routes::get_reactions)
-                .service(reactions::routes::put_reaction)
-                .service(reactions::routes::delete_reaction)
-                .service(comments::routes::list_comments)
-                .service(comments::routes::post_comment)
-                .service(comments::routes::list_replies)
-                .service(comments::routes::delete_comment)
-                .service(comments::routes::report_comment)
-                .service(articles::delivery::archive)
-                .service(authors::routes::get_author)
-                .service(tags::routes::get_tag)
-                .service(
-                    scope("/auth")
-                        .service(auth_routes::register)
-                        .service(auth_routes::login)
-                        .service(auth_routes::refresh)
-                        .service(auth_routes::logout)
-                        .service(auth_routes::logout_all)
-                        .service(auth_routes::visitor)
-                        .service(auth_routes::get_me)
-                        .service(auth_routes::update_me),
-                )
-                .service(
-                    scope("/admin")
-                        .service(users::routes::list_users)
-                        .service(users::routes::create_user)
-                        .service(users::routes::get_user)
-                        .service(users::routes::update_user)
-                        .service(users::routes::delete_user)
-                        .service(locales::routes::admin_list_locales)
-                        .service(locales::routes::create_locale)
-                        .service(locales::routes::update_locale)
-                        .service(locales::routes::delete_locale)
-                        .service(categories::routes::admin_list_categories)
-                        .service(categories::routes::create_category)
-                        .service(categories::routes::admin_get_category)
-                        .service(categories::routes::update_category)
-                        .service(categories::routes::delete_category)
-                        .service(tags::routes::admin_list_tags)
-                        .service(tags::routes::create_tag)
-                        .service(tags::routes::admin_get_tag)
-                        .service(tags::routes::update_tag)
-                        .service(tags::routes::delete_tag)
-                        .service(authors::routes::admin_list_authors)
-                        .service(authors::routes::create_author)
-                        .service(authors::routes::admin_get_author)
-                        .service(authors::routes::update_author)
-                        .service(authors::routes::delete_author)
-                        .service(articles::admin::admin_list_articles)
-                        .service(articles::admin::create_article)
-                        .service(articles::admin::admin_get_article)
-                        .service(articles::admin::update_article)
-                        .service(articles::admin::delete_article)
-                        .service(articles::admin::put_translation)
-                        .service(articles::admin::delete_translation)
-                        .service(articles::admin::list_revisions)
-                        .service(articles::admin::get_revision)
-                        .service(articles::admin::restore_revision)
-                        .service(reactions::admin::admin_list_reaction_kinds)
-                        .service(reactions::admin::create_reaction_kind)
-                        .service(reactions::admin::update_reaction_kind)
-                        .service(reactions::admin::retire_reaction_kind)
-                        .service(comments::moderation::moderation_queue)
-                        .service(comments::moderation::moderate_comments)
-                        .service(comments::moderation::moderate_comment)
-                        .service(comments::moderation::list_bans)
-                        .service(comments::moderation::create_ban)
-                        .service(comments::moderation::delete_ban),
-                ),
-        );
-}
-
-/// The OpenAPI document of [`api_routes`].
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(api_routes)
-        .split_for_parts()
-        .1
 }
 
 /// One worker's app: routes, extractor limits and error handlers, the fallback, middleware and

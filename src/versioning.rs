@@ -30,20 +30,13 @@ pub fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .and_then(|rest| rest.strip_suffix('"'))
         .and_then(|inner| inner.parse::<i64>().ok())
         .map(Some)
-        .ok_or_else(stale)
-}
-
-/// The 412 for an `If-Match` that is not the current version.
-pub fn stale() -> ApiError {
-    ApiError::PreconditionFailed(
-        "The resource changed since you read it (If-Match is stale); read it again.".into(),
-    )
+        .ok_or_else(ApiError::stale)
 }
 
 /// 412 unless the version a client read (`expected`, from `If-Match`) is the current one.
 pub fn check(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
     match expected {
-        Some(version) if version != current => Err(stale()),
+        Some(version) if version != current => Err(ApiError::stale()),
         _ => Ok(()),
     }
 }

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::AppState;
 use crate::articles::editing::{self, load_admin, load_admin_many, save_translation, stored_time};
 use crate::articles::model::*;
 use crate::articles::store::{self, AdminFilter, ArticleFields};
@@ -17,7 +18,6 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageMeta};
-use crate::startup::AppState;
 use crate::versioning;
 
 /// Filters and page of the admin article list.
@@ -367,7 +367,7 @@ pub async fn update_article(
                     source_locale,
                 };
                 if !store::update(conn, id, current.version, &fields)? {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 if body.author_ids.is_some() {
                     store::set_authors(conn, id, &author_ids)?;

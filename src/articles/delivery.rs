@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::AppState;
 use crate::articles::model::ArticleRow;
 use crate::articles::public::{
     Archive, ArchiveMonth, ArticleList, ArticleResponse, RelatedList, SiteData, detail, summaries,
@@ -22,7 +23,6 @@ use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::pagination::Page;
-use crate::startup::AppState;
 use crate::tags::store as tags;
 
 /// Orders of the article list.

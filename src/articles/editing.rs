@@ -11,11 +11,11 @@ use crate::articles::store::{self, TranslationFields};
 use crate::authors::model::check_url;
 use crate::db::DbConnection;
 use crate::db::schema::{authors, categories, tags};
-use crate::error::{ApiError, FieldError};
+use crate::domain::FieldError;
+use crate::error::ApiError;
 use crate::html;
 use crate::locales::store as locales;
 use crate::slug::{self, check_slug};
-use crate::versioning;
 
 /// A stored UTC time from an API one, truncated to microseconds like every stored time.
 pub fn stored_time(time: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -181,9 +181,9 @@ pub fn save_translation(
 ) -> Result<(), ApiError> {
     let current = store::find_translation(conn, article.id, locale)?;
     match (&current, expected) {
-        (None, Some(_)) => return Err(versioning::stale()),
+        (None, Some(_)) => return Err(ApiError::stale()),
         (Some(current), Some(version)) if current.version != version => {
-            return Err(versioning::stale());
+            return Err(ApiError::stale());
         }
         _ => {}
     }
@@ -238,7 +238,7 @@ pub fn save_translation(
         Some(current) => {
             store::insert_revision(conn, &current, saved_by)?;
             if !store::update_translation(conn, current.id, current.version, &fields)? {
-                return Err(versioning::stale());
+                return Err(ApiError::stale());
             }
         }
         None => store::insert_translation(conn, article.id, locale, &fields)?,

@@ -9,13 +9,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::articles::model::{ArticleRow, TranslationRow};
 use crate::articles::store;
 use crate::categories::model::{
-    CategoryLink, CategoryRow, CategoryTranslationRow, parent_map, path_to_root, resolve_in,
-    with_descendants,
+    AllCategories, CategoryLink, parent_map, path_to_root, resolve_in, with_descendants,
 };
-use crate::categories::store as categories;
 use crate::comments::store as comments;
 use crate::db::schema::{article_authors, article_tags, authors, tag_translations};
 use crate::db::{self, DbConnection};
@@ -23,9 +22,7 @@ use crate::delivery::locale::LocaleChoice;
 use crate::error::ApiError;
 use crate::pagination::PageMeta;
 use crate::reactions::model::{KindRow, ReactionCounts};
-use crate::reactions::routes::active_kinds;
 use crate::reactions::store as reactions;
-use crate::startup::AppState;
 
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -197,25 +194,22 @@ pub struct Archive {
 /// and the category tree with its names (both emptied by admin writes).
 pub(crate) struct SiteData {
     kinds: Arc<Vec<KindRow>>,
-    categories: Arc<(Vec<CategoryRow>, Vec<CategoryTranslationRow>)>,
+    categories: Arc<AllCategories>,
 }
 
 impl SiteData {
     /// The site data, from memory when fresh.
     pub(crate) async fn load(state: &AppState) -> Result<Self, ApiError> {
         Ok(Self {
-            kinds: active_kinds(state).await?,
-            categories: state
-                .categories
-                .get(&state.db, categories::load_all)
-                .await?,
+            kinds: state.active_kinds().await?,
+            categories: state.category_tree().await?,
         })
     }
 
     /// The category a list's `category` key names and all below it; 422 when it names none.
     pub(crate) fn category_ids(&self, key: &str) -> Result<Vec<i64>, ApiError> {
-        let (rows, names) = &*self.categories;
-        let id = resolve_in(rows, names, key)
+        let AllCategories { rows, translations } = &*self.categories;
+        let id = resolve_in(rows, translations, key)
             .ok_or_else(|| ApiError::invalid("category", "names no category"))?;
         Ok(with_descendants(rows, id))
     }
@@ -286,7 +280,7 @@ impl Related {
         let mut categories: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
         for name in site
             .categories
-            .1
+            .translations
             .iter()
             .filter(|n| category_ids.contains(&n.category_id))
         {
@@ -406,7 +400,10 @@ pub(crate) fn detail(
     let Some((mut summary, translation)) = related.summary(&row, choice) else {
         return Ok(None);
     };
-    let (all, names) = &*site.categories;
+    let AllCategories {
+        rows: all,
+        translations: names,
+    } = &*site.categories;
     let parents = parent_map(all.iter().map(|c| (c.id, c.parent_id)));
     let path = path_to_root(&parents, row.category_id)
         .iter()

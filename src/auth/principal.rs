@@ -11,34 +11,16 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use crate::app::AppState;
+use crate::auth::actor::Actor;
 use crate::auth::roles::{Permission, Role};
 use crate::auth::store;
 use crate::auth::tokens::{TYP_ACCESS, TYP_VISITOR};
 use crate::error::ApiError;
-use crate::startup::AppState;
 use crate::users;
 
 /// Longest accepted bearer token.
 const MAX_TOKEN_LENGTH: usize = 4096;
-
-/// Who the principal is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Actor {
-    /// An account.
-    User(i64),
-    /// An anonymous visitor.
-    Visitor(i64),
-}
-
-impl Actor {
-    /// The `(user_id, visitor_id)` columns that name this actor in a row.
-    pub fn columns(self) -> (Option<i64>, Option<i64>) {
-        match self {
-            Actor::User(id) => (Some(id), None),
-            Actor::Visitor(id) => (None, Some(id)),
-        }
-    }
-}
 
 /// An authenticated caller.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::auth::principal::Actor;
+use crate::auth::actor::Actor;
 use crate::config::{AuthSettings, InteractionSettings, IpNetwork, PerMinute};
 use crate::error::ApiError;
 

@@ -4,8 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::AppState;
+use crate::auth::actor::Actor;
 use crate::auth::passwords::Verified;
-use crate::auth::principal::{Actor, Principal};
+use crate::auth::principal::Principal;
 use crate::auth::rate_limit::AuthAction;
 use crate::auth::roles::{Permission, Role};
 use crate::auth::store::{self, NewRefreshToken, Rotation};
@@ -13,9 +15,7 @@ use crate::auth::tokens::{hash_refresh_token, new_refresh_token, random_hex};
 use crate::body::JsonBody;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
 use crate::users::model::{User, UserRow, check_password, normalize_display_name, normalize_email};
-use crate::users::routes::create_account;
 use crate::users::store as users;
 
 /// Create a reader account.
@@ -152,7 +152,15 @@ pub async fn register(
     let hash = state.passwords.hash(body.password).await?;
     let user = state
         .db
-        .run(move |conn| create_account(conn, &email, &display_name, Role::Reader, &hash))
+        .run(move |conn| {
+            Ok(users::create_account(
+                conn,
+                &email,
+                &display_name,
+                Role::Reader,
+                &hash,
+            )?)
+        })
         .await?;
     let response = start_session(&state, user).await?;
     Ok(HttpResponse::Created().json(response))
@@ -503,9 +511,9 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
 
 /// Gathers the field errors of registration into one 422.
 fn collect_errors(
-    email: Result<String, crate::error::FieldError>,
-    display_name: Result<String, crate::error::FieldError>,
-    password: Result<(), crate::error::FieldError>,
+    email: Result<String, crate::domain::FieldError>,
+    display_name: Result<String, crate::domain::FieldError>,
+    password: Result<(), crate::domain::FieldError>,
 ) -> Result<(String, String), ApiError> {
     match (email, display_name, password) {
         (Ok(email), Ok(name), Ok(())) => Ok((email, name)),

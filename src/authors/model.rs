@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{author_bios, authors};
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// Longest author name.
 pub const MAX_NAME_CHARS: usize = 200;

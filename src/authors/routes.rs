@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::authors::model::*;
@@ -15,11 +16,11 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::delivery::{cached_json_in, link_pages};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
-use crate::startup::AppState;
 use crate::versioning;
 
 /// Locale and page parameters of the public author list.
@@ -288,7 +289,7 @@ pub async fn update_author(
                     links: links_json(&links)?,
                 };
                 if !store::update(conn, id, expected.unwrap_or(current.version), &fields)? {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 write_bios(conn, id, &bios)?;
                 let (row, bios) = store::find(conn, id)?;

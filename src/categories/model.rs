@@ -270,3 +270,11 @@ pub struct CategoryDetail {
     /// Every translation, for hreflang alternates.
     pub translations: Vec<CategoryAlternate>,
 }
+
+/// Every category in tree-sibling order and every category name.
+#[derive(Debug, Clone)]
+pub struct AllCategories {
+    /// Ordered by position, then id.
+    pub rows: Vec<CategoryRow>,
+    pub translations: Vec<CategoryTranslationRow>,
+}

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::articles::visibility;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
@@ -16,10 +17,10 @@ use crate::categories::store;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::slug::{assign, check_slug};
-use crate::startup::AppState;
 use crate::versioning;
 
 /// Every category, as editors see them.
@@ -66,7 +67,8 @@ pub async fn admin_list_categories(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
-    let (rows, translations) = state.db.run(|conn| Ok(store::load_all(conn)?)).await?;
+    let AllCategories { rows, translations } =
+        state.db.run(|conn| Ok(store::load_all(conn)?)).await?;
     let mut by_category = db::group_by(translations, |t| t.category_id);
     let data = tree_order(&rows)
         .into_iter()
@@ -216,7 +218,7 @@ pub async fn update_category(
                 }
                 let position = body.position.unwrap_or(current.position);
                 if !store::update(conn, id, version, parent_id, position)? {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 if let Some(translations) = &body.translations {
                     check_translations(conn, translations)?;
@@ -310,8 +312,7 @@ pub async fn list_categories(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let tree = state.categories.get(&state.db, store::load_all).await?;
-    let (rows, translations) = (&tree.0, tree.1.clone());
+    let tree = state.category_tree().await?;
     let choice =
         LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
             .await?;
@@ -320,7 +321,7 @@ pub async fn list_categories(
         .db
         .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
         .await?;
-    let view = TreeView::new(rows, translations, &counts, &choice);
+    let view = TreeView::new(&tree.rows, tree.translations.clone(), &counts, &choice);
     let data = view.children_of(None);
     cached_json_in(
         &request,
@@ -365,8 +366,8 @@ pub async fn get_category(
             Ok((id, visibility::counts_by_category(conn, only.as_deref())?))
         })
         .await?;
-    let tree = state.categories.get(&state.db, store::load_all).await?;
-    let view = TreeView::new(&tree.0, tree.1.clone(), &counts, &choice);
+    let tree = state.category_tree().await?;
+    let view = TreeView::new(&tree.rows, tree.translations.clone(), &counts, &choice);
     let detail = view.detail(id, &choice).ok_or_else(ApiError::not_found)?;
     let locale = detail.locale.clone();
     cached_json_in(

@@ -2,14 +2,14 @@
 
 use diesel::prelude::*;
 
-use crate::categories::model::{CategoryRow, CategoryTranslationRow, parent_map, path_to_root};
+use crate::categories::model::{
+    AllCategories, CategoryRow, CategoryTranslationRow, parent_map, path_to_root,
+};
 use crate::db::schema::{articles, categories, category_translations};
 use crate::db::{self, DbConnection};
 
 /// Every category and every translation (the tree is small; one query each).
-pub fn load_all(
-    conn: &mut DbConnection,
-) -> QueryResult<(Vec<CategoryRow>, Vec<CategoryTranslationRow>)> {
+pub fn load_all(conn: &mut DbConnection) -> QueryResult<AllCategories> {
     let rows = categories::table
         .select(CategoryRow::as_select())
         .order((categories::position.asc(), categories::id.asc()))
@@ -17,7 +17,7 @@ pub fn load_all(
     let translations = category_translations::table
         .select(CategoryTranslationRow::as_select())
         .load(conn)?;
-    Ok((rows, translations))
+    Ok(AllCategories { rows, translations })
 }
 
 /// One category and its translations.

@@ -6,16 +6,18 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::principal::{Actor, Principal};
+use crate::app::AppState;
+use crate::auth::actor::Actor;
+use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store::{self, QueueFilter};
 use crate::db;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageQuery};
-use crate::startup::AppState;
 use crate::users::store as users_store;
 use crate::versioning;
 
@@ -115,7 +117,7 @@ pub async fn moderate_comment(
             db::write_transaction(conn, |conn| {
                 store::find(conn, id)?;
                 if store::decide(conn, &[id], expected, status)? == 0 {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 Ok(store::find(conn, id)?)
             })

@@ -8,8 +8,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::app::AppState;
 use crate::articles::delivery::{visible_by_id, visible_by_key};
-use crate::auth::principal::{Actor, Principal};
+use crate::auth::actor::Actor;
+use crate::auth::principal::Principal;
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;
@@ -19,9 +21,9 @@ use crate::config::Moderation;
 use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::delivery::{cached_json, link_pages};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageQuery};
-use crate::startup::AppState;
 
 /// Page and order of an article's comments.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,7 +6,7 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use crate::auth::principal::Actor;
+use crate::auth::actor::Actor;
 use crate::comments::model::*;
 use crate::db::schema::{comment_bans, comment_reports, comments};
 use crate::db::{self, DbConnection, MultiBackend, per_backend};

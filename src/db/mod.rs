@@ -359,7 +359,7 @@ pub fn to_utc(time: NaiveDateTime) -> DateTime<Utc> {
     time.and_utc()
 }
 
-/// The pool as handlers use it: every call runs on the blocking thread pool, checkout included.
+/// The pool and the count of statements run on its connections.
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
@@ -375,20 +375,5 @@ impl Db {
     /// SQL statements run so far on this pool's connections.
     pub fn query_count(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
-    }
-
-    /// Checks out a connection and runs `work` with it off the async workers. A pool that
-    /// can't hand out a connection in time answers 503.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, crate::error::ApiError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await?
     }
 }

@@ -16,8 +16,6 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
-
 /// Says whether a public read came from the cache.
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
@@ -104,85 +102,88 @@ fn key_of(request: &ServiceRequest) -> Option<String> {
     Some(format!("{}?{}\n{language}", path, request.query_string()))
 }
 
-/// Serves public reads from the cache, fills it on a miss, and empties it after writes.
-pub async fn cache_public_reads(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    };
-    let is_write = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) && request.path().starts_with("/api/v1/admin");
-    let Some(entries) = state.cache.entries.clone() else {
+impl ResponseCache {
+    /// Serves public reads from the cache and fills it on a miss; after a successful admin
+    /// write empties it and calls `after_write`.
+    pub async fn serve(
+        &self,
+        request: ServiceRequest,
+        next: Next<impl MessageBody + 'static>,
+        after_write: impl FnOnce(),
+    ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+        let is_write = !matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS
+        ) && request.path().starts_with("/api/v1/admin");
+        let Some(entries) = self.entries.clone() else {
+            let response = next.call(request).await?;
+            if is_write && response.status().is_success() {
+                after_write();
+            }
+            return Ok(response.map_into_boxed_body());
+        };
+        let key = key_of(&request);
+
+        if let Some(key) = &key
+            && let Some(cached) = entries.get(key)
+        {
+            let not_modified = super::if_none_match(request.headers(), &cached.etag);
+            let mut response = if not_modified {
+                HttpResponse::NotModified()
+            } else {
+                HttpResponse::Ok()
+            };
+            for (name, value) in &cached.headers {
+                response.insert_header((name.clone(), value.clone()));
+            }
+            response.insert_header((X_CACHE, "HIT"));
+            let response = if not_modified {
+                response.finish()
+            } else {
+                response.body(cached.body.clone())
+            };
+            return Ok(request.into_response(response));
+        }
+
         let response = next.call(request).await?;
         if is_write && response.status().is_success() {
-            state.forget_settings();
+            self.invalidate();
+            after_write();
         }
-        return Ok(response.map_into_boxed_body());
-    };
-    let key = key_of(&request);
-
-    if let Some(key) = &key
-        && let Some(cached) = entries.get(key)
-    {
-        let not_modified = super::if_none_match(request.headers(), &cached.etag);
-        let mut response = if not_modified {
-            HttpResponse::NotModified()
-        } else {
-            HttpResponse::Ok()
+        let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
+            return Ok(response.map_into_boxed_body());
         };
-        for (name, value) in &cached.headers {
-            response.insert_header((name.clone(), value.clone()));
-        }
-        response.insert_header((X_CACHE, "HIT"));
-        let response = if not_modified {
-            response.finish()
-        } else {
-            response.body(cached.body.clone())
+        let Some(etag) = response
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+        else {
+            return Ok(response.map_into_boxed_body());
         };
-        return Ok(request.into_response(response));
+        let (request, response) = response.into_parts();
+        let (head, body) = response.into_parts();
+        let body = actix_web::body::to_bytes(body)
+            .await
+            .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
+        let headers = kept(head.headers());
+        entries.insert(
+            key,
+            Arc::new(Cached {
+                headers,
+                etag,
+                body: body.clone(),
+            }),
+        );
+        let mut response = head.set_body(BoxBody::new(body));
+        response
+            .headers_mut()
+            .insert(X_CACHE, HeaderValue::from_static("MISS"));
+        Ok(ServiceResponse::new(request, response))
     }
-
-    let response = next.call(request).await?;
-    if is_write && response.status().is_success() {
-        state.cache.invalidate();
-        state.forget_settings();
-    }
-    let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
-        return Ok(response.map_into_boxed_body());
-    };
-    let Some(etag) = response
-        .headers()
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
-        return Ok(response.map_into_boxed_body());
-    };
-    let (request, response) = response.into_parts();
-    let (head, body) = response.into_parts();
-    let body = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
-    let headers = kept(head.headers());
-    entries.insert(
-        key,
-        Arc::new(Cached {
-            headers,
-            etag,
-            body: body.clone(),
-        }),
-    );
-    let mut response = head.set_body(BoxBody::new(body));
-    response
-        .headers_mut()
-        .insert(X_CACHE, HeaderValue::from_static("MISS"));
-    Ok(ServiceResponse::new(request, response))
 }
 
+/// The headers a cached body keeps.
 fn kept(headers: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
     KEPT.iter()
         .filter_map(|name| headers.get(name).map(|value| (name.clone(), value.clone())))

@@ -2,24 +2,14 @@
 //! default; and the fallback chain (requested → site default → first published in site order)
 //! that picks which translation to serve.
 
-use std::sync::Arc;
-
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::locales::model::{LocaleRow, normalize_code};
-use crate::startup::AppState;
-
-/// The site's locales in switcher order, from memory when fresh.
-pub async fn site_locales(state: &AppState) -> Result<Arc<Vec<LocaleRow>>, ApiError> {
-    state
-        .locales
-        .get(&state.db, crate::locales::store::list)
-        .await
-}
 
 /// Locale parameters of public reads.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,7 +84,7 @@ impl LocaleChoice {
         explicit: Option<&str>,
         fallback: Option<bool>,
     ) -> Result<Self, ApiError> {
-        let locales = site_locales(state).await?;
+        let locales = state.site_locales().await?;
         Self::negotiate(request, &locales, explicit, fallback)
     }
 

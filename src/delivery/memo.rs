@@ -5,11 +5,6 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use diesel::QueryResult;
-
-use crate::db::{Db, DbConnection};
-use crate::error::ApiError;
-
 /// One value loaded from the database and kept for a while.
 pub struct Memo<T> {
     entry: RwLock<Option<(Instant, Arc<T>)>>,
@@ -32,16 +27,12 @@ impl<T: Send + Sync + 'static> Memo<T> {
         }
     }
 
-    /// The value, from memory when fresh, else from `load`.
-    pub async fn get(
-        &self,
-        db: &Db,
-        load: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-    ) -> Result<Arc<T>, ApiError> {
+    /// The value, from memory when fresh, else from `load` (not polled when fresh).
+    pub async fn get<E>(&self, load: impl Future<Output = Result<T, E>>) -> Result<Arc<T>, E> {
         if let Some(value) = self.fresh() {
             return Ok(value);
         }
-        let value = Arc::new(db.run(move |conn| Ok(load(conn)?)).await?);
+        let value = Arc::new(load.await?);
         if let Ok(mut entry) = self.entry.write() {
             *entry = Some((Instant::now(), Arc::clone(&value)));
         }

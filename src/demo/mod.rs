@@ -634,7 +634,7 @@ const COMMENTS: &[(usize, Option<usize>, &str, &str, bool)] = &[
 
 /// Demo readers' reactions and comment threads, written by demo visitors.
 fn write_interaction(conn: &mut DbConnection, articles: &[i64]) -> Result<(), ApiError> {
-    use crate::auth::principal::Actor;
+    use crate::auth::actor::Actor;
     use crate::comments::model::{AuthorKind, CommentStatus, NewComment};
     use crate::comments::store as comments;
     use crate::reactions::store as reactions;

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
@@ -13,7 +14,6 @@ use crate::delivery::cached_json;
 use crate::error::{ApiError, Problem};
 use crate::locales::model::{Locale, native_name, normalize_code};
 use crate::locales::store;
-use crate::startup::AppState;
 
 /// Add a locale.
 #[derive(Debug, Deserialize, ToSchema)]

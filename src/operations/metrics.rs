@@ -8,7 +8,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::db::Db;
+use crate::db::DbPool;
 
 /// Labels of one request series: the route pattern (not the raw path, so ids don't explode the
 /// series count), the method and the status.
@@ -122,11 +122,9 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition (format 0.0.4), with the pool's state read now.
-    pub fn render(&self, db: &Db) -> String {
-        let pool = db.pool();
+    pub fn render(&self, pool: &DbPool, queries: u64) -> String {
         let state = pool.state();
         let _guard = self.render_lock.lock();
-        let queries = db.query_count();
         self.queries
             .inc_by(queries.saturating_sub(self.queries.get()));
         self.pool_connections.set(i64::from(state.connections));

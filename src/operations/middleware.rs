@@ -3,14 +3,14 @@
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use tracing::Instrument;
 
+use crate::app::AppState;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
-use crate::startup::AppState;
 
 /// The request id header, kept from the request when valid, generated otherwise.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -128,44 +128,19 @@ fn new_request_id() -> String {
     )
 }
 
-/// The routes the API documents, with their methods: what tells a wrong method (405) from an
-/// unknown route (404).
-pub struct RouteTable {
-    routes: Vec<(ResourceDef, Vec<String>)>,
-}
-
-impl RouteTable {
-    /// Builds the table from the OpenAPI document, the single list of every route.
-    pub fn from_openapi(document: &utoipa::openapi::OpenApi) -> Self {
-        let routes = document
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    ("DELETE", &item.delete),
-                    ("GET", &item.get),
-                    ("PATCH", &item.patch),
-                    ("POST", &item.post),
-                    ("PUT", &item.put),
-                ]
-                .into_iter()
-                .filter(|(_, operation)| operation.is_some())
-                .map(|(method, _)| method.to_owned())
-                .collect();
-                (ResourceDef::new(path.as_str()), methods)
-            })
-            .collect();
-        Self { routes }
-    }
-
-    /// The methods the route matching `path` accepts, if any route matches.
-    fn methods_for(&self, path: &str) -> Option<&[String]> {
-        self.routes
-            .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, methods)| methods.as_slice())
-    }
+/// Serves public reads from the response cache; after an admin write empties it and the site
+/// settings kept in memory.
+pub async fn cache_public_reads(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    state
+        .cache
+        .serve(request, next, || state.forget_settings())
+        .await
 }
 
 /// Answers requests no route took: 405 with `Allow` when the path exists under other methods,

@@ -3,4 +3,5 @@
 
 pub mod metrics;
 pub mod middleware;
+pub mod route_table;
 pub mod routes;

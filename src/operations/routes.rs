@@ -6,9 +6,9 @@ use diesel::r2d2::R2D2Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::operations::metrics::CONTENT_TYPE as METRICS_CONTENT_TYPE;
-use crate::startup::AppState;
 
 /// Health of the process or of its dependencies.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,7 +81,11 @@ pub async fn prometheus_metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type(METRICS_CONTENT_TYPE)
-        .body(state.metrics.render(&state.db))
+        .body(
+            state
+                .metrics
+                .render(state.db.pool(), state.db.query_count()),
+        )
 }
 
 /// This OpenAPI 3.1 document.

@@ -5,15 +5,16 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
+use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::reactions::model::*;
 use crate::reactions::store;
-use crate::startup::AppState;
 use crate::versioning;
 
 /// List every reaction kind, retired ones included, with how many reactions each has.
@@ -164,7 +165,7 @@ pub async fn update_reaction_kind(
             db::write_transaction(conn, |conn| {
                 let current = store::find(conn, &key)?;
                 if !store::touch(conn, current.id, expected)? {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 let labels = change.labels.unwrap_or_default();
                 check_labels(conn, &labels)?;
@@ -227,7 +228,7 @@ pub async fn retire_reaction_kind(
                     return versioning::check(expected, current.version);
                 }
                 if !store::touch(conn, current.id, expected)? {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 Ok(store::update(conn, current.id, None, None, Some(true))?)
             })

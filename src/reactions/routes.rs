@@ -1,9 +1,8 @@
 //! Reader endpoints: the reaction kinds, and an article's reactions with the caller's own.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 
+use crate::app::AppState;
 use crate::articles::delivery::visible_by_key;
 use crate::auth::principal::{MaybePrincipal, Principal};
 use crate::auth::rate_limit::Interaction;
@@ -15,15 +14,6 @@ use crate::delivery::{cached_json_in, uncached_json};
 use crate::error::{ApiError, Problem};
 use crate::reactions::model::*;
 use crate::reactions::store;
-use crate::startup::AppState;
-
-/// The active reaction kinds, from memory when fresh.
-pub(crate) async fn active_kinds(state: &AppState) -> Result<Arc<Vec<KindRow>>, ApiError> {
-    state
-        .reaction_kinds
-        .get(&state.db, |conn| store::kinds(conn, false))
-        .await
-}
 
 /// The reaction kinds readers choose from, labelled in the negotiated locale.
 #[utoipa::path(
@@ -43,7 +33,7 @@ pub async fn list_reaction_kinds(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let choice = LocaleChoice::for_request(&state, &request, query.locale.as_deref(), None).await?;
-    let kinds = active_kinds(&state).await?;
+    let kinds = state.active_kinds().await?;
     let ids: Vec<i64> = kinds.iter().map(|k| k.id).collect();
     let labels = state
         .db
@@ -96,7 +86,7 @@ pub async fn get_reactions(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let actor = principal.0.map(|p| p.actor);
-    let active = active_kinds(&state).await?;
+    let active = state.active_kinds().await?;
     let data = state
         .db
         .run(move |conn| {
@@ -148,7 +138,7 @@ pub async fn put_reaction(
         .kind;
     let key = key.into_inner();
     let actor = principal.actor;
-    let active = active_kinds(&state).await?;
+    let active = state.active_kinds().await?;
     let data = state
         .db
         .run(move |conn| {
@@ -192,7 +182,7 @@ pub async fn delete_reaction(
         .check_interaction(&request, Interaction::Reaction, principal.actor)?;
     let key = key.into_inner();
     let actor = principal.actor;
-    let active = active_kinds(&state).await?;
+    let active = state.active_kinds().await?;
     let data = state
         .db
         .run(move |conn| {

@@ -6,7 +6,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
 
-use crate::auth::principal::Actor;
+use crate::auth::actor::Actor;
 use crate::db::schema::{locales, reaction_kind_labels, reaction_kinds, reactions};
 use crate::db::{self, DbConnection, per_backend};
 use crate::reactions::model::*;

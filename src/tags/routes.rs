@@ -7,17 +7,18 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::delivery::locale::LocaleChoice;
 use crate::delivery::{cached_json_in, link_pages};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
-use crate::startup::AppState;
 use crate::tags::model::*;
 use crate::tags::store;
 use crate::versioning;
@@ -227,7 +228,7 @@ pub async fn update_tag(
             db::write_transaction(conn, |conn| {
                 let (current, _) = store::find(conn, id)?;
                 if !store::touch(conn, id, expected.unwrap_or(current.version))? {
-                    return Err(versioning::stale());
+                    return Err(ApiError::stale());
                 }
                 check_translations(conn, &translations)?;
                 write_translations(conn, id, &translations)?;

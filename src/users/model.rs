@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::roles::Role;
 use crate::db::schema::users;
 use crate::db::to_utc;
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// Shortest accepted password, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;

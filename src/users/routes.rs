@@ -5,15 +5,16 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageMeta};
-use crate::startup::AppState;
 use crate::users::model::{
-    NewUser, User, UserRow, UserStatus, check_password, normalize_display_name, normalize_email,
+    User, UserRow, UserStatus, check_password, normalize_display_name, normalize_email,
 };
 use crate::users::store::{self, UserChanges, UserFilter};
 use crate::versioning;
@@ -168,7 +169,7 @@ pub async fn create_user(
     let role = body.role;
     let user = state
         .db
-        .run(move |conn| create_account(conn, &email, &name, role, &hash))
+        .run(move |conn| Ok(store::create_account(conn, &email, &name, role, &hash)?))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/admin/users/{}", user.id)))
@@ -272,7 +273,7 @@ pub async fn update_user(
                     &changes,
                     role_changes || disables,
                 )?
-                .ok_or_else(versioning::stale)
+                .ok_or_else(ApiError::stale)
             })
         })
         .await?;
@@ -335,35 +336,6 @@ fn ensure_not_last_admin(conn: &mut DbConnection, id: i64) -> Result<(), ApiErro
         ));
     }
     Ok(())
-}
-
-/// Inserts an account, answering 409 for a taken email.
-pub fn create_account(
-    conn: &mut DbConnection,
-    email: &str,
-    display_name: &str,
-    role: Role,
-    password_hash: &str,
-) -> Result<UserRow, ApiError> {
-    let now = db::now();
-    store::insert(
-        conn,
-        &NewUser {
-            email,
-            display_name,
-            role: role.as_str(),
-            status: UserStatus::Active.as_str(),
-            password_hash,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .map_err(|error| match ApiError::from(error) {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict("An account with this email already exists.".into())
-        }
-        other => other,
-    })
 }
 
 fn with_etag(user: UserRow) -> HttpResponse {

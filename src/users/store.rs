@@ -5,7 +5,38 @@ use diesel::prelude::*;
 use crate::auth::roles::Role;
 use crate::db::schema::{refresh_tokens, users};
 use crate::db::{self, DbConnection};
+use crate::domain::DomainError;
 use crate::users::model::{NewUser, UserRow, UserStatus};
+
+/// Inserts an active account; a taken email is a conflict.
+pub fn create_account(
+    conn: &mut DbConnection,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<UserRow, DomainError> {
+    let now = db::now();
+    insert(
+        conn,
+        &NewUser {
+            email,
+            display_name,
+            role: role.as_str(),
+            status: UserStatus::Active.as_str(),
+            password_hash,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|error| match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => DomainError::Conflict("An account with this email already exists.".into()),
+        other => other.into(),
+    })
+}
 
 /// The account with this id.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<UserRow> {

@@ -1,0 +1,122 @@
+//! Every route of the API, registered through utoipa so the OpenAPI document lists exactly what
+//! is served, and the document assembled from them.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::auth::routes as auth_routes;
+use crate::openapi::ApiDoc;
+use crate::operations::routes as ops;
+use crate::{articles, authors, categories, comments, locales, reactions, tags, users};
+
+/// Every documented route, registered through utoipa so the document lists exactly what is
+/// served.
+pub fn api_routes(config: &mut ServiceConfig) {
+    config
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::prometheus_metrics)
+        .service(ops::openapi_json)
+        .service(
+            scope("/api/v1")
+                .service(locales::routes::list_locales)
+                .service(categories::routes::list_categories)
+                .service(categories::routes::get_category)
+                .service(tags::routes::list_tags)
+                .service(authors::routes::list_authors)
+                .service(articles::delivery::list_articles)
+                .service(articles::delivery::related_articles)
+                .service(articles::delivery::get_article)
+                .service(reactions::routes::list_reaction_kinds)
+                .service(reactions::routes::get_reactions)
+                .service(reactions::routes::put_reaction)
+                .service(reactions::routes::delete_reaction)
+                .service(comments::routes::list_comments)
+                .service(comments::routes::post_comment)
+                .service(comments::routes::list_replies)
+                .service(comments::routes::delete_comment)
+                .service(comments::routes::report_comment)
+                .service(articles::delivery::archive)
+                .service(authors::routes::get_author)
+                .service(tags::routes::get_tag)
+                .service(
+                    scope("/auth")
+                        .service(auth_routes::register)
+                        .service(auth_routes::login)
+                        .service(auth_routes::refresh)
+                        .service(auth_routes::logout)
+                        .service(auth_routes::logout_all)
+                        .service(auth_routes::visitor)
+                        .service(auth_routes::get_me)
+                        .service(auth_routes::update_me),
+                )
+                .service(
+                    scope("/admin")
+                        .service(users::routes::list_users)
+                        .service(users::routes::create_user)
+                        .service(users::routes::get_user)
+                        .service(users::routes::update_user)
+                        .service(users::routes::delete_user)
+                        .service(locales::routes::admin_list_locales)
+                        .service(locales::routes::create_locale)
+                        .service(locales::routes::update_locale)
+                        .service(locales::routes::delete_locale)
+                        .service(categories::routes::admin_list_categories)
+                        .service(categories::routes::create_category)
+                        .service(categories::routes::admin_get_category)
+                        .service(categories::routes::update_category)
+                        .service(categories::routes::delete_category)
+                        .service(tags::routes::admin_list_tags)
+                        .service(tags::routes::create_tag)
+                        .service(tags::routes::admin_get_tag)
+                        .service(tags::routes::update_tag)
+                        .service(tags::routes::delete_tag)
+                        .service(authors::routes::admin_list_authors)
+                        .service(authors::routes::create_author)
+                        .service(authors::routes::admin_get_author)
+                        .service(authors::routes::update_author)
+                        .service(authors::routes::delete_author)
+                        .service(articles::admin::admin_list_articles)
+                        .service(articles::admin::create_article)
+                        .service(articles::admin::admin_get_article)
+                        .service(articles::admin::update_article)
+                        .service(articles::admin::delete_article)
+                        .service(articles::admin::put_translation)
+                        .service(articles::admin::delete_translation)
+                        .service(articles::admin::list_revisions)
+                        .service(articles::admin::get_revision)
+                        .service(articles::admin::restore_revision)
+                        .service(reactions::admin::admin_list_reaction_kinds)
+                        .service(reactions::admin::create_reaction_kind)
+                        .service(reactions::admin::update_reaction_kind)
+                        .service(reactions::admin::retire_reaction_kind)
+                        .service(comments::moderation::moderation_queue)
+                        .service(comments::moderation::moderate_comments)
+                        .service(comments::moderation::moderate_comment)
+                        .service(comments::moderation::list_bans)
+                        .service(comments::moderation::create_ban)
+                        .service(comments::moderation::delete_ban),
+                ),
+        );
+}
+
+/// The complete OpenAPI document, as the server serves it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api_routes)
+        .split_for_parts()
+        .1
+}
+
+/// The document as the pretty-printed JSON committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut json = openapi_document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
