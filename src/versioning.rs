@@ -2,7 +2,10 @@
 //! reads, and `If-Match` on writes names the version the client read.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -14,7 +17,7 @@ pub fn etag(version: i64) -> String {
 
 /// The version an `If-Match` header names: `None` without the header or with `*`; 412 for a
 /// value that names no version of ours (it can't be current).
-pub fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
+fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = request.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -33,6 +36,20 @@ pub fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .ok_or_else(ApiError::stale)
 }
 
+/// The version an `If-Match` header names, as a handler argument: `IfMatch(None)` without the
+/// header or with `*`.
+#[derive(Clone, Copy, Debug)]
+pub struct IfMatch(pub Option<i64>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if_match(request).map(Self))
+    }
+}
+
 /// 412 unless the version a client read (`expected`, from `If-Match`) is the current one.
 pub fn check(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
     match expected {
@@ -46,4 +63,14 @@ pub fn with_etag(version: i64, body: impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(version)))
         .json(body)
+}
+
+/// `201 Created` with `body`, its `Location` and, for a versioned resource, its `ETag`.
+pub fn created(location: String, version: Option<i64>, body: impl Serialize) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    if let Some(version) = version {
+        response.insert_header((header::ETAG, etag(version)));
+    }
+    response.json(body)
 }

@@ -3,7 +3,6 @@
 //! Contributors write their own drafts and submit them for review; authors also publish their
 //! own; editors and admins do anything. Another user's article answers 404, never success.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,7 +17,7 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageMeta};
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// Filters and page of the admin article list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -164,76 +163,72 @@ pub async fn create_article(
     }
     let article = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let site = editing::site_locales(conn)?;
-                for (locale, translation) in &body.translations {
-                    editing::check_translation(
-                        &site,
-                        locale,
-                        translation,
-                        &format!("translations.{locale}"),
-                    )?;
-                }
-                let tag_ids = body.tag_ids.clone().unwrap_or_default();
-                editing::check_references(conn, body.category_id, &body.author_ids, &tag_ids)?;
-                let corrections = body.corrections.clone().unwrap_or_default();
-                editing::check_details(
-                    body.source_name.as_deref(),
-                    body.source_url.as_deref(),
-                    &corrections,
+        .write(move |conn| {
+            let site = editing::site_locales(conn)?;
+            for (locale, translation) in &body.translations {
+                editing::check_translation(
+                    &site,
+                    locale,
+                    translation,
+                    &format!("translations.{locale}"),
                 )?;
-                let source_locale = match &body.source_locale {
-                    Some(locale) if body.translations.contains_key(locale) => locale.clone(),
-                    Some(_) => {
-                        return Err(ApiError::invalid(
-                            "source_locale",
-                            "must be one of the given translations",
-                        ));
-                    }
-                    None => site
-                        .iter()
-                        .find(|code| body.translations.contains_key(*code))
-                        .cloned()
-                        .unwrap_or_default(),
-                };
-                let published_at = body
-                    .published_at
-                    .map(stored_time)
-                    .or_else(|| (status == ArticleStatus::Published).then(db::now));
-                let fields = ArticleFields {
-                    category_id: body.category_id,
-                    status: status.as_str().to_owned(),
-                    published_at,
-                    featured: body.featured.unwrap_or(false),
-                    comments_enabled: body.comments_enabled.unwrap_or(true),
-                    source_name: body.source_name.clone(),
-                    source_url: body.source_url.clone(),
-                    cover_media_id: body.cover_media_id,
-                    source_locale: source_locale.clone(),
-                };
-                let id = store::insert(conn, &fields, user)?;
-                store::set_authors(conn, id, &body.author_ids)?;
-                store::set_tags(conn, id, &tag_ids)?;
-                store::set_corrections(conn, id, &corrections_of(&corrections))?;
-                let row = store::find(conn, id)?;
-                // The source first, so the others are saved against its version.
-                let mut order: Vec<&String> = body.translations.keys().collect();
-                order.sort_by_key(|locale| **locale != source_locale);
-                for locale in order {
-                    save_translation(conn, &row, locale, &body.translations[locale], user, None)?;
+            }
+            let tag_ids = body.tag_ids.clone().unwrap_or_default();
+            editing::check_references(conn, body.category_id, &body.author_ids, &tag_ids)?;
+            let corrections = body.corrections.clone().unwrap_or_default();
+            editing::check_details(
+                body.source_name.as_deref(),
+                body.source_url.as_deref(),
+                &corrections,
+            )?;
+            let source_locale = match &body.source_locale {
+                Some(locale) if body.translations.contains_key(locale) => locale.clone(),
+                Some(_) => {
+                    return Err(ApiError::invalid(
+                        "source_locale",
+                        "must be one of the given translations",
+                    ));
                 }
-                load_admin(conn, id)
-            })
+                None => site
+                    .iter()
+                    .find(|code| body.translations.contains_key(*code))
+                    .cloned()
+                    .unwrap_or_default(),
+            };
+            let published_at = body
+                .published_at
+                .map(stored_time)
+                .or_else(|| (status == ArticleStatus::Published).then(db::now));
+            let fields = ArticleFields {
+                category_id: body.category_id,
+                status: status.as_str().to_owned(),
+                published_at,
+                featured: body.featured.unwrap_or(false),
+                comments_enabled: body.comments_enabled.unwrap_or(true),
+                source_name: body.source_name.clone(),
+                source_url: body.source_url.clone(),
+                cover_media_id: body.cover_media_id,
+                source_locale: source_locale.clone(),
+            };
+            let id = store::insert(conn, &fields, user)?;
+            store::set_authors(conn, id, &body.author_ids)?;
+            store::set_tags(conn, id, &tag_ids)?;
+            store::set_corrections(conn, id, &corrections_of(&corrections))?;
+            let row = store::find(conn, id)?;
+            // The source first, so the others are saved against its version.
+            let mut order: Vec<&String> = body.translations.keys().collect();
+            order.sort_by_key(|locale| **locale != source_locale);
+            for locale in order {
+                save_translation(conn, &row, locale, &body.translations[locale], user, None)?;
+            }
+            load_admin(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/articles/{}", article.id),
-        ))
-        .insert_header((header::ETAG, versioning::etag(article.version)))
-        .json(AdminArticleResponse { data: article }))
+    Ok(versioning::created(
+        format!("/api/v1/admin/articles/{}", article.id),
+        Some(article.version),
+        AdminArticleResponse { data: article },
+    ))
 }
 
 /// Read an article with every translation.
@@ -290,7 +285,7 @@ pub async fn admin_get_article(
 )]
 #[patch("/articles/{id}")]
 pub async fn update_article(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -298,88 +293,81 @@ pub async fn update_article(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     let body = body.parse()?;
     let article = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, rights) = editable(conn, &principal, id)?;
-                versioning::check(expected, current.version)?;
-                let status = body.status.unwrap_or(current.status());
-                if status != current.status() {
-                    rights.check_status(status)?;
-                }
-                let published_at = match body.published_at {
-                    Some(at) => at.map(stored_time),
-                    None => current.published_at,
-                };
-                let published_at =
-                    published_at.or_else(|| (status == ArticleStatus::Published).then(db::now));
-                if published_at != current.published_at && !rights.publish {
-                    return Err(ApiError::Forbidden(
-                        "Your role may not schedule or publish.".into(),
-                    ));
-                }
-                let category_id = body.category_id.unwrap_or(current.category_id);
-                let author_ids = match &body.author_ids {
-                    Some(ids) => ids.clone(),
-                    None => store::authors_of(conn, &[id])?
-                        .into_iter()
-                        .map(|(_, a)| a)
-                        .collect(),
-                };
-                let tag_ids = body.tag_ids.clone().unwrap_or_default();
-                editing::check_references(conn, category_id, &author_ids, &tag_ids)?;
-                let source_name = body
-                    .source_name
-                    .clone()
-                    .unwrap_or(current.source_name.clone());
-                let source_url = body
-                    .source_url
-                    .clone()
-                    .unwrap_or(current.source_url.clone());
-                let corrections = body.corrections.clone().unwrap_or_default();
-                editing::check_details(
-                    source_name.as_deref(),
-                    source_url.as_deref(),
-                    &corrections,
-                )?;
-                let source_locale = body
-                    .source_locale
-                    .clone()
-                    .unwrap_or(current.source_locale.clone());
-                if store::find_translation(conn, id, &source_locale)?.is_none() {
-                    return Err(ApiError::invalid(
-                        "source_locale",
-                        "must be a locale the article is translated in",
-                    ));
-                }
-                let fields = ArticleFields {
-                    category_id,
-                    status: status.as_str().to_owned(),
-                    published_at,
-                    featured: body.featured.unwrap_or(current.featured),
-                    comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
-                    source_name,
-                    source_url,
-                    cover_media_id: body.cover_media_id.unwrap_or(current.cover_media_id),
-                    source_locale,
-                };
-                if !store::update(conn, id, current.version, &fields)? {
-                    return Err(ApiError::stale());
-                }
-                if body.author_ids.is_some() {
-                    store::set_authors(conn, id, &author_ids)?;
-                }
-                if body.tag_ids.is_some() {
-                    store::set_tags(conn, id, &tag_ids)?;
-                }
-                if body.corrections.is_some() {
-                    store::set_corrections(conn, id, &corrections_of(&corrections))?;
-                }
-                load_admin(conn, id)
-            })
+        .write(move |conn| {
+            let (current, rights) = editable(conn, &principal, id)?;
+            versioning::check(expected, current.version)?;
+            let status = body.status.unwrap_or(current.status());
+            if status != current.status() {
+                rights.check_status(status)?;
+            }
+            let published_at = match body.published_at {
+                Some(at) => at.map(stored_time),
+                None => current.published_at,
+            };
+            let published_at =
+                published_at.or_else(|| (status == ArticleStatus::Published).then(db::now));
+            if published_at != current.published_at && !rights.publish {
+                return Err(ApiError::Forbidden(
+                    "Your role may not schedule or publish.".into(),
+                ));
+            }
+            let category_id = body.category_id.unwrap_or(current.category_id);
+            let author_ids = match &body.author_ids {
+                Some(ids) => ids.clone(),
+                None => store::authors_of(conn, &[id])?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect(),
+            };
+            let tag_ids = body.tag_ids.clone().unwrap_or_default();
+            editing::check_references(conn, category_id, &author_ids, &tag_ids)?;
+            let source_name = body
+                .source_name
+                .clone()
+                .unwrap_or(current.source_name.clone());
+            let source_url = body
+                .source_url
+                .clone()
+                .unwrap_or(current.source_url.clone());
+            let corrections = body.corrections.clone().unwrap_or_default();
+            editing::check_details(source_name.as_deref(), source_url.as_deref(), &corrections)?;
+            let source_locale = body
+                .source_locale
+                .clone()
+                .unwrap_or(current.source_locale.clone());
+            if store::find_translation(conn, id, &source_locale)?.is_none() {
+                return Err(ApiError::invalid(
+                    "source_locale",
+                    "must be a locale the article is translated in",
+                ));
+            }
+            let fields = ArticleFields {
+                category_id,
+                status: status.as_str().to_owned(),
+                published_at,
+                featured: body.featured.unwrap_or(current.featured),
+                comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
+                source_name,
+                source_url,
+                cover_media_id: body.cover_media_id.unwrap_or(current.cover_media_id),
+                source_locale,
+            };
+            if !store::update(conn, id, current.version, &fields)? {
+                return Err(ApiError::stale());
+            }
+            if body.author_ids.is_some() {
+                store::set_authors(conn, id, &author_ids)?;
+            }
+            if body.tag_ids.is_some() {
+                store::set_tags(conn, id, &tag_ids)?;
+            }
+            if body.corrections.is_some() {
+                store::set_corrections(conn, id, &corrections_of(&corrections))?;
+            }
+            load_admin(conn, id)
         })
         .await?;
     Ok(with_etag(article.version, article))
@@ -404,23 +392,20 @@ pub async fn update_article(
 )]
 #[delete("/articles/{id}")]
 pub async fn delete_article(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, _) = editable(conn, &principal, id)?;
-                versioning::check(expected, current.version)?;
-                store::delete(conn, id)?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let (current, _) = editable(conn, &principal, id)?;
+            versioning::check(expected, current.version)?;
+            store::delete(conn, id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -452,7 +437,7 @@ pub async fn delete_article(
 )]
 #[put("/articles/{id}/translations/{locale}")]
 pub async fn put_translation(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
@@ -460,21 +445,18 @@ pub async fn put_translation(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let (id, locale) = path.into_inner();
-    let expected = versioning::if_match(&request)?;
     let input = body.parse()?;
     let user = principal.user_id();
     let (article, version) = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (row, _) = editable(conn, &principal, id)?;
-                let site = editing::site_locales(conn)?;
-                editing::check_translation(&site, &locale, &input, "body")?;
-                save_translation(conn, &row, &locale, &input, user, expected)?;
-                let article = load_admin(conn, id)?;
-                let version = article.translations.get(&locale).map_or(1, |t| t.version);
-                Ok((article, version))
-            })
+        .write(move |conn| {
+            let (row, _) = editable(conn, &principal, id)?;
+            let site = editing::site_locales(conn)?;
+            editing::check_translation(&site, &locale, &input, "body")?;
+            save_translation(conn, &row, &locale, &input, user, expected)?;
+            let article = load_admin(conn, id)?;
+            let version = article.translations.get(&locale).map_or(1, |t| t.version);
+            Ok((article, version))
         })
         .await?;
     Ok(with_etag(version, article))
@@ -502,32 +484,28 @@ pub async fn put_translation(
 )]
 #[delete("/articles/{id}/translations/{locale}")]
 pub async fn delete_translation(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let (id, locale) = path.into_inner();
-    let expected = versioning::if_match(&request)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (row, _) = editable(conn, &principal, id)?;
-                let translation =
-                    store::find_translation(conn, id, &locale)?.ok_or_else(ApiError::not_found)?;
-                versioning::check(expected, translation.version)?;
-                if row.source_locale == locale {
-                    return Err(ApiError::Conflict(
-                        "This is the source translation; choose another source_locale first."
-                            .into(),
-                    ));
-                }
-                store::delete_translation(conn, translation.id)?;
-                store::refresh_published_flag(conn, id)?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let (row, _) = editable(conn, &principal, id)?;
+            let translation =
+                store::find_translation(conn, id, &locale)?.ok_or_else(ApiError::not_found)?;
+            versioning::check(expected, translation.version)?;
+            if row.source_locale == locale {
+                return Err(ApiError::Conflict(
+                    "This is the source translation; choose another source_locale first.".into(),
+                ));
+            }
+            store::delete_translation(conn, translation.id)?;
+            store::refresh_published_flag(conn, id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -625,38 +603,35 @@ pub async fn get_revision(
 )]
 #[post("/articles/{id}/revisions/{rev}/restore")]
 pub async fn restore_revision(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
     let (id, rev) = path.into_inner();
-    let expected = versioning::if_match(&request)?;
     let user = principal.user_id();
     let (article, version) = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (row, _) = editable(conn, &principal, id)?;
-                let revision = store::revision(conn, id, rev)?;
-                let input = TranslationInput {
-                    title: revision.title,
-                    slug: Some(revision.slug),
-                    summary: revision.summary,
-                    body: revision.body,
-                    seo_title: revision.seo_title,
-                    seo_description: revision.seo_description,
-                    status: Some(TranslationStatus::parse(&revision.status)),
-                };
-                save_translation(conn, &row, &revision.locale, &input, user, expected)?;
-                let article = load_admin(conn, id)?;
-                let version = article
-                    .translations
-                    .get(&revision.locale)
-                    .map_or(1, |t| t.version);
-                Ok((article, version))
-            })
+        .write(move |conn| {
+            let (row, _) = editable(conn, &principal, id)?;
+            let revision = store::revision(conn, id, rev)?;
+            let input = TranslationInput {
+                title: revision.title,
+                slug: Some(revision.slug),
+                summary: revision.summary,
+                body: revision.body,
+                seo_title: revision.seo_title,
+                seo_description: revision.seo_description,
+                status: Some(TranslationStatus::parse(&revision.status)),
+            };
+            save_translation(conn, &row, &revision.locale, &input, user, expected)?;
+            let article = load_admin(conn, id)?;
+            let version = article
+                .translations
+                .get(&revision.locale)
+                .map_or(1, |t| t.version);
+            Ok((article, version))
         })
         .await?;
     Ok(with_etag(version, article))

@@ -326,11 +326,9 @@ pub async fn logout_all(
     let id = own_account(&principal)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                users::update(conn, id, None, &users::UserChanges::default(), true)?
-                    .ok_or_else(ApiError::not_found)
-            })
+        .write(move |conn| {
+            users::update(conn, id, None, &users::UserChanges::default(), true)?
+                .ok_or_else(ApiError::not_found)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -439,11 +437,8 @@ pub async fn update_me(
     }
     let user = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                users::update(conn, id, None, &changes, end_sessions)?
-                    .ok_or_else(ApiError::not_found)
-            })
+        .write(move |conn| {
+            users::update(conn, id, None, &changes, end_sessions)?.ok_or_else(ApiError::not_found)
         })
         .await?;
     let session = if end_sessions {

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +20,7 @@ use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// Locale and page parameters of the public author list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -138,52 +137,48 @@ pub async fn create_author(
     let body = body.parse()?;
     let author = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let bios: BTreeMap<String, Option<String>> = body
-                    .bio
-                    .clone()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(locale, bio)| (locale, Some(bio)))
-                    .collect();
-                let links = body.links.clone().unwrap_or_default();
-                check(
-                    conn,
-                    Some(&body.name),
-                    body.slug.as_deref(),
-                    body.user_id,
-                    body.avatar_url.as_deref(),
-                    &links,
-                    &bios,
-                )?;
-                let name = body.name.trim().to_owned();
-                let slug = assign(body.slug.as_deref(), &name, "authors", |candidate| {
-                    store::slug_taken(conn, candidate, None)
-                })?;
-                let id = store::insert(
-                    conn,
-                    &AuthorFields {
-                        name,
-                        slug,
-                        user_id: body.user_id,
-                        avatar_url: body.avatar_url.clone(),
-                        links: links_json(&links)?,
-                    },
-                )?;
-                write_bios(conn, id, &bios)?;
-                let (row, bios) = store::find(conn, id)?;
-                Ok(AdminAuthor::new(row, bios))
-            })
+        .write(move |conn| {
+            let bios: BTreeMap<String, Option<String>> = body
+                .bio
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(locale, bio)| (locale, Some(bio)))
+                .collect();
+            let links = body.links.clone().unwrap_or_default();
+            check(
+                conn,
+                Some(&body.name),
+                body.slug.as_deref(),
+                body.user_id,
+                body.avatar_url.as_deref(),
+                &links,
+                &bios,
+            )?;
+            let name = body.name.trim().to_owned();
+            let slug = assign(body.slug.as_deref(), &name, "authors", |candidate| {
+                store::slug_taken(conn, candidate, None)
+            })?;
+            let id = store::insert(
+                conn,
+                &AuthorFields {
+                    name,
+                    slug,
+                    user_id: body.user_id,
+                    avatar_url: body.avatar_url.clone(),
+                    links: links_json(&links)?,
+                },
+            )?;
+            write_bios(conn, id, &bios)?;
+            let (row, bios) = store::find(conn, id)?;
+            Ok(AdminAuthor::new(row, bios))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/authors/{}", author.id),
-        ))
-        .insert_header((header::ETAG, versioning::etag(author.version)))
-        .json(AdminAuthorResponse { data: author }))
+    Ok(versioning::created(
+        format!("/api/v1/admin/authors/{}", author.id),
+        Some(author.version),
+        AdminAuthorResponse { data: author },
+    ))
 }
 
 /// Read an author.
@@ -238,7 +233,7 @@ pub async fn admin_get_author(
 )]
 #[patch("/authors/{id}")]
 pub async fn update_author(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -246,55 +241,52 @@ pub async fn update_author(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     let body = body.parse()?;
     let author = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, _) = store::find(conn, id)?;
-                let bios = body.bio.clone().unwrap_or_default();
-                let links = body.links.clone().unwrap_or_else(|| current.links());
-                let user_id = body.user_id.unwrap_or(current.user_id);
-                let avatar_url = body
-                    .avatar_url
-                    .clone()
-                    .unwrap_or(current.avatar_url.clone());
-                check(
-                    conn,
-                    body.name.as_deref(),
-                    body.slug.as_deref(),
-                    user_id,
-                    avatar_url.as_deref(),
-                    &links,
-                    &bios,
-                )?;
-                let name = body
-                    .name
-                    .as_deref()
-                    .map_or(current.name.clone(), |n| n.trim().to_owned());
-                let slug = match body.slug.as_deref() {
-                    Some(slug) if slug != current.slug => {
-                        assign(Some(slug), &name, "authors", |candidate| {
-                            store::slug_taken(conn, candidate, Some(id))
-                        })?
-                    }
-                    _ => current.slug.clone(),
-                };
-                let fields = AuthorFields {
-                    name,
-                    slug,
-                    user_id,
-                    avatar_url,
-                    links: links_json(&links)?,
-                };
-                if !store::update(conn, id, expected.unwrap_or(current.version), &fields)? {
-                    return Err(ApiError::stale());
+        .write(move |conn| {
+            let (current, _) = store::find(conn, id)?;
+            let bios = body.bio.clone().unwrap_or_default();
+            let links = body.links.clone().unwrap_or_else(|| current.links());
+            let user_id = body.user_id.unwrap_or(current.user_id);
+            let avatar_url = body
+                .avatar_url
+                .clone()
+                .unwrap_or(current.avatar_url.clone());
+            check(
+                conn,
+                body.name.as_deref(),
+                body.slug.as_deref(),
+                user_id,
+                avatar_url.as_deref(),
+                &links,
+                &bios,
+            )?;
+            let name = body
+                .name
+                .as_deref()
+                .map_or(current.name.clone(), |n| n.trim().to_owned());
+            let slug = match body.slug.as_deref() {
+                Some(slug) if slug != current.slug => {
+                    assign(Some(slug), &name, "authors", |candidate| {
+                        store::slug_taken(conn, candidate, Some(id))
+                    })?
                 }
-                write_bios(conn, id, &bios)?;
-                let (row, bios) = store::find(conn, id)?;
-                Ok(AdminAuthor::new(row, bios))
-            })
+                _ => current.slug.clone(),
+            };
+            let fields = AuthorFields {
+                name,
+                slug,
+                user_id,
+                avatar_url,
+                links: links_json(&links)?,
+            };
+            if !store::update(conn, id, expected.unwrap_or(current.version), &fields)? {
+                return Err(ApiError::stale());
+            }
+            write_bios(conn, id, &bios)?;
+            let (row, bios) = store::find(conn, id)?;
+            Ok(AdminAuthor::new(row, bios))
         })
         .await?;
     Ok(versioning::with_etag(
@@ -324,28 +316,25 @@ pub async fn update_author(
 )]
 #[delete("/authors/{id}")]
 pub async fn delete_author(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, _) = store::find(conn, id)?;
-                versioning::check(expected, current.version)?;
-                store::delete(conn, id).map_err(|error| match ApiError::from(error) {
-                    ApiError::Conflict(_) => ApiError::Conflict(
-                        "Articles carry this byline; remove it from them first.".into(),
-                    ),
-                    other => other,
-                })?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let (current, _) = store::find(conn, id)?;
+            versioning::check(expected, current.version)?;
+            store::delete(conn, id).map_err(|error| match ApiError::from(error) {
+                ApiError::Conflict(_) => ApiError::Conflict(
+                    "Articles carry this byline; remove it from them first.".into(),
+                ),
+                other => other,
+            })?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,7 +20,7 @@ use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::slug::{assign, check_slug};
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// Every category, as editors see them.
 #[derive(Debug, Serialize, ToSchema)]
@@ -116,26 +115,22 @@ pub async fn create_category(
         .collect();
     let category = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                check_translations(conn, &translations)?;
-                if let Some(parent) = body.parent_id {
-                    ensure_exists(conn, parent)?;
-                }
-                let id = store::insert(conn, body.parent_id, body.position.unwrap_or(0))?;
-                write_translations(conn, id, &translations)?;
-                let (row, translations) = store::find(conn, id)?;
-                Ok(AdminCategory::new(row, translations))
-            })
+        .write(move |conn| {
+            check_translations(conn, &translations)?;
+            if let Some(parent) = body.parent_id {
+                ensure_exists(conn, parent)?;
+            }
+            let id = store::insert(conn, body.parent_id, body.position.unwrap_or(0))?;
+            write_translations(conn, id, &translations)?;
+            let (row, translations) = store::find(conn, id)?;
+            Ok(AdminCategory::new(row, translations))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/categories/{}", category.id),
-        ))
-        .insert_header((header::ETAG, versioning::etag(category.version)))
-        .json(AdminCategoryResponse { data: category }))
+    Ok(versioning::created(
+        format!("/api/v1/admin/categories/{}", category.id),
+        Some(category.version),
+        AdminCategoryResponse { data: category },
+    ))
 }
 
 /// Read a category with every translation.
@@ -190,7 +185,7 @@ pub async fn admin_get_category(
 )]
 #[patch("/categories/{id}")]
 pub async fn update_category(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -198,41 +193,38 @@ pub async fn update_category(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     let body = body.parse()?;
     let category = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, _) = store::find(conn, id)?;
-                let version = expected.unwrap_or(current.version);
-                let parent_id = body.parent_id.unwrap_or(current.parent_id);
-                if let Some(parent) = parent_id {
-                    ensure_exists(conn, parent)?;
-                    if store::ancestors(conn, parent)?.contains(&id) {
-                        return Err(ApiError::invalid(
-                            "parent_id",
-                            "can't be the category itself or one of its descendants",
-                        ));
-                    }
-                }
-                let position = body.position.unwrap_or(current.position);
-                if !store::update(conn, id, version, parent_id, position)? {
-                    return Err(ApiError::stale());
-                }
-                if let Some(translations) = &body.translations {
-                    check_translations(conn, translations)?;
-                    write_translations(conn, id, translations)?;
-                }
-                let (row, translations) = store::find(conn, id)?;
-                if translations.is_empty() {
+        .write(move |conn| {
+            let (current, _) = store::find(conn, id)?;
+            let version = expected.unwrap_or(current.version);
+            let parent_id = body.parent_id.unwrap_or(current.parent_id);
+            if let Some(parent) = parent_id {
+                ensure_exists(conn, parent)?;
+                if store::ancestors(conn, parent)?.contains(&id) {
                     return Err(ApiError::invalid(
-                        "translations",
-                        "can't remove every locale",
+                        "parent_id",
+                        "can't be the category itself or one of its descendants",
                     ));
                 }
-                Ok(AdminCategory::new(row, translations))
-            })
+            }
+            let position = body.position.unwrap_or(current.position);
+            if !store::update(conn, id, version, parent_id, position)? {
+                return Err(ApiError::stale());
+            }
+            if let Some(translations) = &body.translations {
+                check_translations(conn, translations)?;
+                write_translations(conn, id, translations)?;
+            }
+            let (row, translations) = store::find(conn, id)?;
+            if translations.is_empty() {
+                return Err(ApiError::invalid(
+                    "translations",
+                    "can't remove every locale",
+                ));
+            }
+            Ok(AdminCategory::new(row, translations))
         })
         .await?;
     Ok(versioning::with_etag(
@@ -262,18 +254,16 @@ pub async fn update_category(
 )]
 #[delete("/categories/{id}")]
 pub async fn delete_category(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
+        .write(move |conn| {
                 let (current, _) = store::find(conn, id)?;
                 versioning::check(expected, current.version)?;
                 let (children, articles) = store::dependents(conn, id)?;
@@ -285,7 +275,6 @@ pub async fn delete_category(
                 store::delete(conn, id)?;
                 Ok(())
             })
-        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

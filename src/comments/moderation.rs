@@ -1,7 +1,6 @@
 //! Moderation endpoints for editors and admins: the queue, decisions on one comment or many at
 //! once, and commenting bans. Every successful write here empties the public response cache.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -14,12 +13,11 @@ use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store::{self, QueueFilter};
-use crate::db;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageQuery};
 use crate::users::store as users_store;
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// Filters and page of the moderation queue.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -101,26 +99,23 @@ pub async fn moderation_queue(
 )]
 #[patch("/comments/{id}")]
 pub async fn moderate_comment(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<ModerateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateComments)?;
-    let expected = versioning::if_match(&request)?;
     let status = body.parse()?.status;
     let id = id.into_inner();
     let row = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                store::find(conn, id)?;
-                if store::decide(conn, &[id], expected, status)? == 0 {
-                    return Err(ApiError::stale());
-                }
-                Ok(store::find(conn, id)?)
-            })
+        .write(move |conn| {
+            store::find(conn, id)?;
+            if store::decide(conn, &[id], expected, status)? == 0 {
+                return Err(ApiError::stale());
+            }
+            Ok(store::find(conn, id)?)
         })
         .await?;
     Ok(versioning::with_etag(
@@ -166,23 +161,21 @@ pub async fn moderate_comments(
     let status = request.status;
     let rows = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let found = store::existing(conn, &ids)?;
-                if found.len() != ids.len() {
-                    let missing: Vec<String> = ids
-                        .iter()
-                        .filter(|id| !found.iter().any(|row| row.id == **id))
-                        .map(i64::to_string)
-                        .collect();
-                    return Err(ApiError::NotFound(format!(
-                        "No comment has the id {}; nothing was changed.",
-                        missing.join(", ")
-                    )));
-                }
-                store::decide(conn, &ids, None, status)?;
-                Ok(store::existing(conn, &ids)?)
-            })
+        .write(move |conn| {
+            let found = store::existing(conn, &ids)?;
+            if found.len() != ids.len() {
+                let missing: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !found.iter().any(|row| row.id == **id))
+                    .map(i64::to_string)
+                    .collect();
+                return Err(ApiError::NotFound(format!(
+                    "No comment has the id {}; nothing was changed.",
+                    missing.join(", ")
+                )));
+            }
+            store::decide(conn, &ids, None, status)?;
+            Ok(store::existing(conn, &ids)?)
         })
         .await?;
     let mut seen = Vec::new();
@@ -283,35 +276,32 @@ pub async fn create_ban(
     let by = principal.user_id();
     let ban = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let exists = match actor {
-                    Actor::User(id) => users_store::user_exists(conn, id)?,
-                    Actor::Visitor(id) => auth_store::visitor_exists(conn, id)?,
-                };
-                if !exists {
-                    return Err(match actor {
-                        Actor::User(_) => ApiError::invalid("user_id", "names no account"),
-                        Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),
-                    });
-                }
-                if store::is_banned(conn, actor)? {
-                    return Err(ApiError::Conflict(
-                        "This account or visitor is banned already.".into(),
-                    ));
-                }
-                Ok(store::ban(conn, actor, reason.as_deref(), by)?)
-            })
+        .write(move |conn| {
+            let exists = match actor {
+                Actor::User(id) => users_store::user_exists(conn, id)?,
+                Actor::Visitor(id) => auth_store::visitor_exists(conn, id)?,
+            };
+            if !exists {
+                return Err(match actor {
+                    Actor::User(_) => ApiError::invalid("user_id", "names no account"),
+                    Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),
+                });
+            }
+            if store::is_banned(conn, actor)? {
+                return Err(ApiError::Conflict(
+                    "This account or visitor is banned already.".into(),
+                ));
+            }
+            Ok(store::ban(conn, actor, reason.as_deref(), by)?)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/comment-bans/{}", ban.id),
-        ))
-        .json(BanResponse {
+    Ok(versioning::created(
+        format!("/api/v1/admin/comment-bans/{}", ban.id),
+        None,
+        BanResponse {
             data: Ban::from(ban),
-        }))
+        },
+    ))
 }
 
 /// Lift a ban.

@@ -207,46 +207,44 @@ pub async fn post_comment(
     let key = key.into_inner();
     let comment = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let article = visible_by_key(conn, &key)?;
-                if !article.comments_enabled {
-                    return Err(ApiError::Forbidden(
-                        "Comments are closed on this article.".into(),
-                    ));
-                }
-                if store::is_banned(conn, principal.actor)? {
-                    return Err(ApiError::Forbidden(
-                        "You are not allowed to comment.".into(),
-                    ));
-                }
-                let (parent_id, root_id, depth) = match input.parent_id {
-                    Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
-                    None => (None, None, 1),
-                };
-                let (author_name, author_kind, status) =
-                    authorship(conn, &principal, visitor_name, settings.moderation)?;
-                let (user_id, visitor_id) = principal.actor.columns();
-                let row = store::insert(
-                    conn,
-                    &NewComment {
-                        article_id: article.id,
-                        parent_id,
-                        root_id,
-                        depth,
-                        user_id,
-                        visitor_id,
-                        author_name,
-                        author_kind: author_kind.as_str(),
-                        body: Some(text),
-                        status: status.as_str(),
-                        // Replies go only under visible comments.
-                        visible: status == CommentStatus::Approved,
-                        created_at: db::now(),
-                    },
-                )?;
-                Ok(PostedComment::new(&row))
-            })
+        .write(move |conn| {
+            let article = visible_by_key(conn, &key)?;
+            if !article.comments_enabled {
+                return Err(ApiError::Forbidden(
+                    "Comments are closed on this article.".into(),
+                ));
+            }
+            if store::is_banned(conn, principal.actor)? {
+                return Err(ApiError::Forbidden(
+                    "You are not allowed to comment.".into(),
+                ));
+            }
+            let (parent_id, root_id, depth) = match input.parent_id {
+                Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
+                None => (None, None, 1),
+            };
+            let (author_name, author_kind, status) =
+                authorship(conn, &principal, visitor_name, settings.moderation)?;
+            let (user_id, visitor_id) = principal.actor.columns();
+            let row = store::insert(
+                conn,
+                &NewComment {
+                    article_id: article.id,
+                    parent_id,
+                    root_id,
+                    depth,
+                    user_id,
+                    visitor_id,
+                    author_name,
+                    author_kind: author_kind.as_str(),
+                    body: Some(text),
+                    status: status.as_str(),
+                    // Replies go only under visible comments.
+                    visible: status == CommentStatus::Approved,
+                    created_at: db::now(),
+                },
+            )?;
+            Ok(PostedComment::new(&row))
         })
         .await?;
     if comment.status == CommentStatus::Approved {
@@ -276,18 +274,16 @@ pub async fn delete_comment(
     let id = id.into_inner();
     let was_public = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let row = store::find(conn, id)?;
-                if principal.actor.columns() != (row.user_id, row.visitor_id) {
-                    return Err(ApiError::not_found());
-                }
-                if row.deleted_at.is_some() {
-                    return Ok(false);
-                }
-                store::soft_delete(conn, id)?;
-                Ok(row.visible)
-            })
+        .write(move |conn| {
+            let row = store::find(conn, id)?;
+            if principal.actor.columns() != (row.user_id, row.visitor_id) {
+                return Err(ApiError::not_found());
+            }
+            if row.deleted_at.is_some() {
+                return Ok(false);
+            }
+            store::soft_delete(conn, id)?;
+            Ok(row.visible)
         })
         .await?;
     if was_public {
@@ -341,19 +337,17 @@ pub async fn report_comment(
     let id = id.into_inner();
     let hidden = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let row = store::find(conn, id)?;
-                if !row.visible || row.deleted_at.is_some() {
-                    return Err(ApiError::not_found());
-                }
-                visible_by_id(conn, row.article_id)?;
-                if store::add_report(conn, id, principal.actor, report.reason, note.as_deref())? {
-                    Ok(store::count_report(conn, id, threshold)?)
-                } else {
-                    Ok(false)
-                }
-            })
+        .write(move |conn| {
+            let row = store::find(conn, id)?;
+            if !row.visible || row.deleted_at.is_some() {
+                return Err(ApiError::not_found());
+            }
+            visible_by_id(conn, row.article_id)?;
+            if store::add_report(conn, id, principal.actor, report.reason, note.as_deref())? {
+                Ok(store::count_report(conn, id, threshold)?)
+            } else {
+                Ok(false)
+            }
         })
         .await?;
     if hidden {

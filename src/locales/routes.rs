@@ -1,6 +1,5 @@
 //! Locale endpoints.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,11 +8,11 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
-use crate::db;
 use crate::delivery::cached_json;
 use crate::error::{ApiError, Problem};
 use crate::locales::model::{Locale, native_name, normalize_code};
 use crate::locales::store;
+use crate::versioning;
 
 /// Add a locale.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,39 +131,36 @@ pub async fn create_locale(
     let name = check_name(body.name.as_deref())?.unwrap_or_else(|| native_name(&code).to_owned());
     let locale = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let position = match body.position {
-                    Some(position) => position,
-                    None => store::list(conn)?
-                        .iter()
-                        .map(|l| l.position + 1)
-                        .max()
-                        .unwrap_or(0),
-                };
-                store::insert(conn, &code, &name, position).map_err(
-                    |error| match ApiError::from(error) {
-                        ApiError::Conflict(_) => {
-                            ApiError::Conflict(format!("The locale `{code}` exists."))
-                        }
-                        other => other,
-                    },
-                )?;
-                if body.is_default == Some(true) {
-                    store::make_default(conn, &code)?;
+        .write(move |conn| {
+            let position = match body.position {
+                Some(position) => position,
+                None => store::list(conn)?
+                    .iter()
+                    .map(|l| l.position + 1)
+                    .max()
+                    .unwrap_or(0),
+            };
+            store::insert(conn, &code, &name, position).map_err(|error| {
+                match ApiError::from(error) {
+                    ApiError::Conflict(_) => {
+                        ApiError::Conflict(format!("The locale `{code}` exists."))
+                    }
+                    other => other,
                 }
-                Ok(store::find(conn, &code)?)
-            })
+            })?;
+            if body.is_default == Some(true) {
+                store::make_default(conn, &code)?;
+            }
+            Ok(store::find(conn, &code)?)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/locales/{}", locale.code),
-        ))
-        .json(LocaleResponse {
+    Ok(versioning::created(
+        format!("/api/v1/admin/locales/{}", locale.code),
+        None,
+        LocaleResponse {
             data: locale.into(),
-        }))
+        },
+    ))
 }
 
 /// Rename, move or make a locale the default.
@@ -200,20 +196,18 @@ pub async fn update_locale(
     let name = check_name(body.name.as_deref())?;
     let locale = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let current = store::find(conn, &code)?;
-                store::update(
-                    conn,
-                    &code,
-                    name.as_deref().unwrap_or(&current.name),
-                    body.position.unwrap_or(current.position),
-                )?;
-                if body.is_default == Some(true) {
-                    store::make_default(conn, &code)?;
-                }
-                Ok(store::find(conn, &code)?)
-            })
+        .write(move |conn| {
+            let current = store::find(conn, &code)?;
+            store::update(
+                conn,
+                &code,
+                name.as_deref().unwrap_or(&current.name),
+                body.position.unwrap_or(current.position),
+            )?;
+            if body.is_default == Some(true) {
+                store::make_default(conn, &code)?;
+            }
+            Ok(store::find(conn, &code)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(LocaleResponse {
@@ -246,21 +240,19 @@ pub async fn delete_locale(
     let code = code.into_inner();
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                if store::find(conn, &code)?.is_default {
-                    return Err(ApiError::Conflict(
-                        "The default locale can't be removed.".into(),
-                    ));
-                }
-                store::delete(conn, &code).map_err(|error| match ApiError::from(error) {
-                    ApiError::Conflict(_) => ApiError::Conflict(format!(
-                        "Content is written in `{code}`; remove those translations first."
-                    )),
-                    other => other,
-                })?;
-                Ok(())
-            })
+        .write(move |conn| {
+            if store::find(conn, &code)?.is_default {
+                return Err(ApiError::Conflict(
+                    "The default locale can't be removed.".into(),
+                ));
+            }
+            store::delete(conn, &code).map_err(|error| match ApiError::from(error) {
+                ApiError::Conflict(_) => ApiError::Conflict(format!(
+                    "Content is written in `{code}`; remove those translations first."
+                )),
+                other => other,
+            })?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

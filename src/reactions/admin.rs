@@ -2,8 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use crate::app::AppState;
 use crate::auth::principal::Principal;
@@ -15,7 +14,7 @@ use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::reactions::model::*;
 use crate::reactions::store;
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// List every reaction kind, retired ones included, with how many reactions each has.
 #[utoipa::path(
@@ -86,38 +85,34 @@ pub async fn create_reaction_kind(
         .collect();
     let kind = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                check_labels(conn, &labels)?;
-                let position = match request.position {
-                    Some(position) => position,
-                    None => store::next_position(conn)?,
-                };
-                let id = match store::insert(conn, &request.key, request.emoji.trim(), position) {
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) => {
-                        return Err(ApiError::Conflict(format!(
-                            "A reaction kind `{}` exists already (it may be retired).",
-                            request.key
-                        )));
-                    }
-                    other => other?,
-                };
-                write_labels(conn, id, &labels)?;
-                let kind = store::find(conn, &request.key)?;
-                Ok(admin_views(conn, vec![kind])?.remove(0))
-            })
+        .write(move |conn| {
+            check_labels(conn, &labels)?;
+            let position = match request.position {
+                Some(position) => position,
+                None => store::next_position(conn)?,
+            };
+            let id = match store::insert(conn, &request.key, request.emoji.trim(), position) {
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    return Err(ApiError::Conflict(format!(
+                        "A reaction kind `{}` exists already (it may be retired).",
+                        request.key
+                    )));
+                }
+                other => other?,
+            };
+            write_labels(conn, id, &labels)?;
+            let kind = store::find(conn, &request.key)?;
+            Ok(admin_views(conn, vec![kind])?.remove(0))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/reaction-kinds/{}", kind.key),
-        ))
-        .insert_header((header::ETAG, versioning::etag(kind.version)))
-        .json(AdminReactionKindResponse { data: kind }))
+    Ok(versioning::created(
+        format!("/api/v1/admin/reaction-kinds/{}", kind.key),
+        Some(kind.version),
+        AdminReactionKindResponse { data: kind },
+    ))
 }
 
 /// Change a kind's emoji, position or labels, or retire it (`retired: true`) or bring it back.
@@ -143,14 +138,13 @@ pub async fn create_reaction_kind(
 )]
 #[patch("/reaction-kinds/{key}")]
 pub async fn update_reaction_kind(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: JsonBody<UpdateReactionKind>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let expected = versioning::if_match(&request)?;
     let change = body.parse()?;
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(emoji) = &change.emoji {
@@ -161,29 +155,27 @@ pub async fn update_reaction_kind(
     let key = path_key(key.into_inner())?;
     let kind = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let current = store::find(conn, &key)?;
-                if !store::touch(conn, current.id, expected)? {
-                    return Err(ApiError::stale());
-                }
-                let labels = change.labels.unwrap_or_default();
-                check_labels(conn, &labels)?;
-                write_labels(conn, current.id, &labels)?;
-                store::update(
-                    conn,
-                    current.id,
-                    change.emoji.as_deref().map(str::trim),
-                    change.position,
-                    change.retired,
-                )?;
-                let kind = store::find(conn, &key)?;
-                let view = admin_views(conn, vec![kind])?.remove(0);
-                if view.labels.is_empty() {
-                    return Err(ApiError::invalid("labels", "can't remove every label"));
-                }
-                Ok(view)
-            })
+        .write(move |conn| {
+            let current = store::find(conn, &key)?;
+            if !store::touch(conn, current.id, expected)? {
+                return Err(ApiError::stale());
+            }
+            let labels = change.labels.unwrap_or_default();
+            check_labels(conn, &labels)?;
+            write_labels(conn, current.id, &labels)?;
+            store::update(
+                conn,
+                current.id,
+                change.emoji.as_deref().map(str::trim),
+                change.position,
+                change.retired,
+            )?;
+            let kind = store::find(conn, &key)?;
+            let view = admin_views(conn, vec![kind])?.remove(0);
+            if view.labels.is_empty() {
+                return Err(ApiError::invalid("labels", "can't remove every label"));
+            }
+            Ok(view)
         })
         .await?;
     Ok(versioning::with_etag(
@@ -211,27 +203,24 @@ pub async fn update_reaction_kind(
 )]
 #[delete("/reaction-kinds/{key}")]
 pub async fn retire_reaction_kind(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let expected = versioning::if_match(&request)?;
     let key = path_key(key.into_inner())?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let current = store::find(conn, &key)?;
-                if current.retired_at.is_some() {
-                    return versioning::check(expected, current.version);
-                }
-                if !store::touch(conn, current.id, expected)? {
-                    return Err(ApiError::stale());
-                }
-                Ok(store::update(conn, current.id, None, None, Some(true))?)
-            })
+        .write(move |conn| {
+            let current = store::find(conn, &key)?;
+            if current.retired_at.is_some() {
+                return versioning::check(expected, current.version);
+            }
+            if !store::touch(conn, current.id, expected)? {
+                return Err(ApiError::stale());
+            }
+            Ok(store::update(conn, current.id, None, None, Some(true))?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

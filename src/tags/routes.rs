@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +20,7 @@ use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
 use crate::tags::model::*;
 use crate::tags::store;
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// Locale and page parameters of the public tag list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -144,20 +143,19 @@ pub async fn create_tag(
     }
     let tag = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                check_translations(conn, &translations)?;
-                let id = store::insert(conn)?;
-                write_translations(conn, id, &translations)?;
-                let (row, translations) = store::find(conn, id)?;
-                Ok(AdminTag::new(row, translations))
-            })
+        .write(move |conn| {
+            check_translations(conn, &translations)?;
+            let id = store::insert(conn)?;
+            write_translations(conn, id, &translations)?;
+            let (row, translations) = store::find(conn, id)?;
+            Ok(AdminTag::new(row, translations))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/admin/tags/{}", tag.id)))
-        .insert_header((header::ETAG, versioning::etag(tag.version)))
-        .json(AdminTagResponse { data: tag }))
+    Ok(versioning::created(
+        format!("/api/v1/admin/tags/{}", tag.id),
+        Some(tag.version),
+        AdminTagResponse { data: tag },
+    ))
 }
 
 /// Read a tag with every translation.
@@ -212,7 +210,7 @@ pub async fn admin_get_tag(
 )]
 #[patch("/tags/{id}")]
 pub async fn update_tag(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -220,27 +218,24 @@ pub async fn update_tag(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     let translations = body.parse()?.translations;
     let tag = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, _) = store::find(conn, id)?;
-                if !store::touch(conn, id, expected.unwrap_or(current.version))? {
-                    return Err(ApiError::stale());
-                }
-                check_translations(conn, &translations)?;
-                write_translations(conn, id, &translations)?;
-                let (row, translations) = store::find(conn, id)?;
-                if translations.is_empty() {
-                    return Err(ApiError::invalid(
-                        "translations",
-                        "can't remove every locale",
-                    ));
-                }
-                Ok(AdminTag::new(row, translations))
-            })
+        .write(move |conn| {
+            let (current, _) = store::find(conn, id)?;
+            if !store::touch(conn, id, expected.unwrap_or(current.version))? {
+                return Err(ApiError::stale());
+            }
+            check_translations(conn, &translations)?;
+            write_translations(conn, id, &translations)?;
+            let (row, translations) = store::find(conn, id)?;
+            if translations.is_empty() {
+                return Err(ApiError::invalid(
+                    "translations",
+                    "can't remove every locale",
+                ));
+            }
+            Ok(AdminTag::new(row, translations))
         })
         .await?;
     Ok(versioning::with_etag(
@@ -267,23 +262,20 @@ pub async fn update_tag(
 )]
 #[delete("/tags/{id}")]
 pub async fn delete_tag(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (current, _) = store::find(conn, id)?;
-                versioning::check(expected, current.version)?;
-                store::delete(conn, id)?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let (current, _) = store::find(conn, id)?;
+            versioning::check(expected, current.version)?;
+            store::delete(conn, id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,6 +1,5 @@
 //! `/api/v1/admin/users`: account management, for admins.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,7 +8,7 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageMeta};
@@ -17,7 +16,7 @@ use crate::users::model::{
     User, UserRow, UserStatus, check_password, normalize_display_name, normalize_email,
 };
 use crate::users::store::{self, UserChanges, UserFilter};
-use crate::versioning;
+use crate::versioning::{self, IfMatch};
 
 /// Filters and page of the account list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -171,10 +170,11 @@ pub async fn create_user(
         .db
         .run(move |conn| Ok(store::create_account(conn, &email, &name, role, &hash)?))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/admin/users/{}", user.id)))
-        .insert_header((header::ETAG, versioning::etag(user.version)))
-        .json(UserResponse { data: user.into() }))
+    Ok(versioning::created(
+        format!("/api/v1/admin/users/{}", user.id),
+        Some(user.version),
+        UserResponse { data: user.into() },
+    ))
 }
 
 /// Read an account.
@@ -226,7 +226,7 @@ pub async fn get_user(
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -234,7 +234,6 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     let body = body.parse()?;
     if body.role.is_some_and(|role| !role.is_account_role()) {
         return Err(ApiError::invalid(
@@ -249,32 +248,30 @@ pub async fn update_user(
         .transpose()?;
     let user = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let current = store::find(conn, id)?;
-                versioning::check(expected, current.version)?;
-                let role_changes = body.role.is_some_and(|role| role != current.role());
-                let disables = body.status == Some(UserStatus::Disabled) && current.is_active();
-                let stays_admin = body.role.is_none_or(|role| role == Role::Admin)
-                    && body.status != Some(UserStatus::Disabled);
-                if current.role() == Role::Admin && current.is_active() && !stays_admin {
-                    ensure_not_last_admin(conn, id)?;
-                }
-                let changes = UserChanges {
-                    display_name,
-                    role: body.role.map(|role| role.as_str().to_owned()),
-                    status: body.status.map(|status| status.as_str().to_owned()),
-                    password_hash: None,
-                };
-                store::update(
-                    conn,
-                    id,
-                    Some(current.version),
-                    &changes,
-                    role_changes || disables,
-                )?
-                .ok_or_else(ApiError::stale)
-            })
+        .write(move |conn| {
+            let current = store::find(conn, id)?;
+            versioning::check(expected, current.version)?;
+            let role_changes = body.role.is_some_and(|role| role != current.role());
+            let disables = body.status == Some(UserStatus::Disabled) && current.is_active();
+            let stays_admin = body.role.is_none_or(|role| role == Role::Admin)
+                && body.status != Some(UserStatus::Disabled);
+            if current.role() == Role::Admin && current.is_active() && !stays_admin {
+                ensure_not_last_admin(conn, id)?;
+            }
+            let changes = UserChanges {
+                display_name,
+                role: body.role.map(|role| role.as_str().to_owned()),
+                status: body.status.map(|status| status.as_str().to_owned()),
+                password_hash: None,
+            };
+            store::update(
+                conn,
+                id,
+                Some(current.version),
+                &changes,
+                role_changes || disables,
+            )?
+            .ok_or_else(ApiError::stale)
         })
         .await?;
     Ok(with_etag(user))
@@ -301,26 +298,23 @@ pub async fn update_user(
 )]
 #[delete("/users/{id}")]
 pub async fn delete_user(
-    request: HttpRequest,
+    IfMatch(expected): IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let id = id.into_inner();
-    let expected = versioning::if_match(&request)?;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let current = store::find(conn, id)?;
-                versioning::check(expected, current.version)?;
-                if current.role() == Role::Admin && current.is_active() {
-                    ensure_not_last_admin(conn, id)?;
-                }
-                store::delete(conn, id)?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let current = store::find(conn, id)?;
+            versioning::check(expected, current.version)?;
+            if current.role() == Role::Admin && current.is_active() {
+                ensure_not_last_admin(conn, id)?;
+            }
+            store::delete(conn, id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
