@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::articles::editing::{self, load_admin, load_admin_many, save_translation, stored_time};
 use crate::articles::model::*;
 use crate::articles::store::{self, AdminFilter, ArticleFields};
-use crate::auth::principal::Principal;
+use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};

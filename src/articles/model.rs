@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::principal::Principal;
+use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::db::schema::{article_revisions, article_translations, articles};
-use crate::error::ApiError;
+use crate::domain::DomainError;
 
 /// Longest title.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -114,12 +114,12 @@ impl Rights {
         }
     }
 
-    /// 403 unless `status` is one the principal may set.
-    pub fn check_status(&self, status: ArticleStatus) -> Result<(), ApiError> {
+    /// Refused unless `status` is one the principal may set.
+    pub fn check_status(&self, status: ArticleStatus) -> Result<(), DomainError> {
         if self.publish || matches!(status, ArticleStatus::Draft | ArticleStatus::InReview) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(
+            Err(DomainError::Forbidden(
                 "Your role may only save drafts and submit them for review.".into(),
             ))
         }

@@ -1,5 +1,8 @@
-//! Who acts: an account or an anonymous visitor. Stores record it; the principal extractor
-//! resolves it from a token.
+//! Who acts: an account or an anonymous visitor, with its role. Stores record the actor; the
+//! principal extractor (`auth::principal`) resolves both from a token.
+
+use crate::auth::roles::{Permission, Role};
+use crate::domain::DomainError;
 
 /// Who the principal is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -16,6 +19,36 @@ impl Actor {
         match self {
             Actor::User(id) => (Some(id), None),
             Actor::Visitor(id) => (None, Some(id)),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Account or visitor.
+    pub actor: Actor,
+    /// Current role.
+    pub role: Role,
+}
+
+impl Principal {
+    /// Refused unless the principal's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), DomainError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(
+                "Your role does not allow this action.".into(),
+            ))
+        }
+    }
+
+    /// The account id, when the principal is an account.
+    pub fn user_id(&self) -> Option<i64> {
+        match self.actor {
+            Actor::User(id) => Some(id),
+            Actor::Visitor(_) => None,
         }
     }
 }

@@ -12,8 +12,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::app::AppState;
-use crate::auth::actor::Actor;
-use crate::auth::roles::{Permission, Role};
+use crate::auth::actor::{Actor, Principal};
+use crate::auth::roles::Role;
 use crate::auth::store;
 use crate::auth::tokens::{TYP_ACCESS, TYP_VISITOR};
 use crate::error::ApiError;
@@ -21,36 +21,6 @@ use crate::users;
 
 /// Longest accepted bearer token.
 const MAX_TOKEN_LENGTH: usize = 4096;
-
-/// An authenticated caller.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    /// Account or visitor.
-    pub actor: Actor,
-    /// Current role.
-    pub role: Role,
-}
-
-impl Principal {
-    /// 403 unless the principal's role allows `permission`.
-    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if self.role.allows(permission) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "Your role does not allow this action.".into(),
-            ))
-        }
-    }
-
-    /// The account id, when the principal is an account.
-    pub fn user_id(&self) -> Option<i64> {
-        match self.actor {
-            Actor::User(id) => Some(id),
-            Actor::Visitor(_) => None,
-        }
-    }
-}
 
 impl FromRequest for Principal {
     type Error = ApiError;

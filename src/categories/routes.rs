@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::articles::visibility;
-use crate::auth::principal::Principal;
+use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::categories::model::*;

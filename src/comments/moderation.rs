@@ -6,8 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::auth::actor::Actor;
-use crate::auth::principal::Principal;
+use crate::auth::actor::{Actor, Principal};
 use crate::auth::roles::Permission;
 use crate::auth::store as auth_store;
 use crate::body::JsonBody;

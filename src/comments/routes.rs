@@ -10,8 +10,7 @@ use utoipa::IntoParams;
 
 use crate::app::AppState;
 use crate::articles::delivery::{visible_by_id, visible_by_key};
-use crate::auth::actor::Actor;
-use crate::auth::principal::Principal;
+use crate::auth::actor::{Actor, Principal};
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;

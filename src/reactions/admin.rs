@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use crate::app::AppState;
-use crate::auth::principal::Principal;
+use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};

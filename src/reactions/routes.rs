@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 
 use crate::app::AppState;
 use crate::articles::delivery::visible_by_key;
-use crate::auth::principal::{MaybePrincipal, Principal};
+use crate::auth::actor::Principal;
+use crate::auth::principal::MaybePrincipal;
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
