@@ -1,16 +1,21 @@
-//! Article rows, the editorial workflow's rules, requests and responses.
+//! Article rows, the editorial workflow's rules, requests and responses; the public shapes are
+//! in [`public`].
 
-use std::collections::BTreeMap;
+pub mod public;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
+use crate::authors::model::check_url;
 use crate::db::schema::{article_revisions, article_translations, articles};
-use crate::domain::DomainError;
+use crate::domain::{DomainError, FieldError, check_fields};
+use crate::slug::check_slug;
 
 /// Longest title.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -124,6 +129,43 @@ impl Rights {
             ))
         }
     }
+}
+
+/// Orders of the article list.
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
+pub enum ArticleSort {
+    /// Newest first (the default).
+    #[default]
+    #[serde(rename = "-published_at")]
+    NewestFirst,
+    /// Oldest first.
+    #[serde(rename = "published_at")]
+    OldestFirst,
+    /// By title in the requested locale.
+    #[serde(rename = "title")]
+    Title,
+    /// Most recently updated first.
+    #[serde(rename = "-updated_at")]
+    RecentlyUpdated,
+}
+
+/// A byline of an article, in byline order.
+#[derive(Debug, Queryable)]
+pub struct Byline {
+    pub article_id: i64,
+    pub author_id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A tag of an article with its name in one locale.
+#[derive(Debug, Queryable)]
+pub struct TagName {
+    pub article_id: i64,
+    pub tag_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub name: String,
 }
 
 /// A stored article (the locale-independent part).
@@ -478,6 +520,169 @@ impl From<RevisionRow> for Revision {
             status: TranslationStatus::parse(&row.status),
             saved_by: row.saved_by,
             created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+/// A stored UTC time from an API one, truncated to microseconds like every stored time.
+pub fn stored_time(time: DateTime<Utc>) -> chrono::NaiveDateTime {
+    time.naive_utc().trunc_subsecs(6)
+}
+
+/// Checks source fields and corrections.
+pub fn check_details(
+    source_name: Option<&str>,
+    source_url: Option<&str>,
+    corrections: &[CorrectionInput],
+) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    if source_name.is_some_and(|n| n.chars().count() > 200) {
+        errors.push(FieldError::new(
+            "source_name",
+            "must have at most 200 characters",
+        ));
+    }
+    if let Some(url) = source_url
+        && let Err(error) = check_url(url, "source_url")
+    {
+        errors.push(error);
+    }
+    for (index, correction) in corrections.iter().enumerate() {
+        let length = correction.note.trim().chars().count();
+        if length == 0 || length > 2000 {
+            errors.push(FieldError::new(
+                format!("corrections.{index}.note"),
+                "must have 1 to 2000 characters",
+            ));
+        }
+    }
+    check_fields(errors)
+}
+
+/// Checks one translation's fields; `prefix` names it in errors (`translations.fr`).
+pub fn check_translation(
+    site: &[String],
+    locale: &str,
+    input: &TranslationInput,
+    prefix: &str,
+) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    let field = |name: &str| format!("{prefix}.{name}");
+    if !site.iter().any(|code| code == locale) {
+        errors.push(FieldError::new(
+            prefix,
+            format!("is not a site locale ({})", site.join(", ")),
+        ));
+    }
+    let title = input.title.trim().chars().count();
+    if title == 0 || title > MAX_TITLE_CHARS {
+        errors.push(FieldError::new(
+            field("title"),
+            format!("must have 1 to {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    if let Some(slug) = &input.slug
+        && let Err(error) = check_slug(slug, &field("slug"))
+    {
+        errors.push(error);
+    }
+    let too_long =
+        |text: &Option<String>, max: usize| text.as_ref().is_some_and(|t| t.chars().count() > max);
+    if too_long(&input.summary, MAX_SUMMARY_CHARS) {
+        errors.push(FieldError::new(
+            field("summary"),
+            format!("must have at most {MAX_SUMMARY_CHARS} characters"),
+        ));
+    }
+    if too_long(&input.seo_title, MAX_SEO_TITLE_CHARS) {
+        errors.push(FieldError::new(
+            field("seo_title"),
+            format!("must have at most {MAX_SEO_TITLE_CHARS} characters"),
+        ));
+    }
+    if too_long(&input.seo_description, MAX_SEO_DESCRIPTION_CHARS) {
+        errors.push(FieldError::new(
+            field("seo_description"),
+            format!("must have at most {MAX_SEO_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    if input.body.len() > MAX_BODY_BYTES {
+        errors.push(FieldError::new(
+            field("body"),
+            format!("must have at most {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    check_fields(errors)
+}
+
+/// The text trimmed, `None` when nothing is left.
+pub fn trimmed(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+impl AdminArticle {
+    /// The editor view of `row` with what belongs to it; `now` tells scheduled from published.
+    pub fn new(
+        row: ArticleRow,
+        translations: Vec<TranslationRow>,
+        author_ids: Vec<i64>,
+        tag_ids: Vec<i64>,
+        corrections: Vec<Correction>,
+        now: chrono::NaiveDateTime,
+    ) -> AdminArticle {
+        let source_version: HashMap<&str, i64> = translations
+            .iter()
+            .map(|t| (t.locale.as_str(), t.version))
+            .collect();
+        let source = source_version.get(row.source_locale.as_str()).copied();
+        let translations: BTreeMap<String, AdminTranslation> = translations
+            .iter()
+            .map(|t| {
+                let outdated = t.locale != row.source_locale
+                    && source
+                        .is_some_and(|source| t.source_version.is_none_or(|seen| seen < source));
+                (
+                    t.locale.clone(),
+                    AdminTranslation {
+                        title: t.title.clone(),
+                        slug: t.slug.clone(),
+                        summary: t.summary.clone(),
+                        body: t.body.clone(),
+                        seo_title: t.seo_title.clone(),
+                        seo_description: t.seo_description.clone(),
+                        status: TranslationStatus::parse(&t.status),
+                        reading_time_minutes: t.reading_time_minutes,
+                        translation_outdated: outdated,
+                        version: t.version,
+                        updated_at: t.updated_at.and_utc(),
+                    },
+                )
+            })
+            .collect();
+        AdminArticle {
+            id: row.id,
+            status: row.status(),
+            scheduled: row.status() == ArticleStatus::Published
+                && row.published_at.is_some_and(|at| at > now),
+            published_at: row.published_at.map(|at| at.and_utc()),
+            category_id: row.category_id,
+            author_ids,
+            tag_ids,
+            featured: row.featured,
+            comments_enabled: row.comments_enabled,
+            source_name: row.source_name,
+            source_url: row.source_url,
+            cover_media_id: row.cover_media_id,
+            source_locale: row.source_locale,
+            created_by: row.created_by,
+            version: row.version,
+            corrections,
+            translations,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
         }
     }
 }

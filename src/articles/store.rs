@@ -1,5 +1,9 @@
 //! Article queries.
 
+pub mod delivery;
+pub mod editing;
+pub mod visibility;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 

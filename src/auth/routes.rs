@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::actor::Actor;
-use crate::auth::passwords::Verified;
 use crate::auth::actor::Principal;
+use crate::auth::passwords::Verified;
 use crate::auth::rate_limit::AuthAction;
 use crate::auth::roles::{Permission, Role};
 use crate::auth::store::{self, NewRefreshToken, Rotation};

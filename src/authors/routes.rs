@@ -503,7 +503,7 @@ fn check(
             errors.push(error);
         }
     }
-    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let site: Vec<String> = locales::codes(conn)?;
     for (locale, bio) in bios {
         if !site.contains(locale) {
             errors.push(FieldError::new(

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::articles::visibility;
+use crate::articles::store::visibility;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
@@ -305,7 +305,7 @@ pub async fn list_categories(
     let choice =
         LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
             .await?;
-    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let only = choice.only().map(str::to_owned);
     let counts = state
         .db
         .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
@@ -347,7 +347,7 @@ pub async fn get_category(
     let choice =
         LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
             .await?;
-    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let only = choice.only().map(str::to_owned);
     let (id, counts) = state
         .db
         .run(move |conn| {
@@ -511,7 +511,7 @@ fn check_translations(
     conn: &mut DbConnection,
     translations: &BTreeMap<String, Option<CategoryTranslationInput>>,
 ) -> Result<(), ApiError> {
-    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let site: Vec<String> = locales::codes(conn)?;
     let mut errors = Vec::new();
     for (locale, translation) in translations {
         let field = |name: &str| format!("translations.{locale}.{name}");

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::articles::delivery::{visible_by_id, visible_by_key};
+use crate::articles::store::delivery::{visible_by_id, visible_by_key};
 use crate::auth::actor::{Actor, Principal};
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::{Permission, Role};

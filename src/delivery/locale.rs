@@ -100,6 +100,20 @@ impl LocaleChoice {
         Some((item, picked))
     }
 
+    /// The name (of a category, a tag…) to show among `names`: in the locale
+    /// [`LocaleChoice::pick_in`] would serve, else the first. A name always shows, even where
+    /// `fallback=false` keeps content to the requested locale.
+    pub fn name_in<'a, T>(&self, names: &'a [T], locale: impl Fn(&T) -> &str) -> Option<&'a T> {
+        self.pick_in(names, locale)
+            .map(|(name, _)| name)
+            .or_else(|| names.first())
+    }
+
+    /// The one locale a read keeps to (`fallback=false`), or `None` when any may serve.
+    pub fn only(&self) -> Option<&str> {
+        (!self.fallback).then_some(self.requested.as_str())
+    }
+
     /// The locale to serve among those `has` says are published, following the chain.
     pub fn pick(&self, has: impl Fn(&str) -> bool) -> Option<Picked> {
         if has(&self.requested) {

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::articles::editing::save_translation;
 use crate::articles::model::{ArticleStatus, TranslationInput, TranslationStatus};
+use crate::articles::store::editing::save_translation;
 use crate::articles::store::{self as articles, ArticleFields};
 use crate::authors::store::{self as authors, AuthorFields};
 use crate::categories::store as categories;

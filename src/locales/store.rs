@@ -15,6 +15,14 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<LocaleRow>> {
         .load(conn)
 }
 
+/// The site's locale codes in switcher order.
+pub fn codes(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    locales::table
+        .select(locales::code)
+        .order((locales::position.asc(), locales::code.asc()))
+        .load(conn)
+}
+
 /// Gives an empty database its locales (the first code is the default); a database that has
 /// any locale is left alone. Returns how many were added. Instances starting together on one
 /// PostgreSQL database may race here: the loser's unique violation means the work is done.

@@ -295,7 +295,7 @@ fn check_labels(
     if labels.is_empty() {
         return Ok(());
     }
-    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let site: Vec<String> = locales::codes(conn)?;
     let mut errors = Vec::new();
     for (locale, label) in labels {
         if !site.contains(locale) {

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 
 use crate::app::AppState;
-use crate::articles::delivery::visible_by_key;
+use crate::articles::store::delivery::visible_by_key;
 use crate::auth::actor::Principal;
 use crate::auth::principal::MaybePrincipal;
 use crate::auth::rate_limit::Interaction;

@@ -304,7 +304,7 @@ pub async fn list_tags(
     let choice =
         LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
             .await?;
-    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let only = choice.only().map(str::to_owned);
     let (rows, translations, counts, total) = state
         .db
         .run(move |conn| {
@@ -357,7 +357,7 @@ pub async fn get_tag(
     let choice =
         LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
             .await?;
-    let only = (!choice.fallback).then(|| choice.requested.clone());
+    let only = choice.only().map(str::to_owned);
     let (id, translations, counts) = state
         .db
         .run(move |conn| {
@@ -400,7 +400,7 @@ fn check_translations(
     conn: &mut DbConnection,
     translations: &BTreeMap<String, Option<TagTranslationInput>>,
 ) -> Result<(), ApiError> {
-    let site: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
+    let site: Vec<String> = locales::codes(conn)?;
     let mut errors = Vec::new();
     for (locale, translation) in translations {
         if !site.contains(locale) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::articles::visibility::visible_article_ids;
+use crate::articles::store::visibility::visible_article_ids;
 use crate::db::schema::{article_tags, tag_translations, tags};
 use crate::db::{self, DbConnection};
 use crate::tags::model::{TagRow, TagTranslationRow};

@@ -1,28 +1,23 @@
-//! The public shape of articles (summaries, full articles, lists) and how it is assembled for a
-//! page of rows in a fixed number of queries, in the negotiated locale.
+//! The public shape of articles (summaries, full articles, lists), assembled in the negotiated
+//! locale from what the stores load for a page of rows.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
-use crate::articles::model::{ArticleRow, TranslationRow};
-use crate::articles::store;
+use crate::articles::model::{ArticleRow, Byline, TagName, TranslationRow};
 use crate::categories::model::{
-    AllCategories, CategoryLink, parent_map, path_to_root, resolve_in, with_descendants,
+    AllCategories, CategoryLink, CategoryTranslationRow, parent_map, path_to_root, resolve_in,
+    with_descendants,
 };
-use crate::comments::store as comments;
-use crate::db::schema::{article_authors, article_tags, authors, tag_translations};
-use crate::db::{self, DbConnection};
+use crate::db;
 use crate::delivery::locale::LocaleChoice;
-use crate::error::ApiError;
+use crate::domain::FieldError;
 use crate::pagination::PageMeta;
 use crate::reactions::model::{KindRow, ReactionCounts};
-use crate::reactions::store as reactions;
 
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -192,147 +187,103 @@ pub struct Archive {
 
 /// What article reads take from memory rather than the database: the active reaction kinds
 /// and the category tree with its names (both emptied by admin writes).
-pub(crate) struct SiteData {
-    kinds: Arc<Vec<KindRow>>,
-    categories: Arc<AllCategories>,
+pub struct SiteData {
+    pub kinds: Arc<Vec<KindRow>>,
+    pub categories: Arc<AllCategories>,
 }
 
 impl SiteData {
-    /// The site data, from memory when fresh.
-    pub(crate) async fn load(state: &AppState) -> Result<Self, ApiError> {
-        Ok(Self {
-            kinds: state.active_kinds().await?,
-            categories: state.category_tree().await?,
-        })
-    }
-
-    /// The category a list's `category` key names and all below it; 422 when it names none.
-    pub(crate) fn category_ids(&self, key: &str) -> Result<Vec<i64>, ApiError> {
+    /// The category a list's `category` key names and all below it.
+    pub fn category_ids(&self, key: &str) -> Result<Vec<i64>, FieldError> {
         let AllCategories { rows, translations } = &*self.categories;
         let id = resolve_in(rows, translations, key)
-            .ok_or_else(|| ApiError::invalid("category", "names no category"))?;
+            .ok_or_else(|| FieldError::new("category", "names no category"))?;
         Ok(with_descendants(rows, id))
     }
 }
 
-/// Everything summaries show about `rows`, loaded in five queries whatever their number.
-pub(crate) struct Related {
+/// What summaries show about a page of articles, as the stores load it (five queries whatever
+/// the page's length).
+pub struct SummaryRows {
+    /// Published translations.
+    pub translations: Vec<TranslationRow>,
+    pub bylines: Vec<Byline>,
+    pub tags: Vec<TagName>,
+    /// Reaction counts by article.
+    pub reactions: HashMap<i64, ReactionCounts>,
+    /// Public comment counts by article.
+    pub comments: HashMap<i64, i64>,
+}
+
+/// Everything summaries show about a page of articles, grouped by article.
+pub struct Related {
     translations: HashMap<i64, Vec<TranslationRow>>,
     authors: HashMap<i64, Vec<Reference>>,
-    tags: HashMap<i64, Vec<(i64, String, String, String)>>,
-    categories: HashMap<i64, Vec<(String, String, String)>>,
+    tags: HashMap<i64, Vec<TagName>>,
+    categories: HashMap<i64, Vec<CategoryTranslationRow>>,
     reactions: HashMap<i64, ReactionCounts>,
     comments: HashMap<i64, i64>,
 }
 
 impl Related {
-    fn load(
-        conn: &mut DbConnection,
-        rows: &[ArticleRow],
-        site: &SiteData,
-    ) -> Result<Self, ApiError> {
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let translations = db::group_by(store::published_translations_of(conn, &ids)?, |t| {
-            t.article_id
-        });
+    /// Groups what the stores loaded for `rows`; category names come from `site`.
+    pub fn new(rows: &[ArticleRow], site: &SiteData, loaded: SummaryRows) -> Self {
         let mut authors: HashMap<i64, Vec<Reference>> = HashMap::new();
-        let bylines: Vec<(i64, i64, String, String)> = article_authors::table
-            .inner_join(authors::table)
-            .filter(article_authors::article_id.eq_any(&ids))
-            .order((
-                article_authors::article_id.asc(),
-                article_authors::position.asc(),
-            ))
-            .select((
-                article_authors::article_id,
-                authors::id,
-                authors::slug,
-                authors::name,
-            ))
-            .load(conn)?;
-        for (article, id, slug, name) in bylines {
+        for byline in loaded.bylines {
             authors
-                .entry(article)
+                .entry(byline.article_id)
                 .or_default()
-                .push(Reference { id, slug, name });
-        }
-        let mut tags: HashMap<i64, Vec<(i64, String, String, String)>> = HashMap::new();
-        let tag_rows: Vec<(i64, i64, String, String, String)> = article_tags::table
-            .inner_join(
-                tag_translations::table.on(tag_translations::tag_id.eq(article_tags::tag_id)),
-            )
-            .filter(article_tags::article_id.eq_any(&ids))
-            .order((article_tags::article_id.asc(), article_tags::tag_id.asc()))
-            .select((
-                article_tags::article_id,
-                article_tags::tag_id,
-                tag_translations::locale,
-                tag_translations::slug,
-                tag_translations::name,
-            ))
-            .load(conn)?;
-        for (article, tag, locale, slug, name) in tag_rows {
-            tags.entry(article)
-                .or_default()
-                .push((tag, locale, slug, name));
+                .push(Reference {
+                    id: byline.author_id,
+                    slug: byline.slug,
+                    name: byline.name,
+                });
         }
         let category_ids: Vec<i64> = rows.iter().map(|r| r.category_id).collect();
-        let mut categories: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
+        let mut categories: HashMap<i64, Vec<CategoryTranslationRow>> = HashMap::new();
         for name in site
             .categories
             .translations
             .iter()
             .filter(|n| category_ids.contains(&n.category_id))
         {
-            categories.entry(name.category_id).or_default().push((
-                name.locale.clone(),
-                name.slug.clone(),
-                name.name.clone(),
-            ));
+            categories
+                .entry(name.category_id)
+                .or_default()
+                .push(name.clone());
         }
-        Ok(Self {
-            translations,
+        Self {
+            translations: db::group_by(loaded.translations, |t| t.article_id),
             authors,
-            tags,
+            tags: db::group_by(loaded.tags, |t| t.article_id),
             categories,
-            reactions: reactions::tallies(conn, &site.kinds, &ids)?,
-            comments: comments::public_counts(conn, &ids)?,
-        })
+            reactions: loaded.reactions,
+            comments: loaded.comments,
+        }
     }
 
-    fn summary(
+    /// The summary of `row` in the locale to serve, with the translation it shows; `None`
+    /// when no translation can be served.
+    pub fn summary(
         &self,
         row: &ArticleRow,
         choice: &LocaleChoice,
     ) -> Option<(ArticleSummary, &TranslationRow)> {
         let translations = self.translations.get(&row.id)?;
         let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
-        let in_locale = |locales: &[&str]| {
-            choice
-                .pick(|locale| locales.contains(&locale))
-                .map(|p| p.locale)
-        };
-        let category = self.categories.get(&row.category_id).and_then(|names| {
-            let available: Vec<&str> = names.iter().map(|(l, _, _)| l.as_str()).collect();
-            let locale =
-                in_locale(&available).or_else(|| available.first().map(|l| (*l).to_owned()))?;
-            names.iter().find(|(l, _, _)| *l == locale)
-        });
+        let category = self
+            .categories
+            .get(&row.category_id)
+            .and_then(|names| choice.name_in(names, |n| &n.locale));
         let mut tags: Vec<Reference> = Vec::new();
         if let Some(all) = self.tags.get(&row.id) {
-            let mut ids: Vec<i64> = all.iter().map(|(id, ..)| *id).collect();
-            ids.dedup();
-            for id in ids {
-                let names: Vec<&(i64, String, String, String)> =
-                    all.iter().filter(|t| t.0 == id).collect();
-                let available: Vec<&str> = names.iter().map(|t| t.1.as_str()).collect();
-                let locale =
-                    in_locale(&available).or_else(|| available.first().map(|l| (*l).to_owned()));
-                if let Some(tag) = locale.and_then(|locale| names.iter().find(|t| t.1 == locale)) {
+            // Names come ordered by tag: each tag's names are one run.
+            for names in all.chunk_by(|a, b| a.tag_id == b.tag_id) {
+                if let Some(tag) = choice.name_in(names, |t| &t.locale) {
                     tags.push(Reference {
-                        id,
-                        slug: tag.2.clone(),
-                        name: tag.3.clone(),
+                        id: tag.tag_id,
+                        slug: tag.slug.clone(),
+                        name: tag.name.clone(),
                     });
                 }
             }
@@ -358,8 +309,8 @@ impl Related {
             updated_at: translation.updated_at.and_utc(),
             category: ArticleCategory {
                 id: row.category_id,
-                slug: category.map(|c| c.1.clone()).unwrap_or_default(),
-                name: category.map(|c| c.2.clone()).unwrap_or_default(),
+                slug: category.map(|c| c.slug.clone()).unwrap_or_default(),
+                name: category.map(|c| c.name.clone()).unwrap_or_default(),
                 path: None,
             },
             authors: self.authors.get(&row.id).cloned().unwrap_or_default(),
@@ -373,79 +324,54 @@ impl Related {
         };
         Some((summary, translation))
     }
-}
 
-/// Summaries of `rows`, in their order, in the negotiated locale.
-pub(crate) fn summaries(
-    conn: &mut DbConnection,
-    rows: &[ArticleRow],
-    choice: &LocaleChoice,
-    site: &SiteData,
-) -> Result<Vec<ArticleSummary>, ApiError> {
-    let related = Related::load(conn, rows, site)?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| related.summary(row, choice).map(|(summary, _)| summary))
-        .collect())
-}
+    /// Summaries of `rows`, in their order, in the negotiated locale.
+    pub fn summaries(&self, rows: &[ArticleRow], choice: &LocaleChoice) -> Vec<ArticleSummary> {
+        rows.iter()
+            .filter_map(|row| self.summary(row, choice).map(|(summary, _)| summary))
+            .collect()
+    }
 
-/// The full article in the negotiated locale; `None` when it has no translation to serve.
-pub(crate) fn detail(
-    conn: &mut DbConnection,
-    row: ArticleRow,
-    choice: &LocaleChoice,
-    site: &SiteData,
-) -> Result<Option<ArticleDetail>, ApiError> {
-    let related = Related::load(conn, std::slice::from_ref(&row), site)?;
-    let Some((mut summary, translation)) = related.summary(&row, choice) else {
-        return Ok(None);
-    };
-    let AllCategories {
-        rows: all,
-        translations: names,
-    } = &*site.categories;
-    let parents = parent_map(all.iter().map(|c| (c.id, c.parent_id)));
-    let path = path_to_root(&parents, row.category_id)
-        .iter()
-        .rev()
-        .filter_map(|id| {
-            let available: Vec<&str> = names
-                .iter()
-                .filter(|n| n.category_id == *id)
-                .map(|n| n.locale.as_str())
-                .collect();
-            let picked = choice
-                .pick(|l| available.contains(&l))
-                .map(|p| p.locale)
-                .or_else(|| available.first().map(|l| (*l).to_owned()))?;
-            let name = names
-                .iter()
-                .find(|n| n.category_id == *id && n.locale == picked)?;
-            Some(CategoryLink {
-                id: *id,
-                slug: name.slug.clone(),
-                name: name.name.clone(),
+    /// The full article in the negotiated locale; `None` when it has no translation to serve.
+    pub fn detail(
+        &self,
+        row: ArticleRow,
+        choice: &LocaleChoice,
+        site: &SiteData,
+        corrections: Vec<PublicCorrection>,
+    ) -> Option<ArticleDetail> {
+        let (mut summary, translation) = self.summary(&row, choice)?;
+        let AllCategories {
+            rows: all,
+            translations: names,
+        } = &*site.categories;
+        let parents = parent_map(all.iter().map(|c| (c.id, c.parent_id)));
+        let path = path_to_root(&parents, row.category_id)
+            .iter()
+            .rev()
+            .filter_map(|id| {
+                let names: Vec<&CategoryTranslationRow> =
+                    names.iter().filter(|n| n.category_id == *id).collect();
+                let name = choice.name_in(&names, |n| &n.locale)?;
+                Some(CategoryLink {
+                    id: *id,
+                    slug: name.slug.clone(),
+                    name: name.name.clone(),
+                })
             })
+            .collect();
+        summary.category.path = Some(path);
+        Some(ArticleDetail {
+            body: translation.body.clone(),
+            seo_title: translation.seo_title.clone(),
+            seo_description: translation.seo_description.clone(),
+            summary,
+            source: Source {
+                name: row.source_name,
+                url: row.source_url,
+            },
+            corrections,
+            comments_enabled: row.comments_enabled,
         })
-        .collect();
-    summary.category.path = Some(path);
-    let corrections = store::corrections_of(conn, &[row.id])?
-        .into_iter()
-        .map(|(_, at, note)| PublicCorrection {
-            at: at.and_utc(),
-            note,
-        })
-        .collect();
-    Ok(Some(ArticleDetail {
-        body: translation.body.clone(),
-        seo_title: translation.seo_title.clone(),
-        seo_description: translation.seo_description.clone(),
-        summary,
-        source: Source {
-            name: row.source_name,
-            url: row.source_url,
-        },
-        corrections,
-        comments_enabled: row.comments_enabled,
-    }))
+    }
 }

@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::articles::editing::{self, load_admin, load_admin_many, save_translation, stored_time};
 use crate::articles::model::*;
+use crate::articles::store::editing::{self, load_admin, load_admin_many, save_translation};
 use crate::articles::store::{self, AdminFilter, ArticleFields};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
+use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta};
 use crate::versioning::{self, IfMatch};
 
@@ -164,9 +165,9 @@ pub async fn create_article(
     let article = state
         .db
         .write(move |conn| {
-            let site = editing::site_locales(conn)?;
+            let site = locales::codes(conn)?;
             for (locale, translation) in &body.translations {
-                editing::check_translation(
+                check_translation(
                     &site,
                     locale,
                     translation,
@@ -176,7 +177,7 @@ pub async fn create_article(
             let tag_ids = body.tag_ids.clone().unwrap_or_default();
             editing::check_references(conn, body.category_id, &body.author_ids, &tag_ids)?;
             let corrections = body.corrections.clone().unwrap_or_default();
-            editing::check_details(
+            check_details(
                 body.source_name.as_deref(),
                 body.source_url.as_deref(),
                 &corrections,
@@ -221,7 +222,7 @@ pub async fn create_article(
             for locale in order {
                 save_translation(conn, &row, locale, &body.translations[locale], user, None)?;
             }
-            load_admin(conn, id)
+            Ok(load_admin(conn, id)?)
         })
         .await?;
     Ok(versioning::created(
@@ -256,7 +257,7 @@ pub async fn admin_get_article(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
-            load_admin(conn, id)
+            Ok(load_admin(conn, id)?)
         })
         .await?;
     Ok(with_etag(article.version, article))
@@ -333,7 +334,7 @@ pub async fn update_article(
                 .clone()
                 .unwrap_or(current.source_url.clone());
             let corrections = body.corrections.clone().unwrap_or_default();
-            editing::check_details(source_name.as_deref(), source_url.as_deref(), &corrections)?;
+            check_details(source_name.as_deref(), source_url.as_deref(), &corrections)?;
             let source_locale = body
                 .source_locale
                 .clone()
@@ -367,7 +368,7 @@ pub async fn update_article(
             if body.corrections.is_some() {
                 store::set_corrections(conn, id, &corrections_of(&corrections))?;
             }
-            load_admin(conn, id)
+            Ok(load_admin(conn, id)?)
         })
         .await?;
     Ok(with_etag(article.version, article))
@@ -451,8 +452,8 @@ pub async fn put_translation(
         .db
         .write(move |conn| {
             let (row, _) = editable(conn, &principal, id)?;
-            let site = editing::site_locales(conn)?;
-            editing::check_translation(&site, &locale, &input, "body")?;
+            let site = locales::codes(conn)?;
+            check_translation(&site, &locale, &input, "body")?;
             save_translation(conn, &row, &locale, &input, user, expected)?;
             let article = load_admin(conn, id)?;
             let version = article.translations.get(&locale).map_or(1, |t| t.version);

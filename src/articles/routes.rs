@@ -1,0 +1,5 @@
+//! Article endpoints: management under `/admin/articles`, delivery under `/articles` and
+//! `/archive`.
+
+pub mod admin;
+pub mod public;

@@ -1,0 +1,201 @@
+//! The editorial writes of articles that combine several statements with rules: references
+//! checked, translations saved with slugs, sanitising, revisions and outdated translations, and
+//! the editor view loaded in batches. Handlers call these inside a write transaction.
+
+use diesel::prelude::*;
+
+use crate::articles::model::*;
+use crate::articles::store::{self, TranslationFields};
+use crate::db::schema::{authors, categories, tags};
+use crate::db::{self, DbConnection};
+use crate::domain::{DomainError, FieldError, check_fields};
+use crate::html;
+use crate::slug;
+
+/// Checks the category, bylines and tags an article refers to.
+pub fn check_references(
+    conn: &mut DbConnection,
+    category_id: i64,
+    author_ids: &[i64],
+    tag_ids: &[i64],
+) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    let category: Option<i64> = categories::table
+        .find(category_id)
+        .select(categories::id)
+        .first(conn)
+        .optional()?;
+    if category.is_none() {
+        errors.push(FieldError::new("category_id", "names no category"));
+    }
+    if author_ids.is_empty() {
+        errors.push(FieldError::new(
+            "author_ids",
+            "must name at least one author",
+        ));
+    }
+    let mut seen = author_ids.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() != author_ids.len() {
+        errors.push(FieldError::new("author_ids", "must not repeat an author"));
+    }
+    let found: Vec<i64> = authors::table
+        .filter(authors::id.eq_any(&seen))
+        .select(authors::id)
+        .load(conn)?;
+    if found.len() != seen.len() {
+        errors.push(FieldError::new(
+            "author_ids",
+            "names an author that does not exist",
+        ));
+    }
+    let mut tag_set = tag_ids.to_vec();
+    tag_set.sort_unstable();
+    tag_set.dedup();
+    let found: Vec<i64> = tags::table
+        .filter(tags::id.eq_any(&tag_set))
+        .select(tags::id)
+        .load(conn)?;
+    if found.len() != tag_set.len() {
+        errors.push(FieldError::new(
+            "tag_ids",
+            "names a tag that does not exist",
+        ));
+    }
+    check_fields(errors)
+}
+
+/// Saves one translation of `article`: a new version when it exists (its previous state kept
+/// as a revision), else a new translation. With `expected`, the save happens only when the
+/// translation is at that version (stale otherwise). Explicit slugs must be free in the locale
+/// (a conflict); generated ones get a suffix; every slug keeps resolving after a rename.
+pub fn save_translation(
+    conn: &mut DbConnection,
+    article: &ArticleRow,
+    locale: &str,
+    input: &TranslationInput,
+    saved_by: Option<i64>,
+    expected: Option<i64>,
+) -> Result<(), DomainError> {
+    let current = store::find_translation(conn, article.id, locale)?;
+    match (&current, expected) {
+        (None, Some(_)) => return Err(DomainError::Stale),
+        (Some(current), Some(version)) if current.version != version => {
+            return Err(DomainError::Stale);
+        }
+        _ => {}
+    }
+    let title = input.title.trim().to_owned();
+    let slug = match (&input.slug, &current) {
+        (Some(explicit), _) => {
+            if store::slug_taken(conn, locale, explicit, article.id)? {
+                return Err(DomainError::Conflict(format!(
+                    "The slug `{explicit}` is taken in `{locale}`."
+                )));
+            }
+            explicit.clone()
+        }
+        (None, Some(current)) if current.title == title => current.slug.clone(),
+        (None, _) => slug::first_free(&slug::slugify(&title), |candidate| {
+            store::slug_taken(conn, locale, candidate, article.id)
+        })?,
+    };
+    let body = html::sanitize(&input.body);
+    let summary = trimmed(&input.summary);
+    let source_version = if locale == article.source_locale {
+        None
+    } else {
+        store::find_translation(conn, article.id, &article.source_locale)?
+            .map(|source| source.version)
+    };
+    let status = input
+        .status
+        .or_else(|| {
+            current
+                .as_ref()
+                .map(|c| TranslationStatus::parse(&c.status))
+        })
+        .unwrap_or(TranslationStatus::Published);
+    let fields = TranslationFields {
+        search_text: slug::fold(&format!(
+            "{title} {} {}",
+            summary.as_deref().unwrap_or(""),
+            html::text_of(&body)
+        )),
+        reading_time_minutes: html::reading_time_minutes(&body),
+        title,
+        slug: slug.clone(),
+        summary,
+        body,
+        seo_title: trimmed(&input.seo_title),
+        seo_description: trimmed(&input.seo_description),
+        status: status.as_str().to_owned(),
+        source_version,
+    };
+    match current {
+        Some(current) => {
+            store::insert_revision(conn, &current, saved_by)?;
+            if !store::update_translation(conn, current.id, current.version, &fields)? {
+                return Err(DomainError::Stale);
+            }
+        }
+        None => store::insert_translation(conn, article.id, locale, &fields)?,
+    }
+    store::remember_slug(conn, article.id, locale, &slug)?;
+    store::refresh_published_flag(conn, article.id)?;
+    Ok(())
+}
+
+/// The editor view of one article.
+pub fn load_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminArticle> {
+    let row = store::find(conn, id)?;
+    load_admin_many(conn, vec![row])?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The editor view of these articles, in their order: four queries whatever their number.
+pub fn load_admin_many(
+    conn: &mut DbConnection,
+    rows: Vec<ArticleRow>,
+) -> QueryResult<Vec<AdminArticle>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut translations = db::group_by(store::translations_of(conn, &ids)?, |t| t.article_id);
+    let mut authors = db::group_by(store::authors_of(conn, &ids)?, |(article, _)| *article);
+    let mut tags = db::group_by(store::tags_of(conn, &ids)?, |(article, _)| *article);
+    let mut corrections =
+        db::group_by(store::corrections_of(conn, &ids)?, |(article, ..)| *article);
+    let now = db::now();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id;
+            AdminArticle::new(
+                row,
+                translations.remove(&id).unwrap_or_default(),
+                authors
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect(),
+                tags.remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect(),
+                corrections
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, at, note)| Correction {
+                        at: at.and_utc(),
+                        note,
+                    })
+                    .collect(),
+                now,
+            )
+        })
+        .collect())
+}
