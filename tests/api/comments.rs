@@ -5,12 +5,13 @@ use std::fmt::Display;
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{article_body, create_article, newsroom};
-use crate::articles_delivery::queries;
+use crate::fixtures::{
+    article_body, create_article, draft_article, fields, newsroom, published_article, queries,
+    visitor,
+};
 use crate::helpers::{
     TestApp, assert_problem, concurrently, header, json_body, spawn_app, spawn_app_with,
 };
-use crate::reactions::{draft_article, fields, published_article, visitor};
 
 /// The comments of `article` (id or slug).
 fn comments_path(article: impl Display) -> String {

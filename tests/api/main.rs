@@ -8,6 +8,7 @@ mod authors;
 mod categories;
 mod comments;
 mod errors;
+mod fixtures;
 mod helpers;
 mod locales;
 mod openapi;

@@ -5,53 +5,16 @@ use std::fmt::Display;
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{Newsroom, article_body, create_article, newsroom};
+use crate::fixtures::{draft_article, fields, newsroom, published_article, visitor};
 use crate::helpers::{
-    TestApp, access_token, assert_problem, concurrently, header, json_body, spawn_app,
-    spawn_app_with,
+    TestApp, assert_problem, concurrently, header, json_body, spawn_app, spawn_app_with,
 };
 
 /// The seeded kinds, in their order.
 const KINDS: [&str; 6] = ["love", "applause", "funny", "amazing", "sad", "angry"];
 
-/// A published article anyone can read; returns (id, English slug).
-pub async fn published_article(app: &TestApp, room: &Newsroom, title: &str) -> (i64, String) {
-    let article = create_article(app, &room.editor, &article_body(room, title, "published")).await;
-    (
-        article["id"].as_i64().unwrap(),
-        article["translations"]["en"]["slug"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
-
-/// A draft article (invisible to the public); returns its id.
-pub async fn draft_article(app: &TestApp, room: &Newsroom) -> i64 {
-    create_article(app, &room.editor, &article_body(room, "Not yet", "draft")).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
-/// A new visitor: (visitor id, token).
-pub async fn visitor(app: &TestApp) -> (Value, String) {
-    let mut response = app.post("/api/v1/auth/visitor").send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 201);
-    let body = json_body(&mut response).await;
-    assert!(body["visitor_id"].is_number(), "{body}");
-    (body["visitor_id"].clone(), access_token(&body))
-}
-
-/// The fields a validation problem names.
-pub fn fields(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
-        .unwrap_or_default()
-}
-
 /// Counts with every seeded kind at 0 except the given ones.
-pub fn counts(nonzero: &[(&str, i64)]) -> Value {
+fn counts(nonzero: &[(&str, i64)]) -> Value {
     let mut counts = serde_json::Map::new();
     for kind in KINDS {
         counts.insert(kind.to_owned(), json!(0));

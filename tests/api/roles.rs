@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{article_body, create_article, newsroom};
+use crate::fixtures::{article_body, create_article, newsroom};
 use crate::helpers::{json_body, spawn_app};
 
 /// Which roles a route lets through.
