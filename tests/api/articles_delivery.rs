@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::{Newsroom, article_body, create_article, newsroom, queries};
-use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app};
+use crate::helpers::{TestApp, assert_problem, expect_json, header, json_body, spawn_app};
 
 /// An article published now with translations in `locales` (each `status` published).
 async fn publish(app: &TestApp, room: &Newsroom, titles: &[(&str, &str)], extra: Value) -> Value {
@@ -26,13 +26,7 @@ async fn publish(app: &TestApp, room: &Newsroom, titles: &[(&str, &str)], extra:
 }
 
 async fn list(app: &TestApp, query: &str) -> Value {
-    let mut response = app
-        .get(&format!("/api/v1/articles?{query}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{query}");
-    json_body(&mut response).await
+    expect_json(app.get(&format!("/api/v1/articles?{query}")), 200).await
 }
 
 fn titles(list: &Value) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, access_token, json_body};
+use crate::helpers::{TestApp, access_token, expect_json, send_json_expect};
 
 /// A category, an author and a tag to write articles with.
 pub struct Newsroom {
@@ -25,9 +25,7 @@ pub async fn newsroom(app: &TestApp) -> Newsroom {
     let post = |path: &'static str, body: Value| {
         let request = app.post(path).bearer_auth(&editor);
         async move {
-            let mut response = request.send_json(&body).await.unwrap();
-            assert_eq!(response.status().as_u16(), 201, "{path} {body}");
-            json_body(&mut response).await["data"]["id"]
+            send_json_expect(request, &body, 201).await["data"]["id"]
                 .as_i64()
                 .unwrap()
         }
@@ -62,14 +60,13 @@ pub fn article_body(newsroom: &Newsroom, title: &str, status: &str) -> Value {
 
 /// Creates an article as `token`; returns its admin JSON.
 pub async fn create_article(app: &TestApp, token: &str, body: &Value) -> Value {
-    let mut response = app
-        .post("/api/v1/admin/articles")
-        .bearer_auth(token)
-        .send_json(body)
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201, "{body}");
-    json_body(&mut response).await["data"].clone()
+    send_json_expect(
+        app.post("/api/v1/admin/articles").bearer_auth(token),
+        body,
+        201,
+    )
+    .await["data"]
+        .clone()
 }
 
 /// A published article anyone can read; returns (id, English slug).
@@ -93,9 +90,7 @@ pub async fn draft_article(app: &TestApp, room: &Newsroom) -> i64 {
 
 /// A new visitor: (visitor id, token).
 pub async fn visitor(app: &TestApp) -> (Value, String) {
-    let mut response = app.post("/api/v1/auth/visitor").send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 201);
-    let body = json_body(&mut response).await;
+    let body = expect_json(app.post("/api/v1/auth/visitor"), 201).await;
     assert!(body["visitor_id"].is_number(), "{body}");
     (body["visitor_id"].clone(), access_token(&body))
 }
