@@ -3,74 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, concurrently, header, json_body, spawn_app};
-
-/// A category, an author and a tag to write articles with.
-pub struct Newsroom {
-    /// An editor's token.
-    pub editor: String,
-    /// Category id.
-    pub category: i64,
-    /// Child category id.
-    pub subcategory: i64,
-    /// Author id.
-    pub author: i64,
-    /// Tag id.
-    pub tag: i64,
-}
-
-/// Creates the newsroom every article test starts from.
-pub async fn newsroom(app: &TestApp) -> Newsroom {
-    let (_, _, editor) = app.user_with_role("editor").await;
-    let post = |path: &'static str, body: Value| {
-        let request = app.post(path).bearer_auth(&editor);
-        async move {
-            let mut response = request.send_json(&body).await.unwrap();
-            assert_eq!(response.status().as_u16(), 201, "{path} {body}");
-            json_body(&mut response).await["data"]["id"]
-                .as_i64()
-                .unwrap()
-        }
-    };
-    let category = post("/api/v1/admin/categories", json!({"translations": {"tr": {"name": "Orta Asya"}, "fr": {"name": "Asie Centrale"}, "en": {"name": "Central Asia"}}})).await;
-    let subcategory = post("/api/v1/admin/categories", json!({"parent_id": category, "translations": {"tr": {"name": "Kazakistan"}, "fr": {"name": "Kazakhstan"}}})).await;
-    let author = post("/api/v1/admin/authors", json!({"name": "Ayana Birbayeva"})).await;
-    let tag = post(
-        "/api/v1/admin/tags",
-        json!({"translations": {"tr": {"name": "Diplomasi"}, "fr": {"name": "Diplomatie"}}}),
-    )
-    .await;
-    Newsroom {
-        editor,
-        category,
-        subcategory,
-        author,
-        tag,
-    }
-}
-
-/// A create body with one English translation.
-pub fn article_body(newsroom: &Newsroom, title: &str, status: &str) -> Value {
-    json!({
-        "category_id": newsroom.category,
-        "author_ids": [newsroom.author],
-        "tag_ids": [newsroom.tag],
-        "status": status,
-        "translations": {"en": {"title": title, "summary": "A summary.", "body": "<p>Some words here.</p>"}},
-    })
-}
-
-/// Creates an article as `token`; returns its admin JSON.
-pub async fn create_article(app: &TestApp, token: &str, body: &Value) -> Value {
-    let mut response = app
-        .post("/api/v1/admin/articles")
-        .bearer_auth(token)
-        .send_json(body)
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201, "{body}");
-    json_body(&mut response).await["data"].clone()
-}
+use crate::fixtures::{article_body, create_article, newsroom};
+use crate::helpers::{assert_problem, concurrently, header, json_body, spawn_app};
 
 #[actix_web::test]
 async fn an_article_is_created_with_translations_slugs_and_sanitised_bodies() {

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{Newsroom, article_body, create_article, newsroom};
-use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app};
+use crate::fixtures::{Newsroom, article_body, create_article, newsroom, queries};
+use crate::helpers::{TestApp, assert_problem, expect_json, header, json_body, spawn_app};
 
 /// An article published now with translations in `locales` (each `status` published).
 async fn publish(app: &TestApp, room: &Newsroom, titles: &[(&str, &str)], extra: Value) -> Value {
@@ -26,13 +26,7 @@ async fn publish(app: &TestApp, room: &Newsroom, titles: &[(&str, &str)], extra:
 }
 
 async fn list(app: &TestApp, query: &str) -> Value {
-    let mut response = app
-        .get(&format!("/api/v1/articles?{query}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{query}");
-    json_body(&mut response).await
+    expect_json(app.get(&format!("/api/v1/articles?{query}")), 200).await
 }
 
 fn titles(list: &Value) -> Vec<String> {
@@ -528,16 +522,6 @@ async fn public_reads_are_cacheable() {
         .await
         .unwrap();
     assert_eq!(after.status().as_u16(), 200);
-}
-
-/// Reads `db_queries_total` from /metrics.
-pub async fn queries(app: &TestApp) -> u64 {
-    let mut response = app.get("/metrics").send().await.unwrap();
-    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix("db_queries_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("db_queries_total")
 }
 
 #[actix_web::test]

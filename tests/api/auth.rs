@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET, USER_PASSWORD, access_token, assert_problem,
-    concurrently, header, json_body, spawn_app, spawn_app_with,
+    concurrently, expect_json, header, json_body, send_json_expect, spawn_app, spawn_app_with,
 };
 
 async fn register(
@@ -45,14 +45,11 @@ async fn register_creates_a_reader_with_a_session() {
         "{text}"
     );
 
-    let mut me = app
-        .get("/api/v1/auth/me")
-        .bearer_auth(access_token(&body))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status().as_u16(), 200);
-    let me = json_body(&mut me).await;
+    let me = expect_json(
+        app.get("/api/v1/auth/me").bearer_auth(access_token(&body)),
+        200,
+    )
+    .await;
     assert_eq!(me["email"], "elif@example.com");
     assert!(me.get("password_hash").is_none());
 }
@@ -360,9 +357,7 @@ async fn logout_all_ends_every_session_and_token_of_the_account() {
 #[actix_web::test]
 async fn visitors_get_their_own_anonymous_tokens() {
     let app = spawn_app().await;
-    let mut first = app.post("/api/v1/auth/visitor").send().await.unwrap();
-    assert_eq!(first.status().as_u16(), 201);
-    let first = json_body(&mut first).await;
+    let first = expect_json(app.post("/api/v1/auth/visitor"), 201).await;
     let mut second = app.post("/api/v1/auth/visitor").send().await.unwrap();
     let second = json_body(&mut second).await;
     assert_ne!(first["visitor_id"], second["visitor_id"]);
@@ -688,14 +683,12 @@ async fn a_password_change_needs_the_current_password_and_ends_other_sessions() 
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
 
-    let mut changed = app
-        .patch("/api/v1/auth/me")
-        .bearer_auth(&token)
-        .send_json(&json!({"password": "new-password-1", "current_password": USER_PASSWORD, "display_name": "Renamed"}))
-        .await
-        .unwrap();
-    assert_eq!(changed.status().as_u16(), 200);
-    let changed = json_body(&mut changed).await;
+    let changed = send_json_expect(
+        app.patch("/api/v1/auth/me").bearer_auth(&token),
+        &json!({"password": "new-password-1", "current_password": USER_PASSWORD, "display_name": "Renamed"}),
+        200,
+    )
+    .await;
     assert_eq!(changed["display_name"], "Renamed");
     let new_token = changed["session"]["access_token"]
         .as_str()

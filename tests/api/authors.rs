@@ -2,37 +2,32 @@
 
 use serde_json::json;
 
-use crate::helpers::{assert_problem, json_body, spawn_app};
+use crate::helpers::{assert_problem, expect_json, json_body, send_json_expect, spawn_app};
 
 #[actix_web::test]
 async fn editors_manage_bylines_and_the_public_sees_no_account() {
     let app = spawn_app().await;
     let (editor_id, editor_email, editor) = app.user_with_role("editor").await;
-    let mut created = app
-        .post("/api/v1/admin/authors")
-        .bearer_auth(&editor)
-        .send_json(&json!({
+    let author = send_json_expect(
+        app.post("/api/v1/admin/authors").bearer_auth(&editor),
+        &json!({
             "name": "Ayana Birbayeva",
             "user_id": editor_id,
             "avatar_url": "https://example.com/ayana.jpg",
             "links": [{"label": "X", "url": "https://x.com/ayana"}],
             "bio": {"fr": "Journaliste à Astana.", "tr": "Astana'da gazeteci."}
-        }))
-        .await
-        .unwrap();
-    assert_eq!(created.status().as_u16(), 201);
-    let author = json_body(&mut created).await["data"].clone();
+        }),
+        201,
+    )
+    .await["data"]
+        .clone();
     assert_eq!(author["slug"], "ayana-birbayeva");
     assert_eq!(author["user_id"], editor_id);
     let path = format!("/api/v1/admin/authors/{}", author["id"]);
 
-    let mut public = app
-        .get("/api/v1/authors/ayana-birbayeva?locale=fr")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(public.status().as_u16(), 200);
-    let public = json_body(&mut public).await["data"].clone();
+    let public =
+        expect_json(app.get("/api/v1/authors/ayana-birbayeva?locale=fr"), 200).await["data"]
+            .clone();
     assert_eq!(public["bio"], "Journaliste à Astana.");
     assert_eq!(
         public["links"],
@@ -59,15 +54,15 @@ async fn editors_manage_bylines_and_the_public_sees_no_account() {
     assert_eq!(list["meta"]["total"], 1);
     assert!(!list.to_string().contains("user_id"));
 
-    let mut updated = app
-        .patch(&path)
-        .bearer_auth(&editor)
-        .insert_header(("if-match", "\"1\""))
-        .send_json(&json!({"user_id": null, "bio": {"fr": null, "en": "Journalist in Astana."}, "slug": "ayana"}))
-        .await
-        .unwrap();
-    assert_eq!(updated.status().as_u16(), 200);
-    let updated = json_body(&mut updated).await["data"].clone();
+    let updated = send_json_expect(
+        app.patch(&path)
+            .bearer_auth(&editor)
+            .insert_header(("if-match", "\"1\"")),
+        &json!({"user_id": null, "bio": {"fr": null, "en": "Journalist in Astana."}, "slug": "ayana"}),
+        200,
+    )
+    .await["data"]
+        .clone();
     assert_eq!(updated["user_id"], serde_json::Value::Null);
     assert_eq!(updated["slug"], "ayana");
     assert_eq!(

@@ -3,18 +3,19 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app};
+use crate::helpers::{
+    TestApp, assert_problem, expect_json, header, json_body, send_json_expect, spawn_app,
+};
 
 /// Creates a category as `token`; returns its admin JSON.
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let mut response = app
-        .post("/api/v1/admin/categories")
-        .bearer_auth(token)
-        .send_json(&body)
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201, "create {body}");
-    json_body(&mut response).await["data"].clone()
+    send_json_expect(
+        app.post("/api/v1/admin/categories").bearer_auth(token),
+        &body,
+        201,
+    )
+    .await["data"]
+        .clone()
 }
 
 #[actix_web::test]
@@ -420,13 +421,8 @@ async fn the_public_tree_is_served_in_the_negotiated_locale_with_fallback() {
     assert_problem(&mut extra, 422).await;
 
     // One category by a slug in any locale, served in the requested one.
-    let mut detail = app
-        .get("/api/v1/categories/kazakhstan?locale=tr")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(detail.status().as_u16(), 200);
-    let detail = json_body(&mut detail).await["data"].clone();
+    let detail =
+        expect_json(app.get("/api/v1/categories/kazakhstan?locale=tr"), 200).await["data"].clone();
     assert_eq!(detail["id"], child["id"]);
     assert_eq!(detail["name"], "Kazakistan");
     assert_eq!(detail["slug"], "kazakistan");

@@ -5,12 +5,14 @@ use std::fmt::Display;
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{article_body, create_article, newsroom};
-use crate::articles_delivery::queries;
-use crate::helpers::{
-    TestApp, assert_problem, concurrently, header, json_body, spawn_app, spawn_app_with,
+use crate::fixtures::{
+    article_body, create_article, draft_article, fields, newsroom, published_article, queries,
+    visitor,
 };
-use crate::reactions::{draft_article, fields, published_article, visitor};
+use crate::helpers::{
+    TestApp, assert_problem, concurrently, expect_json, header, json_body, send_json_expect,
+    spawn_app, spawn_app_with,
+};
 
 /// The comments of `article` (id or slug).
 fn comments_path(article: impl Display) -> String {
@@ -19,14 +21,13 @@ fn comments_path(article: impl Display) -> String {
 
 /// Posts a comment as `token`; asserts 201 and returns `data`.
 async fn comment(app: &TestApp, token: &str, article: impl Display, body: Value) -> Value {
-    let mut response = app
-        .post(&comments_path(article))
-        .bearer_auth(token)
-        .send_json(&body)
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201, "{body}");
-    json_body(&mut response).await["data"].clone()
+    send_json_expect(
+        app.post(&comments_path(article)).bearer_auth(token),
+        &body,
+        201,
+    )
+    .await["data"]
+        .clone()
 }
 
 /// Posts a comment that must be refused with `status`; returns the problem.
@@ -49,13 +50,7 @@ async fn refused(
 
 /// The public comment list of `article` with `query`: the whole body.
 async fn public_comments(app: &TestApp, article: impl Display, query: &str) -> Value {
-    let mut response = app
-        .get(&format!("{}?{query}", comments_path(article)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{query}");
-    json_body(&mut response).await
+    expect_json(app.get(&format!("{}?{query}", comments_path(article))), 200).await
 }
 
 /// The ids of an array of comments, as a JSON array.
@@ -70,37 +65,30 @@ fn ids(comments: &Value) -> Value {
 
 /// The `comment_count` of `article` in its public, anonymous read.
 async fn comment_count(app: &TestApp, article: i64) -> Value {
-    let mut response = app
-        .get(&format!("/api/v1/articles/{article}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    json_body(&mut response).await["data"]["comment_count"].clone()
+    expect_json(app.get(&format!("/api/v1/articles/{article}")), 200).await["data"]["comment_count"]
+        .clone()
 }
 
 /// The moderation queue with `query`, as `token`: the whole body.
 async fn queue(app: &TestApp, token: &str, query: &str) -> Value {
-    let mut response = app
-        .get(&format!("/api/v1/admin/comments?{query}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{query}");
-    json_body(&mut response).await
+    expect_json(
+        app.get(&format!("/api/v1/admin/comments?{query}"))
+            .bearer_auth(token),
+        200,
+    )
+    .await
 }
 
 /// Sets the status of `comment` as `token`; returns the AdminComment.
 async fn moderate(app: &TestApp, token: &str, comment: &Value, status: &str) -> Value {
-    let mut response = app
-        .patch(&format!("/api/v1/admin/comments/{}", comment["id"]))
-        .bearer_auth(token)
-        .send_json(&json!({"status": status}))
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "moderate to {status}");
-    let data = json_body(&mut response).await["data"].clone();
+    let data = send_json_expect(
+        app.patch(&format!("/api/v1/admin/comments/{}", comment["id"]))
+            .bearer_auth(token),
+        &json!({"status": status}),
+        200,
+    )
+    .await["data"]
+        .clone();
     assert_eq!(data["status"], status);
     data
 }
@@ -1213,15 +1201,15 @@ async fn moderation_checks_if_match_and_its_input() {
         json!([held["id"]]),
         "the stale change did not happen"
     );
-    let mut current = app
-        .patch(&path)
-        .bearer_auth(&room.editor)
-        .insert_header(("if-match", etag.as_str()))
-        .send_json(&json!({"status": "rejected"}))
-        .await
-        .unwrap();
-    assert_eq!(current.status().as_u16(), 200);
-    assert_eq!(json_body(&mut current).await["data"]["status"], "rejected");
+    let rejected = send_json_expect(
+        app.patch(&path)
+            .bearer_auth(&room.editor)
+            .insert_header(("if-match", etag.as_str())),
+        &json!({"status": "rejected"}),
+        200,
+    )
+    .await;
+    assert_eq!(rejected["data"]["status"], "rejected");
 
     for body in [
         json!({"status": "deleted"}),
@@ -1340,14 +1328,14 @@ async fn only_editors_and_admins_moderate() {
     let target = comment(&app, &writer, article, json!({"body": "Leave me be"})).await;
     let (banned_visitor, _) = visitor(&app).await;
     let (other_visitor, _) = visitor(&app).await;
-    let mut ban = app
-        .post("/api/v1/admin/comment-bans")
-        .bearer_auth(&room.editor)
-        .send_json(&json!({"visitor_id": banned_visitor}))
-        .await
-        .unwrap();
-    assert_eq!(ban.status().as_u16(), 201);
-    let ban_id = json_body(&mut ban).await["data"]["id"].clone();
+    let ban_id = send_json_expect(
+        app.post("/api/v1/admin/comment-bans")
+            .bearer_auth(&room.editor),
+        &json!({"visitor_id": banned_visitor}),
+        201,
+    )
+    .await["data"]["id"]
+        .clone();
 
     let mut callers = vec![
         ("anonymous", None),
@@ -1404,14 +1392,12 @@ async fn only_editors_and_admins_moderate() {
         ids(&public_comments(&app, article, "").await["data"]),
         json!([target["id"]])
     );
-    let mut bans = app
-        .get("/api/v1/admin/comment-bans")
-        .bearer_auth(&room.editor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bans.status().as_u16(), 200);
-    let bans = json_body(&mut bans).await;
+    let bans = expect_json(
+        app.get("/api/v1/admin/comment-bans")
+            .bearer_auth(&room.editor),
+        200,
+    )
+    .await;
     assert_eq!(bans["meta"]["total"], 1);
     assert_eq!(bans["data"][0]["visitor_id"], banned_visitor);
     let admin = app.admin_token().await;

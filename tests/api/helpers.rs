@@ -11,6 +11,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use newsroom_cms::config::Settings;
 use newsroom_cms::db::DbPool;
 use newsroom_cms::startup::Application;
+use serde::Serialize;
 use serde_json::Value;
 
 /// The admin every test server starts with (`ADMIN_EMAIL`, `ADMIN_PASSWORD`).
@@ -83,13 +84,12 @@ impl TestApp {
 
     /// Signs in; panics unless it succeeds. Returns the whole auth response.
     pub async fn login(&self, email: &str, password: &str) -> Value {
-        let mut response = self
-            .post("/api/v1/auth/login")
-            .send_json(&serde_json::json!({"email": email, "password": password}))
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "login of {email}");
-        json_body(&mut response).await
+        send_json_expect(
+            self.post("/api/v1/auth/login"),
+            &serde_json::json!({"email": email, "password": password}),
+            200,
+        )
+        .await
     }
 
     /// An access token of the bootstrap admin.
@@ -102,19 +102,17 @@ impl TestApp {
     pub async fn user_with_role(&self, role: &str) -> (i64, String, String) {
         let admin = self.admin_token().await;
         let email = format!("{role}-{}@newsroom.test", random_suffix());
-        let mut response = self
-            .post("/api/v1/admin/users")
-            .bearer_auth(&admin)
-            .send_json(&serde_json::json!({
+        let id = send_json_expect(
+            self.post("/api/v1/admin/users").bearer_auth(&admin),
+            &serde_json::json!({
                 "email": email,
                 "password": USER_PASSWORD,
                 "display_name": format!("A {role}"),
                 "role": role,
-            }))
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 201, "create a {role}");
-        let id = json_body(&mut response).await["data"]["id"]
+            }),
+            201,
+        )
+        .await["data"]["id"]
             .as_i64()
             .unwrap();
         let token = access_token(&self.login(&email, USER_PASSWORD).await);
@@ -123,9 +121,7 @@ impl TestApp {
 
     /// A visitor token.
     pub async fn visitor_token(&self) -> String {
-        let mut response = self.post("/api/v1/auth/visitor").send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 201);
-        access_token(&json_body(&mut response).await)
+        access_token(&expect_json(self.post("/api/v1/auth/visitor"), 201).await)
     }
 
     /// Stops the server, letting in-flight requests finish.
@@ -346,12 +342,58 @@ where
     S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
     let body = response.body().limit(16 << 20).await.expect("a body");
-    serde_json::from_slice(&body).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}",
-            String::from_utf8_lossy(&body[..body.len().min(500)])
-        )
-    })
+    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", excerpt(&body)))
+}
+
+/// Sends `request` without a body, asserts the response has `status` (showing the body when it
+/// has not) and returns the body as JSON.
+pub async fn expect_json(request: awc::ClientRequest, status: u16) -> Value {
+    let sent = format!("{} {}", request.get_method(), request.get_uri());
+    let response = request.send().await;
+    checked_json(response, status, &sent).await
+}
+
+/// Sends `request` with the JSON `body`, asserts the response has `status` (showing the body
+/// when it has not) and returns the body as JSON.
+pub async fn send_json_expect(
+    request: awc::ClientRequest,
+    body: &impl Serialize,
+    status: u16,
+) -> Value {
+    let sent = format!(
+        "{} {} {}",
+        request.get_method(),
+        request.get_uri(),
+        serde_json::to_string(body).expect("a JSON request body")
+    );
+    let response = request.send_json(body).await;
+    checked_json(response, status, &sent).await
+}
+
+/// The JSON body of a response to `sent`, after checking its `status`.
+async fn checked_json<S>(
+    response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
+    status: u16,
+    sent: &str,
+) -> Value
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let mut response = response.unwrap_or_else(|e| panic!("{sent}: {e}"));
+    let body = response.body().limit(16 << 20).await.expect("a body");
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "{sent} answered {}",
+        excerpt(&body)
+    );
+    serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("{sent}: not JSON ({e}): {}", excerpt(&body)))
+}
+
+/// The start of a body, as text, for failure messages.
+fn excerpt(body: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&body[..body.len().min(500)])
 }
 
 /// A response header as a string.

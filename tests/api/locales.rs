@@ -1,7 +1,8 @@
 //! `GET /api/v1/locales` and the first-start seeding from `SITE_LOCALES`.
 
 use crate::helpers::{
-    TestDatabase, header, json_body, spawn_app, spawn_app_with, spawn_on, test_env,
+    TestDatabase, header, json_body, send_json_expect, spawn_app, spawn_app_with, spawn_on,
+    test_env,
 };
 
 #[actix_web::test]
@@ -133,14 +134,13 @@ async fn admins_manage_locales() {
         .unwrap();
     crate::helpers::assert_problem(&mut forbidden, 403).await;
 
-    let mut created = app
-        .post("/api/v1/admin/locales")
-        .bearer_auth(&admin)
-        .send_json(&serde_json::json!({"code": "DE"}))
-        .await
-        .unwrap();
-    assert_eq!(created.status().as_u16(), 201);
-    let created = json_body(&mut created).await["data"].clone();
+    let created = send_json_expect(
+        app.post("/api/v1/admin/locales").bearer_auth(&admin),
+        &serde_json::json!({"code": "DE"}),
+        201,
+    )
+    .await["data"]
+        .clone();
     assert_eq!(
         created,
         serde_json::json!({"code": "de", "name": "Deutsch", "is_default": false, "position": 4})
@@ -162,14 +162,13 @@ async fn admins_manage_locales() {
 
     let before = app.get("/api/v1/articles").send().await.unwrap();
     assert_eq!(header(&before, "content-language").as_deref(), Some("tr"));
-    let mut default = app
-        .patch("/api/v1/admin/locales/fr")
-        .bearer_auth(&admin)
-        .send_json(&serde_json::json!({"is_default": true, "name": "French"}))
-        .await
-        .unwrap();
-    assert_eq!(default.status().as_u16(), 200);
-    assert_eq!(json_body(&mut default).await["data"]["name"], "French");
+    let default = send_json_expect(
+        app.patch("/api/v1/admin/locales/fr").bearer_auth(&admin),
+        &serde_json::json!({"is_default": true, "name": "French"}),
+        200,
+    )
+    .await;
+    assert_eq!(default["data"]["name"], "French");
     let mut public = app.get("/api/v1/locales").send().await.unwrap();
     let public = json_body(&mut public).await;
     let defaults: Vec<&str> = public["data"]

@@ -1,6 +1,7 @@
 //! The API tests: every test starts a real server on its own port with its own database, on
 //! SQLite by default or on PostgreSQL with `TEST_DATABASE_URL=postgres://…`.
 
+mod architecture;
 mod articles_admin;
 mod articles_delivery;
 mod auth;
@@ -8,6 +9,7 @@ mod authors;
 mod categories;
 mod comments;
 mod errors;
+mod fixtures;
 mod helpers;
 mod locales;
 mod openapi;

@@ -1,15 +1,13 @@
 //! The served OpenAPI document equals the committed one, and the docs page works offline.
 
-use crate::helpers::{header, json_body, spawn_app};
+use crate::helpers::{expect_json, header, json_body, spawn_app};
 
 const COMMITTED: &str = include_str!("../../openapi/openapi.json");
 
 #[actix_web::test]
 async fn the_served_document_equals_the_committed_file() {
     let app = spawn_app().await;
-    let mut response = app.get("/openapi.json").send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let served = json_body(&mut response).await;
+    let served = expect_json(app.get("/openapi.json"), 200).await;
     let committed: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
     assert!(
         served == committed,

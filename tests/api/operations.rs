@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{assert_problem, header, json_body, on_postgres, spawn_app};
+use crate::helpers::{assert_problem, expect_json, header, json_body, on_postgres, spawn_app};
 
 #[actix_web::test]
 async fn healthz_says_ok() {
@@ -19,9 +19,7 @@ async fn healthz_says_ok() {
 #[actix_web::test]
 async fn readyz_says_ok_while_the_database_answers() {
     let app = spawn_app().await;
-    let mut response = app.get("/readyz").send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(json_body(&mut response).await["status"], "ok");
+    assert_eq!(expect_json(app.get("/readyz"), 200).await["status"], "ok");
 }
 
 #[actix_web::test]

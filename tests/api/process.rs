@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{TestDatabase, header, json_body, test_env};
+use crate::helpers::{TestDatabase, expect_json, header, json_body, send_json_expect, test_env};
 
 const CMS: &str = env!("CARGO_BIN_EXE_cms");
 
@@ -299,13 +299,11 @@ async fn instances_starting_together_migrate_and_seed_once() {
         .collect();
     let servers: Vec<Server> = starts.into_iter().map(|s| s.join().unwrap()).collect();
     for server in &servers {
-        let mut response = client()
-            .get(format!("{}/api/v1/locales", server.address))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        let body = json_body(&mut response).await;
+        let body = expect_json(
+            client().get(format!("{}/api/v1/locales", server.address)),
+            200,
+        )
+        .await;
         assert_eq!(body["data"].as_array().unwrap().len(), 4, "{body}");
     }
 }
@@ -425,15 +423,13 @@ async fn create_user_makes_an_account_that_can_sign_in() {
     assert!(stderr.contains("--role"), "{stderr}");
 
     let server = Server::start(dir, &env);
-    let mut response = client()
-        .post(format!("{}/api/v1/auth/login", server.address))
-        .send_json(
-            &serde_json::json!({"email": "chief@newsroom.test", "password": "chief-password-1"}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(json_body(&mut response).await["user"]["role"], "editor");
+    let login = send_json_expect(
+        client().post(format!("{}/api/v1/auth/login", server.address)),
+        &serde_json::json!({"email": "chief@newsroom.test", "password": "chief-password-1"}),
+        200,
+    )
+    .await;
+    assert_eq!(login["user"]["role"], "editor");
 }
 
 #[actix_web::test]

@@ -5,53 +5,17 @@ use std::fmt::Display;
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{Newsroom, article_body, create_article, newsroom};
+use crate::fixtures::{draft_article, fields, newsroom, published_article, visitor};
 use crate::helpers::{
-    TestApp, access_token, assert_problem, concurrently, header, json_body, spawn_app,
-    spawn_app_with,
+    TestApp, assert_problem, concurrently, expect_json, header, json_body, send_json_expect,
+    spawn_app, spawn_app_with,
 };
 
 /// The seeded kinds, in their order.
 const KINDS: [&str; 6] = ["love", "applause", "funny", "amazing", "sad", "angry"];
 
-/// A published article anyone can read; returns (id, English slug).
-pub async fn published_article(app: &TestApp, room: &Newsroom, title: &str) -> (i64, String) {
-    let article = create_article(app, &room.editor, &article_body(room, title, "published")).await;
-    (
-        article["id"].as_i64().unwrap(),
-        article["translations"]["en"]["slug"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
-
-/// A draft article (invisible to the public); returns its id.
-pub async fn draft_article(app: &TestApp, room: &Newsroom) -> i64 {
-    create_article(app, &room.editor, &article_body(room, "Not yet", "draft")).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
-/// A new visitor: (visitor id, token).
-pub async fn visitor(app: &TestApp) -> (Value, String) {
-    let mut response = app.post("/api/v1/auth/visitor").send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 201);
-    let body = json_body(&mut response).await;
-    assert!(body["visitor_id"].is_number(), "{body}");
-    (body["visitor_id"].clone(), access_token(&body))
-}
-
-/// The fields a validation problem names.
-pub fn fields(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
-        .unwrap_or_default()
-}
-
 /// Counts with every seeded kind at 0 except the given ones.
-pub fn counts(nonzero: &[(&str, i64)]) -> Value {
+fn counts(nonzero: &[(&str, i64)]) -> Value {
     let mut counts = serde_json::Map::new();
     for kind in KINDS {
         counts.insert(kind.to_owned(), json!(0));
@@ -73,44 +37,32 @@ async fn reactions(app: &TestApp, article: impl Display, token: Option<&str>) ->
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let mut response = request.send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    json_body(&mut response).await["data"].clone()
+    expect_json(request, 200).await["data"].clone()
 }
 
 /// `PUT …/reactions/mine` with `kind`; returns `data`.
 async fn react(app: &TestApp, article: impl Display, token: &str, kind: &str) -> Value {
-    let mut response = app
-        .put(&mine(article))
-        .bearer_auth(token)
-        .send_json(&json!({"kind": kind}))
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "react with {kind}");
-    json_body(&mut response).await["data"].clone()
+    send_json_expect(
+        app.put(&mine(article)).bearer_auth(token),
+        &json!({"kind": kind}),
+        200,
+    )
+    .await["data"]
+        .clone()
 }
 
 /// `DELETE …/reactions/mine`; returns `data`.
 async fn unreact(app: &TestApp, article: impl Display, token: &str) -> Value {
-    let mut response = app
-        .delete(&mine(article))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    json_body(&mut response).await["data"].clone()
+    expect_json(app.delete(&mine(article)).bearer_auth(token), 200).await["data"].clone()
 }
 
 /// The public kinds in `locale`.
 async fn public_kinds(app: &TestApp, locale: &str) -> Vec<Value> {
-    let mut response = app
-        .get(&format!("/api/v1/reaction-kinds?locale={locale}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    json_body(&mut response).await["data"]
+    expect_json(
+        app.get(&format!("/api/v1/reaction-kinds?locale={locale}")),
+        200,
+    )
+    .await["data"]
         .as_array()
         .unwrap()
         .clone()
@@ -126,14 +78,11 @@ fn labels(kinds: &[Value]) -> Vec<&str> {
 
 /// The admin view of every kind, retired ones included.
 async fn admin_kinds(app: &TestApp, admin: &str) -> Vec<Value> {
-    let mut response = app
-        .get("/api/v1/admin/reaction-kinds")
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    json_body(&mut response).await["data"]
+    expect_json(
+        app.get("/api/v1/admin/reaction-kinds").bearer_auth(admin),
+        200,
+    )
+    .await["data"]
         .as_array()
         .unwrap()
         .clone()
@@ -254,14 +203,13 @@ async fn admins_create_relabel_and_reorder_reaction_kinds() {
 
     // Labels merge; a locale set to null is removed and falls back to the site default.
     let path = "/api/v1/admin/reaction-kinds/insightful";
-    let mut relabelled = app
-        .patch(path)
-        .bearer_auth(&admin)
-        .send_json(&json!({"labels": {"en": "ENLIGHTENING", "fr": null}}))
-        .await
-        .unwrap();
-    assert_eq!(relabelled.status().as_u16(), 200);
-    let relabelled = json_body(&mut relabelled).await["data"].clone();
+    let relabelled = send_json_expect(
+        app.patch(path).bearer_auth(&admin),
+        &json!({"labels": {"en": "ENLIGHTENING", "fr": null}}),
+        200,
+    )
+    .await["data"]
+        .clone();
     assert_eq!(
         relabelled["labels"],
         json!({"tr": "UFUK AÇICI", "en": "ENLIGHTENING"})
@@ -270,14 +218,14 @@ async fn admins_create_relabel_and_reorder_reaction_kinds() {
     assert_eq!(public_kinds(&app, "fr").await[6]["label"], "UFUK AÇICI");
 
     // Reordering: love moves to the end.
-    let mut moved = app
-        .patch("/api/v1/admin/reaction-kinds/love")
-        .bearer_auth(&admin)
-        .send_json(&json!({"position": 10}))
-        .await
-        .unwrap();
-    assert_eq!(moved.status().as_u16(), 200);
-    assert_eq!(json_body(&mut moved).await["data"]["position"], 10);
+    let moved = send_json_expect(
+        app.patch("/api/v1/admin/reaction-kinds/love")
+            .bearer_auth(&admin),
+        &json!({"position": 10}),
+        200,
+    )
+    .await;
+    assert_eq!(moved["data"]["position"], 10);
     assert_eq!(
         keys(&public_kinds(&app, "tr").await),
         [
@@ -301,15 +249,15 @@ async fn admins_create_relabel_and_reorder_reaction_kinds() {
         .await
         .unwrap();
     assert_problem(&mut stale, 412).await;
-    let mut current = app
-        .patch(path)
-        .bearer_auth(&admin)
-        .insert_header(("if-match", format!("\"{version}\"")))
-        .send_json(&json!({"emoji": "🧠"}))
-        .await
-        .unwrap();
-    assert_eq!(current.status().as_u16(), 200);
-    assert_eq!(json_body(&mut current).await["data"]["emoji"], "🧠");
+    let changed = send_json_expect(
+        app.patch(path)
+            .bearer_auth(&admin)
+            .insert_header(("if-match", format!("\"{version}\""))),
+        &json!({"emoji": "🧠"}),
+        200,
+    )
+    .await;
+    assert_eq!(changed["data"]["emoji"], "🧠");
     let mut unknown = app
         .patch("/api/v1/admin/reaction-kinds/nonesuch")
         .bearer_auth(&admin)
@@ -488,14 +436,14 @@ async fn a_retired_kind_leaves_the_lists_and_counts_but_keeps_its_reactions() {
     assert_problem(&mut again, 409).await;
 
     // Restored, it comes back with its reactions.
-    let mut restored = app
-        .patch("/api/v1/admin/reaction-kinds/angry")
-        .bearer_auth(&admin)
-        .send_json(&json!({"retired": false}))
-        .await
-        .unwrap();
-    assert_eq!(restored.status().as_u16(), 200);
-    assert_eq!(json_body(&mut restored).await["data"]["retired"], false);
+    let restored = send_json_expect(
+        app.patch("/api/v1/admin/reaction-kinds/angry")
+            .bearer_auth(&admin),
+        &json!({"retired": false}),
+        200,
+    )
+    .await;
+    assert_eq!(restored["data"]["retired"], false);
     assert_eq!(keys(&public_kinds(&app, "tr").await), KINDS);
     let back = reactions(&app, article, Some(&angry)).await;
     assert_eq!(back["counts"], counts(&[("angry", 1), ("love", 1)]));
@@ -729,28 +677,26 @@ async fn article_reads_carry_reaction_and_comment_counts() {
         react(&app, popular, &token, kind).await;
     }
     let (_, _, reader) = app.user_with_role("reader").await;
-    let mut approved = app
-        .post(&format!("/api/v1/articles/{popular}/comments"))
-        .bearer_auth(&reader)
-        .send_json(&json!({"body": "Well said."}))
-        .await
-        .unwrap();
-    assert_eq!(approved.status().as_u16(), 201);
-    assert_eq!(json_body(&mut approved).await["data"]["status"], "approved");
+    let approved = send_json_expect(
+        app.post(&format!("/api/v1/articles/{popular}/comments"))
+            .bearer_auth(&reader),
+        &json!({"body": "Well said."}),
+        201,
+    )
+    .await;
+    assert_eq!(approved["data"]["status"], "approved");
     let (_, visitor_token) = visitor(&app).await;
-    let mut pending = app
-        .post(&format!("/api/v1/articles/{popular}/comments"))
-        .bearer_auth(&visitor_token)
-        .send_json(&json!({"body": "Waiting.", "author_name": "Passer-by"}))
-        .await
-        .unwrap();
-    assert_eq!(pending.status().as_u16(), 201);
-    assert_eq!(json_body(&mut pending).await["data"]["status"], "pending");
+    let pending = send_json_expect(
+        app.post(&format!("/api/v1/articles/{popular}/comments"))
+            .bearer_auth(&visitor_token),
+        &json!({"body": "Waiting.", "author_name": "Passer-by"}),
+        201,
+    )
+    .await;
+    assert_eq!(pending["data"]["status"], "pending");
 
     let expected_popular = counts(&[("love", 2), ("sad", 1)]);
-    let mut list = app.get("/api/v1/articles").send().await.unwrap();
-    assert_eq!(list.status().as_u16(), 200);
-    let list = json_body(&mut list).await;
+    let list = expect_json(app.get("/api/v1/articles"), 200).await;
     let summary = |id: i64| {
         list["data"]
             .as_array()
@@ -765,13 +711,8 @@ async fn article_reads_carry_reaction_and_comment_counts() {
     assert_eq!(summary(quiet)["reaction_counts"], counts(&[]));
     assert_eq!(summary(quiet)["comment_count"], 0);
 
-    let mut detail = app
-        .get(&format!("/api/v1/articles/{popular}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(detail.status().as_u16(), 200);
-    let detail = json_body(&mut detail).await["data"].clone();
+    let detail =
+        expect_json(app.get(&format!("/api/v1/articles/{popular}")), 200).await["data"].clone();
     assert_eq!(detail["reaction_counts"], expected_popular);
     assert_eq!(detail["comment_count"], 1);
 

@@ -1,10 +1,16 @@
 //! The role table of DESIGN.md, over every management route: who gets through (not 401/403),
-//! who is refused (403), and anonymous callers (401).
+//! who is refused (403), and anonymous callers (401). The table lists every admin operation of
+//! the served OpenAPI document.
+
+use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use crate::articles_admin::{article_body, create_article, newsroom};
-use crate::helpers::{json_body, spawn_app};
+use crate::fixtures::{article_body, create_article, newsroom};
+use crate::helpers::{expect_json, json_body, spawn_app};
+
+/// One entry of the role table: method, concrete path, body, who gets through.
+type Route = (&'static str, String, Option<Value>, Allowed);
 
 /// Which roles a route lets through.
 #[derive(Clone, Copy, Debug)]
@@ -34,7 +40,7 @@ async fn every_management_route_follows_the_role_table() {
     let article = create_article(&app, &room.editor, &article_body(&room, "Matrix", "draft")).await;
     let article = article["id"].as_i64().unwrap();
     let (user, _, _) = app.user_with_role("reader").await;
-    let routes: Vec<(&str, String, Option<Value>, Allowed)> = vec![
+    let routes: Vec<Route> = vec![
         ("GET", "/api/v1/admin/users".into(), None, Allowed::Admin),
         (
             "POST",
@@ -280,6 +286,9 @@ async fn every_management_route_follows_the_role_table() {
             Allowed::Admin,
         ),
     ];
+    let document = expect_json(app.get("/openapi.json"), 200).await;
+    assert_the_table_covers_every_admin_operation(&document, &routes);
+
     let mut callers = vec![
         ("anonymous", None),
         ("visitor", Some(app.visitor_token().await)),
@@ -322,4 +331,66 @@ async fn every_management_route_follows_the_role_table() {
         .await
         .unwrap();
     assert_eq!(json_body(&mut read).await["data"]["role"], "reader");
+}
+
+/// Every operation the OpenAPI document lists under `/api/v1/admin` has an entry in the role
+/// table, and every entry is such an operation: a new admin route can't be left out of it.
+fn assert_the_table_covers_every_admin_operation(document: &Value, routes: &[Route]) {
+    let operations: Vec<(String, &str)> = document["paths"]
+        .as_object()
+        .expect("the document lists its paths")
+        .iter()
+        .filter(|(template, _)| template.starts_with("/api/v1/admin"))
+        .flat_map(|(template, item)| {
+            item.as_object()
+                .expect("a path item")
+                .keys()
+                .filter(|method| {
+                    ["get", "post", "put", "patch", "delete"].contains(&method.as_str())
+                })
+                .map(|method| (method.to_uppercase(), template.as_str()))
+        })
+        .collect();
+    let mut covered = HashSet::new();
+    let mut unknown = Vec::new();
+    for (method, path, _, _) in routes {
+        // A literal segment beats a parameter: `/comments/moderate` is not `/comments/{id}`.
+        let operation = operations
+            .iter()
+            .filter(|(m, template)| m == method && fits(template, path))
+            .max_by_key(|(_, template)| template.split('/').filter(|s| !is_parameter(s)).count());
+        match operation {
+            Some(operation) => {
+                covered.insert(operation);
+            }
+            None => unknown.push(format!("{method} {path}")),
+        }
+    }
+    let missing: Vec<String> = operations
+        .iter()
+        .filter(|operation| !covered.contains(operation))
+        .map(|(method, template)| format!("{method} {template}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "admin operations missing from the role table: {missing:#?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "role table entries that are no documented admin operation: {unknown:#?}"
+    );
+}
+
+/// Whether the concrete `path` is an instance of the path `template`.
+fn fits(template: &str, path: &str) -> bool {
+    template.split('/').count() == path.split('/').count()
+        && template
+            .split('/')
+            .zip(path.split('/'))
+            .all(|(t, p)| is_parameter(t) || t == p)
+}
+
+/// Whether a template segment is a parameter (`{id}`, `{key}`, …).
+fn is_parameter(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
 }

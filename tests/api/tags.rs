@@ -2,17 +2,16 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, header, json_body, spawn_app};
+use crate::helpers::{TestApp, assert_problem, header, json_body, send_json_expect, spawn_app};
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let mut response = app
-        .post("/api/v1/admin/tags")
-        .bearer_auth(token)
-        .send_json(&body)
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201, "create {body}");
-    json_body(&mut response).await["data"].clone()
+    send_json_expect(
+        app.post("/api/v1/admin/tags").bearer_auth(token),
+        &body,
+        201,
+    )
+    .await["data"]
+        .clone()
 }
 
 #[actix_web::test]
@@ -46,15 +45,15 @@ async fn editors_manage_translated_tags() {
         assert_problem(&mut response, 422).await;
     }
 
-    let mut updated = app
-        .patch(&path)
-        .bearer_auth(&editor)
-        .insert_header(("if-match", "\"1\""))
-        .send_json(&json!({"translations": {"en": {"name": "Foreign policy"}, "fr": null}}))
-        .await
-        .unwrap();
-    assert_eq!(updated.status().as_u16(), 200);
-    let updated = json_body(&mut updated).await["data"].clone();
+    let updated = send_json_expect(
+        app.patch(&path)
+            .bearer_auth(&editor)
+            .insert_header(("if-match", "\"1\"")),
+        &json!({"translations": {"en": {"name": "Foreign policy"}, "fr": null}}),
+        200,
+    )
+    .await["data"]
+        .clone();
     assert_eq!(updated["translations"]["en"]["slug"], "foreign-policy");
     assert!(updated["translations"]["fr"].is_null());
     assert_eq!(updated["version"], 2);
