@@ -6,14 +6,13 @@ pub mod public;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use diesel::prelude::*;
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::authors::model::check_url;
-use crate::db::schema::{article_revisions, article_translations, articles};
 use crate::domain::{DomainError, FieldError, check_fields};
 use crate::slug::check_slug;
 
@@ -170,7 +169,7 @@ pub struct TagName {
 
 /// A stored article (the locale-independent part).
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles)]
+#[diesel(table_name = crate::db::schema::articles)]
 pub struct ArticleRow {
     /// Id.
     pub id: i64,
@@ -211,7 +210,7 @@ impl ArticleRow {
 
 /// A stored translation.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = article_translations)]
+#[diesel(table_name = crate::db::schema::article_translations)]
 pub struct TranslationRow {
     /// Id.
     pub id: i64,
@@ -247,7 +246,7 @@ pub struct TranslationRow {
 
 /// A stored revision: the state of a translation before a save.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = article_revisions)]
+#[diesel(table_name = crate::db::schema::article_revisions)]
 pub struct RevisionRow {
     /// Id.
     pub id: i64,

@@ -514,3 +514,8 @@ pub fn refresh_published_flag(conn: &mut DbConnection, article_id: i64) -> Query
         .execute(conn)
         .map(drop)
 }
+
+/// How many articles there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    articles::table.count().get_result(conn)
+}

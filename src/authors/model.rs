@@ -3,11 +3,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{author_bios, authors};
 use crate::domain::FieldError;
 
 /// Longest author name.
@@ -21,7 +20,7 @@ pub const MAX_URL_CHARS: usize = 2000;
 
 /// A stored author.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = authors)]
+#[diesel(table_name = crate::db::schema::authors)]
 pub struct AuthorRow {
     /// Id.
     pub id: i64,
@@ -52,7 +51,7 @@ impl AuthorRow {
 
 /// A stored bio.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = author_bios)]
+#[diesel(table_name = crate::db::schema::author_bios)]
 pub struct AuthorBioRow {
     /// The author.
     pub author_id: i64,

@@ -144,3 +144,11 @@ pub fn put_bio(
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(authors::table.find(id)).execute(conn)
 }
+
+/// Every author id, ascending.
+pub fn ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    authors::table
+        .select(authors::id)
+        .order(authors::id)
+        .load(conn)
+}

@@ -3,11 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use crate::db::schema::{categories, category_translations};
 
 /// Longest category name.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -16,7 +14,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
 /// A stored category.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = categories)]
+#[diesel(table_name = crate::db::schema::categories)]
 pub struct CategoryRow {
     /// Id.
     pub id: i64,
@@ -86,7 +84,7 @@ pub fn path_to_root(parents: &HashMap<i64, Option<i64>>, id: i64) -> Vec<i64> {
 
 /// A stored category translation.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = category_translations)]
+#[diesel(table_name = crate::db::schema::category_translations)]
 pub struct CategoryTranslationRow {
     /// The category.
     pub category_id: i64,

@@ -179,3 +179,16 @@ pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(categories::table.find(id)).execute(conn)
 }
+
+/// How many categories there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    categories::table.count().get_result(conn)
+}
+
+/// Every categorie id, ascending.
+pub fn ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    categories::table
+        .select(categories::id)
+        .order(categories::id)
+        .load(conn)
+}

@@ -1,11 +1,10 @@
 //! Comment rows, requests and responses.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Insertable, Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{comment_bans, comments};
 use crate::html::escape_text;
 use crate::pagination::PageMeta;
 
@@ -91,7 +90,7 @@ impl AuthorKind {
 
 /// A stored comment.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = crate::db::schema::comments)]
 pub struct CommentRow {
     /// Id.
     pub id: i64,
@@ -129,7 +128,7 @@ pub struct CommentRow {
 
 /// A new comment.
 #[derive(Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = crate::db::schema::comments)]
 pub struct NewComment {
     /// The article.
     pub article_id: i64,
@@ -159,7 +158,7 @@ pub struct NewComment {
 
 /// A stored ban.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comment_bans)]
+#[diesel(table_name = crate::db::schema::comment_bans)]
 pub struct BanRow {
     /// Id.
     pub id: i64,

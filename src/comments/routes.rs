@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -17,12 +16,13 @@ use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store;
 use crate::config::Moderation;
-use crate::db::schema::users;
 use crate::db::{self, DbConnection};
 use crate::delivery::{cached_json, link_pages};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageQuery};
+use crate::users::store as users;
+use diesel::OptionalExtension;
 
 /// Page and order of an article's comments.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -450,10 +450,7 @@ fn authorship(
             CommentStatus::Pending,
         ));
     };
-    let name: String = users::table
-        .find(id)
-        .select(users::display_name)
-        .first(conn)?;
+    let name = users::display_name(conn, id)?;
     Ok(match (principal.role, moderation) {
         (Role::Reader, Moderation::Post) => (name, AuthorKind::Reader, CommentStatus::Approved),
         (Role::Reader, Moderation::Pre) => (name, AuthorKind::Reader, CommentStatus::Pending),

@@ -8,16 +8,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 
 use crate::articles::model::{ArticleStatus, TranslationInput, TranslationStatus};
 use crate::articles::store::editing::save_translation;
 use crate::articles::store::{self as articles, ArticleFields};
 use crate::authors::store::{self as authors, AuthorFields};
 use crate::categories::store as categories;
-use crate::db::schema::{self, articles as articles_table};
 use crate::db::{self, DbConnection};
-use crate::error::ApiError;
+use crate::domain::DomainError;
 use crate::slug::slugify;
 use crate::tags::store as tags;
 
@@ -29,11 +27,9 @@ const BATCH: u32 = 250;
 
 /// Loads the newsroom into a database without articles or categories; any other database is
 /// left as it is (`false`).
-pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, ApiError> {
+pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, DomainError> {
     db::write_transaction(conn, |conn| {
-        let articles: i64 = articles_table::table.count().get_result(conn)?;
-        let categories: i64 = schema::categories::table.count().get_result(conn)?;
-        if articles > 0 || categories > 0 {
+        if articles::count(conn)? > 0 || categories::count(conn)? > 0 {
             return Ok(false);
         }
         ensure_locales(conn)?;
@@ -51,25 +47,16 @@ pub fn load_synthetic(
     conn: &mut DbConnection,
     count: u32,
     mut progress: impl FnMut(u32),
-) -> Result<u32, ApiError> {
+) -> Result<u32, DomainError> {
     load_newsroom(conn)?;
     let (category_ids, author_ids, tag_ids) = db::write_transaction(conn, |conn| {
-        let category_ids: Vec<i64> = schema::categories::table
-            .select(schema::categories::id)
-            .order(schema::categories::id)
-            .load(conn)?;
-        let author_ids: Vec<i64> = schema::authors::table
-            .select(schema::authors::id)
-            .order(schema::authors::id)
-            .load(conn)?;
-        let tag_ids: Vec<i64> = schema::tags::table
-            .select(schema::tags::id)
-            .order(schema::tags::id)
-            .load(conn)?;
-        Ok::<_, ApiError>((category_ids, author_ids, tag_ids))
+        let category_ids = categories::ids(conn)?;
+        let author_ids = authors::ids(conn)?;
+        let tag_ids = tags::ids(conn)?;
+        Ok::<_, DomainError>((category_ids, author_ids, tag_ids))
     })?;
     if category_ids.is_empty() || author_ids.is_empty() {
-        return Err(ApiError::Conflict(
+        return Err(DomainError::Conflict(
             "The database has no categories or authors to write under.".into(),
         ));
     }
@@ -124,7 +111,7 @@ pub fn load_synthetic(
                     save_translation(conn, &row, locale, &input, None, None)?;
                 }
             }
-            Ok::<_, ApiError>(())
+            Ok::<_, DomainError>(())
         })?;
         written = batch_end;
         progress(written);
@@ -133,7 +120,7 @@ pub fn load_synthetic(
 }
 
 /// Adds the demo locales an empty site may lack (a site seeded with other `SITE_LOCALES`).
-fn ensure_locales(conn: &mut DbConnection) -> Result<(), ApiError> {
+fn ensure_locales(conn: &mut DbConnection) -> Result<(), DomainError> {
     let existing: Vec<String> = crate::locales::store::list(conn)?
         .into_iter()
         .map(|l| l.code)
@@ -464,7 +451,7 @@ const ARTICLES: &[DemoArticle] = &[
 ];
 
 impl Newsroom {
-    fn create(conn: &mut DbConnection) -> Result<Self, ApiError> {
+    fn create(conn: &mut DbConnection) -> Result<Self, DomainError> {
         let mut category_ids = BTreeMap::new();
         for (position, (key, parent, names)) in CATEGORIES.iter().enumerate() {
             let parent_id = parent.and_then(|p| category_ids.get(p).copied());
@@ -507,11 +494,11 @@ impl Newsroom {
     }
 
     /// Writes the demo articles; returns their ids in order.
-    fn write_articles(&self, conn: &mut DbConnection) -> Result<Vec<i64>, ApiError> {
+    fn write_articles(&self, conn: &mut DbConnection) -> Result<Vec<i64>, DomainError> {
         let mut ids = Vec::new();
         for (category, bylines, tag_keys, published_at, source, translations) in ARTICLES {
             let published_at = NaiveDateTime::parse_from_str(published_at, "%Y-%m-%dT%H:%M:%S")
-                .map_err(|e| ApiError::Internal(format!("demo date: {e}")))?;
+                .expect("the demo dates are well-formed");
             let fields = ArticleFields {
                 category_id: self.categories[category],
                 status: ArticleStatus::Published.as_str().into(),
@@ -633,7 +620,7 @@ const COMMENTS: &[(usize, Option<usize>, &str, &str, bool)] = &[
 ];
 
 /// Demo readers' reactions and comment threads, written by demo visitors.
-fn write_interaction(conn: &mut DbConnection, articles: &[i64]) -> Result<(), ApiError> {
+fn write_interaction(conn: &mut DbConnection, articles: &[i64]) -> Result<(), DomainError> {
     use crate::auth::actor::Actor;
     use crate::comments::model::{AuthorKind, CommentStatus, NewComment};
     use crate::comments::store as comments;

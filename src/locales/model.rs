@@ -1,14 +1,12 @@
 //! Locale rows and the rules for locale codes.
 
-use diesel::prelude::*;
+use diesel::{Insertable, Queryable, Selectable};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::locales;
-
 /// A stored locale.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = locales)]
+#[diesel(table_name = crate::db::schema::locales)]
 pub struct LocaleRow {
     /// Surrogate id.
     pub id: i64,
@@ -24,7 +22,7 @@ pub struct LocaleRow {
 
 /// A new locale.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = locales)]
+#[diesel(table_name = crate::db::schema::locales)]
 pub struct NewLocale<'a> {
     /// Code such as `tr`.
     pub code: &'a str,

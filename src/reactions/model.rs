@@ -3,11 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Insertable, Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use crate::db::schema::{reaction_kind_labels, reaction_kinds, reactions};
 
 /// Longest label.
 pub const MAX_LABEL_CHARS: usize = 40;
@@ -20,7 +18,7 @@ pub type ReactionCounts = BTreeMap<String, i64>;
 
 /// A stored reaction kind.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = reaction_kinds)]
+#[diesel(table_name = crate::db::schema::reaction_kinds)]
 pub struct KindRow {
     /// Id.
     pub id: i64,
@@ -42,7 +40,7 @@ pub struct KindRow {
 
 /// A stored label.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = reaction_kind_labels)]
+#[diesel(table_name = crate::db::schema::reaction_kind_labels)]
 pub struct LabelRow {
     /// The kind.
     pub kind_id: i64,
@@ -54,7 +52,7 @@ pub struct LabelRow {
 
 /// A new reaction kind.
 #[derive(Insertable)]
-#[diesel(table_name = reaction_kinds)]
+#[diesel(table_name = crate::db::schema::reaction_kinds)]
 pub struct NewKind<'a> {
     /// Key.
     pub kind_key: &'a str,
@@ -70,7 +68,7 @@ pub struct NewKind<'a> {
 
 /// A new reaction.
 #[derive(Insertable)]
-#[diesel(table_name = reactions)]
+#[diesel(table_name = crate::db::schema::reactions)]
 pub struct NewReaction {
     /// The article.
     pub article_id: i64,

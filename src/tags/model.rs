@@ -3,18 +3,16 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use crate::db::schema::{tag_translations, tags};
 
 /// Longest tag name.
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// A stored tag.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tags)]
+#[diesel(table_name = crate::db::schema::tags)]
 pub struct TagRow {
     /// Id.
     pub id: i64,
@@ -28,7 +26,7 @@ pub struct TagRow {
 
 /// A stored tag translation.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tag_translations)]
+#[diesel(table_name = crate::db::schema::tag_translations)]
 pub struct TagTranslationRow {
     /// The tag.
     pub tag_id: i64,

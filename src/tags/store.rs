@@ -178,3 +178,8 @@ pub fn delete_translation(
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(tags::table.find(id)).execute(conn)
 }
+
+/// Every tag id, ascending.
+pub fn ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    tags::table.select(tags::id).order(tags::id).load(conn)
+}

@@ -1,12 +1,11 @@
 //! Account rows, their public shape, and the rules for emails, names and passwords.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Identifiable, Insertable, Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::roles::Role;
-use crate::db::schema::users;
 use crate::db::to_utc;
 use crate::domain::FieldError;
 
@@ -39,7 +38,7 @@ impl UserStatus {
 
 /// A stored account.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = crate::db::schema::users)]
 pub struct UserRow {
     /// Id.
     pub id: i64,
@@ -81,7 +80,7 @@ impl UserRow {
 
 /// A new account.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = crate::db::schema::users)]
 pub struct NewUser<'a> {
     /// Normalised email.
     pub email: &'a str,

@@ -230,3 +230,11 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 pub fn user_exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
 }
+
+/// The display name of an account.
+pub fn display_name(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    users::table
+        .find(id)
+        .select(users::display_name)
+        .first(conn)
+}
