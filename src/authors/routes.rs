@@ -22,6 +22,50 @@ use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
 use crate::versioning::{self, IfMatch};
 
+/// Create an author.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAuthorRequest {
+    /// Byline, 1 to 200 characters.
+    #[schema(example = "Ayana Birbayeva")]
+    pub name: String,
+    /// Slug; generated from the name when absent.
+    pub slug: Option<String>,
+    /// Account this byline belongs to.
+    pub user_id: Option<i64>,
+    /// Avatar image URL (http or https).
+    pub avatar_url: Option<String>,
+    /// Links (up to 20).
+    pub links: Option<Vec<AuthorLink>>,
+    /// Bio by locale code.
+    #[schema(example = json!({"fr": "Journaliste à Astana."}))]
+    pub bio: Option<BTreeMap<String, String>>,
+}
+
+/// Change an author. Fields left out are kept; `user_id` and `avatar_url` may be `null`; a bio
+/// locale set to `null` is removed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAuthorRequest {
+    /// New byline.
+    pub name: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New account link, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<i64>)]
+    pub user_id: Option<Option<i64>>,
+    /// New avatar URL, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+    /// New links (replacing the old ones).
+    pub links: Option<Vec<AuthorLink>>,
+    /// Bios to create, replace or (with `null`) remove.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub bio: Option<BTreeMap<String, Option<String>>>,
+}
+
 /// Locale and page parameters of the public author list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

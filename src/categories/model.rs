@@ -112,35 +112,6 @@ pub struct CategoryTranslationInput {
     pub description: Option<String>,
 }
 
-/// Create a category.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateCategoryRequest {
-    /// Parent category; absent for a root category.
-    pub parent_id: Option<i64>,
-    /// Order among siblings (default 0).
-    pub position: Option<i32>,
-    /// Translations by locale code; at least one.
-    #[schema(example = json!({"tr": {"name": "Orta Asya"}, "fr": {"name": "Asie Centrale"}}))]
-    pub translations: BTreeMap<String, CategoryTranslationInput>,
-}
-
-/// Change a category. Translations given are created or replaced; a locale set to `null` is
-/// removed; locales not named are kept.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateCategoryRequest {
-    /// New parent; `null` moves the category to the root.
-    #[serde(default, deserialize_with = "crate::body::present")]
-    #[schema(value_type = Option<i64>)]
-    pub parent_id: Option<Option<i64>>,
-    /// New order among siblings.
-    pub position: Option<i32>,
-    /// Translations to create, replace (object) or remove (`null`).
-    #[schema(value_type = Option<BTreeMap<String, CategoryTranslationInput>>)]
-    pub translations: Option<BTreeMap<String, Option<CategoryTranslationInput>>>,
-}
-
 /// A category translation as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryTranslation {

@@ -8,6 +8,5 @@
 //! (each reply knows its thread's top-level comment).
 
 pub mod model;
-pub mod moderation;
 pub mod routes;
 pub mod store;

@@ -261,21 +261,6 @@ pub struct ReplyList {
     pub meta: PageMeta,
 }
 
-/// A new comment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCommentRequest {
-    /// Plain text, 1 to 5000 characters after trimming; HTML is kept as text.
-    #[schema(example = "Thank you for this interview.", min_length = 1)]
-    pub body: String,
-    /// The approved comment of the same article this one replies to.
-    pub parent_id: Option<i64>,
-    /// The name to show: required from visitors, refused from accounts (they comment under
-    /// their display name). 1 to 80 characters.
-    #[schema(example = "Aigerim", min_length = 1, max_length = 80)]
-    pub author_name: Option<String>,
-}
-
 /// A comment as its author sees it right after writing it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostedComment {
@@ -352,17 +337,6 @@ impl ReportReason {
             Self::Other => "other",
         }
     }
-}
-
-/// A report on a comment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReportRequest {
-    /// Why.
-    pub reason: ReportReason,
-    /// More about it, up to 1000 characters.
-    #[schema(max_length = 1000)]
-    pub note: Option<String>,
 }
 
 /// Who wrote a comment, as moderators see it.
@@ -455,25 +429,6 @@ pub struct AdminComments {
     pub data: Vec<AdminComment>,
 }
 
-/// A moderation decision on one comment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ModerateRequest {
-    /// The new status.
-    pub status: CommentStatus,
-}
-
-/// One moderation decision on many comments, applied to all or none.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkModerateRequest {
-    /// 1 to 100 comment ids.
-    #[schema(min_items = 1, max_items = 100)]
-    pub ids: Vec<i64>,
-    /// The new status of each.
-    pub status: CommentStatus,
-}
-
 /// A commenting ban.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ban {
@@ -502,19 +457,6 @@ impl From<BanRow> for Ban {
             created_at: row.created_at.and_utc(),
         }
     }
-}
-
-/// Ban an account or a visitor from commenting.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BanRequest {
-    /// The account to ban (or give `visitor_id`).
-    pub user_id: Option<i64>,
-    /// The visitor to ban (or give `user_id`).
-    pub visitor_id: Option<i64>,
-    /// Why, up to 1000 characters.
-    #[schema(max_length = 1000)]
-    pub reason: Option<String>,
 }
 
 /// A page of bans.

@@ -6,7 +6,6 @@
 //! are exact by construction: there is no counter to drift. The database's unique constraints
 //! keep one reaction per actor, and a change of kind is one upsert on them.
 
-pub mod admin;
 pub mod model;
 pub mod routes;
 pub mod store;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::{Insertable, Queryable, Selectable};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Longest label.
@@ -145,40 +145,6 @@ pub struct AdminReactionKindResponse {
     pub data: AdminReactionKind,
 }
 
-/// A new reaction kind.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateReactionKind {
-    /// Key: a lowercase letter, then up to 31 lowercase letters, digits or `_`.
-    #[schema(example = "thinking", pattern = "^[a-z][a-z0-9_]{0,31}$")]
-    pub key: String,
-    /// Emoji, 1 to 16 characters.
-    #[schema(example = "🤔", min_length = 1, max_length = 16)]
-    pub emoji: String,
-    /// Order, 0 to 10000; after the last kind when absent.
-    #[schema(minimum = 0, maximum = 10000)]
-    pub position: Option<i32>,
-    /// Labels by site locale (at least one), 1 to 40 characters each.
-    #[schema(example = json!({"tr": "DÜŞÜNDÜRÜCÜ", "en": "THOUGHTFUL"}))]
-    pub labels: BTreeMap<String, String>,
-}
-
-/// Changes to a reaction kind; fields left out stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateReactionKind {
-    /// Emoji, 1 to 16 characters.
-    #[schema(min_length = 1, max_length = 16)]
-    pub emoji: Option<String>,
-    /// Order, 0 to 10000.
-    #[schema(minimum = 0, maximum = 10000)]
-    pub position: Option<i32>,
-    /// Labels by locale: named locales are set, a locale set to `null` is removed, others kept.
-    pub labels: Option<BTreeMap<String, Option<String>>>,
-    /// `true` retires the kind, `false` brings it back.
-    pub retired: Option<bool>,
-}
-
 /// The reactions to an article.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Reactions {
@@ -197,13 +163,4 @@ pub struct Reactions {
 pub struct ReactionsResponse {
     /// Counts and the caller's own.
     pub data: Reactions,
-}
-
-/// The reaction to set.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReactionRequest {
-    /// An active kind's key.
-    #[schema(example = "applause")]
-    pub kind: String,
 }

@@ -49,17 +49,6 @@ pub struct TagTranslationInput {
     pub slug: Option<String>,
 }
 
-/// Create a tag, or replace the translations it names.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TagRequest {
-    /// Translations by locale code. On update, a locale set to `null` is removed and locales
-    /// not named are kept.
-    #[schema(value_type = BTreeMap<String, TagTranslationInput>,
-             example = json!({"tr": {"name": "Kazakistan"}, "fr": {"name": "Kazakhstan"}}))]
-    pub translations: BTreeMap<String, Option<TagTranslationInput>>,
-}
-
 /// A tag translation as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagTranslation {

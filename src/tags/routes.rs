@@ -22,6 +22,17 @@ use crate::tags::model::*;
 use crate::tags::store;
 use crate::versioning::{self, IfMatch};
 
+/// Create a tag, or replace the translations it names.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagRequest {
+    /// Translations by locale code. On update, a locale set to `null` is removed and locales
+    /// not named are kept.
+    #[schema(value_type = BTreeMap<String, TagTranslationInput>,
+             example = json!({"tr": {"name": "Kazakistan"}, "fr": {"name": "Kazakhstan"}}))]
+    pub translations: BTreeMap<String, Option<TagTranslationInput>>,
+}
+
 /// Locale and page parameters of the public tag list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,10 @@
 //! Contributors write their own drafts and submit them for review; authors also publish their
 //! own; editors and admins do anything. Another user's article answers 404, never success.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,6 +22,77 @@ use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta};
 use crate::versioning::{self, IfMatch};
+
+/// Create an article with one or more translations.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticleRequest {
+    /// Category.
+    pub category_id: i64,
+    /// Bylines, in order (at least one).
+    pub author_ids: Vec<i64>,
+    /// Tags.
+    pub tag_ids: Option<Vec<i64>>,
+    /// Workflow status (default `draft`); contributors may set `draft` or `in_review` only.
+    pub status: Option<ArticleStatus>,
+    /// Publication time; a future one schedules the article. Defaults to now on publishing.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Featured on the front page.
+    pub featured: Option<bool>,
+    /// Whether readers may comment (default true).
+    pub comments_enabled: Option<bool>,
+    /// Source name, e.g. a news agency.
+    pub source_name: Option<String>,
+    /// Source URL.
+    pub source_url: Option<String>,
+    /// Cover image (media id).
+    pub cover_media_id: Option<i64>,
+    /// The locale the article is written in first; other translations are marked outdated
+    /// when it changes after them. Default: the site default if given, else the first given.
+    pub source_locale: Option<String>,
+    /// Corrections.
+    pub corrections: Option<Vec<CorrectionInput>>,
+    /// Translations by locale code; at least one.
+    pub translations: BTreeMap<String, TranslationInput>,
+}
+
+/// Change the locale-independent part of an article. Fields left out are kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticleRequest {
+    /// Category.
+    pub category_id: Option<i64>,
+    /// Bylines, in order (replacing the old ones).
+    pub author_ids: Option<Vec<i64>>,
+    /// Tags (replacing the old ones).
+    pub tag_ids: Option<Vec<i64>>,
+    /// Workflow status.
+    pub status: Option<ArticleStatus>,
+    /// Publication time, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    /// Featured on the front page.
+    pub featured: Option<bool>,
+    /// Whether readers may comment.
+    pub comments_enabled: Option<bool>,
+    /// Source name, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<String>)]
+    pub source_name: Option<Option<String>>,
+    /// Source URL, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<String>)]
+    pub source_url: Option<Option<String>>,
+    /// Cover image, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<i64>)]
+    pub cover_media_id: Option<Option<i64>>,
+    /// The source locale.
+    pub source_locale: Option<String>,
+    /// Corrections (replacing the old ones).
+    pub corrections: Option<Vec<CorrectionInput>>,
+}
 
 /// Filters and page of the admin article list.
 #[derive(Debug, Deserialize, IntoParams)]

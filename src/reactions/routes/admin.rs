@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::actor::Principal;
@@ -15,6 +17,40 @@ use crate::locales::store as locales;
 use crate::reactions::model::*;
 use crate::reactions::store;
 use crate::versioning::{self, IfMatch};
+
+/// A new reaction kind.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReactionKind {
+    /// Key: a lowercase letter, then up to 31 lowercase letters, digits or `_`.
+    #[schema(example = "thinking", pattern = "^[a-z][a-z0-9_]{0,31}$")]
+    pub key: String,
+    /// Emoji, 1 to 16 characters.
+    #[schema(example = "🤔", min_length = 1, max_length = 16)]
+    pub emoji: String,
+    /// Order, 0 to 10000; after the last kind when absent.
+    #[schema(minimum = 0, maximum = 10000)]
+    pub position: Option<i32>,
+    /// Labels by site locale (at least one), 1 to 40 characters each.
+    #[schema(example = json!({"tr": "DÜŞÜNDÜRÜCÜ", "en": "THOUGHTFUL"}))]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Changes to a reaction kind; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReactionKind {
+    /// Emoji, 1 to 16 characters.
+    #[schema(min_length = 1, max_length = 16)]
+    pub emoji: Option<String>,
+    /// Order, 0 to 10000.
+    #[schema(minimum = 0, maximum = 10000)]
+    pub position: Option<i32>,
+    /// Labels by locale: named locales are set, a locale set to `null` is removed, others kept.
+    pub labels: Option<BTreeMap<String, Option<String>>>,
+    /// `true` retires the kind, `false` brings it back.
+    pub retired: Option<bool>,
+}
 
 /// List every reaction kind, retired ones included, with how many reactions each has.
 #[utoipa::path(

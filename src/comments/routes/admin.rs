@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::actor::{Actor, Principal};
@@ -17,6 +17,38 @@ use crate::error::{ApiError, Problem};
 use crate::pagination::{Page, PageQuery};
 use crate::users::store as users_store;
 use crate::versioning::{self, IfMatch};
+
+/// A moderation decision on one comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateRequest {
+    /// The new status.
+    pub status: CommentStatus,
+}
+
+/// One moderation decision on many comments, applied to all or none.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkModerateRequest {
+    /// 1 to 100 comment ids.
+    #[schema(min_items = 1, max_items = 100)]
+    pub ids: Vec<i64>,
+    /// The new status of each.
+    pub status: CommentStatus,
+}
+
+/// Ban an account or a visitor from commenting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BanRequest {
+    /// The account to ban (or give `visitor_id`).
+    pub user_id: Option<i64>,
+    /// The visitor to ban (or give `user_id`).
+    pub visitor_id: Option<i64>,
+    /// Why, up to 1000 characters.
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
 
 /// Filters and page of the moderation queue.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,0 +1,485 @@
+//! Reader endpoints: an article's public threads, writing a comment, deleting your own, and
+//! reporting one.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::articles::store::delivery::{visible_by_id, visible_by_key};
+use crate::auth::actor::{Actor, Principal};
+use crate::auth::rate_limit::Interaction;
+use crate::auth::roles::{Permission, Role};
+use crate::body::JsonBody;
+use crate::comments::model::*;
+use crate::comments::store;
+use crate::config::Moderation;
+use crate::db::{self, DbConnection};
+use crate::delivery::{cached_json, link_pages};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
+use crate::pagination::{Page, PageQuery};
+use crate::users::store as users;
+use diesel::OptionalExtension;
+
+/// A new comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommentRequest {
+    /// Plain text, 1 to 5000 characters after trimming; HTML is kept as text.
+    #[schema(example = "Thank you for this interview.", min_length = 1)]
+    pub body: String,
+    /// The approved comment of the same article this one replies to.
+    pub parent_id: Option<i64>,
+    /// The name to show: required from visitors, refused from accounts (they comment under
+    /// their display name). 1 to 80 characters.
+    #[schema(example = "Aigerim", min_length = 1, max_length = 80)]
+    pub author_name: Option<String>,
+}
+
+/// A report on a comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// Why.
+    pub reason: ReportReason,
+    /// More about it, up to 1000 characters.
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// Page and order of an article's comments.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CommentsQuery {
+    /// `oldest` (default) or `newest`, for the top-level comments; replies are oldest first.
+    #[param(inline)]
+    pub sort: Option<CommentSort>,
+    /// Page of top-level comments, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Top-level comments per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// An article's public comments: a page of approved top-level comments, each with its approved
+/// replies nested. Pending, rejected and spam comments never appear, nor anything under them.
+#[utoipa::path(
+    tag = "comments",
+    params(("key" = String, Path, description = "Article id, or slug in any locale."), CommentsQuery),
+    responses(
+        (status = 200, description = "A page of threads.", body = CommentList,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Link" = String, description = "`next` and `prev` pages."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{key}/comments")]
+pub async fn list_comments(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: web::Query<CommentsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::new(query.page, query.per_page)?;
+    let order = query.sort.unwrap_or_default();
+    let key = key.into_inner();
+    let per_thread = state.settings.interaction.replies_per_thread;
+    let (roots, replies, counts, total) = state
+        .db
+        .run(move |conn| {
+            let article = visible_by_key(conn, &key)?;
+            let (roots, total) =
+                store::threads(conn, article.id, order, page.offset(), page.limit())?;
+            let ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
+            let replies = store::first_replies(conn, &ids, per_thread)?;
+            Ok((roots, replies, store::reply_counts(conn, &ids)?, total))
+        })
+        .await?;
+    let mut children = db::group_by(replies, |r| r.parent_id.unwrap_or_default());
+    let data = roots
+        .iter()
+        .map(|root| Comment {
+            reply_count: Some(counts.get(&root.id).copied().unwrap_or(0)),
+            ..nest(root, &mut children)
+        })
+        .collect();
+    let meta = page.meta(total);
+    let mut response = cached_json(
+        &request,
+        state.settings.http.cache_max_age,
+        &CommentList {
+            data,
+            meta: meta.clone(),
+        },
+    )?;
+    link_pages(&mut response, &request, &meta);
+    Ok(response)
+}
+
+/// Every public reply in the thread of a top-level comment, a page at a time: for threads
+/// longer than the thread list nests (`reply_count` says how many there are).
+#[utoipa::path(
+    tag = "comments",
+    params(("id" = i64, Path, description = "Id of a top-level comment."), PageQuery),
+    responses(
+        (status = 200, description = "A page of replies, flat, oldest first.", body = ReplyList,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Link" = String, description = "`next` and `prev` pages."))),
+        (status = 304, description = "`If-None-Match` names the current ETag."),
+        (status = 404, description = "No such public top-level comment.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/comments/{id}/replies")]
+pub async fn list_replies(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
+    let id = id.into_inner();
+    let (rows, total) = state
+        .db
+        .run(move |conn| {
+            let root = store::find(conn, id)?;
+            if !root.visible || root.parent_id.is_some() {
+                return Err(ApiError::not_found());
+            }
+            visible_by_id(conn, root.article_id)?;
+            Ok(store::thread_replies(
+                conn,
+                id,
+                page.offset(),
+                page.limit(),
+            )?)
+        })
+        .await?;
+    let meta = page.meta(total);
+    let mut response = cached_json(
+        &request,
+        state.settings.http.cache_max_age,
+        &ReplyList {
+            data: rows
+                .iter()
+                .map(|row| Comment::new(row, Vec::new()))
+                .collect(),
+            meta: meta.clone(),
+        },
+    )?;
+    link_pages(&mut response, &request, &meta);
+    Ok(response)
+}
+
+/// `row` with its replies, taken from `children` (replies by parent), recursively: a reply
+/// whose parent is not public is never reached.
+fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comment {
+    let replies = children
+        .remove(&row.id)
+        .unwrap_or_default()
+        .iter()
+        .map(|reply| nest(reply, children))
+        .collect();
+    Comment::new(row, replies)
+}
+
+/// Comment on a published article, or reply to one of its public comments.
+///
+/// Staff comments are approved at once. With `COMMENT_MODERATION=post` (the default) so are
+/// readers'; with `pre` they wait for a moderator. Visitors' comments always wait. The text is
+/// plain: HTML comes back escaped, never as markup.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "Article id, or slug in any locale.")),
+    request_body = NewCommentRequest,
+    responses(
+        (status = 201, description = "The comment, `approved` or `pending`.", body = PostedCommentResponse),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Comments are closed on the article, or you are banned from commenting.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unknown fields, or a reply deeper than allowed.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many comments; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+#[post("/articles/{key}/comments")]
+pub async fn post_comment(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: JsonBody<NewCommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::Comment)?;
+    state
+        .limits
+        .check_interaction(&request, Interaction::Comment, principal.actor)?;
+    let input = body.parse_within(state.settings.interaction.body_limit)?;
+    let text = check_body(&input.body)?;
+    let visitor_name = check_author_name(&principal, input.author_name.as_deref())?;
+    let settings = state.settings.interaction.clone();
+    let key = key.into_inner();
+    let comment = state
+        .db
+        .write(move |conn| {
+            let article = visible_by_key(conn, &key)?;
+            if !article.comments_enabled {
+                return Err(ApiError::Forbidden(
+                    "Comments are closed on this article.".into(),
+                ));
+            }
+            if store::is_banned(conn, principal.actor)? {
+                return Err(ApiError::Forbidden(
+                    "You are not allowed to comment.".into(),
+                ));
+            }
+            let (parent_id, root_id, depth) = match input.parent_id {
+                Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
+                None => (None, None, 1),
+            };
+            let (author_name, author_kind, status) =
+                authorship(conn, &principal, visitor_name, settings.moderation)?;
+            let (user_id, visitor_id) = principal.actor.columns();
+            let row = store::insert(
+                conn,
+                &NewComment {
+                    article_id: article.id,
+                    parent_id,
+                    root_id,
+                    depth,
+                    user_id,
+                    visitor_id,
+                    author_name,
+                    author_kind: author_kind.as_str(),
+                    body: Some(text),
+                    status: status.as_str(),
+                    // Replies go only under visible comments.
+                    visible: status == CommentStatus::Approved,
+                    created_at: db::now(),
+                },
+            )?;
+            Ok(PostedComment::new(&row))
+        })
+        .await?;
+    if comment.status == CommentStatus::Approved {
+        state.cache.invalidate_comments();
+    }
+    Ok(HttpResponse::Created().json(PostedCommentResponse { data: comment }))
+}
+
+/// Delete your own comment. Its text goes; its place in the thread stays (`deleted: true`), so
+/// replies are kept. Deleting again changes nothing.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Comment id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No comment of yours with this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/comments/{id}")]
+pub async fn delete_comment(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let was_public = state
+        .db
+        .write(move |conn| {
+            let row = store::find(conn, id)?;
+            if principal.actor.columns() != (row.user_id, row.visitor_id) {
+                return Err(ApiError::not_found());
+            }
+            if row.deleted_at.is_some() {
+                return Ok(false);
+            }
+            store::soft_delete(conn, id)?;
+            Ok(row.visible)
+        })
+        .await?;
+    if was_public {
+        state.cache.invalidate_comments();
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Report a public comment. Each reader or visitor counts once per comment (reporting again
+/// changes nothing); `COMMENT_REPORT_HIDE_THRESHOLD` reports send it back to moderation.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Comment id.")),
+    request_body = ReportRequest,
+    responses(
+        (status = 202, description = "Reported."),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such public comment.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+#[post("/comments/{id}/reports")]
+pub async fn report_comment(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: JsonBody<ReportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .limits
+        .check_interaction(&request, Interaction::Report, principal.actor)?;
+    let report = body.parse_within(state.settings.interaction.body_limit)?;
+    let note = match report.note.as_deref().map(str::trim) {
+        Some(note) if note.chars().count() > MAX_NOTE_CHARS || has_bad_characters(note) => {
+            return Err(ApiError::invalid(
+                "note",
+                format!("must have at most {MAX_NOTE_CHARS} printable characters"),
+            ));
+        }
+        Some("") | None => None,
+        Some(note) => Some(note.to_owned()),
+    };
+    let threshold = state.settings.interaction.report_hide_threshold;
+    let id = id.into_inner();
+    let hidden = state
+        .db
+        .write(move |conn| {
+            let row = store::find(conn, id)?;
+            if !row.visible || row.deleted_at.is_some() {
+                return Err(ApiError::not_found());
+            }
+            visible_by_id(conn, row.article_id)?;
+            if store::add_report(conn, id, principal.actor, report.reason, note.as_deref())? {
+                Ok(store::count_report(conn, id, threshold)?)
+            } else {
+                Ok(false)
+            }
+        })
+        .await?;
+    if hidden {
+        state.cache.invalidate_comments();
+    }
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// The trimmed text of a comment: 1 to 5000 characters, no control characters but line
+/// breaks and tabs.
+fn check_body(body: &str) -> Result<String, ApiError> {
+    let text = body.trim();
+    let length = text.chars().count();
+    if length == 0 || length > MAX_BODY_CHARS {
+        return Err(ApiError::invalid(
+            "body",
+            format!("must have 1 to {MAX_BODY_CHARS} characters after trimming"),
+        ));
+    }
+    if has_bad_characters(text) {
+        return Err(ApiError::invalid(
+            "body",
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn has_bad_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// Visitors name themselves (1 to 80 characters); accounts comment under their display name.
+fn check_author_name(
+    principal: &Principal,
+    author_name: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match (principal.actor, author_name.map(str::trim)) {
+        (Actor::Visitor(_), Some(name))
+            if (1..=MAX_AUTHOR_NAME_CHARS).contains(&name.chars().count())
+                && !name.chars().any(char::is_control) =>
+        {
+            Ok(Some(name.to_owned()))
+        }
+        (Actor::Visitor(_), _) => Err(FieldError::new(
+            "author_name",
+            format!("is required from visitors: 1 to {MAX_AUTHOR_NAME_CHARS} printable characters"),
+        )
+        .into()),
+        (Actor::User(_), Some(_)) => Err(FieldError::new(
+            "author_name",
+            "is only for visitors; accounts comment under their display name",
+        )
+        .into()),
+        (Actor::User(_), None) => Ok(None),
+    }
+}
+
+/// Where a reply goes: `(parent_id, root_id, depth)`. The parent must be a visible comment of
+/// the same article, not deleted, and above the last level.
+fn place_reply(
+    conn: &mut DbConnection,
+    article: i64,
+    parent: i64,
+    max_depth: i32,
+) -> Result<(Option<i64>, Option<i64>, i32), ApiError> {
+    let row = store::find(conn, parent).optional()?;
+    let Some(row) =
+        row.filter(|row| row.article_id == article && row.visible && row.deleted_at.is_none())
+    else {
+        return Err(ApiError::invalid(
+            "parent_id",
+            "is not a public comment of this article",
+        ));
+    };
+    if row.depth >= max_depth {
+        return Err(ApiError::invalid(
+            "parent_id",
+            format!("threads have at most {max_depth} levels; reply to a comment higher up"),
+        ));
+    }
+    Ok((
+        Some(row.id),
+        Some(row.root_id.unwrap_or(row.id)),
+        row.depth + 1,
+    ))
+}
+
+/// The name, kind and first status of the principal's comment.
+fn authorship(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    visitor_name: Option<String>,
+    moderation: Moderation,
+) -> Result<(String, AuthorKind, CommentStatus), ApiError> {
+    let Actor::User(id) = principal.actor else {
+        return Ok((
+            visitor_name.unwrap_or_default(),
+            AuthorKind::Visitor,
+            CommentStatus::Pending,
+        ));
+    };
+    let name = users::display_name(conn, id)?;
+    Ok(match (principal.role, moderation) {
+        (Role::Reader, Moderation::Post) => (name, AuthorKind::Reader, CommentStatus::Approved),
+        (Role::Reader, Moderation::Pre) => (name, AuthorKind::Reader, CommentStatus::Pending),
+        _ => (name, AuthorKind::Staff, CommentStatus::Approved),
+    })
+}
