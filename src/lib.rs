@@ -24,5 +24,6 @@ pub mod slug;
 pub mod startup;
 pub mod tags;
 pub mod telemetry;
+pub mod translated;
 pub mod users;
 pub mod versioning;

@@ -1,7 +1,7 @@
 //! Slugs and search folding: lower-case ASCII transliterations that treat Turkish (ı İ ş ğ ç ö
 //! ü), French and other accented letters the way readers type them.
 
-use crate::domain::FieldError;
+use crate::domain::{DomainError, FieldError};
 
 /// Longest slug, in characters.
 pub const MAX_SLUG_CHARS: usize = 100;
@@ -78,16 +78,16 @@ pub fn first_free<E>(
     }
 }
 
-/// The slug to store for `name` in `locale`: an explicit slug must be free (409 otherwise); a
+/// The slug to store for `name` in `locale`: an explicit slug must be free (a conflict otherwise); a
 /// generated one gets `-2`, `-3`… until it is.
 pub fn assign(
     explicit: Option<&str>,
     name: &str,
     locale: &str,
     mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
-) -> Result<String, crate::error::ApiError> {
+) -> Result<String, DomainError> {
     match explicit {
-        Some(slug) if taken(slug)? => Err(crate::error::ApiError::Conflict(format!(
+        Some(slug) if taken(slug)? => Err(DomainError::Conflict(format!(
             "The slug `{slug}` is taken in `{locale}`."
         ))),
         Some(slug) => Ok(slug.to_owned()),

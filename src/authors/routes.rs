@@ -20,6 +20,7 @@ use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
+use crate::translated::{self, LocaleMap, check_length};
 use crate::versioning::{self, IfMatch};
 
 /// Create an author.
@@ -507,7 +508,7 @@ fn check(
     user_id: Option<i64>,
     avatar_url: Option<&str>,
     links: &[AuthorLink],
-    bios: &BTreeMap<String, Option<String>>,
+    bios: &LocaleMap<String>,
 ) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     if let Some(name) = name {
@@ -547,23 +548,12 @@ fn check(
             errors.push(error);
         }
     }
-    let site: Vec<String> = locales::codes(conn)?;
-    for (locale, bio) in bios {
-        if !site.contains(locale) {
-            errors.push(FieldError::new(
-                format!("bio.{locale}"),
-                "is not a site locale",
-            ));
-        } else if bio
-            .as_ref()
-            .is_some_and(|b| b.chars().count() > MAX_BIO_CHARS)
-        {
-            errors.push(FieldError::new(
-                format!("bio.{locale}"),
-                format!("must have at most {MAX_BIO_CHARS} characters"),
-            ));
-        }
-    }
+    let site = locales::codes(conn)?;
+    errors.extend(translated::errors(&site, "bio", bios, |bio, name| {
+        check_length(bio, name, 0, MAX_BIO_CHARS)
+            .into_iter()
+            .collect()
+    }));
     if let Some(user) = user_id
         && !crate::users::store::user_exists(conn, user)?
     {
@@ -572,14 +562,14 @@ fn check(
     ApiError::check_fields(errors)
 }
 
-fn write_bios(
-    conn: &mut DbConnection,
-    id: i64,
-    bios: &BTreeMap<String, Option<String>>,
-) -> Result<(), ApiError> {
-    for (locale, bio) in bios {
-        let bio = bio.as_deref().map(str::trim).filter(|b| !b.is_empty());
-        store::put_bio(conn, id, locale, bio)?;
-    }
-    Ok(())
+fn write_bios(conn: &mut DbConnection, id: i64, bios: &LocaleMap<String>) -> Result<(), ApiError> {
+    translated::write(
+        conn,
+        bios,
+        |conn, locale, bio| {
+            let bio = Some(bio.trim()).filter(|b| !b.is_empty());
+            Ok(store::put_bio(conn, id, locale, bio)?)
+        },
+        |conn, locale| Ok(store::put_bio(conn, id, locale, None)?),
+    )
 }

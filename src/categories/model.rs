@@ -7,6 +7,10 @@ use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::FieldError;
+use crate::slug::check_slug;
+use crate::translated::check_length;
+
 /// Longest category name.
 pub const MAX_NAME_CHARS: usize = 200;
 /// Longest category description.
@@ -110,6 +114,30 @@ pub struct CategoryTranslationInput {
     pub slug: Option<String>,
     /// Description, up to 2000 characters.
     pub description: Option<String>,
+}
+
+impl CategoryTranslationInput {
+    /// What is wrong with this translation, named `name` (`translations.fr`).
+    pub fn errors(&self, name: &str) -> Vec<FieldError> {
+        let mut errors: Vec<FieldError> =
+            check_length(&self.name, &format!("{name}.name"), 1, MAX_NAME_CHARS)
+                .into_iter()
+                .collect();
+        if let Some(slug) = &self.slug
+            && let Err(error) = check_slug(slug, &format!("{name}.slug"))
+        {
+            errors.push(error);
+        }
+        if let Some(description) = &self.description {
+            errors.extend(check_length(
+                description,
+                &format!("{name}.description"),
+                0,
+                MAX_DESCRIPTION_CHARS,
+            ));
+        }
+        errors
+    }
 }
 
 /// A category translation as editors see it.

@@ -16,10 +16,10 @@ use crate::categories::store;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
-use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
-use crate::slug::{assign, check_slug};
+use crate::slug::assign;
+use crate::translated::{self, LocaleMap};
 use crate::versioning::{self, IfMatch};
 
 /// Create a category.
@@ -535,89 +535,51 @@ fn ensure_exists(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
     }
 }
 
-/// Validates locales, names, slugs and descriptions of the given translations.
+/// Checks a body's translations against the site's locales.
 fn check_translations(
     conn: &mut DbConnection,
-    translations: &BTreeMap<String, Option<CategoryTranslationInput>>,
+    translations: &LocaleMap<CategoryTranslationInput>,
 ) -> Result<(), ApiError> {
-    let site: Vec<String> = locales::codes(conn)?;
-    let mut errors = Vec::new();
-    for (locale, translation) in translations {
-        let field = |name: &str| format!("translations.{locale}.{name}");
-        if !site.contains(locale) {
-            errors.push(FieldError::new(
-                format!("translations.{locale}"),
-                format!("is not a site locale ({})", site.join(", ")),
-            ));
-            continue;
-        }
-        let Some(translation) = translation else {
-            continue;
-        };
-        let name = translation.name.trim().chars().count();
-        if name == 0 || name > MAX_NAME_CHARS {
-            errors.push(FieldError::new(
-                field("name"),
-                format!("must have 1 to {MAX_NAME_CHARS} characters"),
-            ));
-        }
-        if let Some(slug) = &translation.slug
-            && let Err(error) = check_slug(slug, &field("slug"))
-        {
-            errors.push(error);
-        }
-        if translation
-            .description
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
-        {
-            errors.push(FieldError::new(
-                field("description"),
-                format!("must have at most {MAX_DESCRIPTION_CHARS} characters"),
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation {
-            detail: "Some translations are not valid.".into(),
-            errors,
-        })
-    }
+    let site = locales::codes(conn)?;
+    Ok(translated::check(
+        &site,
+        "translations",
+        translations,
+        CategoryTranslationInput::errors,
+    )?)
 }
 
-/// Writes checked translations: explicit slugs must be free (409), generated ones get `-2`,
-/// `-3`… when taken.
+/// Writes a body's translations, assigning slugs.
 fn write_translations(
     conn: &mut DbConnection,
     id: i64,
-    translations: &BTreeMap<String, Option<CategoryTranslationInput>>,
+    translations: &LocaleMap<CategoryTranslationInput>,
 ) -> Result<(), ApiError> {
-    for (locale, translation) in translations {
-        let Some(translation) = translation else {
-            store::delete_translation(conn, id, locale)?;
-            continue;
-        };
-        let slug = assign(
-            translation.slug.as_deref(),
-            &translation.name,
-            locale,
-            |candidate| store::slug_taken(conn, locale, candidate, Some(id)),
-        )?;
-        let description = translation
-            .description
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty());
-        store::put_translation(
-            conn,
-            id,
-            locale,
-            translation.name.trim(),
-            &slug,
-            description,
-        )?;
-    }
-    Ok(())
+    translated::write(
+        conn,
+        translations,
+        |conn, locale, translation| {
+            let slug = assign(
+                translation.slug.as_deref(),
+                &translation.name,
+                locale,
+                |candidate| store::slug_taken(conn, locale, candidate, Some(id)),
+            )?;
+            let description = translation
+                .description
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty());
+            store::put_translation(
+                conn,
+                id,
+                locale,
+                translation.name.trim(),
+                &slug,
+                description,
+            )?;
+            Ok(())
+        },
+        |conn, locale| Ok(store::delete_translation(conn, id, locale).map(drop)?),
+    )
 }

@@ -7,6 +7,10 @@ use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::FieldError;
+use crate::slug::check_slug;
+use crate::translated::check_length;
+
 /// Longest tag name.
 pub const MAX_NAME_CHARS: usize = 100;
 
@@ -47,6 +51,22 @@ pub struct TagTranslationInput {
     pub name: String,
     /// Slug; generated from the name (transliterated) when absent.
     pub slug: Option<String>,
+}
+
+impl TagTranslationInput {
+    /// What is wrong with this translation, named `name` (`translations.fr`).
+    pub fn errors(&self, name: &str) -> Vec<FieldError> {
+        let mut errors: Vec<FieldError> =
+            check_length(&self.name, &format!("{name}.name"), 1, MAX_NAME_CHARS)
+                .into_iter()
+                .collect();
+        if let Some(slug) = &self.slug
+            && let Err(error) = check_slug(slug, &format!("{name}.slug"))
+        {
+            errors.push(error);
+        }
+        errors
+    }
 }
 
 /// A tag translation as editors see it.

@@ -13,13 +13,13 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::delivery::locale::LocaleChoice;
 use crate::delivery::{cached_json_in, link_pages};
-use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::pagination::{Page, PageMeta, PageQuery};
-use crate::slug::{assign, check_slug};
+use crate::slug::assign;
 use crate::tags::model::*;
 use crate::tags::store;
+use crate::translated::{self, LocaleMap};
 use crate::versioning::{self, IfMatch};
 
 /// Create a tag, or replace the translations it names.
@@ -407,64 +407,37 @@ fn public_tag(
     })
 }
 
+/// Checks a body's translations against the site's locales.
 fn check_translations(
     conn: &mut DbConnection,
-    translations: &BTreeMap<String, Option<TagTranslationInput>>,
+    translations: &LocaleMap<TagTranslationInput>,
 ) -> Result<(), ApiError> {
-    let site: Vec<String> = locales::codes(conn)?;
-    let mut errors = Vec::new();
-    for (locale, translation) in translations {
-        if !site.contains(locale) {
-            errors.push(FieldError::new(
-                format!("translations.{locale}"),
-                format!("is not a site locale ({})", site.join(", ")),
-            ));
-            continue;
-        }
-        let Some(translation) = translation else {
-            continue;
-        };
-        let length = translation.name.trim().chars().count();
-        if length == 0 || length > MAX_NAME_CHARS {
-            errors.push(FieldError::new(
-                format!("translations.{locale}.name"),
-                format!("must have 1 to {MAX_NAME_CHARS} characters"),
-            ));
-        }
-        if let Some(slug) = &translation.slug
-            && let Err(error) = check_slug(slug, &format!("translations.{locale}.slug"))
-        {
-            errors.push(error);
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation {
-            detail: "Some translations are not valid.".into(),
-            errors,
-        })
-    }
+    let site = locales::codes(conn)?;
+    Ok(translated::check(
+        &site,
+        "translations",
+        translations,
+        TagTranslationInput::errors,
+    )?)
 }
 
+/// Writes a body's translations, assigning slugs.
 fn write_translations(
     conn: &mut DbConnection,
     id: i64,
-    translations: &BTreeMap<String, Option<TagTranslationInput>>,
+    translations: &LocaleMap<TagTranslationInput>,
 ) -> Result<(), ApiError> {
-    for (locale, translation) in translations {
-        match translation {
-            None => {
-                store::delete_translation(conn, id, locale)?;
-            }
-            Some(translation) => {
-                let name = translation.name.trim();
-                let slug = assign(translation.slug.as_deref(), name, locale, |candidate| {
-                    store::slug_taken(conn, locale, candidate, Some(id))
-                })?;
-                store::put_translation(conn, id, locale, name, &slug)?;
-            }
-        }
-    }
-    Ok(())
+    translated::write(
+        conn,
+        translations,
+        |conn, locale, translation| {
+            let name = translation.name.trim();
+            let slug = assign(translation.slug.as_deref(), name, locale, |candidate| {
+                store::slug_taken(conn, locale, candidate, Some(id))
+            })?;
+            store::put_translation(conn, id, locale, name, &slug)?;
+            Ok(())
+        },
+        |conn, locale| Ok(store::delete_translation(conn, id, locale).map(drop)?),
+    )
 }

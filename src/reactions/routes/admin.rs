@@ -16,6 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::reactions::model::*;
 use crate::reactions::store;
+use crate::translated::{self, LocaleMap};
 use crate::versioning::{self, IfMatch};
 
 /// A new reaction kind.
@@ -323,45 +324,41 @@ fn check_position(position: Option<i32>) -> Option<FieldError> {
         .map(|_| FieldError::new("position", "must be from 0 to 10000"))
 }
 
-/// Labels must be in site locales and have 1 to 40 printable characters.
-fn check_labels(
-    conn: &mut DbConnection,
-    labels: &BTreeMap<String, Option<String>>,
-) -> Result<(), ApiError> {
+/// Checks a body's labels against the site's locales.
+fn check_labels(conn: &mut DbConnection, labels: &LocaleMap<String>) -> Result<(), ApiError> {
     if labels.is_empty() {
         return Ok(());
     }
-    let site: Vec<String> = locales::codes(conn)?;
-    let mut errors = Vec::new();
-    for (locale, label) in labels {
-        if !site.contains(locale) {
-            errors.push(FieldError::new(
-                format!("labels.{locale}"),
-                format!("is not a site locale ({})", site.join(", ")),
-            ));
-        } else if let Some(label) = label {
+    let site = locales::codes(conn)?;
+    Ok(translated::check(
+        &site,
+        "labels",
+        labels,
+        |label, name| {
             let length = label.trim().chars().count();
-            if length == 0 || length > MAX_LABEL_CHARS || label.chars().any(char::is_control) {
-                errors.push(FieldError::new(
-                    format!("labels.{locale}"),
+            let printable = !label.chars().any(char::is_control);
+            if (1..=MAX_LABEL_CHARS).contains(&length) && printable {
+                Vec::new()
+            } else {
+                vec![FieldError::new(
+                    name,
                     format!("must have 1 to {MAX_LABEL_CHARS} printable characters"),
-                ));
+                )]
             }
-        }
-    }
-    ApiError::check_fields(errors)
+        },
+    )?)
 }
 
+/// Writes a body's labels.
 fn write_labels(
     conn: &mut DbConnection,
     kind: i64,
-    labels: &BTreeMap<String, Option<String>>,
+    labels: &LocaleMap<String>,
 ) -> Result<(), ApiError> {
-    for (locale, label) in labels {
-        match label {
-            Some(label) => store::set_label(conn, kind, locale, label.trim())?,
-            None => store::remove_label(conn, kind, locale)?,
-        }
-    }
-    Ok(())
+    translated::write(
+        conn,
+        labels,
+        |conn, locale, label| Ok(store::set_label(conn, kind, locale, label.trim())?),
+        |conn, locale| Ok(store::remove_label(conn, kind, locale)?),
+    )
 }

@@ -1,0 +1,75 @@
+//! Per-locale maps in request bodies, as categories and tags take their translations, authors
+//! their bios and reaction kinds their labels: `{"tr": …, "fr": null}`, where a value sets that
+//! locale and `null` removes it. One way to check such a map against the site's locales and to
+//! write it.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{DomainError, FieldError, check_fields};
+
+/// A per-locale map from a request body: `Some` sets the locale's value, `None` removes it.
+pub type LocaleMap<T> = BTreeMap<String, Option<T>>;
+
+/// Checks `map`, named `field` in errors (`translations`, `labels`, `bio`): every key must be
+/// one of `site`'s locales and every value must pass `check`, which gets the value and its
+/// name (`translations.fr`) and returns what is wrong with it.
+pub fn check<T>(
+    site: &[String],
+    field: &str,
+    map: &LocaleMap<T>,
+    check: impl Fn(&T, &str) -> Vec<FieldError>,
+) -> Result<(), DomainError> {
+    check_fields(errors(site, field, map, check))
+}
+
+/// What [`check`] finds wrong, for a body that checks other fields too.
+pub fn errors<T>(
+    site: &[String],
+    field: &str,
+    map: &LocaleMap<T>,
+    check: impl Fn(&T, &str) -> Vec<FieldError>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (locale, value) in map {
+        let name = format!("{field}.{locale}");
+        if !site.contains(locale) {
+            errors.push(FieldError::new(
+                name,
+                format!("is not a site locale ({})", site.join(", ")),
+            ));
+        } else if let Some(value) = value {
+            errors.extend(check(value, &name));
+        }
+    }
+    errors
+}
+
+/// Writes `map` over `conn`: `put` for every locale with a value, `remove` for every `null`.
+pub fn write<C, T, E>(
+    conn: &mut C,
+    map: &LocaleMap<T>,
+    mut put: impl FnMut(&mut C, &str, &T) -> Result<(), E>,
+    mut remove: impl FnMut(&mut C, &str) -> Result<(), E>,
+) -> Result<(), E> {
+    for (locale, value) in map {
+        match value {
+            Some(value) => put(conn, locale, value)?,
+            None => remove(conn, locale)?,
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with a plain-text value of at most `max` characters (`min` at least, after
+/// trimming), named `name`.
+pub fn check_length(text: &str, name: &str, min: usize, max: usize) -> Option<FieldError> {
+    let length = text.trim().chars().count();
+    (length < min || length > max).then(|| {
+        let message = if min == 0 {
+            format!("must have at most {max} characters")
+        } else {
+            format!("must have {min} to {max} characters")
+        };
+        FieldError::new(name, message)
+    })
+}
