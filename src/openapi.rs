@@ -3,7 +3,9 @@
 //! document can't drift from the routing.
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+use crate::error::Problem;
 
 /// Name of the bearer JWT security scheme, for `security(("bearer" = []))` on routes.
 pub const BEARER: &str = "bearer";
@@ -52,3 +54,88 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
     }
 }
+
+/// The answers every management route shares: no valid token (401), a role other than editor
+/// or admin (403).
+#[derive(IntoResponses)]
+pub enum EditorOnly {
+    #[response(
+        status = 401,
+        description = "No valid token.",
+        content_type = "application/problem+json"
+    )]
+    NoToken(Problem),
+    #[response(
+        status = 403,
+        description = "Not an editor or admin.",
+        content_type = "application/problem+json"
+    )]
+    NotEditor(Problem),
+}
+
+/// The answers of admin-only routes: no valid token (401), a role other than admin (403).
+#[derive(IntoResponses)]
+pub enum AdminOnly {
+    #[response(
+        status = 401,
+        description = "No valid token.",
+        content_type = "application/problem+json"
+    )]
+    NoToken(Problem),
+    #[response(
+        status = 403,
+        description = "Not an admin.",
+        content_type = "application/problem+json"
+    )]
+    NotAdmin(Problem),
+}
+
+/// No valid token (401), on routes whose 403 says something of its own.
+#[derive(IntoResponses)]
+#[response(
+    status = 401,
+    description = "No valid token.",
+    content_type = "application/problem+json"
+)]
+pub struct NoToken(pub Problem);
+
+/// `If-Match` names a version that is no longer current (412).
+#[derive(IntoResponses)]
+#[response(
+    status = 412,
+    description = "If-Match is stale.",
+    content_type = "application/problem+json"
+)]
+pub struct StaleIfMatch(pub Problem);
+
+/// A body with invalid or unknown fields (422).
+#[derive(IntoResponses)]
+#[response(
+    status = 422,
+    description = "Invalid fields.",
+    content_type = "application/problem+json"
+)]
+pub struct InvalidFields(pub Problem);
+
+/// Query parameters that are not valid (422).
+#[derive(IntoResponses)]
+#[response(
+    status = 422,
+    description = "Invalid parameters.",
+    content_type = "application/problem+json"
+)]
+pub struct InvalidParameters(pub Problem);
+
+/// A `locale` that is not a site locale (422).
+#[derive(IntoResponses)]
+#[response(
+    status = 422,
+    description = "Unknown locale.",
+    content_type = "application/problem+json"
+)]
+pub struct UnknownLocale(pub Problem);
+
+/// A public read answered from the client's copy (304).
+#[derive(IntoResponses)]
+#[response(status = 304, description = "`If-None-Match` names the current ETag.")]
+pub struct NotModified;

@@ -15,6 +15,7 @@ use crate::auth::tokens::{hash_refresh_token, new_refresh_token, random_hex};
 use crate::body::JsonBody;
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::openapi::{InvalidFields, NoToken};
 use crate::users::model::{User, UserRow, check_password, normalize_display_name, normalize_email};
 use crate::users::store as users;
 
@@ -128,7 +129,7 @@ pub struct MeResponse {
         (status = 201, description = "The account and a session.", body = AuthResponse),
         (status = 403, description = "Registration is closed.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email has an account.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
         (status = 429, description = "Too many attempts.", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
@@ -176,7 +177,7 @@ pub async fn register(
     responses(
         (status = 200, description = "A new session.", body = AuthResponse),
         (status = 401, description = "Bad credentials.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
         (status = 429, description = "Too many attempts.", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
@@ -314,7 +315,7 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Every session is over."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "Visitors have no account.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -371,7 +372,7 @@ pub async fn visitor(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account.", body = User),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "Visitors have no account.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -395,7 +396,7 @@ pub async fn get_me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account.", body = MeResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "Visitors have no account.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or wrong current password.", body = Problem, content_type = "application/problem+json"),
     )

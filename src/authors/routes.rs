@@ -18,6 +18,9 @@ use crate::delivery::{cached_json_in, link_pages};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
+use crate::openapi::{
+    EditorOnly, InvalidFields, InvalidParameters, NotModified, StaleIfMatch, UnknownLocale,
+};
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
 use crate::translated::{self, LocaleMap, check_length};
@@ -123,9 +126,8 @@ pub struct AuthorResponse {
     params(PageQuery),
     responses(
         (status = 200, description = "A page of authors.", body = AdminAuthorList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
+        InvalidParameters,
     )
 )]
 #[get("/authors")]
@@ -166,10 +168,9 @@ pub async fn admin_list_authors(
         (status = 201, description = "The author.", body = AdminAuthorResponse,
          headers(("Location" = String, description = "The author's admin URL."),
                  ("ETag" = String, description = "Its version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/authors")]
@@ -234,8 +235,7 @@ pub async fn create_author(
     responses(
         (status = 200, description = "The author.", body = AdminAuthorResponse,
          headers(("ETag" = String, description = "Its version, for If-Match."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -268,12 +268,11 @@ pub async fn admin_get_author(
     request_body = UpdateAuthorRequest,
     responses(
         (status = 200, description = "The author.", body = AdminAuthorResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[patch("/authors/{id}")]
@@ -352,11 +351,10 @@ pub async fn update_author(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Articles carry the byline.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/authors/{id}")]
@@ -392,8 +390,8 @@ pub async fn delete_author(
     responses(
         (status = 200, description = "A page of authors.", body = AuthorList,
          headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        InvalidParameters,
     )
 )]
 #[get("/authors")]
@@ -444,9 +442,9 @@ pub async fn list_authors(
     responses(
         (status = 200, description = "The author.", body = AuthorResponse,
          headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such author.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+        UnknownLocale,
     )
 )]
 #[get("/authors/{key}")]

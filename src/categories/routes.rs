@@ -18,6 +18,7 @@ use crate::delivery::cached_json_in;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
+use crate::openapi::{EditorOnly, InvalidFields, NotModified, StaleIfMatch, UnknownLocale};
 use crate::slug::assign;
 use crate::translated::{self, LocaleMap};
 use crate::versioning::{self, IfMatch};
@@ -85,8 +86,7 @@ pub struct CategoryResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every category.", body = AdminCategoryList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
     )
 )]
 #[get("/categories")]
@@ -117,10 +117,9 @@ pub async fn admin_list_categories(
         (status = 201, description = "The category.", body = AdminCategoryResponse,
          headers(("Location" = String, description = "The category's admin URL."),
                  ("ETag" = String, description = "Its version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/categories")]
@@ -170,8 +169,7 @@ pub async fn create_category(
     responses(
         (status = 200, description = "The category.", body = AdminCategoryResponse,
          headers(("ETag" = String, description = "Its version, for If-Match."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such category.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -204,12 +202,11 @@ pub async fn admin_get_category(
     request_body = UpdateCategoryRequest,
     responses(
         (status = 200, description = "The category.", body = AdminCategoryResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such category.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[patch("/categories/{id}")]
@@ -274,11 +271,10 @@ pub async fn update_category(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such category.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It has sub-categories or articles.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/categories/{id}")]
@@ -319,8 +315,8 @@ pub async fn delete_category(
         (status = 200, description = "The tree.", body = CategoryTree,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Content-Language" = String, description = "The requested locale."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
-        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        UnknownLocale,
     )
 )]
 #[get("/categories")]
@@ -359,9 +355,9 @@ pub async fn list_categories(
         (status = 200, description = "The category.", body = CategoryResponse,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Content-Language" = String, description = "The served locale."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such category, or none in the locale with `fallback=false`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+        UnknownLocale,
     )
 )]
 #[get("/categories/{key}")]

@@ -12,6 +12,7 @@ use crate::delivery::cached_json;
 use crate::error::{ApiError, Problem};
 use crate::locales::model::{Locale, native_name, normalize_code};
 use crate::locales::store;
+use crate::openapi::{AdminOnly, InvalidFields, NotModified};
 use crate::versioning;
 
 /// Add a locale.
@@ -64,7 +65,7 @@ pub struct LocaleList {
         (status = 200, description = "The locales.", body = LocaleList,
          headers(("ETag" = String, description = "Strong validator of this body."),
                  ("Cache-Control" = String, description = "`public, max-age=<CACHE_MAX_AGE>`"))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 503, description = "The database is unavailable.", body = Problem,
          content_type = "application/problem+json"),
     )
@@ -87,8 +88,7 @@ pub async fn list_locales(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The locales.", body = LocaleList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
     )
 )]
 #[get("/locales")]
@@ -111,10 +111,9 @@ pub async fn admin_list_locales(
     responses(
         (status = 201, description = "The locale.", body = LocaleResponse,
          headers(("Location" = String, description = "The locale's admin URL."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 409, description = "The locale exists.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/locales")]
@@ -171,10 +170,9 @@ pub async fn create_locale(
     request_body = UpdateLocaleRequest,
     responses(
         (status = 200, description = "The locale.", body = LocaleResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[patch("/locales/{code}")]
@@ -224,8 +222,7 @@ pub async fn update_locale(
     params(("code" = String, Path, description = "Locale code.")),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such locale.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It is the default, or content uses it.", body = Problem, content_type = "application/problem+json"),
     )

@@ -15,6 +15,9 @@ use crate::delivery::locale::LocaleChoice;
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
+use crate::openapi::{
+    EditorOnly, InvalidFields, InvalidParameters, NotModified, StaleIfMatch, UnknownLocale,
+};
 use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::slug::assign;
 use crate::tags::model::*;
@@ -89,9 +92,8 @@ pub struct TagResponse {
     params(PageQuery),
     responses(
         (status = 200, description = "A page of tags.", body = AdminTagList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
+        InvalidParameters,
     )
 )]
 #[get("/tags")]
@@ -132,10 +134,9 @@ pub async fn admin_list_tags(
         (status = 201, description = "The tag.", body = AdminTagResponse,
          headers(("Location" = String, description = "The tag's admin URL."),
                  ("ETag" = String, description = "Its version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/tags")]
@@ -177,8 +178,7 @@ pub async fn create_tag(
     responses(
         (status = 200, description = "The tag.", body = AdminTagResponse,
          headers(("ETag" = String, description = "Its version, for If-Match."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such tag.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -211,12 +211,11 @@ pub async fn admin_get_tag(
     request_body = TagRequest,
     responses(
         (status = 200, description = "The tag.", body = AdminTagResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such tag.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[patch("/tags/{id}")]
@@ -265,10 +264,9 @@ pub async fn update_tag(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such tag.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/tags/{id}")]
@@ -300,8 +298,8 @@ pub async fn delete_tag(
         (status = 200, description = "A page of tags.", body = TagList,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Link" = String, description = "`next` and `prev` pages."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        InvalidParameters,
     )
 )]
 #[get("/tags")]
@@ -352,9 +350,9 @@ pub async fn list_tags(
     responses(
         (status = 200, description = "The tag.", body = TagResponse,
          headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such tag, or none in the locale with `fallback=false`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+        UnknownLocale,
     )
 )]
 #[get("/tags/{key}")]

@@ -11,6 +11,7 @@ use crate::body::JsonBody;
 use crate::db::DbConnection;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
+use crate::openapi::{AdminOnly, InvalidFields, InvalidParameters, StaleIfMatch};
 use crate::pagination::{Page, PageMeta};
 use crate::users::model::{
     User, UserRow, UserStatus, check_password, normalize_display_name, normalize_email,
@@ -87,9 +88,8 @@ pub struct UpdateUserRequest {
     responses(
         (status = 200, description = "A page of accounts.", body = UserList,
          headers(("Link" = String, description = "`next` and `prev` pages."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        InvalidParameters,
     )
 )]
 #[get("/users")]
@@ -130,10 +130,9 @@ pub async fn list_users(
         (status = 201, description = "The account.", body = UserResponse,
          headers(("Location" = String, description = "The account's URL."),
                  ("ETag" = String, description = "The account's version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 409, description = "The email has an account.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/users")]
@@ -185,8 +184,7 @@ pub async fn create_user(
     responses(
         (status = 200, description = "The account.", body = UserResponse,
          headers(("ETag" = String, description = "The account's version, for If-Match."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such account.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -216,12 +214,11 @@ pub async fn get_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated account.", body = UserResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such account.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It is the last active admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[patch("/users/{id}")]
@@ -289,11 +286,10 @@ pub async fn update_user(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such account.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It is the last active admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/users/{id}")]

@@ -20,6 +20,7 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
+use crate::openapi::{InvalidFields, InvalidParameters, NoToken, StaleIfMatch};
 use crate::pagination::{Page, PageMeta};
 use crate::versioning::{self, IfMatch};
 
@@ -163,9 +164,9 @@ pub struct RevisionsQuery {
     params(AdminArticlesQuery),
     responses(
         (status = 200, description = "A page of articles.", body = AdminArticleList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "Not a contributor or above.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        InvalidParameters,
     )
 )]
 #[get("/articles")]
@@ -213,10 +214,10 @@ pub async fn admin_list_articles(
         (status = 201, description = "The article.", body = AdminArticleResponse,
          headers(("Location" = String, description = "The article's admin URL."),
                  ("ETag" = String, description = "Its version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "The role may not write articles, or not with this status.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/articles")]
@@ -314,7 +315,7 @@ pub async fn create_article(
     responses(
         (status = 200, description = "The article.", body = AdminArticleResponse,
          headers(("ETag" = String, description = "Its version, for If-Match on PATCH."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "Not a contributor or above.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
     )
@@ -351,11 +352,11 @@ pub async fn admin_get_article(
     request_body = UpdateArticleRequest,
     responses(
         (status = 200, description = "The article.", body = AdminArticleResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "The role may not set this status.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[patch("/articles/{id}")]
@@ -460,9 +461,9 @@ pub async fn update_article(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/articles/{id}")]
@@ -503,11 +504,11 @@ pub async fn delete_article(
     responses(
         (status = 200, description = "The article.", body = AdminArticleResponse,
          headers(("ETag" = String, description = "The translation's new version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken in the locale.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[put("/articles/{id}/translations/{locale}")]
@@ -551,10 +552,10 @@ pub async fn put_translation(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such article or translation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It is the source or the last translation.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/articles/{id}/translations/{locale}")]
@@ -593,7 +594,7 @@ pub async fn delete_translation(
     params(("id" = i64, Path, description = "Article id."), RevisionsQuery),
     responses(
         (status = 200, description = "Revisions, newest first.", body = RevisionList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -635,7 +636,7 @@ pub async fn list_revisions(
     params(("id" = i64, Path, description = "Article id."), ("rev" = i64, Path, description = "Revision id.")),
     responses(
         (status = 200, description = "The revision.", body = RevisionResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such article or revision, or not yours.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -670,10 +671,10 @@ pub async fn get_revision(
     responses(
         (status = 200, description = "The article.", body = AdminArticleResponse,
          headers(("ETag" = String, description = "The translation's new version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such article or revision, or not yours.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Its slug is now another article's.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[post("/articles/{id}/revisions/{rev}/restore")]

@@ -22,6 +22,7 @@ use crate::db::DbConnection;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
+use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
 use crate::pagination::Page;
 use crate::reactions::store as reactions;
 use crate::tags::store as tags;
@@ -95,8 +96,8 @@ pub struct ArchiveQuery {
          headers(("ETag" = String, description = "Strong validator."),
                  ("Link" = String, description = "`next` and `prev` pages."),
                  ("Content-Language" = String, description = "The requested locale."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        InvalidParameters,
     )
 )]
 #[get("/articles")]
@@ -148,9 +149,9 @@ pub async fn list_articles(
         (status = 200, description = "The article.", body = ArticleResponse,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Content-Language" = String, description = "The served locale."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such published article (in the locale, with `fallback=false`).", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+        UnknownLocale,
     )
 )]
 #[get("/articles/{key}")]
@@ -199,9 +200,9 @@ pub async fn get_article(
     responses(
         (status = 200, description = "Related articles.", body = RelatedList,
          headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        InvalidParameters,
     )
 )]
 #[get("/articles/{key}/related")]
@@ -247,8 +248,8 @@ pub async fn related_articles(
     responses(
         (status = 200, description = "Months with articles.", body = Archive,
          headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        InvalidParameters,
     )
 )]
 #[get("/archive")]

@@ -14,6 +14,7 @@ use crate::comments::model::*;
 use crate::comments::store::{self, QueueFilter};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
+use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
 use crate::pagination::{Page, PageQuery};
 use crate::users::store as users_store;
 use crate::versioning::{self, IfMatch};
@@ -77,9 +78,8 @@ pub struct QueueQuery {
     params(QueueQuery),
     responses(
         (status = 200, description = "A page of comments.", body = AdminCommentList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
+        InvalidParameters,
     )
 )]
 #[get("/comments")]
@@ -121,10 +121,9 @@ pub async fn moderation_queue(
     responses(
         (status = 200, description = "The comment.", body = AdminCommentResponse,
          headers(("ETag" = String, description = "Its new version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such comment.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         (status = 422, description = "Invalid status.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -165,8 +164,7 @@ pub async fn moderate_comment(
     request_body = BulkModerateRequest,
     responses(
         (status = 200, description = "The comments, in the order named.", body = AdminComments),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "Some ids name no comment; nothing changed.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No ids, more than 100, or an invalid status.", body = Problem, content_type = "application/problem+json"),
     )
@@ -230,9 +228,8 @@ pub async fn moderate_comments(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of bans.", body = BanList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
+        InvalidParameters,
     )
 )]
 #[get("/comment-bans")]
@@ -264,8 +261,7 @@ pub async fn list_bans(
     responses(
         (status = 201, description = "The ban.", body = BanResponse,
          headers(("Location" = String, description = "The ban's URL."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 409, description = "Already banned.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of `user_id` and `visitor_id`, or an unknown one.", body = Problem, content_type = "application/problem+json"),
     )
@@ -342,8 +338,7 @@ pub async fn create_ban(
     params(("id" = i64, Path, description = "Ban id.")),
     responses(
         (status = 204, description = "Lifted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        EditorOnly,
         (status = 404, description = "No such ban.", body = Problem, content_type = "application/problem+json"),
     )
 )]

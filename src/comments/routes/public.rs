@@ -20,6 +20,7 @@ use crate::db::{self, DbConnection};
 use crate::delivery::{cached_json, link_pages};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
+use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
 use crate::pagination::{Page, PageQuery};
 use crate::users::store as users;
 use diesel::OptionalExtension;
@@ -75,9 +76,9 @@ pub struct CommentsQuery {
         (status = 200, description = "A page of threads.", body = CommentList,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Link" = String, description = "`next` and `prev` pages."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        InvalidParameters,
     )
 )]
 #[get("/articles/{key}/comments")]
@@ -132,9 +133,9 @@ pub async fn list_comments(
         (status = 200, description = "A page of replies, flat, oldest first.", body = ReplyList,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Link" = String, description = "`next` and `prev` pages."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
+        NotModified,
         (status = 404, description = "No such public top-level comment.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters.", body = Problem, content_type = "application/problem+json"),
+        InvalidParameters,
     )
 )]
 #[get("/comments/{id}/replies")]
@@ -203,7 +204,7 @@ fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comme
     responses(
         (status = 201, description = "The comment, `approved` or `pending`.", body = PostedCommentResponse),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "Comments are closed on the article, or you are banned from commenting.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
@@ -286,7 +287,7 @@ pub async fn post_comment(
     params(("id" = i64, Path, description = "Comment id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No comment of yours with this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -327,11 +328,11 @@ pub async fn delete_comment(
     responses(
         (status = 202, description = "Reported."),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 404, description = "No such public comment.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
         (status = 429, description = "Too many reports; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )

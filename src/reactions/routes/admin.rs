@@ -14,6 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
+use crate::openapi::{AdminOnly, InvalidFields, StaleIfMatch};
 use crate::reactions::model::*;
 use crate::reactions::store;
 use crate::translated::{self, LocaleMap};
@@ -59,8 +60,7 @@ pub struct UpdateReactionKind {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every kind in display order.", body = AdminReactionKindList),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
     )
 )]
 #[get("/reaction-kinds")]
@@ -88,10 +88,9 @@ pub async fn admin_list_reaction_kinds(
         (status = 201, description = "The kind.", body = AdminReactionKindResponse,
          headers(("Location" = String, description = "The kind's admin URL."),
                  ("ETag" = String, description = "Its version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 409, description = "The key exists (perhaps retired).", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/reaction-kinds")]
@@ -166,11 +165,10 @@ pub async fn create_reaction_kind(
     responses(
         (status = 200, description = "The kind.", body = AdminReactionKindResponse,
          headers(("ETag" = String, description = "Its new version."))),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such kind.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
+        InvalidFields,
     )
 )]
 #[patch("/reaction-kinds/{key}")]
@@ -232,10 +230,9 @@ pub async fn update_reaction_kind(
     ),
     responses(
         (status = 204, description = "Retired."),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
         (status = 404, description = "No such kind.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale.", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[delete("/reaction-kinds/{key}")]

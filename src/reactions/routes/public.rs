@@ -15,6 +15,7 @@ use crate::db;
 use crate::delivery::locale::{LocaleChoice, LocaleQuery};
 use crate::delivery::{cached_json_in, uncached_json};
 use crate::error::{ApiError, Problem};
+use crate::openapi::{NoToken, NotModified, UnknownLocale};
 use crate::reactions::model::*;
 use crate::reactions::store;
 
@@ -34,8 +35,8 @@ pub struct ReactionRequest {
     responses(
         (status = 200, description = "Active kinds in display order.", body = ReactionKindList,
          headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "`If-None-Match` names the current ETag."),
-        (status = 422, description = "Unknown locale.", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        UnknownLocale,
     )
 )]
 #[get("/reaction-kinds")]
@@ -123,7 +124,7 @@ pub async fn get_reactions(
     responses(
         (status = 200, description = "The counts after the change, and `mine`.", body = ReactionsResponse),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
@@ -174,7 +175,7 @@ pub async fn put_reaction(
     params(("key" = String, Path, description = "Article id, or slug in any locale.")),
     responses(
         (status = 200, description = "The counts after the change (`mine` is null).", body = ReactionsResponse),
-        (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
