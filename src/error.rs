@@ -409,3 +409,57 @@ fn field_of(message: &str) -> Option<String> {
         message.starts_with("unknown field") || message.starts_with("missing field");
     is_field_message.then(|| candidate.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_error(body: &str) -> serde_json::Error {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[expect(dead_code, reason = "only deserialised")]
+        struct Body {
+            email: String,
+        }
+        serde_json::from_str::<Body>(body).unwrap_err()
+    }
+
+    #[test]
+    fn json_errors_name_their_field() {
+        let error = deserialize_error(&json_error(r#"{"email": "a", "role": "admin"}"#), ".");
+        let problem = error.problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].field, "role");
+        let error = deserialize_error(&json_error("{}"), ".");
+        assert_eq!(error.problem().errors[0].field, "email");
+        // A wrong type deep in a body names the path it was found at.
+        let error = deserialize_error(&json_error(r#"{"email": 5}"#), "email");
+        assert_eq!(error.problem().errors[0].field, "email");
+        let error = deserialize_error(&json_error("{"), ".");
+        assert_eq!(error.problem().status, 400);
+        assert!(!error.problem().detail.contains("line"), "no position");
+    }
+
+    #[test]
+    fn domain_errors_become_their_status() {
+        let status = |error: DomainError| ApiError::from(error).problem().status;
+        assert_eq!(status(DomainError::Invalid(vec![])), 422);
+        assert_eq!(status(DomainError::Conflict("taken".into())), 409);
+        assert_eq!(status(DomainError::Forbidden("no".into())), 403);
+        assert_eq!(status(DomainError::NotFound), 404);
+        assert_eq!(status(DomainError::Stale), 412);
+        assert_eq!(status(diesel::result::Error::NotFound.into()), 404);
+        let one = ApiError::from(DomainError::from(FieldError::new("name", "is empty")));
+        assert_eq!(one.problem().detail, "name is empty");
+    }
+
+    #[test]
+    fn server_failures_say_nothing_of_their_cause() {
+        let problem = ApiError::Internal("SELECT secret FROM users".into()).problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("SELECT"));
+        let problem = ApiError::Unavailable("connection refused".into()).problem();
+        assert_eq!(problem.status, 503);
+        assert_eq!(problem.kind, "/problems/service-unavailable");
+    }
+}

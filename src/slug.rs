@@ -94,3 +94,51 @@ pub fn assign(
         None => Ok(first_free(&slugify(name), taken)?),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_and_french_letters_fold_as_readers_type_them() {
+        assert_eq!(fold("İNANILMAZ"), "inanilmaz");
+        assert_eq!(fold("inanılmaz"), "inanilmaz");
+        assert_eq!(fold("Sağlık ŞÖÇÜĞ"), "saglik socug");
+        assert_eq!(fold("Élysée à Noël"), "elysee a noel");
+    }
+
+    #[test]
+    fn slugs_are_lowercase_ascii_words_joined_by_hyphens() {
+        assert_eq!(slugify("Türkiye Seçime Özel"), "turkiye-secime-ozel");
+        assert_eq!(
+            slugify("  Orta Asya -- Asie Centrale!  "),
+            "orta-asya-asie-centrale"
+        );
+        assert_eq!(slugify("«Tokayev» : l'entretien"), "tokayev-l-entretien");
+        assert_eq!(slugify("???"), "untitled", "a title with no letters");
+        let long = slugify(&"kelime ".repeat(40));
+        assert!(
+            long.len() <= MAX_SLUG_CHARS - 4,
+            "room for a suffix: {long}"
+        );
+        assert!(!long.ends_with('-'));
+    }
+
+    #[test]
+    fn a_taken_slug_gets_the_next_free_suffix() {
+        let taken = ["haber", "haber-2"];
+        let free = first_free("haber", |slug| {
+            Ok::<_, diesel::result::Error>(taken.contains(&slug))
+        })
+        .unwrap();
+        assert_eq!(free, "haber-3");
+    }
+
+    #[test]
+    fn slugs_given_by_clients_are_checked() {
+        assert!(check_slug("orta-asya", "slug").is_ok());
+        assert!(check_slug("Orta Asya", "slug").is_err());
+        assert!(check_slug("", "slug").is_err());
+        assert!(check_slug(&"a".repeat(MAX_SLUG_CHARS + 1), "slug").is_err());
+    }
+}

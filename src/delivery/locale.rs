@@ -48,7 +48,7 @@ impl LocaleChoice {
     /// Negotiates from `?locale=` (`explicit`, which must be a site locale: 422 otherwise),
     /// else `Accept-Language` (first site locale it names, by quality), else the default.
     pub fn negotiate(
-        request: &HttpRequest,
+        accept_language: Option<&str>,
         locales: &[LocaleRow],
         explicit: Option<&str>,
         fallback: Option<bool>,
@@ -66,7 +66,9 @@ impl LocaleChoice {
                 .ok_or_else(|| {
                     ApiError::invalid("locale", format!("must be one of: {}", order.join(", ")))
                 })?,
-            None => from_accept_language(request, &order).unwrap_or_else(|| default.clone()),
+            None => accept_language
+                .and_then(|header| from_accept_language(header, &order))
+                .unwrap_or_else(|| default.clone()),
         };
         Ok(Self {
             requested,
@@ -85,7 +87,11 @@ impl LocaleChoice {
         fallback: Option<bool>,
     ) -> Result<Self, ApiError> {
         let locales = state.site_locales().await?;
-        Self::negotiate(request, &locales, explicit, fallback)
+        let accept_language = request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok());
+        Self::negotiate(accept_language, &locales, explicit, fallback)
     }
 
     /// The item of `items` (translations, labels, bios…) in the locale to serve, found with
@@ -136,12 +142,7 @@ impl LocaleChoice {
 }
 
 /// The first site locale `Accept-Language` names, by quality (`fr-BE` matches `fr`).
-fn from_accept_language(request: &HttpRequest, order: &[String]) -> Option<String> {
-    let header = request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)?
-        .to_str()
-        .ok()?;
+fn from_accept_language(header: &str, order: &[String]) -> Option<String> {
     let mut ranges: Vec<(f32, usize, String)> = header
         .split(',')
         .enumerate()
@@ -168,4 +169,78 @@ fn from_accept_language(request: &HttpRequest, order: &[String]) -> Option<Strin
             })
             .cloned()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> Vec<LocaleRow> {
+        ["tr", "fr", "en", "pt-BR"]
+            .into_iter()
+            .enumerate()
+            .map(|(index, code)| LocaleRow {
+                id: index as i64 + 1,
+                code: code.into(),
+                name: code.into(),
+                is_default: code == "tr",
+                position: index as i32,
+            })
+            .collect()
+    }
+
+    fn order() -> Vec<String> {
+        site().into_iter().map(|l| l.code).collect()
+    }
+
+    #[test]
+    fn accept_language_takes_the_best_quality_site_locale() {
+        let order = order();
+        assert_eq!(
+            from_accept_language("de, en;q=0.5, fr;q=0.8", &order).as_deref(),
+            Some("fr")
+        );
+        // Equal qualities keep the header's order.
+        assert_eq!(
+            from_accept_language("en, fr", &order).as_deref(),
+            Some("en")
+        );
+        // A region falls back to its language, and a language matches its regional locale.
+        assert_eq!(from_accept_language("fr-BE", &order).as_deref(), Some("fr"));
+        assert_eq!(from_accept_language("pt", &order).as_deref(), Some("pt-BR"));
+        assert_eq!(
+            from_accept_language("PT-br", &order).as_deref(),
+            Some("pt-BR")
+        );
+        // q=0 means "not this one"; nothing we have gives none.
+        assert_eq!(from_accept_language("fr;q=0, de", &order), None);
+        assert_eq!(from_accept_language("", &order), None);
+    }
+
+    #[test]
+    fn an_explicit_locale_wins_and_must_be_a_site_locale() {
+        let choice = LocaleChoice::negotiate(Some("en"), &site(), Some("FR"), None).unwrap();
+        assert_eq!(choice.requested, "fr");
+        assert!(choice.fallback);
+        assert!(LocaleChoice::negotiate(None, &site(), Some("de"), None).is_err());
+        let choice = LocaleChoice::negotiate(None, &site(), None, Some(false)).unwrap();
+        assert_eq!(choice.requested, "tr", "the site default");
+        assert_eq!(choice.only(), Some("tr"));
+    }
+
+    #[test]
+    fn the_fallback_chain_goes_requested_then_default_then_site_order() {
+        let choice = LocaleChoice::negotiate(Some("en"), &site(), None, None).unwrap();
+        let picked = choice.pick(|code| code == "en").unwrap();
+        assert_eq!((picked.locale.as_str(), picked.fallback), ("en", false));
+        let picked = choice.pick(|code| code == "fr" || code == "tr").unwrap();
+        assert_eq!((picked.locale.as_str(), picked.fallback), ("tr", true));
+        let picked = choice.pick(|code| code == "fr").unwrap();
+        assert_eq!(picked.locale, "fr");
+        let strict = LocaleChoice::negotiate(Some("en"), &site(), None, Some(false)).unwrap();
+        assert!(strict.pick(|code| code == "fr").is_none());
+        // Names still show in some locale when the content keeps to one.
+        let names = ["fr".to_owned()];
+        assert_eq!(strict.name_in(&names, |n| n), Some(&names[0]));
+    }
 }
