@@ -148,6 +148,30 @@ pub enum ArticleSort {
     RecentlyUpdated,
 }
 
+/// An article's link to one of its authors or tags.
+#[derive(Debug, Queryable)]
+pub struct ArticleLink {
+    pub article_id: i64,
+    /// The author's or tag's id.
+    pub id: i64,
+}
+
+/// A stored correction of an article.
+#[derive(Debug, Queryable)]
+pub struct CorrectionRow {
+    pub article_id: i64,
+    pub at: NaiveDateTime,
+    pub note: String,
+}
+
+/// A correction to store.
+#[derive(Debug)]
+pub struct NewCorrection {
+    pub at: NaiveDateTime,
+    /// Trimmed.
+    pub note: String,
+}
+
 /// A byline of an article, in byline order.
 #[derive(Debug, Queryable)]
 pub struct Byline {

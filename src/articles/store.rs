@@ -7,7 +7,9 @@ pub mod visibility;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::articles::model::{ArticleRow, RevisionRow, TranslationRow};
+use crate::articles::model::{
+    ArticleLink, ArticleRow, CorrectionRow, NewCorrection, RevisionRow, TranslationRow,
+};
 use crate::db::schema::{
     article_authors, article_corrections, article_revisions, article_slugs, article_tags,
     article_translations, articles,
@@ -121,8 +123,8 @@ pub fn published_translations_of(
         .load(conn)
 }
 
-/// (article, author) pairs of these articles, bylines in order.
-pub fn authors_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+/// The bylines of these articles, in order.
+pub fn authors_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleLink>> {
     article_authors::table
         .filter(article_authors::article_id.eq_any(ids))
         .order((
@@ -133,8 +135,8 @@ pub fn authors_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64,
         .load(conn)
 }
 
-/// (article, tag) pairs of these articles.
-pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+/// The tags of these articles.
+pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleLink>> {
     article_tags::table
         .filter(article_tags::article_id.eq_any(ids))
         .order((article_tags::article_id.asc(), article_tags::tag_id.asc()))
@@ -142,11 +144,8 @@ pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i6
         .load(conn)
 }
 
-/// (article, at, note) corrections of these articles, oldest first.
-pub fn corrections_of(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<(i64, NaiveDateTime, String)>> {
+/// The corrections of these articles, oldest first.
+pub fn corrections_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<CorrectionRow>> {
     article_corrections::table
         .filter(article_corrections::article_id.eq_any(ids))
         .order((
@@ -234,11 +233,11 @@ pub fn set_tags(conn: &mut DbConnection, id: i64, tag_ids: &[i64]) -> QueryResul
 pub fn set_corrections(
     conn: &mut DbConnection,
     id: i64,
-    corrections: &[(NaiveDateTime, String)],
+    corrections: &[NewCorrection],
 ) -> QueryResult<()> {
     diesel::delete(article_corrections::table.filter(article_corrections::article_id.eq(id)))
         .execute(conn)?;
-    for (at, note) in corrections {
+    for NewCorrection { at, note } in corrections {
         diesel::insert_into(article_corrections::table)
             .values((
                 article_corrections::article_id.eq(id),

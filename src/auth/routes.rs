@@ -14,6 +14,7 @@ use crate::auth::store::{self, NewRefreshToken, Rotation};
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token, random_hex};
 use crate::body::JsonBody;
 use crate::db;
+use crate::domain::DomainError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, NoToken};
 use crate::users::model::{User, UserRow, check_password, normalize_display_name, normalize_email};
@@ -145,11 +146,18 @@ pub async fn register(
         return Err(ApiError::Forbidden("Registration is closed.".into()));
     }
     let body = body.parse()?;
-    let (email, display_name) = collect_errors(
+    let checked = (
         normalize_email(&body.email),
         normalize_display_name(&body.display_name),
         check_password(&body.password, "password"),
-    )?;
+    );
+    let (email, display_name) = match checked {
+        (Ok(email), Ok(name), Ok(())) => (email, name),
+        (email, name, password) => {
+            let errors = [email.err(), name.err(), password.err()];
+            return Err(DomainError::Invalid(errors.into_iter().flatten().collect()).into());
+        }
+    };
     let hash = state.passwords.hash(body.password).await?;
     let user = state
         .db
@@ -503,25 +511,4 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
     let ttl = chrono::Duration::from_std(state.settings.auth.refresh_token_ttl)
         .unwrap_or(chrono::Duration::days(30));
     db::now() + ttl
-}
-
-/// Gathers the field errors of registration into one 422.
-fn collect_errors(
-    email: Result<String, crate::domain::FieldError>,
-    display_name: Result<String, crate::domain::FieldError>,
-    password: Result<(), crate::domain::FieldError>,
-) -> Result<(String, String), ApiError> {
-    match (email, display_name, password) {
-        (Ok(email), Ok(name), Ok(())) => Ok((email, name)),
-        (email, name, password) => {
-            let errors: Vec<_> = [email.err(), name.err(), password.err()]
-                .into_iter()
-                .flatten()
-                .collect();
-            Err(ApiError::Validation {
-                detail: "Some fields are not valid.".into(),
-                errors,
-            })
-        }
-    }
 }

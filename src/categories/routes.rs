@@ -291,7 +291,7 @@ pub async fn delete_category(
         .write(move |conn| {
                 let (current, _) = store::find(conn, id)?;
                 versioning::check(expected, current.version)?;
-                let (children, articles) = store::dependents(conn, id)?;
+                let store::Dependents { children, articles } = store::dependents(conn, id)?;
                 if children > 0 || articles > 0 {
                     return Err(ApiError::Conflict(format!(
                         "The category has {children} sub-categories and {articles} articles; move them first."

@@ -162,8 +162,15 @@ pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
     Ok(path_to_root(&parent_map(pairs), id))
 }
 
+/// What keeps a category from being deleted.
+#[derive(Debug)]
+pub struct Dependents {
+    pub children: i64,
+    pub articles: i64,
+}
+
 /// Sub-categories and articles of a category.
-pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
+pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<Dependents> {
     let children = categories::table
         .filter(categories::parent_id.eq(id))
         .count()
@@ -172,7 +179,7 @@ pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
         .filter(articles::category_id.eq(id))
         .count()
         .get_result(conn)?;
-    Ok((children, articles))
+    Ok(Dependents { children, articles })
 }
 
 /// Deletes a category (its translations go with it).

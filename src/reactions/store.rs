@@ -204,8 +204,16 @@ pub fn totals_by_kind(conn: &mut DbConnection) -> QueryResult<HashMap<i64, i64>>
     Ok(rows.into_iter().collect())
 }
 
-/// Reactions per article and kind for `articles`, as `(article, kind, count)`.
-pub fn counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<Vec<(i64, i64, i64)>> {
+/// Reactions of one kind on one article.
+#[derive(Debug, Queryable)]
+struct KindCount {
+    article_id: i64,
+    kind_id: i64,
+    count: i64,
+}
+
+/// Reactions per article and kind for `articles`.
+fn counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<Vec<KindCount>> {
     reactions::table
         .filter(reactions::article_id.eq_any(articles))
         .group_by((reactions::article_id, reactions::kind_id))
@@ -299,21 +307,21 @@ pub fn reactions_of(
     })
 }
 
-/// `(article, kind, count)` rows as counts by key of every `active` kind on every article.
+/// Counts by key of every `active` kind on every article.
 fn tally(
     active: &[KindRow],
     articles: &[i64],
-    rows: Vec<(i64, i64, i64)>,
+    rows: Vec<KindCount>,
 ) -> HashMap<i64, ReactionCounts> {
     let zero: ReactionCounts = active.iter().map(|k| (k.kind_key.clone(), 0)).collect();
     let mut tallies: HashMap<i64, ReactionCounts> =
         articles.iter().map(|id| (*id, zero.clone())).collect();
-    for (article, kind, count) in rows {
+    for row in rows {
         if let (Some(tally), Some(kind)) = (
-            tallies.get_mut(&article),
-            active.iter().find(|k| k.id == kind),
+            tallies.get_mut(&row.article_id),
+            active.iter().find(|k| k.id == row.kind_id),
         ) {
-            tally.insert(kind.kind_key.clone(), count);
+            tally.insert(kind.kind_key.clone(), row.count);
         }
     }
     tallies

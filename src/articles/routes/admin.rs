@@ -395,7 +395,7 @@ pub async fn update_article(
                 Some(ids) => ids.clone(),
                 None => store::authors_of(conn, &[id])?
                     .into_iter()
-                    .map(|(_, a)| a)
+                    .map(|a| a.id)
                     .collect(),
             };
             let tag_ids = body.tag_ids.clone().unwrap_or_default();
@@ -728,14 +728,12 @@ fn editable(
     }
 }
 
-fn corrections_of(corrections: &[CorrectionInput]) -> Vec<(chrono::NaiveDateTime, String)> {
+fn corrections_of(corrections: &[CorrectionInput]) -> Vec<NewCorrection> {
     corrections
         .iter()
-        .map(|c| {
-            (
-                c.at.map_or_else(db::now, stored_time),
-                c.note.trim().to_owned(),
-            )
+        .map(|c| NewCorrection {
+            at: c.at.map_or_else(db::now, stored_time),
+            note: c.note.trim().to_owned(),
         })
         .collect()
 }

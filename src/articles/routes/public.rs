@@ -174,9 +174,9 @@ pub async fn get_article(
             let related = load_related(conn, std::slice::from_ref(&row), &site)?;
             let corrections = store::corrections_of(conn, &[row.id])?
                 .into_iter()
-                .map(|(_, at, note)| PublicCorrection {
-                    at: at.and_utc(),
-                    note,
+                .map(|c| PublicCorrection {
+                    at: c.at.and_utc(),
+                    note: c.note,
                 })
                 .collect();
             related

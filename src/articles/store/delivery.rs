@@ -181,7 +181,7 @@ pub fn related(
 ) -> QueryResult<Vec<ArticleRow>> {
     let own_tags: Vec<i64> = store::tags_of(conn, &[article.id])?
         .into_iter()
-        .map(|(_, t)| t)
+        .map(|t| t.id)
         .collect();
     let candidates: Vec<ArticleRow> = visible(only)
         .filter(articles::id.ne(article.id))
@@ -200,9 +200,9 @@ pub fn related(
         .load(conn)?;
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
     let mut shared: HashMap<i64, usize> = HashMap::new();
-    for (id, tag) in store::tags_of(conn, &ids)? {
-        if own_tags.contains(&tag) {
-            *shared.entry(id).or_default() += 1;
+    for tag in store::tags_of(conn, &ids)? {
+        if own_tags.contains(&tag.id) {
+            *shared.entry(tag.article_id).or_default() += 1;
         }
     }
     let mut scored: Vec<(usize, ArticleRow)> = candidates

@@ -162,10 +162,9 @@ pub fn load_admin_many(
 ) -> QueryResult<Vec<AdminArticle>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut translations = db::group_by(store::translations_of(conn, &ids)?, |t| t.article_id);
-    let mut authors = db::group_by(store::authors_of(conn, &ids)?, |(article, _)| *article);
-    let mut tags = db::group_by(store::tags_of(conn, &ids)?, |(article, _)| *article);
-    let mut corrections =
-        db::group_by(store::corrections_of(conn, &ids)?, |(article, ..)| *article);
+    let mut authors = db::group_by(store::authors_of(conn, &ids)?, |a| a.article_id);
+    let mut tags = db::group_by(store::tags_of(conn, &ids)?, |t| t.article_id);
+    let mut corrections = db::group_by(store::corrections_of(conn, &ids)?, |c| c.article_id);
     let now = db::now();
     Ok(rows
         .into_iter()
@@ -178,20 +177,20 @@ pub fn load_admin_many(
                     .remove(&id)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|(_, a)| a)
+                    .map(|a| a.id)
                     .collect(),
                 tags.remove(&id)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|(_, t)| t)
+                    .map(|t| t.id)
                     .collect(),
                 corrections
                     .remove(&id)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|(_, at, note)| Correction {
-                        at: at.and_utc(),
-                        note,
+                    .map(|c| Correction {
+                        at: c.at.and_utc(),
+                        note: c.note,
                     })
                     .collect(),
                 now,

@@ -245,12 +245,23 @@ pub async fn post_comment(
                     "You are not allowed to comment.".into(),
                 ));
             }
-            let (parent_id, root_id, depth) = match input.parent_id {
+            let Place {
+                parent_id,
+                root_id,
+                depth,
+            } = match input.parent_id {
                 Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
-                None => (None, None, 1),
+                None => Place {
+                    parent_id: None,
+                    root_id: None,
+                    depth: 1,
+                },
             };
-            let (author_name, author_kind, status) =
-                authorship(conn, &principal, visitor_name, settings.moderation)?;
+            let Authorship {
+                name: author_name,
+                kind: author_kind,
+                status,
+            } = authorship(conn, &principal, visitor_name, settings.moderation)?;
             let (user_id, visitor_id) = principal.actor.columns();
             let row = store::insert(
                 conn,
@@ -433,14 +444,30 @@ fn check_author_name(
     }
 }
 
-/// Where a reply goes: `(parent_id, root_id, depth)`. The parent must be a visible comment of
-/// the same article, not deleted, and above the last level.
+/// Where a comment goes in its thread.
+struct Place {
+    parent_id: Option<i64>,
+    /// The thread's top-level comment; `None` for a top-level comment.
+    root_id: Option<i64>,
+    /// 1 for a top-level comment.
+    depth: i32,
+}
+
+/// Who a comment is by, and the status it starts in.
+struct Authorship {
+    name: String,
+    kind: AuthorKind,
+    status: CommentStatus,
+}
+
+/// Where a reply goes. The parent must be a visible comment of the same article, not deleted,
+/// and above the last level.
 fn place_reply(
     conn: &mut DbConnection,
     article: i64,
     parent: i64,
     max_depth: i32,
-) -> Result<(Option<i64>, Option<i64>, i32), ApiError> {
+) -> Result<Place, ApiError> {
     let row = store::find(conn, parent).optional()?;
     let Some(row) =
         row.filter(|row| row.article_id == article && row.visible && row.deleted_at.is_none())
@@ -456,11 +483,11 @@ fn place_reply(
             format!("threads have at most {max_depth} levels; reply to a comment higher up"),
         ));
     }
-    Ok((
-        Some(row.id),
-        Some(row.root_id.unwrap_or(row.id)),
-        row.depth + 1,
-    ))
+    Ok(Place {
+        parent_id: Some(row.id),
+        root_id: Some(row.root_id.unwrap_or(row.id)),
+        depth: row.depth + 1,
+    })
 }
 
 /// The name, kind and first status of the principal's comment.
@@ -469,18 +496,19 @@ fn authorship(
     principal: &Principal,
     visitor_name: Option<String>,
     moderation: Moderation,
-) -> Result<(String, AuthorKind, CommentStatus), ApiError> {
+) -> Result<Authorship, ApiError> {
     let Actor::User(id) = principal.actor else {
-        return Ok((
-            visitor_name.unwrap_or_default(),
-            AuthorKind::Visitor,
-            CommentStatus::Pending,
-        ));
+        return Ok(Authorship {
+            name: visitor_name.unwrap_or_default(),
+            kind: AuthorKind::Visitor,
+            status: CommentStatus::Pending,
+        });
     };
     let name = users::display_name(conn, id)?;
-    Ok(match (principal.role, moderation) {
-        (Role::Reader, Moderation::Post) => (name, AuthorKind::Reader, CommentStatus::Approved),
-        (Role::Reader, Moderation::Pre) => (name, AuthorKind::Reader, CommentStatus::Pending),
-        _ => (name, AuthorKind::Staff, CommentStatus::Approved),
-    })
+    let (kind, status) = match (principal.role, moderation) {
+        (Role::Reader, Moderation::Post) => (AuthorKind::Reader, CommentStatus::Approved),
+        (Role::Reader, Moderation::Pre) => (AuthorKind::Reader, CommentStatus::Pending),
+        _ => (AuthorKind::Staff, CommentStatus::Approved),
+    };
+    Ok(Authorship { name, kind, status })
 }
