@@ -50,6 +50,27 @@ impl FromRequest for IfMatch {
     }
 }
 
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type, schema::SchemaType};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .description(Some("The ETag you read; 412 when stale."))
+                .required(Required::False)
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+                ))
+                .build(),
+        ]
+    }
+}
+
 /// 412 unless the version a client read (`expected`, from `If-Match`) is the current one.
 pub fn check(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
     match expected {

@@ -263,7 +263,7 @@ pub async fn admin_get_author(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Author id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = UpdateAuthorRequest,
     responses(
@@ -347,7 +347,7 @@ pub async fn update_author(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Author id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted."),

@@ -197,7 +197,7 @@ pub async fn admin_get_category(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Category id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = UpdateCategoryRequest,
     responses(
@@ -267,7 +267,7 @@ pub async fn update_category(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Category id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted."),

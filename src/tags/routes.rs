@@ -206,7 +206,7 @@ pub async fn admin_get_tag(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Tag id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = TagRequest,
     responses(
@@ -260,7 +260,7 @@ pub async fn update_tag(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Tag id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted."),

@@ -209,7 +209,7 @@ pub async fn get_user(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Account id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = UpdateUserRequest,
     responses(
@@ -282,7 +282,7 @@ pub async fn update_user(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Account id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted."),

@@ -347,7 +347,7 @@ pub async fn admin_get_article(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Article id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = UpdateArticleRequest,
     responses(
@@ -457,7 +457,7 @@ pub async fn update_article(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Article id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted."),

@@ -159,7 +159,7 @@ pub async fn create_reaction_kind(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "Kind key."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = UpdateReactionKind,
     responses(
@@ -226,7 +226,7 @@ pub async fn update_reaction_kind(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "Kind key."),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale."),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Retired."),
