@@ -152,9 +152,7 @@ pub struct AuthSettings {
 pub struct BootstrapAdmin {
     /// Email address.
     pub email: String,
-    /// Password.
     pub password: String,
-    /// Display name.
     pub display_name: String,
 }
 

@@ -195,9 +195,7 @@ pub struct TagName {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::articles)]
 pub struct ArticleRow {
-    /// Id.
     pub id: i64,
-    /// Category.
     pub category_id: i64,
     /// Workflow status name.
     pub status: String,
@@ -207,9 +205,7 @@ pub struct ArticleRow {
     pub featured: bool,
     /// Whether readers may comment.
     pub comments_enabled: bool,
-    /// Source name.
     pub source_name: Option<String>,
-    /// Source URL.
     pub source_url: Option<String>,
     /// Cover image.
     pub cover_media_id: Option<i64>,
@@ -236,23 +232,17 @@ impl ArticleRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::article_translations)]
 pub struct TranslationRow {
-    /// Id.
     pub id: i64,
-    /// The article.
     pub article_id: i64,
     /// Locale code.
     pub locale: String,
-    /// Title.
     pub title: String,
     /// Slug, unique per locale.
     pub slug: String,
-    /// Summary.
     pub summary: Option<String>,
     /// Sanitised HTML body.
     pub body: String,
-    /// SEO title.
     pub seo_title: Option<String>,
-    /// SEO description.
     pub seo_description: Option<String>,
     /// Translation status name.
     pub status: String,
@@ -272,25 +262,17 @@ pub struct TranslationRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::article_revisions)]
 pub struct RevisionRow {
-    /// Id.
     pub id: i64,
-    /// The article.
     pub article_id: i64,
     /// Locale code.
     pub locale: String,
     /// The translation version this revision was.
     pub translation_version: i64,
-    /// Title.
     pub title: String,
-    /// Slug.
     pub slug: String,
-    /// Summary.
     pub summary: Option<String>,
-    /// Body.
     pub body: String,
-    /// SEO title.
     pub seo_title: Option<String>,
-    /// SEO description.
     pub seo_description: Option<String>,
     /// Translation status name.
     pub status: String,
@@ -335,17 +317,12 @@ pub struct CorrectionInput {
 /// One translation as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminTranslation {
-    /// Title.
     pub title: String,
-    /// Slug.
     pub slug: String,
-    /// Summary.
     pub summary: Option<String>,
     /// Sanitised HTML body.
     pub body: String,
-    /// SEO title.
     pub seo_title: Option<String>,
-    /// SEO description.
     pub seo_description: Option<String>,
     /// Translation status.
     pub status: TranslationStatus,
@@ -362,7 +339,6 @@ pub struct AdminTranslation {
 /// An article as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminArticle {
-    /// Id.
     pub id: i64,
     /// Workflow status.
     pub status: ArticleStatus,
@@ -370,7 +346,6 @@ pub struct AdminArticle {
     pub scheduled: bool,
     /// Publication time (UTC).
     pub published_at: Option<DateTime<Utc>>,
-    /// Category.
     pub category_id: i64,
     /// Bylines, in order.
     pub author_ids: Vec<i64>,
@@ -380,9 +355,7 @@ pub struct AdminArticle {
     pub featured: bool,
     /// Whether readers may comment.
     pub comments_enabled: bool,
-    /// Source name.
     pub source_name: Option<String>,
-    /// Source URL.
     pub source_url: Option<String>,
     /// Cover image.
     pub cover_media_id: Option<i64>,
@@ -392,7 +365,6 @@ pub struct AdminArticle {
     pub created_by: Option<i64>,
     /// Edit version of the locale-independent part; send it in `If-Match` on PATCH.
     pub version: i64,
-    /// Corrections.
     pub corrections: Vec<Correction>,
     /// Translations by locale code.
     pub translations: BTreeMap<String, AdminTranslation>,
@@ -402,7 +374,6 @@ pub struct AdminArticle {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A correction.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Correction {
     /// When it was made (UTC).
@@ -416,11 +387,9 @@ pub struct Correction {
 pub struct RevisionSummary {
     /// Revision id.
     pub id: i64,
-    /// Locale.
     pub locale: String,
     /// The translation version it was.
     pub translation_version: i64,
-    /// Its title.
     pub title: String,
     /// The account whose save replaced it.
     pub saved_by: Option<i64>,
@@ -433,21 +402,14 @@ pub struct RevisionSummary {
 pub struct Revision {
     /// Revision id.
     pub id: i64,
-    /// Locale.
     pub locale: String,
     /// The translation version it was.
     pub translation_version: i64,
-    /// Title.
     pub title: String,
-    /// Slug.
     pub slug: String,
-    /// Summary.
     pub summary: Option<String>,
-    /// Body.
     pub body: String,
-    /// SEO title.
     pub seo_title: Option<String>,
-    /// SEO description.
     pub seo_description: Option<String>,
     /// Translation status.
     pub status: TranslationStatus,

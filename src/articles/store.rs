@@ -20,23 +20,17 @@ use crate::db::{self, DbConnection, MultiBackend};
 #[derive(Debug, Clone, AsChangeset, Insertable)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
 pub struct ArticleFields {
-    /// Category.
     pub category_id: i64,
     /// Workflow status name.
     pub status: String,
     /// Publication time.
     pub published_at: Option<NaiveDateTime>,
-    /// Featured.
     pub featured: bool,
-    /// Comments enabled.
     pub comments_enabled: bool,
-    /// Source name.
     pub source_name: Option<String>,
-    /// Source URL.
     pub source_url: Option<String>,
     /// Cover image.
     pub cover_media_id: Option<i64>,
-    /// Source locale.
     pub source_locale: String,
 }
 
@@ -44,17 +38,12 @@ pub struct ArticleFields {
 #[derive(Debug, Clone, AsChangeset, Insertable)]
 #[diesel(table_name = article_translations, treat_none_as_null = true)]
 pub struct TranslationFields {
-    /// Title.
     pub title: String,
-    /// Slug.
     pub slug: String,
-    /// Summary.
     pub summary: Option<String>,
     /// Sanitised body.
     pub body: String,
-    /// SEO title.
     pub seo_title: Option<String>,
-    /// SEO description.
     pub seo_description: Option<String>,
     /// Status name.
     pub status: String,

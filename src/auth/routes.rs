@@ -41,7 +41,6 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     /// Email address (any case).
     pub email: String,
-    /// Password.
     pub password: String,
 }
 
@@ -59,7 +58,6 @@ pub struct AuthResponse {
     /// The account.
     pub user: User,
     #[serde(flatten)]
-    /// The tokens.
     pub tokens: SessionTokens,
 }
 

@@ -22,15 +22,12 @@ pub const MAX_URL_CHARS: usize = 2000;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::authors)]
 pub struct AuthorRow {
-    /// Id.
     pub id: i64,
     /// Byline.
     pub name: String,
-    /// Slug.
     pub slug: String,
     /// Linked account.
     pub user_id: Option<i64>,
-    /// Avatar URL.
     pub avatar_url: Option<String>,
     /// JSON array of links.
     pub links: String,
@@ -53,7 +50,6 @@ impl AuthorRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::author_bios)]
 pub struct AuthorBioRow {
-    /// The author.
     pub author_id: i64,
     /// Locale code.
     pub locale: String,
@@ -76,17 +72,13 @@ pub struct AuthorLink {
 /// An author as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminAuthor {
-    /// Id.
     pub id: i64,
     /// Byline.
     pub name: String,
-    /// Slug.
     pub slug: String,
     /// Linked account.
     pub user_id: Option<i64>,
-    /// Avatar URL.
     pub avatar_url: Option<String>,
-    /// Links.
     pub links: Vec<AuthorLink>,
     /// Bio by locale code.
     pub bio: BTreeMap<String, String>,
@@ -119,9 +111,7 @@ impl AdminAuthor {
 /// An author as the delivery API shows it: no account fields.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Author {
-    /// Id.
     pub id: i64,
-    /// Slug.
     pub slug: String,
     /// Byline.
     pub name: String,
@@ -131,9 +121,7 @@ pub struct Author {
     pub locale: String,
     /// Whether `bio` is in another locale than the requested one.
     pub fallback: bool,
-    /// Avatar URL.
     pub avatar_url: Option<String>,
-    /// Links.
     pub links: Vec<AuthorLink>,
 }
 

@@ -65,11 +65,9 @@ pub fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> Q
 pub struct AuthorFields {
     /// Byline.
     pub name: String,
-    /// Slug.
     pub slug: String,
     /// Linked account.
     pub user_id: Option<i64>,
-    /// Avatar URL.
     pub avatar_url: Option<String>,
     /// JSON array of links.
     pub links: String,

@@ -20,7 +20,6 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::categories)]
 pub struct CategoryRow {
-    /// Id.
     pub id: i64,
     /// Parent, `None` at the root.
     pub parent_id: Option<i64>,
@@ -90,15 +89,12 @@ pub fn path_to_root(parents: &HashMap<i64, Option<i64>>, id: i64) -> Vec<i64> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::category_translations)]
 pub struct CategoryTranslationRow {
-    /// The category.
     pub category_id: i64,
     /// Locale code.
     pub locale: String,
-    /// Name.
     pub name: String,
     /// Slug, unique per locale.
     pub slug: String,
-    /// Description.
     pub description: Option<String>,
 }
 
@@ -143,18 +139,14 @@ impl CategoryTranslationInput {
 /// A category translation as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryTranslation {
-    /// Name.
     pub name: String,
-    /// Slug.
     pub slug: String,
-    /// Description.
     pub description: Option<String>,
 }
 
 /// A category as editors see it: every translation, the version for `If-Match`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminCategory {
-    /// Id.
     pub id: i64,
     /// Parent, `null` at the root.
     pub parent_id: Option<i64>,
@@ -200,7 +192,6 @@ impl AdminCategory {
 /// A category in the public tree.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryNode {
-    /// Id.
     pub id: i64,
     /// Slug in `locale`.
     pub slug: String,
@@ -222,7 +213,6 @@ pub struct CategoryNode {
 /// One step of a breadcrumb or a link to a category.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryLink {
-    /// Id.
     pub id: i64,
     /// Slug in the served locale.
     pub slug: String,
@@ -244,7 +234,6 @@ pub struct CategoryAlternate {
 /// A category as the delivery API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryDetail {
-    /// Id.
     pub id: i64,
     /// Slug in `locale`.
     pub slug: String,

@@ -92,9 +92,7 @@ impl AuthorKind {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::comments)]
 pub struct CommentRow {
-    /// Id.
     pub id: i64,
-    /// The article.
     pub article_id: i64,
     /// The comment replied to.
     pub parent_id: Option<i64>,
@@ -130,7 +128,6 @@ pub struct CommentRow {
 #[derive(Insertable)]
 #[diesel(table_name = crate::db::schema::comments)]
 pub struct NewComment {
-    /// The article.
     pub article_id: i64,
     /// The comment replied to.
     pub parent_id: Option<i64>,
@@ -144,11 +141,9 @@ pub struct NewComment {
     pub visitor_id: Option<i64>,
     /// Name shown.
     pub author_name: String,
-    /// Author kind.
     pub author_kind: &'static str,
     /// Text.
     pub body: Option<String>,
-    /// Status.
     pub status: &'static str,
     /// Whether readers see it.
     pub visible: bool,
@@ -160,7 +155,6 @@ pub struct NewComment {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::comment_bans)]
 pub struct BanRow {
-    /// Id.
     pub id: i64,
     /// The banned account.
     pub user_id: Option<i64>,
@@ -195,7 +189,6 @@ impl CommentAuthor {
 /// A public comment and its public replies.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Comment {
-    /// Id.
     pub id: i64,
     /// The comment this one replies to.
     pub parent_id: Option<i64>,
@@ -264,9 +257,7 @@ pub struct ReplyList {
 /// A comment as its author sees it right after writing it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostedComment {
-    /// Id.
     pub id: i64,
-    /// The article.
     pub article_id: i64,
     /// The comment replied to.
     pub parent_id: Option<i64>,
@@ -355,9 +346,7 @@ pub struct AdminCommentAuthor {
 /// A comment as moderators see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminComment {
-    /// Id.
     pub id: i64,
-    /// The article.
     pub article_id: i64,
     /// The comment replied to.
     pub parent_id: Option<i64>,
@@ -432,7 +421,6 @@ pub struct AdminComments {
 /// A commenting ban.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ban {
-    /// Id.
     pub id: i64,
     /// The banned account.
     pub user_id: Option<i64>,

@@ -20,11 +20,9 @@ pub type ReactionCounts = BTreeMap<String, i64>;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::reaction_kinds)]
 pub struct KindRow {
-    /// Id.
     pub id: i64,
     /// Key, such as `love`.
     pub kind_key: String,
-    /// Emoji.
     pub emoji: String,
     /// Order among the kinds.
     pub position: i32,
@@ -42,11 +40,9 @@ pub struct KindRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::reaction_kind_labels)]
 pub struct LabelRow {
-    /// The kind.
     pub kind_id: i64,
     /// Locale code.
     pub locale: String,
-    /// Label.
     pub label: String,
 }
 
@@ -54,9 +50,7 @@ pub struct LabelRow {
 #[derive(Insertable)]
 #[diesel(table_name = crate::db::schema::reaction_kinds)]
 pub struct NewKind<'a> {
-    /// Key.
     pub kind_key: &'a str,
-    /// Emoji.
     pub emoji: &'a str,
     /// Order.
     pub position: i32,
@@ -70,13 +64,11 @@ pub struct NewKind<'a> {
 #[derive(Insertable)]
 #[diesel(table_name = crate::db::schema::reactions)]
 pub struct NewReaction {
-    /// The article.
     pub article_id: i64,
     /// The account reacting, or
     pub user_id: Option<i64>,
     /// the visitor reacting.
     pub visitor_id: Option<i64>,
-    /// The kind.
     pub kind_id: i64,
     /// When.
     pub created_at: NaiveDateTime,
@@ -93,7 +85,6 @@ pub struct ReactionKind {
     /// Label in the served locale.
     #[schema(example = "SEVDİM")]
     pub label: String,
-    /// Emoji.
     #[schema(example = "❤️")]
     pub emoji: String,
     /// Order, smallest first.
@@ -110,9 +101,7 @@ pub struct ReactionKindList {
 /// A reaction kind as admins see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminReactionKind {
-    /// Key.
     pub key: String,
-    /// Emoji.
     pub emoji: String,
     /// Order, smallest first.
     pub position: i32,

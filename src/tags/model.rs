@@ -18,7 +18,6 @@ pub const MAX_NAME_CHARS: usize = 100;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::tags)]
 pub struct TagRow {
-    /// Id.
     pub id: i64,
     /// Edit version.
     pub version: i64,
@@ -32,11 +31,9 @@ pub struct TagRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::tag_translations)]
 pub struct TagTranslationRow {
-    /// The tag.
     pub tag_id: i64,
     /// Locale code.
     pub locale: String,
-    /// Name.
     pub name: String,
     /// Slug, unique per locale.
     pub slug: String,
@@ -72,16 +69,13 @@ impl TagTranslationInput {
 /// A tag translation as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagTranslation {
-    /// Name.
     pub name: String,
-    /// Slug.
     pub slug: String,
 }
 
 /// A tag as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminTag {
-    /// Id.
     pub id: i64,
     /// Edit version.
     pub version: i64,
@@ -120,7 +114,6 @@ impl AdminTag {
 /// A tag as the delivery API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Tag {
-    /// Id.
     pub id: i64,
     /// Slug in `locale`.
     pub slug: String,

@@ -40,11 +40,9 @@ impl UserStatus {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = crate::db::schema::users)]
 pub struct UserRow {
-    /// Id.
     pub id: i64,
     /// Normalised email.
     pub email: String,
-    /// Display name.
     pub display_name: String,
     /// Role name.
     pub role: String,
@@ -84,7 +82,6 @@ impl UserRow {
 pub struct NewUser<'a> {
     /// Normalised email.
     pub email: &'a str,
-    /// Display name.
     pub display_name: &'a str,
     /// Role name.
     pub role: &'a str,
@@ -101,7 +98,6 @@ pub struct NewUser<'a> {
 /// An account as the API shows it: never a hash, never a token.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct User {
-    /// Id.
     pub id: i64,
     /// Email address, trimmed and lower-cased.
     #[schema(example = "editor@newsroom.test")]
@@ -109,9 +105,7 @@ pub struct User {
     /// Name shown on comments and in the admin.
     #[schema(example = "Ayana Birbayeva")]
     pub display_name: String,
-    /// Role.
     pub role: Role,
-    /// Status.
     pub status: UserStatus,
     /// Creation time (UTC).
     pub created_at: DateTime<Utc>,

@@ -22,7 +22,6 @@ use crate::reactions::model::{KindRow, ReactionCounts};
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Reference {
-    /// Id.
     pub id: i64,
     /// Slug in the served locale.
     pub slug: String,
@@ -33,7 +32,6 @@ pub struct Reference {
 /// An article's category; `path` is the breadcrumb from the root (on single articles).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleCategory {
-    /// Id.
     pub id: i64,
     /// Slug in the served locale.
     pub slug: String,
@@ -58,14 +56,12 @@ pub struct Alternate {
 /// The cover image of an article.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Cover {
-    /// Media id.
     pub media_id: i64,
 }
 
 /// An article in a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleSummary {
-    /// Id.
     pub id: i64,
     /// The locale served.
     pub locale: String,
@@ -75,19 +71,15 @@ pub struct ArticleSummary {
     pub fallback: bool,
     /// Slug in `locale`.
     pub slug: String,
-    /// Title.
     pub title: String,
-    /// Summary.
     pub summary: Option<String>,
     /// Publication time (UTC).
     pub published_at: Option<DateTime<Utc>>,
     /// Last change of this translation (UTC).
     pub updated_at: DateTime<Utc>,
-    /// Category.
     pub category: ArticleCategory,
     /// Bylines, in order.
     pub authors: Vec<Reference>,
-    /// Tags.
     pub tags: Vec<Reference>,
     /// Cover image.
     pub cover: Option<Cover>,
@@ -170,7 +162,6 @@ pub struct ArticleResponse {
 /// Published articles in one month.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArchiveMonth {
-    /// Year.
     pub year: i32,
     /// Month, 1 to 12.
     pub month: u32,
@@ -178,7 +169,6 @@ pub struct ArchiveMonth {
     pub count: i64,
 }
 
-/// The archive.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Archive {
     /// Months with articles, newest first.

@@ -28,7 +28,6 @@ use crate::versioning::{self, IfMatch};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArticleRequest {
-    /// Category.
     pub category_id: i64,
     /// Bylines, in order (at least one).
     pub author_ids: Vec<i64>,
@@ -44,14 +43,12 @@ pub struct CreateArticleRequest {
     pub comments_enabled: Option<bool>,
     /// Source name, e.g. a news agency.
     pub source_name: Option<String>,
-    /// Source URL.
     pub source_url: Option<String>,
     /// Cover image (media id).
     pub cover_media_id: Option<i64>,
     /// The locale the article is written in first; other translations are marked outdated
     /// when it changes after them. Default: the site default if given, else the first given.
     pub source_locale: Option<String>,
-    /// Corrections.
     pub corrections: Option<Vec<CorrectionInput>>,
     /// Translations by locale code; at least one.
     pub translations: BTreeMap<String, TranslationInput>,
@@ -61,7 +58,6 @@ pub struct CreateArticleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticleRequest {
-    /// Category.
     pub category_id: Option<i64>,
     /// Bylines, in order (replacing the old ones).
     pub author_ids: Option<Vec<i64>>,
@@ -89,7 +85,6 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<i64>)]
     pub cover_media_id: Option<Option<i64>>,
-    /// The source locale.
     pub source_locale: Option<String>,
     /// Corrections (replacing the old ones).
     pub corrections: Option<Vec<CorrectionInput>>,
