@@ -1,20 +1,22 @@
 //! Article queries.
 
+pub mod admin_list;
 pub mod delivery;
 pub mod editing;
+pub mod revisions;
 pub mod visibility;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::articles::model::{
-    ArticleLink, ArticleRow, CorrectionRow, NewCorrection, RevisionRow, TranslationRow,
+    ArticleLink, ArticleRow, CorrectionRow, NewCorrection, TranslationRow,
 };
 use crate::db::schema::{
-    article_authors, article_corrections, article_revisions, article_slugs, article_tags,
-    article_translations, articles,
+    article_authors, article_corrections, article_slugs, article_tags, article_translations,
+    articles,
 };
-use crate::db::{self, DbConnection, MultiBackend};
+use crate::db::{self, DbConnection};
 
 /// The locale-independent fields written on create and update.
 #[derive(Debug, Clone, AsChangeset, Insertable)]
@@ -354,57 +356,6 @@ pub fn update_translation(
     Ok(updated == 1)
 }
 
-/// Keeps the state of a translation before it is overwritten.
-pub fn insert_revision(
-    conn: &mut DbConnection,
-    previous: &TranslationRow,
-    saved_by: Option<i64>,
-) -> QueryResult<()> {
-    diesel::insert_into(article_revisions::table)
-        .values((
-            article_revisions::article_id.eq(previous.article_id),
-            article_revisions::locale.eq(&previous.locale),
-            article_revisions::translation_version.eq(previous.version),
-            article_revisions::title.eq(&previous.title),
-            article_revisions::slug.eq(&previous.slug),
-            article_revisions::summary.eq(&previous.summary),
-            article_revisions::body.eq(&previous.body),
-            article_revisions::seo_title.eq(&previous.seo_title),
-            article_revisions::seo_description.eq(&previous.seo_description),
-            article_revisions::status.eq(&previous.status),
-            article_revisions::saved_by.eq(saved_by),
-            article_revisions::created_at.eq(db::now()),
-        ))
-        .execute(conn)
-        .map(drop)
-}
-
-/// Revisions of an article (of one locale when given), newest first.
-pub fn revisions(
-    conn: &mut DbConnection,
-    article_id: i64,
-    locale: Option<&str>,
-) -> QueryResult<Vec<RevisionRow>> {
-    let mut query = article_revisions::table
-        .filter(article_revisions::article_id.eq(article_id))
-        .select(RevisionRow::as_select())
-        .order(article_revisions::id.desc())
-        .into_boxed::<MultiBackend>();
-    if let Some(locale) = locale {
-        query = query.filter(article_revisions::locale.eq(locale.to_owned()));
-    }
-    query.load(conn)
-}
-
-/// One revision of an article.
-pub fn revision(conn: &mut DbConnection, article_id: i64, id: i64) -> QueryResult<RevisionRow> {
-    article_revisions::table
-        .filter(article_revisions::article_id.eq(article_id))
-        .filter(article_revisions::id.eq(id))
-        .select(RevisionRow::as_select())
-        .first(conn)
-}
-
 /// Deletes one translation.
 pub fn delete_translation(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(article_translations::table.find(id)).execute(conn)
@@ -413,80 +364,6 @@ pub fn delete_translation(conn: &mut DbConnection, id: i64) -> QueryResult<usize
 /// Deletes an article and everything that belongs to it.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(articles::table.find(id)).execute(conn)
-}
-
-/// Filters of the admin list.
-#[derive(Debug, Default)]
-pub struct AdminFilter {
-    /// Only this status.
-    pub status: Option<String>,
-    /// Only articles with a translation in this locale.
-    pub locale: Option<String>,
-    /// Only with this byline.
-    pub author_id: Option<i64>,
-    /// Only in this category.
-    pub category_id: Option<i64>,
-    /// Only whose folded text contains this (already folded).
-    pub query: Option<String>,
-    /// Only those created by this account.
-    pub created_by: Option<i64>,
-}
-
-/// One page of articles for editors, newest change first, and the total.
-pub fn admin_page(
-    conn: &mut DbConnection,
-    filter: &AdminFilter,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<ArticleRow>, i64)> {
-    let locale = filter.locale.clone().unwrap_or_else(|| "%".into());
-    let pattern = format!(
-        "%{}%",
-        crate::db::escape_like(filter.query.as_deref().unwrap_or(""))
-    );
-    let filtered = || {
-        let mut query = articles::table
-            .filter(
-                articles::id.eq_any(
-                    article_translations::table
-                        .filter(article_translations::locale.like(locale.clone()))
-                        .filter(
-                            article_translations::search_text
-                                .like(pattern.clone())
-                                .escape('\\'),
-                        )
-                        .select(article_translations::article_id),
-                ),
-            )
-            .into_boxed::<MultiBackend>();
-        if let Some(status) = &filter.status {
-            query = query.filter(articles::status.eq(status.clone()));
-        }
-        if let Some(category) = filter.category_id {
-            query = query.filter(articles::category_id.eq(category));
-        }
-        if let Some(user) = filter.created_by {
-            query = query.filter(articles::created_by.eq(user));
-        }
-        if let Some(author) = filter.author_id {
-            query = query.filter(
-                articles::id.eq_any(
-                    article_authors::table
-                        .filter(article_authors::author_id.eq(author))
-                        .select(article_authors::article_id),
-                ),
-            );
-        }
-        query
-    };
-    let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .select(ArticleRow::as_select())
-        .order((articles::updated_at.desc(), articles::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?;
-    Ok((rows, total))
 }
 
 /// Brings `has_published_translation` in line with the translations, after one changed.

@@ -12,8 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::articles::model::*;
+use crate::articles::store::admin_list::{self, AdminFilter};
 use crate::articles::store::editing::{self, load_admin, load_admin_many, save_translation};
-use crate::articles::store::{self, AdminFilter, ArticleFields};
+use crate::articles::store::{self, ArticleFields, revisions};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
@@ -192,7 +193,7 @@ pub async fn admin_list_articles(
     let (data, total) = state
         .db
         .run(move |conn| {
-            let (rows, total) = store::admin_page(conn, &filter, page.offset(), page.limit())?;
+            let (rows, total) = admin_list::admin_page(conn, &filter, page.offset(), page.limit())?;
             Ok((load_admin_many(conn, rows)?, total))
         })
         .await?;
@@ -607,7 +608,7 @@ pub async fn list_revisions(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
-            Ok(store::revisions(conn, id, locale.as_deref())?)
+            Ok(revisions::list(conn, id, locale.as_deref())?)
         })
         .await?;
     let data = rows
@@ -647,7 +648,7 @@ pub async fn get_revision(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
-            Ok(store::revision(conn, id, rev)?)
+            Ok(revisions::find(conn, id, rev)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(RevisionResponse { data: row.into() }))
@@ -686,7 +687,7 @@ pub async fn restore_revision(
         .db
         .write(move |conn| {
             let (row, _) = editable(conn, &principal, id)?;
-            let revision = store::revision(conn, id, rev)?;
+            let revision = revisions::find(conn, id, rev)?;
             let input = TranslationInput {
                 title: revision.title,
                 slug: Some(revision.slug),

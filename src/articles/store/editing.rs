@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use crate::articles::model::*;
-use crate::articles::store::{self, TranslationFields};
+use crate::articles::store::{self, TranslationFields, revisions};
 use crate::db::schema::{authors, categories, tags};
 use crate::db::{self, DbConnection};
 use crate::domain::{DomainError, FieldError, check_fields};
@@ -135,7 +135,7 @@ pub fn save_translation(
     };
     match current {
         Some(current) => {
-            store::insert_revision(conn, &current, saved_by)?;
+            revisions::insert_revision(conn, &current, saved_by)?;
             if !store::update_translation(conn, current.id, current.version, &fields)? {
                 return Err(DomainError::Stale);
             }
