@@ -56,6 +56,20 @@ impl From<FieldError> for DomainError {
     }
 }
 
+impl DomainError {
+    /// A unique violation of `error` as a conflict saying `detail`; other errors as they are.
+    pub fn conflict_on_unique(
+        error: diesel::result::Error,
+        detail: impl FnOnce() -> String,
+    ) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Conflict(detail()),
+            other => Self::Database(other),
+        }
+    }
+}
+
 /// `Invalid` naming every field in `errors`, or `Ok` when there are none.
 pub fn check_fields(errors: Vec<FieldError>) -> Result<(), DomainError> {
     if errors.is_empty() {

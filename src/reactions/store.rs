@@ -9,6 +9,7 @@ use diesel::result::DatabaseErrorKind;
 use crate::auth::actor::Actor;
 use crate::db::schema::{locales, reaction_kind_labels, reaction_kinds, reactions};
 use crate::db::{self, DbConnection, per_backend};
+use crate::domain::DomainError;
 use crate::reactions::model::*;
 
 /// The kinds seeded into a new database: key, emoji and labels in Turkish, French and English.
@@ -88,8 +89,22 @@ pub fn labels_of(conn: &mut DbConnection, kinds: &[i64]) -> QueryResult<Vec<Labe
         .load(conn)
 }
 
+/// Adds a kind; a taken key (retired kinds keep theirs) is a conflict. Returns its id.
+pub fn create(
+    conn: &mut DbConnection,
+    key: &str,
+    emoji: &str,
+    position: i32,
+) -> Result<i64, DomainError> {
+    insert(conn, key, emoji, position).map_err(|error| {
+        DomainError::conflict_on_unique(error, || {
+            format!("A reaction kind `{key}` exists already (it may be retired).")
+        })
+    })
+}
+
 /// Adds a kind; returns its id.
-pub fn insert(conn: &mut DbConnection, key: &str, emoji: &str, position: i32) -> QueryResult<i64> {
+fn insert(conn: &mut DbConnection, key: &str, emoji: &str, position: i32) -> QueryResult<i64> {
     let now = db::now();
     diesel::insert_into(reaction_kinds::table)
         .values(NewKind {

@@ -29,12 +29,10 @@ pub fn create_account(
             updated_at: now,
         },
     )
-    .map_err(|error| match error {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => DomainError::Conflict("An account with this email already exists.".into()),
-        other => other.into(),
+    .map_err(|error| {
+        DomainError::conflict_on_unique(error, || {
+            "An account with this email already exists.".into()
+        })
     })
 }
 

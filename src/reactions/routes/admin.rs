@@ -127,18 +127,7 @@ pub async fn create_reaction_kind(
                 Some(position) => position,
                 None => store::next_position(conn)?,
             };
-            let id = match store::insert(conn, &request.key, request.emoji.trim(), position) {
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    return Err(ApiError::Conflict(format!(
-                        "A reaction kind `{}` exists already (it may be retired).",
-                        request.key
-                    )));
-                }
-                other => other?,
-            };
+            let id = store::create(conn, &request.key, request.emoji.trim(), position)?;
             write_labels(conn, id, &labels)?;
             let kind = store::find(conn, &request.key)?;
             Ok(admin_views(conn, vec![kind])?.remove(0))
