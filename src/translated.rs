@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::{DomainError, FieldError, check_fields};
+use crate::slug::check_slug;
 
 /// A per-locale map from a request body: `Some` sets the locale's value, `None` removes it.
 pub type LocaleMap<T> = BTreeMap<String, Option<T>>;
@@ -72,4 +73,23 @@ pub fn check_length(text: &str, name: &str, min: usize, max: usize) -> Option<Fi
         };
         FieldError::new(name, message)
     })
+}
+
+/// What is wrong with a translated name (1 to `max_name` characters) and its optional slug, in
+/// the translation named `prefix` (`translations.fr`).
+pub fn name_and_slug_errors(
+    name: &str,
+    slug: Option<&str>,
+    prefix: &str,
+    max_name: usize,
+) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = check_length(name, &format!("{prefix}.name"), 1, max_name)
+        .into_iter()
+        .collect();
+    if let Some(slug) = slug
+        && let Err(error) = check_slug(slug, &format!("{prefix}.slug"))
+    {
+        errors.push(error);
+    }
+    errors
 }

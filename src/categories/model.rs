@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::slug::check_slug;
-use crate::translated::check_length;
+use crate::translated::{check_length, name_and_slug_errors};
 
 /// Longest category name.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -115,15 +114,8 @@ pub struct CategoryTranslationInput {
 impl CategoryTranslationInput {
     /// What is wrong with this translation, named `name` (`translations.fr`).
     pub fn errors(&self, name: &str) -> Vec<FieldError> {
-        let mut errors: Vec<FieldError> =
-            check_length(&self.name, &format!("{name}.name"), 1, MAX_NAME_CHARS)
-                .into_iter()
-                .collect();
-        if let Some(slug) = &self.slug
-            && let Err(error) = check_slug(slug, &format!("{name}.slug"))
-        {
-            errors.push(error);
-        }
+        let mut errors =
+            name_and_slug_errors(&self.name, self.slug.as_deref(), name, MAX_NAME_CHARS);
         if let Some(description) = &self.description {
             errors.extend(check_length(
                 description,

@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::slug::check_slug;
-use crate::translated::check_length;
+use crate::translated::name_and_slug_errors;
 
 /// Longest tag name.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -53,16 +52,7 @@ pub struct TagTranslationInput {
 impl TagTranslationInput {
     /// What is wrong with this translation, named `name` (`translations.fr`).
     pub fn errors(&self, name: &str) -> Vec<FieldError> {
-        let mut errors: Vec<FieldError> =
-            check_length(&self.name, &format!("{name}.name"), 1, MAX_NAME_CHARS)
-                .into_iter()
-                .collect();
-        if let Some(slug) = &self.slug
-            && let Err(error) = check_slug(slug, &format!("{name}.slug"))
-        {
-            errors.push(error);
-        }
-        errors
+        name_and_slug_errors(&self.name, self.slug.as_deref(), name, MAX_NAME_CHARS)
     }
 }
 
