@@ -17,14 +17,11 @@ pub fn etag(version: i64) -> String {
 
 /// The version an `If-Match` header names: `None` without the header or with `*`; 412 for a
 /// value that names no version of ours (it can't be current).
-fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
+fn if_match(request: &HttpRequest) -> Result<Option<i64>, Malformed> {
     let Some(value) = request.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::BadRequest("If-Match is not readable text.".into()))?
-        .trim();
+    let value = value.to_str().map_err(|_| Malformed::Unreadable)?.trim();
     if value == "*" {
         return Ok(None);
     }
@@ -33,20 +30,41 @@ fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .and_then(|rest| rest.strip_suffix('"'))
         .and_then(|inner| inner.parse::<i64>().ok())
         .map(Some)
-        .ok_or_else(ApiError::stale)
+        .ok_or(Malformed::Stale)
 }
 
-/// The version an `If-Match` header names, as a handler argument: `IfMatch(None)` without the
-/// header or with `*`.
+/// The `If-Match` header, as a handler argument. Extracting it never fails: a handler reads
+/// [`IfMatch::version`] after authorising, so a caller without the right gets 401 or 403
+/// whatever the header says.
 #[derive(Clone, Copy, Debug)]
-pub struct IfMatch(pub Option<i64>);
+pub struct IfMatch(Result<Option<i64>, Malformed>);
+
+/// An `If-Match` value that names no version of ours.
+#[derive(Clone, Copy, Debug)]
+enum Malformed {
+    /// Not readable text.
+    Unreadable,
+    /// Text that is not a version's ETag: it can't be current.
+    Stale,
+}
+
+impl IfMatch {
+    /// The version the header names: `None` without it or with `*`; 400 for unreadable bytes;
+    /// 412 for a value that names no version of ours.
+    pub fn version(self) -> Result<Option<i64>, ApiError> {
+        self.0.map_err(|malformed| match malformed {
+            Malformed::Unreadable => ApiError::BadRequest("If-Match is not readable text.".into()),
+            Malformed::Stale => ApiError::stale(),
+        })
+    }
+}
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(if_match(request).map(Self))
+        ready(Ok(Self(if_match(request))))
     }
 }
 

@@ -277,13 +277,14 @@ pub async fn admin_get_author(
 )]
 #[patch("/authors/{id}")]
 pub async fn update_author(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<UpdateAuthorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     let body = body.parse()?;
     let author = state
@@ -359,12 +360,13 @@ pub async fn update_author(
 )]
 #[delete("/authors/{id}")]
 pub async fn delete_author(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     state
         .db

@@ -211,13 +211,14 @@ pub async fn admin_get_category(
 )]
 #[patch("/categories/{id}")]
 pub async fn update_category(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     let body = body.parse()?;
     let category = state
@@ -279,12 +280,13 @@ pub async fn update_category(
 )]
 #[delete("/categories/{id}")]
 pub async fn delete_category(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     state
         .db

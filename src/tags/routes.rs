@@ -220,13 +220,14 @@ pub async fn admin_get_tag(
 )]
 #[patch("/tags/{id}")]
 pub async fn update_tag(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<TagRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     let translations = body.parse()?.translations;
     let tag = state
@@ -271,12 +272,13 @@ pub async fn update_tag(
 )]
 #[delete("/tags/{id}")]
 pub async fn delete_tag(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     state
         .db

@@ -223,13 +223,14 @@ pub async fn get_user(
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     let body = body.parse()?;
     if body.role.is_some_and(|role| !role.is_account_role()) {
@@ -294,12 +295,13 @@ pub async fn update_user(
 )]
 #[delete("/users/{id}")]
 pub async fn delete_user(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     state
         .db

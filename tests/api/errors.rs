@@ -155,3 +155,35 @@ async fn a_wrong_method_with_a_huge_body_is_still_a_problem() {
     let body = json_body(&mut response).await;
     assert_eq!(body["status"], status);
 }
+
+#[actix_web::test]
+async fn a_malformed_if_match_is_judged_after_the_caller_is() {
+    let app = spawn_app().await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let admin = app.admin_token().await;
+    let path = "/api/v1/admin/categories/1";
+    let mut response = app
+        .patch(path)
+        .insert_header(("if-match", "garbage"))
+        .send_json(&json!({}))
+        .await
+        .unwrap();
+    assert_problem(&mut response, 401).await;
+    let mut response = app
+        .patch(path)
+        .bearer_auth(&reader)
+        .insert_header(("if-match", "garbage"))
+        .send_json(&json!({}))
+        .await
+        .unwrap();
+    assert_problem(&mut response, 403).await;
+    // Someone allowed to write learns that the value names no version.
+    let mut response = app
+        .delete("/api/v1/admin/tags/1")
+        .bearer_auth(&admin)
+        .insert_header(("if-match", "garbage"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut response, 412).await;
+}

@@ -357,13 +357,14 @@ pub async fn admin_get_article(
 )]
 #[patch("/articles/{id}")]
 pub async fn update_article(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<UpdateArticleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     let body = body.parse()?;
     let article = state
@@ -464,12 +465,13 @@ pub async fn update_article(
 )]
 #[delete("/articles/{id}")]
 pub async fn delete_article(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
+    let expected = if_match.version()?;
     let id = id.into_inner();
     state
         .db
@@ -509,13 +511,14 @@ pub async fn delete_article(
 )]
 #[put("/articles/{id}/translations/{locale}")]
 pub async fn put_translation(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
     body: JsonBody<TranslationInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
+    let expected = if_match.version()?;
     let (id, locale) = path.into_inner();
     let input = body.parse()?;
     let user = principal.user_id();
@@ -556,12 +559,13 @@ pub async fn put_translation(
 )]
 #[delete("/articles/{id}/translations/{locale}")]
 pub async fn delete_translation(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
+    let expected = if_match.version()?;
     let (id, locale) = path.into_inner();
     state
         .db
@@ -675,12 +679,13 @@ pub async fn get_revision(
 )]
 #[post("/articles/{id}/revisions/{rev}/restore")]
 pub async fn restore_revision(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
+    let expected = if_match.version()?;
     let (id, rev) = path.into_inner();
     let user = principal.user_id();
     let (article, version) = state

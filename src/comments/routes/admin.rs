@@ -129,13 +129,14 @@ pub async fn moderation_queue(
 )]
 #[patch("/comments/{id}")]
 pub async fn moderate_comment(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<ModerateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateComments)?;
+    let expected = if_match.version()?;
     let status = body.parse()?.status;
     let id = id.into_inner();
     let row = state

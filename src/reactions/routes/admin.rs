@@ -162,13 +162,14 @@ pub async fn create_reaction_kind(
 )]
 #[patch("/reaction-kinds/{key}")]
 pub async fn update_reaction_kind(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: JsonBody<UpdateReactionKind>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
+    let expected = if_match.version()?;
     let change = body.parse()?;
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(emoji) = &change.emoji {
@@ -226,12 +227,13 @@ pub async fn update_reaction_kind(
 )]
 #[delete("/reaction-kinds/{key}")]
 pub async fn retire_reaction_kind(
-    IfMatch(expected): IfMatch,
+    if_match: IfMatch,
     principal: Principal,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
+    let expected = if_match.version()?;
     let key = path_key(key.into_inner())?;
     state
         .db
