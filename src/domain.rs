@@ -30,9 +30,12 @@ impl FieldError {
 /// A refusal of a rule or a store.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
-    /// Input fields that break a rule (422).
+    /// Input fields that break a rule (422), found by checking a whole body.
     #[error("some fields are not valid")]
     Invalid(Vec<FieldError>),
+    /// One input field that breaks a rule (422).
+    #[error("{} {}", .0.field, .0.message)]
+    Field(FieldError),
     /// The write conflicts with existing data, e.g. a taken slug (409).
     #[error("{0}")]
     Conflict(String),
@@ -52,7 +55,7 @@ pub enum DomainError {
 
 impl From<FieldError> for DomainError {
     fn from(error: FieldError) -> Self {
-        Self::Invalid(vec![error])
+        Self::Field(error)
     }
 }
 

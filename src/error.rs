@@ -112,6 +112,14 @@ impl ApiError {
         Ok(crate::domain::check_fields(errors)?)
     }
 
+    /// 422 for the invalid translations `errors` of a body (never empty).
+    pub fn invalid_translations(errors: Vec<FieldError>) -> Self {
+        Self::Validation {
+            detail: "Some translations are not valid.".into(),
+            errors,
+        }
+    }
+
     /// The 412 for an `If-Match` that is not the current version.
     pub fn stale() -> Self {
         Self::PreconditionFailed(
@@ -263,13 +271,11 @@ impl From<FieldError> for ApiError {
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         match error {
-            DomainError::Invalid(errors) => match <[FieldError; 1]>::try_from(errors) {
-                Ok([one]) => one.into(),
-                Err(errors) => Self::Validation {
-                    detail: "Some fields are not valid.".into(),
-                    errors,
-                },
+            DomainError::Invalid(errors) => Self::Validation {
+                detail: "Some fields are not valid.".into(),
+                errors,
             },
+            DomainError::Field(error) => error.into(),
             DomainError::Conflict(detail) => Self::Conflict(detail),
             DomainError::Forbidden(detail) => Self::Forbidden(detail),
             DomainError::NotFound => Self::not_found(),
@@ -451,6 +457,8 @@ mod tests {
         assert_eq!(status(diesel::result::Error::NotFound.into()), 404);
         let one = ApiError::from(DomainError::from(FieldError::new("name", "is empty")));
         assert_eq!(one.problem().detail, "name is empty");
+        let checked = ApiError::from(DomainError::Invalid(vec![FieldError::new("name", "x")]));
+        assert_eq!(checked.problem().detail, "Some fields are not valid.");
     }
 
     #[test]

@@ -539,12 +539,17 @@ fn check_translations(
     translations: &LocaleMap<CategoryTranslationInput>,
 ) -> Result<(), ApiError> {
     let site = locales::codes(conn)?;
-    Ok(translated::check(
+    let errors = translated::errors(
         &site,
         "translations",
         translations,
         CategoryTranslationInput::errors,
-    )?)
+    );
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_translations(errors))
+    }
 }
 
 /// Writes a body's translations, assigning slugs.

@@ -413,12 +413,17 @@ fn check_translations(
     translations: &LocaleMap<TagTranslationInput>,
 ) -> Result<(), ApiError> {
     let site = locales::codes(conn)?;
-    Ok(translated::check(
+    let errors = translated::errors(
         &site,
         "translations",
         translations,
         TagTranslationInput::errors,
-    )?)
+    );
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_translations(errors))
+    }
 }
 
 /// Writes a body's translations, assigning slugs.

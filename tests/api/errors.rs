@@ -187,3 +187,26 @@ async fn a_malformed_if_match_is_judged_after_the_caller_is() {
         .unwrap();
     assert_problem(&mut response, 412).await;
 }
+
+#[actix_web::test]
+async fn checks_of_a_whole_body_say_so_in_their_detail() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut response = app
+        .post("/api/v1/admin/categories")
+        .bearer_auth(&admin)
+        .send_json(&json!({"translations": {"xx": {"name": "Yok"}}}))
+        .await
+        .unwrap();
+    let body = assert_problem(&mut response, 422).await;
+    assert_eq!(body["detail"], "Some translations are not valid.", "{body}");
+    assert_eq!(body["errors"][0]["field"], "translations.xx", "{body}");
+    let mut response = app
+        .post("/api/v1/auth/register")
+        .send_json(&json!({"email": "not-an-email", "password": "a long password", "display_name": "Ayşe"}))
+        .await
+        .unwrap();
+    let body = assert_problem(&mut response, 422).await;
+    assert_eq!(body["detail"], "Some fields are not valid.", "{body}");
+    assert_eq!(body["errors"][0]["field"], "email", "{body}");
+}
