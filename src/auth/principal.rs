@@ -82,11 +82,12 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiErr
                 .db
                 .run(move |conn| Ok(users::store::auth_state(conn, id)?))
                 .await?;
-            let (role, status, security_version) = found.ok_or(ApiError::Unauthorized)?;
-            let role = Role::parse(&role)
+            let account = found.ok_or(ApiError::Unauthorized)?;
+            let role = Role::parse(&account.role)
                 .filter(|role| role.is_account_role())
                 .ok_or(ApiError::Unauthorized)?;
-            if status != users::model::UserStatus::Active.as_str() || security_version != claims.sv
+            if account.status != users::model::UserStatus::Active.as_str()
+                || account.security_version != claims.sv
             {
                 return Err(ApiError::Unauthorized);
             }

@@ -12,11 +12,12 @@ use crate::auth::roles::Permission;
 use crate::authors::model::*;
 use crate::authors::store::{self, AuthorFields};
 use crate::body::JsonBody;
-use crate::db::{self, DbConnection};
-use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::db::{self, DbConnection, Paged};
+use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
+use crate::locales::model::LocaleChoice;
 use crate::locales::store as locales;
 use crate::openapi::{
     EditorOnly, InvalidFields, InvalidParameters, NotModified, StaleIfMatch, UnknownLocale,
@@ -142,7 +143,7 @@ pub async fn admin_list_authors(
     let (rows, bios, total) = state
         .db
         .run(move |conn| {
-            let (rows, total) = store::page(conn, page.offset(), page.limit())?;
+            let Paged { rows, total } = store::page(conn, page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             Ok((rows, store::bios_of(conn, &ids)?, total))
         })
@@ -216,8 +217,7 @@ pub async fn create_author(
                 },
             )?;
             write_bios(conn, id, &bios)?;
-            let (row, bios) = store::find(conn, id)?;
-            Ok(AdminAuthor::new(row, bios))
+            Ok(store::find_admin(conn, id)?)
         })
         .await?;
     Ok(versioning::created(
@@ -247,8 +247,10 @@ pub async fn admin_get_author(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let (row, bios) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
-    let author = AdminAuthor::new(row, bios);
+    let author = state
+        .db
+        .run(move |conn| Ok(store::find_admin(conn, id)?))
+        .await?;
     Ok(versioning::with_etag(
         author.version,
         AdminAuthorResponse { data: author },
@@ -290,7 +292,7 @@ pub async fn update_author(
     let author = state
         .db
         .write(move |conn| {
-            let (current, _) = store::find(conn, id)?;
+            let current = store::find(conn, id)?;
             let bios = body.bio.clone().unwrap_or_default();
             let links = body.links.clone().unwrap_or_else(|| current.links());
             let user_id = body.user_id.unwrap_or(current.user_id);
@@ -330,8 +332,7 @@ pub async fn update_author(
                 return Err(ApiError::stale());
             }
             write_bios(conn, id, &bios)?;
-            let (row, bios) = store::find(conn, id)?;
-            Ok(AdminAuthor::new(row, bios))
+            Ok(store::find_admin(conn, id)?)
         })
         .await?;
     Ok(versioning::with_etag(
@@ -371,7 +372,7 @@ pub async fn delete_author(
     state
         .db
         .write(move |conn| {
-            let (current, _) = store::find(conn, id)?;
+            let current = store::find(conn, id)?;
             versioning::check(expected, current.version)?;
             store::delete(conn, id).map_err(|error| match ApiError::from(error) {
                 ApiError::Conflict(_) => ApiError::Conflict(
@@ -407,14 +408,12 @@ pub async fn list_authors(
     let (rows, bios, total) = state
         .db
         .run(move |conn| {
-            let (rows, total) = store::page(conn, page.offset(), page.limit())?;
+            let Paged { rows, total } = store::page(conn, page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             Ok((rows, store::bios_of(conn, &ids)?, total))
         })
         .await?;
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let grouped = db::group_by(bios, |b| b.author_id);
     let data = rows
         .into_iter()
@@ -457,17 +456,16 @@ pub async fn get_author(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let (row, bios) = state
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
+    let author = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            Ok(store::find(conn, id)?)
+            let row = store::find(conn, id)?;
+            let bios = store::bios_of(conn, &[id])?;
+            Ok(public_author(row, &bios, &choice))
         })
         .await?;
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
-    let author = public_author(row, &bios, &choice);
     let locale = author.locale.clone();
     cached_json_in(
         &request,

@@ -2,17 +2,22 @@
 
 use diesel::prelude::*;
 
-use crate::authors::model::{AuthorBioRow, AuthorRow};
+use crate::authors::model::{AdminAuthor, AuthorBioRow, AuthorRow};
 use crate::db::schema::{author_bios, authors};
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, Paged};
 
 /// One author and their bios.
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<(AuthorRow, Vec<AuthorBioRow>)> {
-    let row = authors::table
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<AuthorRow> {
+    authors::table
         .find(id)
         .select(AuthorRow::as_select())
-        .first(conn)?;
-    Ok((row, bios_of(conn, &[id])?))
+        .first(conn)
+}
+
+/// One author with every bio, as editors see it.
+pub fn find_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminAuthor> {
+    let row = find(conn, id)?;
+    Ok(AdminAuthor::new(row, bios_of(conn, &[id])?))
 }
 
 /// The bios of these authors.
@@ -25,11 +30,7 @@ pub fn bios_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AuthorBi
 }
 
 /// One page of authors by name, and the total.
-pub fn page(
-    conn: &mut DbConnection,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<AuthorRow>, i64)> {
+pub fn page(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Paged<AuthorRow>> {
     let total = authors::table.count().get_result(conn)?;
     let rows = authors::table
         .select(AuthorRow::as_select())
@@ -37,7 +38,7 @@ pub fn page(
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// The author a key names: a numeric id or the slug.

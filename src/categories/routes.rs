@@ -15,8 +15,9 @@ use crate::categories::model::*;
 use crate::categories::store;
 use crate::db::{self, DbConnection};
 use crate::delivery::cached_json_in;
-use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::error::{ApiError, Problem};
+use crate::locales::model::LocaleChoice;
 use crate::locales::store as locales;
 use crate::openapi::{EditorOnly, InvalidFields, NotModified, StaleIfMatch, UnknownLocale};
 use crate::slug::assign;
@@ -150,8 +151,7 @@ pub async fn create_category(
             }
             let id = store::insert(conn, body.parent_id, body.position.unwrap_or(0))?;
             write_translations(conn, id, &translations)?;
-            let (row, translations) = store::find(conn, id)?;
-            Ok(AdminCategory::new(row, translations))
+            Ok(store::find_admin(conn, id)?)
         })
         .await?;
     Ok(versioning::created(
@@ -181,8 +181,10 @@ pub async fn admin_get_category(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let (row, translations) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
-    let category = AdminCategory::new(row, translations);
+    let category = state
+        .db
+        .run(move |conn| Ok(store::find_admin(conn, id)?))
+        .await?;
     Ok(versioning::with_etag(
         category.version,
         AdminCategoryResponse { data: category },
@@ -224,7 +226,7 @@ pub async fn update_category(
     let category = state
         .db
         .write(move |conn| {
-            let (current, _) = store::find(conn, id)?;
+            let current = store::find(conn, id)?;
             let version = expected.unwrap_or(current.version);
             let parent_id = body.parent_id.unwrap_or(current.parent_id);
             if let Some(parent) = parent_id {
@@ -244,14 +246,14 @@ pub async fn update_category(
                 check_translations(conn, translations)?;
                 write_translations(conn, id, translations)?;
             }
-            let (row, translations) = store::find(conn, id)?;
-            if translations.is_empty() {
+            let category = store::find_admin(conn, id)?;
+            if category.translations.is_empty() {
                 return Err(ApiError::invalid(
                     "translations",
                     "can't remove every locale",
                 ));
             }
-            Ok(AdminCategory::new(row, translations))
+            Ok(category)
         })
         .await?;
     Ok(versioning::with_etag(
@@ -291,7 +293,7 @@ pub async fn delete_category(
     state
         .db
         .write(move |conn| {
-                let (current, _) = store::find(conn, id)?;
+                let current = store::find(conn, id)?;
                 versioning::check(expected, current.version)?;
                 let store::Dependents { children, articles } = store::dependents(conn, id)?;
                 if children > 0 || articles > 0 {
@@ -329,9 +331,7 @@ pub async fn list_categories(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let tree = state.category_tree().await?;
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let only = choice.only().map(str::to_owned);
     let counts = state
         .db
@@ -371,9 +371,7 @@ pub async fn get_category(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let key = key.into_inner();
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let only = choice.only().map(str::to_owned);
     let (id, counts) = state
         .db

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::categories::model::{
-    AllCategories, CategoryRow, CategoryTranslationRow, parent_map, path_to_root,
+    AdminCategory, AllCategories, CategoryRow, CategoryTranslationRow, parent_map, path_to_root,
 };
 use crate::db::schema::{articles, categories, category_translations};
 use crate::db::{self, DbConnection};
@@ -20,21 +20,23 @@ pub fn load_all(conn: &mut DbConnection) -> QueryResult<AllCategories> {
     Ok(AllCategories { rows, translations })
 }
 
-/// One category and its translations.
-pub fn find(
-    conn: &mut DbConnection,
-    id: i64,
-) -> QueryResult<(CategoryRow, Vec<CategoryTranslationRow>)> {
-    let row = categories::table
+/// One category.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<CategoryRow> {
+    categories::table
         .find(id)
         .select(CategoryRow::as_select())
-        .first(conn)?;
+        .first(conn)
+}
+
+/// One category with every translation, as editors see it.
+pub fn find_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminCategory> {
+    let row = find(conn, id)?;
     let translations = category_translations::table
         .filter(category_translations::category_id.eq(id))
         .select(CategoryTranslationRow::as_select())
         .order(category_translations::locale.asc())
         .load(conn)?;
-    Ok((row, translations))
+    Ok(AdminCategory::new(row, translations))
 }
 
 /// The category a key names: a numeric id, or a slug in any locale.

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::html::escape_text;
-use crate::pagination::PageMeta;
 
 /// Longest comment, in characters after trimming.
 pub const MAX_BODY_CHARS: usize = 5000;
@@ -235,25 +234,6 @@ fn public_body(row: &CommentRow) -> Option<String> {
         .map(escape_text)
 }
 
-/// A page of threads.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CommentList {
-    /// Top-level comments with their replies nested.
-    pub data: Vec<Comment>,
-    /// Where this page stands (top-level comments only).
-    pub meta: PageMeta,
-}
-
-/// A page of a thread's replies.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReplyList {
-    /// Replies at every level, oldest first, each with `parent_id` and no nested `replies`:
-    /// nest them by `parent_id`.
-    pub data: Vec<Comment>,
-    /// Where this page stands.
-    pub meta: PageMeta,
-}
-
 /// A comment as its author sees it right after writing it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostedComment {
@@ -395,15 +375,6 @@ impl AdminComment {
     }
 }
 
-/// A page of the moderation queue.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdminCommentList {
-    /// Comments, newest first.
-    pub data: Vec<AdminComment>,
-    /// Where this page stands.
-    pub meta: PageMeta,
-}
-
 /// One comment, as moderators see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminCommentResponse {
@@ -445,15 +416,6 @@ impl From<BanRow> for Ban {
             created_at: row.created_at.and_utc(),
         }
     }
-}
-
-/// A page of bans.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BanList {
-    /// Bans, newest first.
-    pub data: Vec<Ban>,
-    /// Where this page stands.
-    pub meta: PageMeta,
 }
 
 /// One ban.

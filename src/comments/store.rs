@@ -9,7 +9,7 @@ use diesel::sql_types::Bool;
 use crate::auth::actor::Actor;
 use crate::comments::model::*;
 use crate::db::schema::{comment_bans, comment_reports, comments};
-use crate::db::{self, DbConnection, MultiBackend, per_backend};
+use crate::db::{self, DbConnection, MultiBackend, Paged, per_backend};
 
 const APPROVED: &str = "approved";
 
@@ -37,7 +37,7 @@ pub fn threads(
     order: CommentSort,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<CommentRow>, i64)> {
+) -> QueryResult<Paged<CommentRow>> {
     let top_level = || {
         comments::table
             .filter(comments::article_id.eq(article))
@@ -57,7 +57,7 @@ pub fn threads(
             .load(conn)?,
     };
     let total = top_level().count().get_result(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// The first `per_thread` visible replies of each thread of `roots` (every level, oldest first),
@@ -108,7 +108,7 @@ pub fn thread_replies(
     root: i64,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<CommentRow>, i64)> {
+) -> QueryResult<Paged<CommentRow>> {
     let replies = || {
         comments::table
             .filter(comments::root_id.eq(root))
@@ -121,7 +121,7 @@ pub fn thread_replies(
         .limit(limit)
         .load(conn)?;
     let total = replies().count().get_result(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// Visible, not deleted comments per article.
@@ -267,7 +267,7 @@ pub fn queue(
     filter: &QueueFilter,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<CommentRow>, i64)> {
+) -> QueryResult<Paged<CommentRow>> {
     let filtered = || {
         let mut query = comments::table.into_boxed::<MultiBackend>();
         if let Some(status) = filter.status {
@@ -290,7 +290,7 @@ pub fn queue(
         .limit(limit)
         .load(conn)?;
     let total = filtered().count().get_result(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// The comments among `ids` that exist.
@@ -343,7 +343,7 @@ pub fn is_banned(conn: &mut DbConnection, actor: Actor) -> QueryResult<bool> {
 }
 
 /// A page of bans, newest first, and how many there are.
-pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<(Vec<BanRow>, i64)> {
+pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Paged<BanRow>> {
     let rows = comment_bans::table
         .select(BanRow::as_select())
         .order((comment_bans::created_at.desc(), comment_bans::id.desc()))
@@ -351,7 +351,7 @@ pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<(Ve
         .limit(limit)
         .load(conn)?;
     let total = comment_bans::table.count().get_result(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// Bans `actor` from commenting; returns the ban.

@@ -335,6 +335,13 @@ pub fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// One page of rows, and how many rows all pages hold.
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}
+
 /// Rows loaded in one batch for many owners, grouped by owner (`key`), each group in load
 /// order.
 pub fn group_by<T>(

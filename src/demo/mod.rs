@@ -121,10 +121,7 @@ pub fn load_synthetic(
 
 /// Adds the demo locales an empty site may lack (a site seeded with other `SITE_LOCALES`).
 fn ensure_locales(conn: &mut DbConnection) -> Result<(), DomainError> {
-    let existing: Vec<String> = crate::locales::store::list(conn)?
-        .into_iter()
-        .map(|l| l.code)
-        .collect();
+    let existing = crate::locales::store::codes(conn)?;
     let mut position = i32::try_from(existing.len()).unwrap_or(0);
     for code in DEMO_LOCALES {
         if !existing.iter().any(|c| c == code) {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
 
 use crate::auth::actor::Actor;
-use crate::db::schema::{locales, reaction_kind_labels, reaction_kinds, reactions};
+use crate::db::schema::{reaction_kind_labels, reaction_kinds, reactions};
 use crate::db::{self, DbConnection, per_backend};
 use crate::domain::DomainError;
 use crate::reactions::model::*;
@@ -31,11 +31,9 @@ pub fn seed_if_empty(conn: &mut DbConnection) -> QueryResult<usize> {
         if existing > 0 {
             return Ok(0);
         }
-        let site: Vec<(String, bool)> = locales::table
-            .select((locales::code, locales::is_default))
-            .load(conn)?;
-        let has = |code: &str| site.iter().any(|(c, _)| c == code);
-        let default = site.iter().find(|(_, d)| *d).map(|(c, _)| c.clone());
+        let site = crate::locales::store::list(conn)?;
+        let has = |code: &str| site.iter().any(|l| l.code == code);
+        let default = site.iter().find(|l| l.is_default).map(|l| l.code.clone());
         for (position, (key, emoji, [tr, fr, en])) in SEED.iter().enumerate() {
             let id = insert(conn, key, emoji, position as i32 + 1)?;
             let mut labels: Vec<(&str, &str)> = [("tr", *tr), ("fr", *fr), ("en", *en)]

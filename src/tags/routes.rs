@@ -10,10 +10,11 @@ use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
-use crate::db::{self, DbConnection};
-use crate::delivery::locale::LocaleChoice;
+use crate::db::{self, DbConnection, Paged};
+use crate::delivery::locale::choose_locale;
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
+use crate::locales::model::LocaleChoice;
 use crate::locales::store as locales;
 use crate::openapi::{
     EditorOnly, InvalidFields, InvalidParameters, NotModified, StaleIfMatch, UnknownLocale,
@@ -108,7 +109,7 @@ pub async fn admin_list_tags(
     let (rows, translations, total) = state
         .db
         .run(move |conn| {
-            let (rows, total) = store::page(conn, None, page.offset(), page.limit())?;
+            let Paged { rows, total } = store::page(conn, None, page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             Ok((rows, store::translations_of(conn, &ids)?, total))
         })
@@ -159,8 +160,7 @@ pub async fn create_tag(
             check_translations(conn, &translations)?;
             let id = store::insert(conn)?;
             write_translations(conn, id, &translations)?;
-            let (row, translations) = store::find(conn, id)?;
-            Ok(AdminTag::new(row, translations))
+            Ok(store::find_admin(conn, id)?)
         })
         .await?;
     Ok(versioning::created(
@@ -190,8 +190,10 @@ pub async fn admin_get_tag(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    let (row, translations) = state.db.run(move |conn| Ok(store::find(conn, id)?)).await?;
-    let tag = AdminTag::new(row, translations);
+    let tag = state
+        .db
+        .run(move |conn| Ok(store::find_admin(conn, id)?))
+        .await?;
     Ok(versioning::with_etag(
         tag.version,
         AdminTagResponse { data: tag },
@@ -233,20 +235,20 @@ pub async fn update_tag(
     let tag = state
         .db
         .write(move |conn| {
-            let (current, _) = store::find(conn, id)?;
+            let current = store::find(conn, id)?;
             if !store::touch(conn, id, expected.unwrap_or(current.version))? {
                 return Err(ApiError::stale());
             }
             check_translations(conn, &translations)?;
             write_translations(conn, id, &translations)?;
-            let (row, translations) = store::find(conn, id)?;
-            if translations.is_empty() {
+            let tag = store::find_admin(conn, id)?;
+            if tag.translations.is_empty() {
                 return Err(ApiError::invalid(
                     "translations",
                     "can't remove every locale",
                 ));
             }
-            Ok(AdminTag::new(row, translations))
+            Ok(tag)
         })
         .await?;
     Ok(versioning::with_etag(
@@ -283,7 +285,7 @@ pub async fn delete_tag(
     state
         .db
         .write(move |conn| {
-            let (current, _) = store::find(conn, id)?;
+            let current = store::find(conn, id)?;
             versioning::check(expected, current.version)?;
             store::delete(conn, id)?;
             Ok(())
@@ -312,14 +314,13 @@ pub async fn list_tags(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let only = choice.only().map(str::to_owned);
     let (rows, translations, counts, total) = state
         .db
         .run(move |conn| {
-            let (rows, total) = store::page(conn, only.as_deref(), page.offset(), page.limit())?;
+            let Paged { rows, total } =
+                store::page(conn, only.as_deref(), page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let translations = store::translations_of(conn, &ids)?;
             let counts = store::article_counts(conn, &ids, only.as_deref())?;
@@ -365,9 +366,7 @@ pub async fn get_tag(
     query: web::Query<crate::delivery::locale::LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let only = choice.only().map(str::to_owned);
     let (id, translations, counts) = state
         .db

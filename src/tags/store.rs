@@ -7,16 +7,18 @@ use diesel::prelude::*;
 
 use crate::articles::store::visibility::visible_article_ids;
 use crate::db::schema::{article_tags, tag_translations, tags};
-use crate::db::{self, DbConnection};
-use crate::tags::model::{TagRow, TagTranslationRow};
+use crate::db::{self, DbConnection, Paged};
+use crate::tags::model::{AdminTag, TagRow, TagTranslationRow};
 
 /// One tag and its translations.
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<(TagRow, Vec<TagTranslationRow>)> {
-    let row = tags::table
-        .find(id)
-        .select(TagRow::as_select())
-        .first(conn)?;
-    Ok((row, translations_of(conn, &[id])?))
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<TagRow> {
+    tags::table.find(id).select(TagRow::as_select()).first(conn)
+}
+
+/// One tag with every translation, as editors see it.
+pub fn find_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminTag> {
+    let row = find(conn, id)?;
+    Ok(AdminTag::new(row, translations_of(conn, &[id])?))
 }
 
 /// The translations of these tags.
@@ -40,7 +42,7 @@ pub fn page(
     locale: Option<&str>,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<TagRow>, i64)> {
+) -> QueryResult<Paged<TagRow>> {
     // `%` matches every locale; codes hold no LIKE wildcards.
     let translated = || {
         tag_translations::table
@@ -58,7 +60,7 @@ pub fn page(
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// The tag a key names: a numeric id, or a slug in any locale.

@@ -187,3 +187,13 @@ pub fn check_password(password: &str, field: &str) -> Result<(), FieldError> {
     }
     Ok(())
 }
+
+/// What every authenticated request checks of its account.
+#[derive(Debug, Queryable)]
+pub struct AuthState {
+    pub role: String,
+    pub status: String,
+    /// Raised by a password change, a role change or "sign out everywhere": older tokens stop
+    /// working.
+    pub security_version: i64,
+}

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, Paged};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{AdminOnly, InvalidFields, InvalidParameters, StaleIfMatch};
@@ -110,7 +110,7 @@ pub async fn list_users(
             .map(|q| q.trim().to_lowercase())
             .filter(|q| !q.is_empty()),
     };
-    let (rows, total) = state
+    let Paged { rows, total } = state
         .db
         .run(move |conn| Ok(store::list(conn, &filter, page.offset(), page.limit())?))
         .await?;

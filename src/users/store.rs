@@ -4,9 +4,9 @@ use diesel::prelude::*;
 
 use crate::auth::roles::Role;
 use crate::db::schema::{refresh_tokens, users};
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, Paged};
 use crate::domain::DomainError;
-use crate::users::model::{NewUser, UserRow, UserStatus};
+use crate::users::model::{AuthState, NewUser, UserRow, UserStatus};
 
 /// Inserts an active account; a taken email is a conflict.
 pub fn create_account(
@@ -54,7 +54,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
 }
 
 /// What every authenticated request checks: role, status and security version, by id.
-pub fn auth_state(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(String, String, i64)>> {
+pub fn auth_state(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AuthState>> {
     users::table
         .find(id)
         .select((users::role, users::status, users::security_version))
@@ -86,7 +86,7 @@ pub fn list(
     filter: &UserFilter,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<UserRow>, i64)> {
+) -> QueryResult<Paged<UserRow>> {
     let filtered = || {
         let mut query = users::table.into_boxed();
         if let Some(role) = filter.role {
@@ -113,7 +113,7 @@ pub fn list(
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// Ids of the active admins, locked against concurrent change until the transaction ends (on

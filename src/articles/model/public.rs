@@ -14,9 +14,8 @@ use crate::categories::model::{
     with_descendants,
 };
 use crate::db;
-use crate::delivery::locale::LocaleChoice;
 use crate::domain::FieldError;
-use crate::pagination::PageMeta;
+use crate::locales::model::LocaleChoice;
 use crate::reactions::model::{KindRow, ReactionCounts};
 
 /// A category, author or tag named by an article.
@@ -134,15 +133,6 @@ pub struct ArticleDetail {
     pub corrections: Vec<PublicCorrection>,
     /// Whether readers may comment.
     pub comments_enabled: bool,
-}
-
-/// A page of articles.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ArticleList {
-    /// The articles.
-    pub data: Vec<ArticleSummary>,
-    /// Where this page stands.
-    pub meta: PageMeta,
 }
 
 /// Related articles.

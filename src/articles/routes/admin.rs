@@ -18,7 +18,7 @@ use crate::articles::store::{self, ArticleFields, revisions};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, Paged};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, StaleIfMatch};
@@ -193,7 +193,8 @@ pub async fn admin_list_articles(
     let (data, total) = state
         .db
         .run(move |conn| {
-            let (rows, total) = admin_list::admin_page(conn, &filter, page.offset(), page.limit())?;
+            let Paged { rows, total } =
+                admin_list::admin_page(conn, &filter, page.offset(), page.limit())?;
             Ok((load_admin_many(conn, rows)?, total))
         })
         .await?;

@@ -6,26 +6,36 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Datelike, Utc};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::articles::model::public::{
-    Archive, ArchiveMonth, ArticleList, ArticleResponse, PublicCorrection, Related, RelatedList,
+    Archive, ArchiveMonth, ArticleResponse, ArticleSummary, PublicCorrection, Related, RelatedList,
     SiteData, SummaryRows,
 };
 use crate::articles::model::{ArticleRow, ArticleSort};
 use crate::articles::store::{self, delivery};
 use crate::authors::store as authors;
 use crate::comments::store as comments;
-use crate::db::DbConnection;
-use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::db::{DbConnection, Paged};
+use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
+use crate::locales::model::LocaleChoice;
 use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
-use crate::pagination::Page;
+use crate::pagination::{Page, PageMeta};
 use crate::reactions::store as reactions;
 use crate::tags::store as tags;
+
+/// A page of articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    /// The articles.
+    pub data: Vec<ArticleSummary>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
 
 /// Filters, sort and page of the public article list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -108,9 +118,7 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
     let site = site_data(&state).await?;
     let (data, total) = state
@@ -118,7 +126,8 @@ pub async fn list_articles(
         .run(move |conn| {
             let filter = list_filter(conn, &query, &loader_choice, &site)?;
             let sort = query.sort.unwrap_or_default();
-            let (rows, total) = delivery::page(conn, &filter, sort, page.offset(), page.limit())?;
+            let Paged { rows, total } =
+                delivery::page(conn, &filter, sort, page.offset(), page.limit())?;
             let related = load_related(conn, &rows, &site)?;
             Ok((related.summaries(&rows, &loader_choice), total))
         })
@@ -162,9 +171,7 @@ pub async fn get_article(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
     let site = site_data(&state).await?;
     let detail = state
@@ -218,9 +225,7 @@ pub async fn related_articles(
     if !(1..=20).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be from 1 to 20"));
     }
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
     let site = site_data(&state).await?;
     let data = state
@@ -259,9 +264,7 @@ pub async fn archive(
     query: web::Query<ArchiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let choice =
-        LocaleChoice::for_request(&state, &request, query.locale.as_deref(), query.fallback)
-            .await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let only = choice.only().map(str::to_owned);
     let in_categories = match &query.category {
         Some(key) => Some(site_data(&state).await?.category_ids(key)?),

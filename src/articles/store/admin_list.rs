@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::articles::model::ArticleRow;
 use crate::db::schema::{article_authors, article_translations, articles};
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{DbConnection, MultiBackend, Paged};
 
 /// Filters of the admin list.
 #[derive(Debug, Default)]
@@ -29,7 +29,7 @@ pub fn admin_page(
     filter: &AdminFilter,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<ArticleRow>, i64)> {
+) -> QueryResult<Paged<ArticleRow>> {
     let locale = filter.locale.clone().unwrap_or_else(|| "%".into());
     let pattern = format!(
         "%{}%",
@@ -77,5 +77,5 @@ pub fn admin_page(
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }

@@ -13,7 +13,7 @@ use crate::articles::store::visibility::{PUBLISHED, visible};
 use crate::db::schema::{
     article_authors, article_tags, article_translations, articles, authors, tag_translations,
 };
-use crate::db::{self, DbConnection, MultiBackend};
+use crate::db::{self, DbConnection, MultiBackend, Paged};
 
 /// The article list's filters, with keys resolved to ids.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ pub fn page(
     sort: ArticleSort,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<ArticleRow>, i64)> {
+) -> QueryResult<Paged<ArticleRow>> {
     let only = filter.only_locale.as_deref();
     let pattern = filter
         .text
@@ -149,7 +149,7 @@ pub fn page(
                 .load(conn)?
         }
     };
-    Ok((rows, total))
+    Ok(Paged { rows, total })
 }
 
 /// The visible article an id or slug (current or old, any locale) names; `NotFound` otherwise

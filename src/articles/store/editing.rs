@@ -88,16 +88,9 @@ pub fn save_translation(
     }
     let title = input.title.trim().to_owned();
     let slug = match (&input.slug, &current) {
-        (Some(explicit), _) => {
-            if store::slug_taken(conn, locale, explicit, article.id)? {
-                return Err(DomainError::Conflict(format!(
-                    "The slug `{explicit}` is taken in `{locale}`."
-                )));
-            }
-            explicit.clone()
-        }
+        // An unchanged title keeps its slug.
         (None, Some(current)) if current.title == title => current.slug.clone(),
-        (None, _) => slug::first_free(&slug::slugify(&title), |candidate| {
+        (explicit, _) => slug::assign(explicit.as_deref(), &title, locale, |candidate| {
             store::slug_taken(conn, locale, candidate, article.id)
         })?,
     };

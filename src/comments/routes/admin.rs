@@ -2,7 +2,7 @@
 //! once, and commenting bans. Every successful write here empties the public response cache.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
@@ -12,12 +12,31 @@ use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store::{self, QueueFilter};
+use crate::db::Paged;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
-use crate::pagination::{Page, PageQuery};
+use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::users::store as users_store;
 use crate::versioning::{self, IfMatch};
+
+/// A page of the moderation queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCommentList {
+    /// Comments, newest first.
+    pub data: Vec<AdminComment>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
+
+/// A page of bans.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BanList {
+    /// Bans, newest first.
+    pub data: Vec<Ban>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
 
 /// A moderation decision on one comment.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -96,7 +115,7 @@ pub async fn moderation_queue(
         article: query.article,
         reported: query.reported,
     };
-    let (rows, total) = state
+    let Paged { rows, total } = state
         .db
         .run(move |conn| Ok(store::queue(conn, &filter, page.offset(), page.limit())?))
         .await?;
@@ -115,7 +134,7 @@ pub async fn moderation_queue(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Comment id."),
-        ("If-Match" = Option<String>, Header, description = "The version you read; 412 when stale."),
+        IfMatch,
     ),
     request_body = ModerateRequest,
     responses(
@@ -242,7 +261,7 @@ pub async fn list_bans(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateComments)?;
     let page = query.page()?;
-    let (rows, total) = state
+    let Paged { rows, total } = state
         .db
         .run(move |conn| Ok(store::bans(conn, page.offset(), page.limit())?))
         .await?;

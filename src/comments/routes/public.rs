@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
@@ -16,14 +16,33 @@ use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store;
 use crate::config::Moderation;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, Paged};
 use crate::delivery::{cached_json, link_pages};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
-use crate::pagination::{Page, PageQuery};
+use crate::pagination::{Page, PageMeta, PageQuery};
 use crate::users::store as users;
 use diesel::OptionalExtension;
+
+/// A page of threads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentList {
+    /// Top-level comments with their replies nested.
+    pub data: Vec<Comment>,
+    /// Where this page stands (top-level comments only).
+    pub meta: PageMeta,
+}
+
+/// A page of a thread's replies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyList {
+    /// Replies at every level, oldest first, each with `parent_id` and no nested `replies`:
+    /// nest them by `parent_id`.
+    pub data: Vec<Comment>,
+    /// Where this page stands.
+    pub meta: PageMeta,
+}
 
 /// A new comment.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -96,7 +115,7 @@ pub async fn list_comments(
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
-            let (roots, total) =
+            let Paged { rows: roots, total } =
                 store::threads(conn, article.id, order, page.offset(), page.limit())?;
             let ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
             let replies = store::first_replies(conn, &ids, per_thread)?;
@@ -147,7 +166,7 @@ pub async fn list_replies(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
     let id = id.into_inner();
-    let (rows, total) = state
+    let Paged { rows, total } = state
         .db
         .run(move |conn| {
             let root = store::find(conn, id)?;

@@ -12,7 +12,7 @@ use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db;
-use crate::delivery::locale::{LocaleChoice, LocaleQuery};
+use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, uncached_json};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{NoToken, NotModified, UnknownLocale};
@@ -45,7 +45,7 @@ pub async fn list_reaction_kinds(
     state: web::Data<AppState>,
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let choice = LocaleChoice::for_request(&state, &request, query.locale.as_deref(), None).await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), None).await?;
     let kinds = state.active_kinds().await?;
     let ids: Vec<i64> = kinds.iter().map(|k| k.id).collect();
     let labels = state
@@ -58,9 +58,7 @@ pub async fn list_reaction_kinds(
         .map(|kind| {
             let labels = labels.remove(&kind.id).unwrap_or_default();
             let label = choice
-                .pick_in(&labels, |l| &l.locale)
-                .map(|(label, _)| label)
-                .or(labels.first())
+                .name_in(&labels, |l| &l.locale)
                 .map_or_else(|| kind.kind_key.clone(), |l| l.label.clone());
             ReactionKind {
                 key: kind.kind_key.clone(),
