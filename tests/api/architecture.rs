@@ -260,19 +260,58 @@ fn sql_only_in_stores() {
     );
 }
 
+/// Whether `file` holds rows and rules (`*/model.rs` or a file under `*/model/`).
+fn is_model(file: &str) -> bool {
+    file.ends_with("/model.rs") || file.contains("/model/")
+}
+
+/// Whether a source mentions HTTP: actix types or the API's error.
+fn knows_http(source: &str) -> bool {
+    tokens(source).iter().any(|Token { text, .. }| {
+        ["ApiError", "actix_web", "HttpRequest", "HttpResponse"]
+            .iter()
+            .any(|w| text.starts_with(w))
+    })
+}
+
 #[test]
 fn no_http_in_stores_or_models() {
+    let files = source_files();
     let mut offences = Vec::new();
-    for (file, source) in source_files() {
-        if is_store(&file) || file.ends_with("/model.rs") {
-            for Token { text, line } in tokens(&source) {
-                if ["ApiError", "actix_web", "HttpRequest", "HttpResponse"]
-                    .iter()
-                    .any(|w| text.starts_with(w))
-                {
-                    offences.push(format!("{file}:{line}: {text}"));
+    for (file, source) in &files {
+        if (is_store(file) || is_model(file)) && knows_http(source) {
+            offences.push(format!("{file} mentions HTTP"));
+        }
+    }
+    // Nor through what they import: no store or model reaches a module that knows HTTP.
+    let graph = import_graph(&files);
+    let http: BTreeSet<String> = files
+        .iter()
+        .filter(|(_, source)| knows_http(source))
+        .filter_map(|(file, _)| module_of(file))
+        .collect();
+    for (file, _) in files.iter().filter(|(f, _)| is_store(f) || is_model(f)) {
+        let Some(start) = module_of(file) else {
+            continue;
+        };
+        let mut via: BTreeMap<String, String> = BTreeMap::new();
+        let mut queue = vec![start.clone()];
+        while let Some(module) = queue.pop() {
+            for target in graph.get(&module).into_iter().flat_map(BTreeMap::keys) {
+                if target != &start && !via.contains_key(target) {
+                    via.insert(target.clone(), module.clone());
+                    queue.push(target.clone());
                 }
             }
+        }
+        for reached in via.keys().filter(|m| http.contains(*m)) {
+            let mut path = vec![reached.clone()];
+            while let Some(previous) = via.get(path.last().unwrap()).filter(|p| **p != start) {
+                path.push(previous.clone());
+            }
+            path.push(start.clone());
+            path.reverse();
+            offences.push(format!("{file} reaches HTTP: {}", path.join(" → ")));
         }
     }
     assert!(
