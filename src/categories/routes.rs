@@ -147,7 +147,7 @@ pub async fn create_category(
         .write(move |conn| {
             check_translations(conn, &translations)?;
             if let Some(parent) = body.parent_id {
-                ensure_exists(conn, parent)?;
+                store::ensure_parent(conn, parent)?;
             }
             let id = store::insert(conn, body.parent_id, body.position.unwrap_or(0))?;
             write_translations(conn, id, &translations)?;
@@ -230,7 +230,7 @@ pub async fn update_category(
             let version = expected.unwrap_or(current.version);
             let parent_id = body.parent_id.unwrap_or(current.parent_id);
             if let Some(parent) = parent_id {
-                ensure_exists(conn, parent)?;
+                store::ensure_parent(conn, parent)?;
                 if store::ancestors(conn, parent)?.contains(&id) {
                     return Err(ApiError::invalid(
                         "parent_id",
@@ -519,16 +519,6 @@ fn tree_order(rows: &[CategoryRow]) -> Vec<CategoryRow> {
     let mut out = Vec::with_capacity(rows.len());
     visit(rows, None, &mut out);
     out
-}
-
-fn ensure_exists(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
-    match store::find(conn, id) {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::NotFound) => {
-            Err(ApiError::invalid("parent_id", "names no category"))
-        }
-        Err(error) => Err(error.into()),
-    }
 }
 
 /// Checks a body's translations against the site's locales.

@@ -7,6 +7,7 @@ use crate::categories::model::{
 };
 use crate::db::schema::{articles, categories, category_translations};
 use crate::db::{self, DbConnection};
+use crate::domain::{DomainError, FieldError};
 
 /// Every category and every translation (the tree is small; one query each).
 pub fn load_all(conn: &mut DbConnection) -> QueryResult<AllCategories> {
@@ -37,6 +38,17 @@ pub fn find_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminCategory
         .order(category_translations::locale.asc())
         .load(conn)?;
     Ok(AdminCategory::new(row, translations))
+}
+
+/// Refused unless `parent` names a category.
+pub fn ensure_parent(conn: &mut DbConnection, parent: i64) -> Result<(), DomainError> {
+    match find(conn, parent) {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::NotFound) => {
+            Err(FieldError::new("parent_id", "names no category").into())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The category a key names: a numeric id, or a slug in any locale.

@@ -6,10 +6,13 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use crate::auth::actor::Actor;
+use crate::auth::actor::{Actor, Principal};
+use crate::auth::roles::Role;
 use crate::comments::model::*;
+use crate::config::Moderation;
 use crate::db::schema::{comment_bans, comment_reports, comments};
 use crate::db::{self, DbConnection, MultiBackend, Paged, per_backend};
+use crate::domain::{DomainError, FieldError};
 
 const APPROVED: &str = "approved";
 
@@ -381,4 +384,71 @@ pub fn ban(
 /// Lifts a ban; false when there was none.
 pub fn unban(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     Ok(diesel::delete(comment_bans::table.find(id)).execute(conn)? == 1)
+}
+
+/// Where a comment goes in its thread.
+pub struct Place {
+    pub parent_id: Option<i64>,
+    /// The thread's top-level comment; `None` for a top-level comment.
+    pub root_id: Option<i64>,
+    /// 1 for a top-level comment.
+    pub depth: i32,
+}
+
+/// Who a comment is by, and the status it starts in.
+pub struct Authorship {
+    pub name: String,
+    pub kind: AuthorKind,
+    pub status: CommentStatus,
+}
+
+/// Where a reply goes. The parent must be a visible comment of the same article, not deleted,
+/// and above the last level.
+pub fn place_reply(
+    conn: &mut DbConnection,
+    article: i64,
+    parent: i64,
+    max_depth: i32,
+) -> Result<Place, DomainError> {
+    let row = find(conn, parent).optional()?;
+    let Some(row) =
+        row.filter(|row| row.article_id == article && row.visible && row.deleted_at.is_none())
+    else {
+        return Err(FieldError::new("parent_id", "is not a public comment of this article").into());
+    };
+    if row.depth >= max_depth {
+        return Err(FieldError::new(
+            "parent_id",
+            format!("threads have at most {max_depth} levels; reply to a comment higher up"),
+        )
+        .into());
+    }
+    Ok(Place {
+        parent_id: Some(row.id),
+        root_id: Some(row.root_id.unwrap_or(row.id)),
+        depth: row.depth + 1,
+    })
+}
+
+/// The name, kind and first status of the principal's comment.
+pub fn authorship(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    visitor_name: Option<String>,
+    moderation: Moderation,
+) -> QueryResult<Authorship> {
+    let Actor::User(id) = principal.actor else {
+        return Ok(Authorship {
+            name: visitor_name.unwrap_or_default(),
+            kind: AuthorKind::Visitor,
+            status: CommentStatus::Pending,
+        });
+    };
+    let name = crate::users::store::display_name(conn, id)?;
+    let (kind, status) = match (principal.role, moderation) {
+        (Role::Reader, Moderation::Post) => (AuthorKind::Reader, CommentStatus::Approved),
+        (Role::Reader, Moderation::Pre) => (AuthorKind::Reader, CommentStatus::Pending),
+        _ => (AuthorKind::Staff, CommentStatus::Approved),
+    };
+    Ok(Authorship { name, kind, status })
 }

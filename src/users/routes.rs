@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::{Permission, Role};
 use crate::body::JsonBody;
-use crate::db::{DbConnection, Paged};
+use crate::db::Paged;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{AdminOnly, InvalidFields, InvalidParameters, StaleIfMatch};
@@ -254,7 +254,7 @@ pub async fn update_user(
             let stays_admin = body.role.is_none_or(|role| role == Role::Admin)
                 && body.status != Some(UserStatus::Disabled);
             if current.role() == Role::Admin && current.is_active() && !stays_admin {
-                ensure_not_last_admin(conn, id)?;
+                store::ensure_not_last_admin(conn, id)?;
             }
             let changes = UserChanges {
                 display_name,
@@ -309,7 +309,7 @@ pub async fn delete_user(
             let current = store::find(conn, id)?;
             versioning::check(expected, current.version)?;
             if current.role() == Role::Admin && current.is_active() {
-                ensure_not_last_admin(conn, id)?;
+                store::ensure_not_last_admin(conn, id)?;
             }
             store::delete(conn, id)?;
             Ok(())
@@ -320,16 +320,6 @@ pub async fn delete_user(
 
 /// 409 when `id` is the only active admin; locks the admins until the transaction ends, so
 /// two admins can't demote each other at once.
-fn ensure_not_last_admin(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
-    let admins = store::lock_active_admins(conn)?;
-    if admins.iter().all(|admin| *admin == id) {
-        return Err(ApiError::Conflict(
-            "This is the last active admin: make another admin first.".into(),
-        ));
-    }
-    Ok(())
-}
-
 fn with_etag(user: UserRow) -> HttpResponse {
     versioning::with_etag(user.version, UserResponse { data: user.into() })
 }

@@ -116,6 +116,18 @@ pub fn list(
     Ok(Paged { rows, total })
 }
 
+/// Refused when `id` is the last active admin (locking the admins, so concurrent demotions
+/// can't both pass).
+pub fn ensure_not_last_admin(conn: &mut DbConnection, id: i64) -> Result<(), DomainError> {
+    let admins = lock_active_admins(conn)?;
+    if admins.iter().all(|admin| *admin == id) {
+        return Err(DomainError::Conflict(
+            "This is the last active admin: make another admin first.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Ids of the active admins, locked against concurrent change until the transaction ends (on
 /// SQLite the immediate transaction already holds the write lock).
 pub fn lock_active_admins(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {

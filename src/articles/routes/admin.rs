@@ -13,12 +13,14 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::articles::model::*;
 use crate::articles::store::admin_list::{self, AdminFilter};
-use crate::articles::store::editing::{self, load_admin, load_admin_many, save_translation};
+use crate::articles::store::editing::{
+    self, Editable, editable, load_admin, load_admin_many, save_translation,
+};
 use crate::articles::store::{self, ArticleFields, revisions};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
-use crate::db::{self, DbConnection, Paged};
+use crate::db::{self, Paged};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, StaleIfMatch};
@@ -371,7 +373,10 @@ pub async fn update_article(
     let article = state
         .db
         .write(move |conn| {
-            let (current, rights) = editable(conn, &principal, id)?;
+            let Editable {
+                row: current,
+                rights,
+            } = editable(conn, &principal, id)?;
             versioning::check(expected, current.version)?;
             let status = body.status.unwrap_or(current.status());
             if status != current.status() {
@@ -477,7 +482,7 @@ pub async fn delete_article(
     state
         .db
         .write(move |conn| {
-            let (current, _) = editable(conn, &principal, id)?;
+            let current = editable(conn, &principal, id)?.row;
             versioning::check(expected, current.version)?;
             store::delete(conn, id)?;
             Ok(())
@@ -526,7 +531,7 @@ pub async fn put_translation(
     let (article, version) = state
         .db
         .write(move |conn| {
-            let (row, _) = editable(conn, &principal, id)?;
+            let row = editable(conn, &principal, id)?.row;
             let site = locales::codes(conn)?;
             check_translation(&site, &locale, &input, "body")?;
             save_translation(conn, &row, &locale, &input, user, expected)?;
@@ -571,7 +576,7 @@ pub async fn delete_translation(
     state
         .db
         .write(move |conn| {
-            let (row, _) = editable(conn, &principal, id)?;
+            let row = editable(conn, &principal, id)?.row;
             let translation =
                 store::find_translation(conn, id, &locale)?.ok_or_else(ApiError::not_found)?;
             versioning::check(expected, translation.version)?;
@@ -692,7 +697,7 @@ pub async fn restore_revision(
     let (article, version) = state
         .db
         .write(move |conn| {
-            let (row, _) = editable(conn, &principal, id)?;
+            let row = editable(conn, &principal, id)?.row;
             let revision = revisions::find(conn, id, rev)?;
             let input = TranslationInput {
                 title: revision.title,
@@ -713,21 +718,6 @@ pub async fn restore_revision(
         })
         .await?;
     Ok(with_etag(version, article))
-}
-
-/// The article, when the principal may edit it; 404 otherwise, so others' work stays unseen.
-fn editable(
-    conn: &mut DbConnection,
-    principal: &Principal,
-    id: i64,
-) -> Result<(ArticleRow, Rights), ApiError> {
-    let row = store::lock(conn, id)?;
-    let rights = Rights::of(principal, row.created_by, row.status());
-    if rights.edit {
-        Ok((row, rights))
-    } else {
-        Err(ApiError::not_found())
-    }
 }
 
 fn corrections_of(corrections: &[CorrectionInput]) -> Vec<NewCorrection> {

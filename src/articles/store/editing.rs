@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::articles::model::*;
 use crate::articles::store::{self, TranslationFields, revisions};
+use crate::auth::actor::Principal;
 use crate::db::schema::{authors, categories, tags};
 use crate::db::{self, DbConnection};
 use crate::domain::{DomainError, FieldError, check_fields};
@@ -190,4 +191,26 @@ pub fn load_admin_many(
             )
         })
         .collect())
+}
+
+/// An article the principal may edit, locked for the write, with the principal's rights.
+pub struct Editable {
+    pub row: ArticleRow,
+    pub rights: Rights,
+}
+
+/// The article, when the principal may edit it; not found otherwise, so others' work stays
+/// unseen.
+pub fn editable(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<Editable, DomainError> {
+    let row = store::lock(conn, id)?;
+    let rights = Rights::of(principal, row.created_by, row.status());
+    if rights.edit {
+        Ok(Editable { row, rights })
+    } else {
+        Err(DomainError::NotFound)
+    }
 }

@@ -11,19 +11,16 @@ use crate::app::AppState;
 use crate::articles::store::delivery::{visible_by_id, visible_by_key};
 use crate::auth::actor::{Actor, Principal};
 use crate::auth::rate_limit::Interaction;
-use crate::auth::roles::{Permission, Role};
+use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store;
-use crate::config::Moderation;
-use crate::db::{self, DbConnection, Paged};
+use crate::db::{self, Paged};
 use crate::delivery::{cached_json, link_pages};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
 use crate::pagination::{Page, PageMeta, PageQuery};
-use crate::users::store as users;
-use diesel::OptionalExtension;
 
 /// A page of threads.
 #[derive(Debug, Serialize, ToSchema)]
@@ -264,23 +261,23 @@ pub async fn post_comment(
                     "You are not allowed to comment.".into(),
                 ));
             }
-            let Place {
+            let store::Place {
                 parent_id,
                 root_id,
                 depth,
             } = match input.parent_id {
-                Some(parent) => place_reply(conn, article.id, parent, settings.max_depth)?,
-                None => Place {
+                Some(parent) => store::place_reply(conn, article.id, parent, settings.max_depth)?,
+                None => store::Place {
                     parent_id: None,
                     root_id: None,
                     depth: 1,
                 },
             };
-            let Authorship {
+            let store::Authorship {
                 name: author_name,
                 kind: author_kind,
                 status,
-            } = authorship(conn, &principal, visitor_name, settings.moderation)?;
+            } = store::authorship(conn, &principal, visitor_name, settings.moderation)?;
             let (user_id, visitor_id) = principal.actor.columns();
             let row = store::insert(
                 conn,
@@ -461,73 +458,4 @@ fn check_author_name(
         .into()),
         (Actor::User(_), None) => Ok(None),
     }
-}
-
-/// Where a comment goes in its thread.
-struct Place {
-    parent_id: Option<i64>,
-    /// The thread's top-level comment; `None` for a top-level comment.
-    root_id: Option<i64>,
-    /// 1 for a top-level comment.
-    depth: i32,
-}
-
-/// Who a comment is by, and the status it starts in.
-struct Authorship {
-    name: String,
-    kind: AuthorKind,
-    status: CommentStatus,
-}
-
-/// Where a reply goes. The parent must be a visible comment of the same article, not deleted,
-/// and above the last level.
-fn place_reply(
-    conn: &mut DbConnection,
-    article: i64,
-    parent: i64,
-    max_depth: i32,
-) -> Result<Place, ApiError> {
-    let row = store::find(conn, parent).optional()?;
-    let Some(row) =
-        row.filter(|row| row.article_id == article && row.visible && row.deleted_at.is_none())
-    else {
-        return Err(ApiError::invalid(
-            "parent_id",
-            "is not a public comment of this article",
-        ));
-    };
-    if row.depth >= max_depth {
-        return Err(ApiError::invalid(
-            "parent_id",
-            format!("threads have at most {max_depth} levels; reply to a comment higher up"),
-        ));
-    }
-    Ok(Place {
-        parent_id: Some(row.id),
-        root_id: Some(row.root_id.unwrap_or(row.id)),
-        depth: row.depth + 1,
-    })
-}
-
-/// The name, kind and first status of the principal's comment.
-fn authorship(
-    conn: &mut DbConnection,
-    principal: &Principal,
-    visitor_name: Option<String>,
-    moderation: Moderation,
-) -> Result<Authorship, ApiError> {
-    let Actor::User(id) = principal.actor else {
-        return Ok(Authorship {
-            name: visitor_name.unwrap_or_default(),
-            kind: AuthorKind::Visitor,
-            status: CommentStatus::Pending,
-        });
-    };
-    let name = users::display_name(conn, id)?;
-    let (kind, status) = match (principal.role, moderation) {
-        (Role::Reader, Moderation::Post) => (AuthorKind::Reader, CommentStatus::Approved),
-        (Role::Reader, Moderation::Pre) => (AuthorKind::Reader, CommentStatus::Pending),
-        _ => (AuthorKind::Staff, CommentStatus::Approved),
-    };
-    Ok(Authorship { name, kind, status })
 }
