@@ -78,8 +78,8 @@ pub fn first_free<E>(
     }
 }
 
-/// The slug to store for `name` in `locale`: an explicit slug must be free (a conflict otherwise); a
-/// generated one gets `-2`, `-3`… until it is.
+/// The slug to store for `name` in `locale`: an explicit slug must be free (a conflict
+/// otherwise); a generated one gets `-2`, `-3`… until it is.
 pub fn assign(
     explicit: Option<&str>,
     name: &str,

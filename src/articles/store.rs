@@ -82,14 +82,6 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<ArticleRow> {
     }
 }
 
-/// These articles, in no particular order.
-pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
-    articles::table
-        .filter(articles::id.eq_any(ids))
-        .select(ArticleRow::as_select())
-        .load(conn)
-}
-
 /// Every translation of these articles.
 pub fn translations_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TranslationRow>> {
     article_translations::table

@@ -12,15 +12,13 @@ use crate::users::model::UserRow;
 #[derive(Debug, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct NewRefreshToken<'a> {
-    /// Owner.
     pub user_id: i64,
-    /// Session id.
+    /// The session: every rotation of one sign-in shares it, and reusing a spent token
+    /// revokes the whole family.
     pub family: &'a str,
-    /// SHA-256 of the token.
+    /// SHA-256 of the token, hex; the token itself is never stored.
     pub token_hash: &'a str,
-    /// Creation time.
     pub created_at: NaiveDateTime,
-    /// Expiry.
     pub expires_at: NaiveDateTime,
 }
 

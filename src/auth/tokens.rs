@@ -37,9 +37,9 @@ pub struct Claims {
     pub nbf: i64,
     /// Expires at (Unix seconds).
     pub exp: i64,
-    /// Issuer.
+    /// Issuer: `JWT_ISSUER`, checked on every token.
     pub iss: String,
-    /// Audience.
+    /// Audience: `JWT_AUDIENCE`, checked on every token.
     pub aud: String,
     /// Unique token id.
     pub jti: String,

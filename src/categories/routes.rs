@@ -293,17 +293,18 @@ pub async fn delete_category(
     state
         .db
         .write(move |conn| {
-                let current = store::find(conn, id)?;
-                versioning::check(expected, current.version)?;
-                let store::Dependents { children, articles } = store::dependents(conn, id)?;
-                if children > 0 || articles > 0 {
-                    return Err(ApiError::Conflict(format!(
-                        "The category has {children} sub-categories and {articles} articles; move them first."
-                    )));
-                }
-                store::delete(conn, id)?;
-                Ok(())
-            })
+            let current = store::find(conn, id)?;
+            versioning::check(expected, current.version)?;
+            let store::Dependents { children, articles } = store::dependents(conn, id)?;
+            if children > 0 || articles > 0 {
+                return Err(ApiError::Conflict(format!(
+                    "The category has {children} sub-categories and {articles} articles; \
+                     move them first."
+                )));
+            }
+            store::delete(conn, id)?;
+            Ok(())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -52,11 +52,9 @@ pub struct LabelRow {
 pub struct NewKind<'a> {
     pub kind_key: &'a str,
     pub emoji: &'a str,
-    /// Order.
+    /// Place in the reaction bar, from 1.
     pub position: i32,
-    /// Creation time.
     pub created_at: NaiveDateTime,
-    /// Last change.
     pub updated_at: NaiveDateTime,
 }
 
@@ -65,14 +63,13 @@ pub struct NewKind<'a> {
 #[diesel(table_name = crate::db::schema::reactions)]
 pub struct NewReaction {
     pub article_id: i64,
-    /// The account reacting, or
+    /// Set for an account's reaction; exactly one of `user_id` and `visitor_id` is.
     pub user_id: Option<i64>,
-    /// the visitor reacting.
+    /// Set for a visitor's reaction.
     pub visitor_id: Option<i64>,
     pub kind_id: i64,
-    /// When.
     pub created_at: NaiveDateTime,
-    /// When last changed.
+    /// When the kind last changed.
     pub updated_at: NaiveDateTime,
 }
 

@@ -21,6 +21,7 @@ use crate::reactions::model::{KindRow, ReactionCounts};
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Reference {
+    /// Stable across locales, unlike the slug.
     pub id: i64,
     /// Slug in the served locale.
     pub slug: String,
@@ -55,6 +56,7 @@ pub struct Alternate {
 /// The cover image of an article.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Cover {
+    /// The media item to show.
     pub media_id: i64,
 }
 
@@ -100,9 +102,9 @@ pub struct ArticleSummary {
 /// Where an article comes from.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Source {
-    /// Source name.
+    /// The agency or outlet the article comes from, when it has one.
     pub name: Option<String>,
-    /// Source URL.
+    /// A link to the original.
     pub url: Option<String>,
 }
 
@@ -159,6 +161,7 @@ pub struct ArchiveMonth {
     pub count: i64,
 }
 
+/// Published articles per month.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Archive {
     /// Months with articles, newest first.
