@@ -9,9 +9,11 @@
 //!   resource. They take `&mut DbConnection` and return `QueryResult`, or [`domain::DomainError`]
 //!   when a rule needs the database (a taken slug, a reference that names nothing). They never
 //!   return `ApiError` or take an actix type.
-//! - **Models** (`<resource>/model.rs`) hold rows, the shapes the API returns, the inputs that
-//!   rules check, and the domain rules (rights, editing rules, validation). They answer
-//!   [`domain::FieldError`] or [`domain::DomainError`] and know no HTTP and no SQL.
+//! - **Models** (`<resource>/model.rs`, `model/*.rs`) hold rows, the shapes the API returns, the inputs that
+//!   rules check, and the domain rules (rights, editing rules, validation, the locale
+//!   fallback chain). They answer [`domain::FieldError`] or [`domain::DomainError`] and know no
+//!   HTTP and no SQL; neither a store nor a model imports, even indirectly, a module that
+//!   knows HTTP.
 //! - **Handlers** (`<resource>/routes.rs`, or `routes/{public,admin}.rs`) parse the request and
 //!   its body and query types, authorise, call stores and rules through
 //!   [`app::Database::run`] or [`app::Database::write`], and shape the answer.
