@@ -107,11 +107,6 @@ impl ApiError {
         FieldError::new(field, message).into()
     }
 
-    /// 422 naming every field in `errors`, or `Ok` when there are none.
-    pub fn check_fields(errors: Vec<FieldError>) -> Result<(), Self> {
-        Ok(crate::domain::check_fields(errors)?)
-    }
-
     /// 422 for the invalid translations `errors` of a body (never empty).
     pub fn invalid_translations(errors: Vec<FieldError>) -> Self {
         Self::Validation {

@@ -15,7 +15,7 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection, Paged};
 use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, link_pages};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, check_fields};
 use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
 use crate::locales::store as locales;
@@ -557,7 +557,7 @@ fn check(
     {
         errors.push(FieldError::new("user_id", "names no account"));
     }
-    ApiError::check_fields(errors)
+    Ok(check_fields(errors)?)
 }
 
 fn write_bios(conn: &mut DbConnection, id: i64, bios: &LocaleMap<String>) -> Result<(), ApiError> {

@@ -151,3 +151,11 @@ pub fn ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
         .order(authors::id)
         .load(conn)
 }
+
+/// How many of `ids` (distinct) name an author.
+pub fn count_existing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<i64> {
+    authors::table
+        .filter(authors::id.eq_any(ids))
+        .count()
+        .get_result(conn)
+}

@@ -185,3 +185,11 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 pub fn ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
     tags::table.select(tags::id).order(tags::id).load(conn)
 }
+
+/// How many of `ids` (distinct) name a tag.
+pub fn count_existing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<i64> {
+    tags::table
+        .filter(tags::id.eq_any(ids))
+        .count()
+        .get_result(conn)
+}

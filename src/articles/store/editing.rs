@@ -7,11 +7,13 @@ use diesel::prelude::*;
 use crate::articles::model::*;
 use crate::articles::store::{self, TranslationFields, revisions};
 use crate::auth::actor::Principal;
-use crate::db::schema::{authors, categories, tags};
+use crate::authors::store as authors;
+use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::{DomainError, FieldError, check_fields};
 use crate::html;
 use crate::slug;
+use crate::tags::store as tags;
 
 /// Checks the category, bylines and tags an article refers to.
 pub fn check_references(
@@ -21,12 +23,7 @@ pub fn check_references(
     tag_ids: &[i64],
 ) -> Result<(), DomainError> {
     let mut errors = Vec::new();
-    let category: Option<i64> = categories::table
-        .find(category_id)
-        .select(categories::id)
-        .first(conn)
-        .optional()?;
-    if category.is_none() {
+    if categories::find(conn, category_id).optional()?.is_none() {
         errors.push(FieldError::new("category_id", "names no category"));
     }
     if author_ids.is_empty() {
@@ -41,11 +38,7 @@ pub fn check_references(
     if seen.len() != author_ids.len() {
         errors.push(FieldError::new("author_ids", "must not repeat an author"));
     }
-    let found: Vec<i64> = authors::table
-        .filter(authors::id.eq_any(&seen))
-        .select(authors::id)
-        .load(conn)?;
-    if found.len() != seen.len() {
+    if authors::count_existing(conn, &seen)? != seen.len() as i64 {
         errors.push(FieldError::new(
             "author_ids",
             "names an author that does not exist",
@@ -54,11 +47,7 @@ pub fn check_references(
     let mut tag_set = tag_ids.to_vec();
     tag_set.sort_unstable();
     tag_set.dedup();
-    let found: Vec<i64> = tags::table
-        .filter(tags::id.eq_any(&tag_set))
-        .select(tags::id)
-        .load(conn)?;
-    if found.len() != tag_set.len() {
+    if tags::count_existing(conn, &tag_set)? != tag_set.len() as i64 {
         errors.push(FieldError::new(
             "tag_ids",
             "names a tag that does not exist",

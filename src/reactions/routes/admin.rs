@@ -11,7 +11,7 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, check_fields};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{AdminOnly, InvalidFields, StaleIfMatch};
@@ -113,7 +113,7 @@ pub async fn create_reaction_kind(
     if request.labels.is_empty() {
         errors.push(FieldError::new("labels", "must name at least one locale"));
     }
-    ApiError::check_fields(errors)?;
+    check_fields(errors)?;
     let labels: BTreeMap<String, Option<String>> = request
         .labels
         .into_iter()
@@ -176,7 +176,7 @@ pub async fn update_reaction_kind(
         errors.extend(check_emoji(emoji));
     }
     errors.extend(check_position(change.position));
-    ApiError::check_fields(errors)?;
+    check_fields(errors)?;
     let key = path_key(key.into_inner())?;
     let kind = state
         .db
