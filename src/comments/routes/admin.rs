@@ -11,7 +11,8 @@ use crate::auth::roles::Permission;
 use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
-use crate::comments::store::{self, QueueFilter};
+use crate::comments::store;
+use crate::comments::store::moderation::{self, QueueFilter};
 use crate::db::Paged;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
@@ -117,7 +118,14 @@ pub async fn moderation_queue(
     };
     let Paged { rows, total } = state
         .db
-        .run(move |conn| Ok(store::queue(conn, &filter, page.offset(), page.limit())?))
+        .run(move |conn| {
+            Ok(moderation::queue(
+                conn,
+                &filter,
+                page.offset(),
+                page.limit(),
+            )?)
+        })
         .await?;
     let meta = page.meta(total);
     Ok(meta.ok(&request).json(AdminCommentList {
@@ -162,7 +170,7 @@ pub async fn moderate_comment(
         .db
         .write(move |conn| {
             store::find(conn, id)?;
-            if store::decide(conn, &[id], expected, status)? == 0 {
+            if moderation::decide(conn, &[id], expected, status)? == 0 {
                 return Err(ApiError::stale());
             }
             Ok(store::find(conn, id)?)
@@ -211,7 +219,7 @@ pub async fn moderate_comments(
     let rows = state
         .db
         .write(move |conn| {
-            let found = store::existing(conn, &ids)?;
+            let found = moderation::existing(conn, &ids)?;
             if found.len() != ids.len() {
                 let missing: Vec<String> = ids
                     .iter()
@@ -223,8 +231,8 @@ pub async fn moderate_comments(
                     missing.join(", ")
                 )));
             }
-            store::decide(conn, &ids, None, status)?;
-            Ok(store::existing(conn, &ids)?)
+            moderation::decide(conn, &ids, None, status)?;
+            Ok(moderation::existing(conn, &ids)?)
         })
         .await?;
     let mut seen = Vec::new();
@@ -263,7 +271,7 @@ pub async fn list_bans(
     let page = query.page()?;
     let Paged { rows, total } = state
         .db
-        .run(move |conn| Ok(store::bans(conn, page.offset(), page.limit())?))
+        .run(move |conn| Ok(moderation::bans(conn, page.offset(), page.limit())?))
         .await?;
     let meta = page.meta(total);
     Ok(meta.ok(&request).json(BanList {
@@ -334,12 +342,12 @@ pub async fn create_ban(
                     Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),
                 });
             }
-            if store::is_banned(conn, actor)? {
+            if moderation::is_banned(conn, actor)? {
                 return Err(ApiError::Conflict(
                     "This account or visitor is banned already.".into(),
                 ));
             }
-            Ok(store::ban(conn, actor, reason.as_deref(), by)?)
+            Ok(moderation::ban(conn, actor, reason.as_deref(), by)?)
         })
         .await?;
     Ok(versioning::created(
@@ -372,7 +380,7 @@ pub async fn delete_ban(
     let id = id.into_inner();
     let lifted = state
         .db
-        .run(move |conn| Ok(store::unban(conn, id)?))
+        .run(move |conn| Ok(moderation::unban(conn, id)?))
         .await?;
     if lifted {
         Ok(HttpResponse::NoContent().finish())

@@ -256,7 +256,7 @@ pub async fn post_comment(
                     "Comments are closed on this article.".into(),
                 ));
             }
-            if store::is_banned(conn, principal.actor)? {
+            if store::moderation::is_banned(conn, principal.actor)? {
                 return Err(ApiError::Forbidden(
                     "You are not allowed to comment.".into(),
                 ));

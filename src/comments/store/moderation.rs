@@ -1,0 +1,142 @@
+//! Queries of moderation: the queue, decisions, and commenting bans.
+
+use diesel::prelude::*;
+
+use crate::auth::actor::Actor;
+use crate::comments::model::*;
+use crate::comments::store::refresh_visibility;
+use crate::db::schema::{comment_bans, comments};
+use crate::db::{self, DbConnection, MultiBackend, Paged};
+
+/// Moderation queue filters.
+#[derive(Debug, Default)]
+pub struct QueueFilter {
+    /// Only this status.
+    pub status: Option<CommentStatus>,
+    /// Only this article.
+    pub article: Option<i64>,
+    /// Only comments with (or without) reports since the last decision.
+    pub reported: Option<bool>,
+}
+
+/// A page of the moderation queue, newest first, and how many match.
+pub fn queue(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Paged<CommentRow>> {
+    let filtered = || {
+        let mut query = comments::table.into_boxed::<MultiBackend>();
+        if let Some(status) = filter.status {
+            query = query.filter(comments::status.eq(status.as_str()));
+        }
+        if let Some(article) = filter.article {
+            query = query.filter(comments::article_id.eq(article));
+        }
+        match filter.reported {
+            Some(true) => query = query.filter(comments::report_count.gt(0)),
+            Some(false) => query = query.filter(comments::report_count.eq(0)),
+            None => {}
+        }
+        query
+    };
+    let rows = filtered()
+        .select(CommentRow::as_select())
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = filtered().count().get_result(conn)?;
+    Ok(Paged { rows, total })
+}
+
+/// The comments among `ids` that exist.
+pub fn existing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<CommentRow>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(CommentRow::as_select())
+        .load(conn)
+}
+
+/// Sets the status of `ids` (only those at `version`, when given), clearing their reports, and
+/// brings their threads' visibility up to date; returns how many changed.
+pub fn decide(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    version: Option<i64>,
+    status: CommentStatus,
+) -> QueryResult<usize> {
+    let change = (
+        comments::status.eq(status.as_str()),
+        comments::report_count.eq(0),
+        comments::version.eq(comments::version + 1),
+    );
+    let targets = comments::table.filter(comments::id.eq_any(ids));
+    let changed = match version {
+        Some(version) => diesel::update(targets.filter(comments::version.eq(version)))
+            .set(change)
+            .execute(conn)?,
+        None => diesel::update(targets).set(change).execute(conn)?,
+    };
+    if changed > 0 {
+        refresh_visibility(conn, ids)?;
+    }
+    Ok(changed)
+}
+
+/// Whether `actor` is banned from commenting.
+pub fn is_banned(conn: &mut DbConnection, actor: Actor) -> QueryResult<bool> {
+    let query = comment_bans::table.select(comment_bans::id);
+    let found = match actor {
+        Actor::User(id) => query
+            .filter(comment_bans::user_id.eq(id))
+            .first::<i64>(conn),
+        Actor::Visitor(id) => query
+            .filter(comment_bans::visitor_id.eq(id))
+            .first::<i64>(conn),
+    }
+    .optional()?;
+    Ok(found.is_some())
+}
+
+/// A page of bans, newest first, and how many there are.
+pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Paged<BanRow>> {
+    let rows = comment_bans::table
+        .select(BanRow::as_select())
+        .order((comment_bans::created_at.desc(), comment_bans::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = comment_bans::table.count().get_result(conn)?;
+    Ok(Paged { rows, total })
+}
+
+/// Bans `actor` from commenting; returns the ban.
+pub fn ban(
+    conn: &mut DbConnection,
+    actor: Actor,
+    reason: Option<&str>,
+    by: Option<i64>,
+) -> QueryResult<BanRow> {
+    let (user_id, visitor_id) = actor.columns();
+    let id: i64 = diesel::insert_into(comment_bans::table)
+        .values((
+            comment_bans::user_id.eq(user_id),
+            comment_bans::visitor_id.eq(visitor_id),
+            comment_bans::reason.eq(reason),
+            comment_bans::created_by.eq(by),
+            comment_bans::created_at.eq(db::now()),
+        ))
+        .returning(comment_bans::id)
+        .get_result(conn)?;
+    comment_bans::table
+        .find(id)
+        .select(BanRow::as_select())
+        .first(conn)
+}
+
+/// Lifts a ban; false when there was none.
+pub fn unban(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    Ok(diesel::delete(comment_bans::table.find(id)).execute(conn)? == 1)
+}
