@@ -11,7 +11,8 @@ use prometheus_client::registry::Registry;
 use crate::db::DbPool;
 
 /// Labels of one request series: the route pattern (not the raw path, so ids don't explode the
-/// series count), the method and the status.
+/// series count), the method and the status. Every label has a closed set of values, so no
+/// client can grow the series without bound.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: String,
@@ -106,6 +107,7 @@ impl Metrics {
 
     /// Counts one answered request.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),
@@ -139,3 +141,15 @@ impl Metrics {
 
 /// `Content-Type` of [`Metrics::render`]'s output.
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+/// The method as a label: the standard methods by name, anything else `OTHER` (a client may
+/// send any token as a method).
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("OTHER")
+}

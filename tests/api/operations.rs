@@ -192,3 +192,39 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
     assert!(text.contains("db_pool_connections "), "{text}");
     assert!(text.contains("db_pool_idle_connections "), "{text}");
 }
+
+#[actix_web::test]
+async fn made_up_methods_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    for i in 0..50 {
+        let method = awc::http::Method::from_bytes(format!("M{i:0>2000}").as_bytes()).unwrap();
+        let _ = app
+            .client
+            .request(method, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .body()
+            .await;
+    }
+    let text = app
+        .get("/metrics")
+        .send()
+        .await
+        .unwrap()
+        .body()
+        .await
+        .unwrap();
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    assert!(!text.contains("M000"), "a made-up method is no label");
+    assert!(
+        text.contains(r#"http_requests_total{method="OTHER",route="/healthz",status="405"} 50"#),
+        "{}",
+        &text[..text.len().min(3000)]
+    );
+    assert!(
+        text.len() < 20_000,
+        "the exposition stays small: {} bytes",
+        text.len()
+    );
+}
