@@ -62,7 +62,7 @@ impl Server {
     }
 
     /// The next log line matching `wanted` (every line must be JSON).
-    fn wait_for_log(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+    fn wait_for_log(&mut self, mut wanted: impl FnMut(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -579,4 +579,64 @@ async fn demo_adds_deterministic_synthetic_articles() {
         assert!(stdout.contains("was not loaded"), "{stdout}");
     }
     assert_eq!(titles[0], titles[1], "the same every run");
+}
+
+#[actix_web::test]
+async fn slow_statements_are_logged_without_their_values() {
+    use diesel::connection::SimpleConnection;
+
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let mut server = Server::start(database.dir.path(), &env);
+    // Another connection holds the write lock (SQLite) or the accounts table (PostgreSQL) for
+    // a while, so the registration's INSERT waits and is slow.
+    let settings = crate::helpers::settings_from(&env);
+    let db = newsroom_cms::db::build_pool(&settings.database).unwrap();
+    let mut conn = db.pool().get().unwrap();
+    let lock = if crate::helpers::on_postgres() {
+        "BEGIN; LOCK TABLE users IN EXCLUSIVE MODE;"
+    } else {
+        "BEGIN IMMEDIATE;"
+    };
+    conn.batch_execute(lock).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        conn.batch_execute("COMMIT;").unwrap();
+    });
+    let email = "slow-writer@newsroom.test";
+    let body = send_json_expect(
+        client().post(format!("{}/api/v1/auth/register", server.address)),
+        &serde_json::json!({
+            "email": email,
+            "password": "a long password 1",
+            "display_name": "Yavaş Yazar",
+        }),
+        201,
+    )
+    .await;
+    release.join().unwrap();
+    assert_eq!(body["user"]["email"], email);
+    let mut seen = Vec::new();
+    let slow = server.wait_for_log(|line| {
+        seen.push(line.to_string());
+        line["message"] == "slow query"
+    });
+    let sql = slow["sql"].as_str().unwrap();
+    assert!(sql.contains("users"), "the statement is named: {slow}");
+    // Every line up to the next request: no email, hash or display name.
+    let _ = client()
+        .get(format!("{}/healthz", server.address))
+        .send()
+        .await
+        .unwrap();
+    server.wait_for_log(|line| {
+        seen.push(line.to_string());
+        line["message"] == "request" && line["route"] == "/healthz"
+    });
+    for line in seen {
+        assert!(
+            !line.contains(email) && !line.contains("$argon2") && !line.contains("Yavaş"),
+            "a log line carries personal data: {line}"
+        );
+    }
 }
