@@ -40,6 +40,21 @@ pub fn find_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminCategory
     Ok(AdminCategory::new(row, translations))
 }
 
+/// Key of the PostgreSQL advisory lock that serialises moves in the category tree.
+const TREE_LOCK_KEY: i64 = 0x6361_7465_676f_7279;
+
+/// Serialises moves in the category tree until the transaction ends, so two concurrent moves
+/// can't each pass the cycle check and together make a cycle. A SQLite write transaction holds
+/// the database's only write lock already.
+pub fn lock_tree(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(TREE_LOCK_KEY)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Refused unless `parent` names a category.
 pub fn ensure_parent(conn: &mut DbConnection, parent: i64) -> Result<(), DomainError> {
     match find(conn, parent) {

@@ -479,3 +479,46 @@ async fn the_public_tree_is_served_in_the_negotiated_locale_with_fallback() {
         .unwrap();
     assert_eq!(cached.status().as_u16(), 304);
 }
+
+#[actix_web::test]
+async fn two_moves_at_once_never_make_a_cycle() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let name = |n: &str| json!({"translations": {"en": {"name": n}}});
+    for trial in 0..8 {
+        let x = create(&app, &admin, name(&format!("X{trial}"))).await["id"].clone();
+        let y = create(&app, &admin, name(&format!("Y{trial}"))).await["id"].clone();
+        let x_under_y = app
+            .patch(&format!("/api/v1/admin/categories/{x}"))
+            .bearer_auth(&admin)
+            .send_json(&json!({"parent_id": y}));
+        let y_under_x = app
+            .patch(&format!("/api/v1/admin/categories/{y}"))
+            .bearer_auth(&admin)
+            .send_json(&json!({"parent_id": x}));
+        let mut statuses: Vec<u16> = crate::helpers::concurrently(vec![x_under_y, y_under_x])
+            .await
+            .into_iter()
+            .map(|response| response.unwrap().status().as_u16())
+            .collect();
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [200, 422],
+            "trial {trial}: one move wins, the other is refused"
+        );
+    }
+    // Every category still reaches a root.
+    let all = expect_json(app.get("/api/v1/admin/categories").bearer_auth(&admin), 200).await;
+    let all = all["data"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 16);
+    for category in &all {
+        let mut parent = category["parent_id"].clone();
+        let mut steps = 0;
+        while let Some(id) = parent.as_i64() {
+            steps += 1;
+            assert!(steps < 20, "a cycle through {category}");
+            parent = all.iter().find(|c| c["id"] == id).unwrap()["parent_id"].clone();
+        }
+    }
+}

@@ -208,6 +208,10 @@ pub async fn update_category(
     let category = state
         .db
         .write(move |conn| {
+            if body.parent_id.is_some() {
+                // The cycle check and the move must see the same tree.
+                store::lock_tree(conn)?;
+            }
             let current = store::find(conn, id)?;
             let version = expected.unwrap_or(current.version);
             let parent_id = body.parent_id.unwrap_or(current.parent_id);
