@@ -24,7 +24,8 @@
 //! | `JWT_AUDIENCE` | `newsroom-cms-api` | the `aud` of issued tokens, required on every token |
 //! | `PASSWORD_HASH_CONCURRENCY` | number of cores | password hashes computed at once |
 //! | `RATE_LIMIT_AUTH_PER_IP` | `30` | login, register and refresh requests per minute per client IP |
-//! | `RATE_LIMIT_LOGIN_PER_ACCOUNT` | `10` | login attempts per minute per email address |
+//! | `RATE_LIMIT_LOGIN_PER_ACCOUNT` | `10` | password attempts (sign-in, password change) per minute per account and client IP |
+//! | `RATE_LIMIT_LOGIN_ACCOUNT_CEILING` | `100` | password attempts per minute per account from all addresses together |
 //! | `RATE_LIMIT_VISITOR_PER_IP` | `20` | visitor tokens per minute per client IP |
 //! | `TRUSTED_PROXIES` | (none) | IPs or CIDRs whose `X-Forwarded-For` is believed |
 //! | `ADMIN_EMAIL`, `ADMIN_PASSWORD` | (none) | on start, create this admin when no admin exists |
@@ -137,8 +138,10 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
     /// Login, register and refresh requests per minute per client IP.
     pub auth_per_ip_per_minute: u32,
-    /// Login attempts per minute per email address.
+    /// Password attempts per minute per account and client IP.
     pub login_per_account_per_minute: u32,
+    /// Password attempts per minute per account from all addresses together.
+    pub login_account_ceiling_per_minute: u32,
     /// Visitor tokens per minute per client IP.
     pub visitor_per_ip_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -355,6 +358,12 @@ impl Settings {
                 &get,
                 "RATE_LIMIT_LOGIN_PER_ACCOUNT",
                 10,
+                1..=1_000_000,
+            )?,
+            login_account_ceiling_per_minute: parse(
+                &get,
+                "RATE_LIMIT_LOGIN_ACCOUNT_CEILING",
+                100,
                 1..=1_000_000,
             )?,
             visitor_per_ip_per_minute: parse(&get, "RATE_LIMIT_VISITOR_PER_IP", 20, 1..=1_000_000)?,

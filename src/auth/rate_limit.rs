@@ -60,6 +60,7 @@ impl InteractionLimiter {
 /// The process's rate limiters.
 pub struct RateLimits {
     auth_per_ip: DefaultKeyedRateLimiter<(AuthAction, IpAddr)>,
+    login_per_account_ip: DefaultKeyedRateLimiter<(String, IpAddr)>,
     login_per_account: DefaultKeyedRateLimiter<String>,
     visitor_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     reactions: InteractionLimiter,
@@ -73,8 +74,11 @@ impl RateLimits {
     pub fn new(settings: &AuthSettings, interaction: &InteractionSettings) -> Self {
         Self {
             auth_per_ip: RateLimiter::keyed(per_minute(settings.auth_per_ip_per_minute)),
-            login_per_account: RateLimiter::keyed(per_minute(
+            login_per_account_ip: RateLimiter::keyed(per_minute(
                 settings.login_per_account_per_minute,
+            )),
+            login_per_account: RateLimiter::keyed(per_minute(
+                settings.login_account_ceiling_per_minute,
             )),
             visitor_per_ip: RateLimiter::keyed(per_minute(settings.visitor_per_ip_per_minute)),
             reactions: InteractionLimiter::new(interaction.reactions),
@@ -105,8 +109,17 @@ impl RateLimits {
         check(&self.auth_per_ip, (action, self.client_ip(request)))
     }
 
-    /// Counts one login attempt for `email` (normalised), whether or not the account exists.
-    pub fn check_login_account(&self, email: &str) -> Result<(), ApiError> {
+    /// Counts one password attempt (a sign-in or a password change) on the account of `email`
+    /// (normalised, whether or not it has an account): per account and client IP, so guessing
+    /// from one address can't lock the owner out from another, and per account from all
+    /// addresses under a higher ceiling.
+    pub fn check_password_attempt(
+        &self,
+        request: &HttpRequest,
+        email: &str,
+    ) -> Result<(), ApiError> {
+        let ip = self.client_ip(request);
+        check(&self.login_per_account_ip, (email.to_owned(), ip))?;
         check(&self.login_per_account, email.to_owned())
     }
 

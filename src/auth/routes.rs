@@ -198,7 +198,7 @@ pub async fn login(
     let body = body.parse()?;
     // A malformed email can't have an account: it fails like an unknown one.
     let email = normalize_email(&body.email).unwrap_or_else(|_| body.email.trim().to_lowercase());
-    state.limits.check_login_account(&email)?;
+    state.limits.check_password_attempt(&request, &email)?;
     let lookup = email.clone();
     let user = state
         .db
@@ -405,10 +405,13 @@ pub async fn get_me(
         NoToken,
         (status = 403, description = "Visitors have no account.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or wrong current password.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password attempts on the account; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u32, description = "Seconds to wait."))),
     )
 )]
 #[patch("/me")]
 pub async fn update_me(
+    request: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     body: JsonBody<UpdateMeRequest>,
@@ -426,6 +429,9 @@ pub async fn update_me(
             ApiError::invalid("current_password", "is required to change the password")
         })?;
         let stored = state.db.run(move |conn| Ok(users::find(conn, id)?)).await?;
+        state
+            .limits
+            .check_password_attempt(&request, &stored.email)?;
         if state
             .passwords
             .verify(current, Some(stored.password_hash))
