@@ -156,6 +156,13 @@ pub struct ArticleLink {
     pub id: i64,
 }
 
+/// An article that has, or had, a slug in one locale.
+#[derive(Debug, Queryable)]
+pub struct SlugOwner {
+    pub article_id: i64,
+    pub locale: String,
+}
+
 /// A stored correction of an article.
 #[derive(Debug, Queryable)]
 pub struct CorrectionRow {

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::articles::model::{
-    ArticleLink, ArticleRow, CorrectionRow, NewCorrection, TranslationRow,
+    ArticleLink, ArticleRow, CorrectionRow, NewCorrection, SlugOwner, TranslationRow,
 };
 use crate::db::schema::{
     article_authors, article_corrections, article_slugs, article_tags, article_translations,
@@ -274,14 +274,13 @@ pub fn remember_slug(
     Ok(())
 }
 
-/// The article a slug (current or old, in any locale) names.
-pub fn by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<i64>> {
+/// The articles whose slug in some locale is, or was, `slug`, newest first, with that locale.
+pub fn by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Vec<SlugOwner>> {
     article_slugs::table
         .filter(article_slugs::slug.eq(slug))
         .order(article_slugs::id.desc())
-        .select(article_slugs::article_id)
-        .first(conn)
-        .optional()
+        .select((article_slugs::article_id, article_slugs::locale))
+        .load(conn)
 }
 
 /// One translation, locked against concurrent writers on PostgreSQL.

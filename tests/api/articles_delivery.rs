@@ -684,3 +684,39 @@ async fn a_renamed_category_shows_at_once_in_article_reads() {
         "Renamed Region"
     );
 }
+
+#[actix_web::test]
+async fn the_slug_of_an_unpublished_translation_names_nothing() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let mut body = article_body(&room, "Published in English", "published");
+    body["translations"]["fr"] = json!({
+        "title": "Brouillon en français",
+        "body": "<p>Pas encore.</p>",
+        "status": "draft",
+    });
+    let article = create_article(&app, &room.editor, &body).await;
+    let fr = article["translations"]["fr"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let en = article["translations"]["en"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut missing = app
+        .get("/api/v1/articles/no-such-slug")
+        .send()
+        .await
+        .unwrap();
+    let missing = assert_problem(&mut missing, 404).await;
+    let mut draft = app
+        .get(&format!("/api/v1/articles/{fr}"))
+        .send()
+        .await
+        .unwrap();
+    let draft = assert_problem(&mut draft, 404).await;
+    assert_eq!(draft, missing, "a draft's slug answers like a missing one");
+    let served = expect_json(app.get(&format!("/api/v1/articles/{en}")), 200).await;
+    assert_eq!(served["data"]["locale"], "en");
+}

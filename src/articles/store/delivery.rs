@@ -152,16 +152,28 @@ pub fn page(
     Ok(Paged { rows, total })
 }
 
-/// The visible article an id or slug (current or old, any locale) names; `NotFound` otherwise
-/// (a key with control characters, which no slug has, included).
+/// The visible article an id or slug names; `NotFound` otherwise. A slug (current or old)
+/// names the article only while its translation in the slug's locale is published, so a
+/// draft's slug is as unknown as a missing one; a key with control characters, which no slug
+/// has, names nothing.
 pub fn visible_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<ArticleRow> {
-    let id = match key.parse::<i64>() {
-        Ok(id) => Some(id),
-        Err(_) if key.chars().any(char::is_control) => None,
-        Err(_) => store::by_slug(conn, key)?,
+    if let Ok(id) = key.parse::<i64>() {
+        return visible_by_id(conn, id);
     }
-    .ok_or(diesel::result::Error::NotFound)?;
-    visible_by_id(conn, id)
+    if key.chars().any(char::is_control) {
+        return Err(diesel::result::Error::NotFound);
+    }
+    for owner in store::by_slug(conn, key)? {
+        let row = visible(Some(&owner.locale))
+            .filter(articles::id.eq(owner.article_id))
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(row) = row {
+            return Ok(row);
+        }
+    }
+    Err(diesel::result::Error::NotFound)
 }
 
 /// The visible article with this id; `NotFound` otherwise.
