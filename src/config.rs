@@ -9,7 +9,7 @@
 //! | `WORKERS` | number of cores | HTTP worker threads |
 //! | `SHUTDOWN_TIMEOUT` | `30` | seconds in-flight requests get to finish on SIGTERM |
 //! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
-//! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes |
+//! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
@@ -50,6 +50,9 @@ use std::time::Duration;
 
 /// Smallest accepted `JWT_SECRET`, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Fewest distinct bytes an accepted `JWT_SECRET` has: 32 × `a` is long but guessable.
+pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 8;
 
 /// Size of a generated JWT secret, in bytes.
 const GENERATED_SECRET_BYTES: usize = 64;
@@ -288,6 +291,15 @@ impl Settings {
                     data_dir.join("jwt_secret").display()
                 )));
             }
+            Some(secret) if distinct_bytes(secret.as_bytes()) < MIN_JWT_SECRET_DISTINCT_BYTES => {
+                return Err(ConfigError(format!(
+                    "JWT_SECRET has only {} distinct bytes; it must have at least \
+                     {MIN_JWT_SECRET_DISTINCT_BYTES} (use a random secret). Unset it to have a \
+                     random secret generated into {}.",
+                    distinct_bytes(secret.as_bytes()),
+                    data_dir.join("jwt_secret").display()
+                )));
+            }
             Some(secret) => JwtSecretSource::Given(secret.into_bytes()),
             None => JwtSecretSource::DataDir,
         };
@@ -414,6 +426,15 @@ impl Settings {
             JwtSecretSource::DataDir => load_or_generate_secret(&self.data_dir.join("jwt_secret")),
         }
     }
+}
+
+/// How many different byte values `bytes` holds.
+fn distinct_bytes(bytes: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    for byte in bytes {
+        seen[usize::from(*byte)] = true;
+    }
+    seen.iter().filter(|seen| **seen).count()
 }
 
 impl InteractionSettings {

@@ -243,6 +243,25 @@ async fn a_short_jwt_secret_refuses_to_start() {
 }
 
 #[actix_web::test]
+async fn a_jwt_secret_with_little_variety_refuses_to_start() {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    env.insert("JWT_SECRET".into(), "a".repeat(32));
+    let (code, _, stderr) = run(database.dir.path(), &env, &["serve"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("JWT_SECRET") && stderr.contains("distinct"),
+        "{stderr}"
+    );
+    env.insert(
+        "JWT_SECRET".into(),
+        "abcdabcdabcdabcdabcdabcdabcdabcd".into(),
+    );
+    let (code, _, _) = run(database.dir.path(), &env, &["migrate"]);
+    assert_eq!(code, 2, "4 distinct bytes are too few");
+}
+
+#[actix_web::test]
 async fn unusable_settings_refuse_to_start_with_a_clear_message() {
     let database = TestDatabase::create();
     let cases = [
