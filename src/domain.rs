@@ -81,3 +81,72 @@ pub fn check_fields(errors: Vec<FieldError>) -> Result<(), DomainError> {
         Err(DomainError::Invalid(errors))
     }
 }
+
+/// Whether `c` may stand in plain text: not a control character (line breaks and tabs aside)
+/// and not one of the bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069), which make text display otherwise than it reads.
+pub fn is_plain_text_char(c: char) -> bool {
+    let control = c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    !control && !bidi
+}
+
+/// Whether plain text may run over several lines (a summary, a bio) or not (a title, a name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    Many,
+}
+
+/// What is wrong with plain text named `field` of `min` to `max` characters (after trimming):
+/// its length, control characters (line breaks and tabs are allowed in [`Lines::Many`]), or
+/// bidirectional overrides.
+pub fn check_text(
+    text: &str,
+    field: &str,
+    lines: Lines,
+    min: usize,
+    max: usize,
+) -> Option<FieldError> {
+    let breaks = lines == Lines::One && text.contains(['\n', '\r', '\t']);
+    if breaks || !text.chars().all(is_plain_text_char) {
+        let allowed = match lines {
+            Lines::One => "",
+            Lines::Many => " other than line breaks and tabs",
+        };
+        return Some(FieldError::new(
+            field,
+            format!("must not contain control characters{allowed} or bidirectional overrides"),
+        ));
+    }
+    let length = text.trim().chars().count();
+    (length < min || length > max).then(|| {
+        let message = if min == 0 {
+            format!("must have at most {max} characters")
+        } else {
+            format!("must have {min} to {max} characters")
+        };
+        FieldError::new(field, message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_refuses_controls_and_bidi_overrides() {
+        let one = |text: &str| check_text(text, "title", Lines::One, 1, 10).is_none();
+        let many = |text: &str| check_text(text, "summary", Lines::Many, 0, 10).is_none();
+        assert!(one("Sağlık"));
+        assert!(!one("a\u{0}b"));
+        assert!(!one("a\nb"), "a title is one line");
+        assert!(many("a\nb\tc"));
+        assert!(!many("a\u{1b}b"));
+        for bidi in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}'] {
+            assert!(!many(&format!("a{bidi}b")), "{bidi:?}");
+        }
+        assert!(!one("   "), "empty after trimming");
+        assert!(!one("elevenchars"));
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{DomainError, FieldError, check_fields};
+use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
 use crate::slug::check_slug;
 
 /// A per-locale map from a request body: `Some` sets the locale's value, `None` removes it.
@@ -61,20 +61,6 @@ pub fn write<C, T, E>(
     Ok(())
 }
 
-/// What is wrong with a plain-text value of at most `max` characters (`min` at least, after
-/// trimming), named `name`.
-pub fn check_length(text: &str, name: &str, min: usize, max: usize) -> Option<FieldError> {
-    let length = text.trim().chars().count();
-    (length < min || length > max).then(|| {
-        let message = if min == 0 {
-            format!("must have at most {max} characters")
-        } else {
-            format!("must have {min} to {max} characters")
-        };
-        FieldError::new(name, message)
-    })
-}
-
 /// What is wrong with a translated name (1 to `max_name` characters) and its optional slug, in
 /// the translation named `prefix` (`translations.fr`).
 pub fn name_and_slug_errors(
@@ -83,9 +69,10 @@ pub fn name_and_slug_errors(
     prefix: &str,
     max_name: usize,
 ) -> Vec<FieldError> {
-    let mut errors: Vec<FieldError> = check_length(name, &format!("{prefix}.name"), 1, max_name)
-        .into_iter()
-        .collect();
+    let mut errors: Vec<FieldError> =
+        check_text(name, &format!("{prefix}.name"), Lines::One, 1, max_name)
+            .into_iter()
+            .collect();
     if let Some(slug) = slug
         && let Err(error) = check_slug(slug, &format!("{prefix}.slug"))
     {

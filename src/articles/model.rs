@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::authors::model::check_url;
-use crate::domain::{DomainError, FieldError, check_fields};
+use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
 use crate::slug::check_slug;
 
 /// Longest title.
@@ -457,6 +457,11 @@ pub fn check_details(
     corrections: &[CorrectionInput],
 ) -> Result<(), DomainError> {
     let mut errors = Vec::new();
+    if let Some(name) = source_name
+        && let Some(error) = check_text(name, "source_name", Lines::One, 0, usize::MAX)
+    {
+        errors.push(error);
+    }
     if source_name.is_some_and(|n| n.chars().count() > 200) {
         errors.push(FieldError::new(
             "source_name",
@@ -469,6 +474,13 @@ pub fn check_details(
         errors.push(error);
     }
     for (index, correction) in corrections.iter().enumerate() {
+        errors.extend(check_text(
+            &correction.note,
+            &format!("corrections.{index}.note"),
+            Lines::Many,
+            0,
+            usize::MAX,
+        ));
         let length = correction.note.trim().chars().count();
         if length == 0 || length > 2000 {
             errors.push(FieldError::new(
@@ -494,6 +506,21 @@ pub fn check_translation(
             prefix,
             format!("is not a site locale ({})", site.join(", ")),
         ));
+    }
+    // Characters first; the lengths are checked below.
+    for (name, text, lines) in [
+        ("title", Some(&input.title), Lines::One),
+        ("summary", input.summary.as_ref(), Lines::Many),
+        ("seo_title", input.seo_title.as_ref(), Lines::One),
+        (
+            "seo_description",
+            input.seo_description.as_ref(),
+            Lines::Many,
+        ),
+    ] {
+        if let Some(text) = text {
+            errors.extend(check_text(text, &field(name), lines, 0, usize::MAX));
+        }
     }
     let title = input.title.trim().chars().count();
     if title == 0 || title > MAX_TITLE_CHARS {

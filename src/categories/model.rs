@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::translated::{check_length, name_and_slug_errors};
+use crate::domain::{Lines, check_text};
+use crate::translated::name_and_slug_errors;
 
 /// Longest category name.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -117,9 +118,10 @@ impl CategoryTranslationInput {
         let mut errors =
             name_and_slug_errors(&self.name, self.slug.as_deref(), name, MAX_NAME_CHARS);
         if let Some(description) = &self.description {
-            errors.extend(check_length(
+            errors.extend(check_text(
                 description,
                 &format!("{name}.description"),
+                Lines::Many,
                 0,
                 MAX_DESCRIPTION_CHARS,
             ));

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::roles::Role;
 use crate::db::to_utc;
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Lines, check_text};
 
 /// Shortest accepted password, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -167,11 +167,8 @@ pub fn normalize_display_name(raw: &str) -> Result<String, FieldError> {
             format!("must have 1 to {MAX_DISPLAY_NAME_CHARS} characters"),
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            "display_name",
-            "must not contain control characters",
-        ));
+    if let Some(error) = check_text(name, "display_name", Lines::One, 0, usize::MAX) {
+        return Err(error);
     }
     Ok(name.to_owned())
 }

@@ -210,3 +210,70 @@ async fn checks_of_a_whole_body_say_so_in_their_detail() {
     assert_eq!(body["detail"], "Some fields are not valid.", "{body}");
     assert_eq!(body["errors"][0]["field"], "email", "{body}");
 }
+
+#[actix_web::test]
+async fn control_characters_and_bidi_overrides_are_refused_in_plain_text() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cases = [
+        (
+            "/api/v1/admin/tags",
+            json!({"translations": {"en": {"name": "Kazak\u{0}istan"}}}),
+            "translations.en.name",
+        ),
+        (
+            "/api/v1/admin/tags",
+            json!({"translations": {"en": {"name": "Bell\u{7}"}}}),
+            "translations.en.name",
+        ),
+        (
+            "/api/v1/admin/categories",
+            json!({"translations": {"en": {"name": "Asia \u{202E}lartneC"}}}),
+            "translations.en.name",
+        ),
+        (
+            "/api/v1/admin/authors",
+            json!({"name": "Ayşe \u{2066}Yılmaz\u{2069}"}),
+            "name",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let mut response = app
+            .post(path)
+            .bearer_auth(&admin)
+            .send_json(&body)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, 422).await;
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{path} {body}: {problem}"
+        );
+    }
+    // Nothing was stored.
+    let tags =
+        crate::helpers::expect_json(app.get("/api/v1/admin/tags").bearer_auth(&admin), 200).await;
+    assert_eq!(tags["meta"]["total"], 0, "{tags}");
+    let mut response = app
+        .patch("/api/v1/auth/me")
+        .bearer_auth(&admin)
+        .send_json(&json!({"display_name": "Two\nlines"}))
+        .await
+        .unwrap();
+    assert_problem(&mut response, 422).await;
+    // Line breaks stay allowed where text has lines.
+    let category = crate::helpers::send_json_expect(
+        app.post("/api/v1/admin/categories").bearer_auth(&admin),
+        &json!({"translations": {"en": {"name": "Asia", "description": "Two\nlines"}}}),
+        201,
+    )
+    .await;
+    assert_eq!(
+        category["data"]["translations"]["en"]["description"],
+        "Two\nlines"
+    );
+}

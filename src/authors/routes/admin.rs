@@ -13,13 +13,13 @@ use crate::authors::model::*;
 use crate::authors::store::{self, AuthorFields};
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection, Paged};
-use crate::domain::{FieldError, check_fields};
+use crate::domain::{FieldError, Lines, check_fields, check_text};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{EditorOnly, InvalidFields, InvalidParameters, StaleIfMatch};
 use crate::pagination::{PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
-use crate::translated::{self, LocaleMap, check_length};
+use crate::translated::{self, LocaleMap};
 use crate::versioning::{self, IfMatch};
 
 /// Create an author.
@@ -364,13 +364,7 @@ fn check(
 ) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     if let Some(name) = name {
-        let length = name.trim().chars().count();
-        if length == 0 || length > MAX_NAME_CHARS {
-            errors.push(FieldError::new(
-                "name",
-                format!("must have 1 to {MAX_NAME_CHARS} characters"),
-            ));
-        }
+        errors.extend(check_text(name, "name", Lines::One, 1, MAX_NAME_CHARS));
     }
     if let Some(slug) = slug
         && let Err(error) = check_slug(slug, "slug")
@@ -389,20 +383,20 @@ fn check(
         ));
     }
     for (index, link) in links.iter().enumerate() {
-        let length = link.label.trim().chars().count();
-        if length == 0 || length > 100 {
-            errors.push(FieldError::new(
-                format!("links.{index}.label"),
-                "must have 1 to 100 characters",
-            ));
-        }
+        errors.extend(check_text(
+            &link.label,
+            &format!("links.{index}.label"),
+            Lines::One,
+            1,
+            100,
+        ));
         if let Err(error) = check_url(&link.url, &format!("links.{index}.url")) {
             errors.push(error);
         }
     }
     let site = locales::codes(conn)?;
     errors.extend(translated::errors(&site, "bio", bios, |bio, name| {
-        check_length(bio, name, 0, MAX_BIO_CHARS)
+        check_text(bio, name, Lines::Many, 0, MAX_BIO_CHARS)
             .into_iter()
             .collect()
     }));

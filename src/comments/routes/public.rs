@@ -17,7 +17,7 @@ use crate::comments::model::*;
 use crate::comments::store;
 use crate::db::{self, Paged};
 use crate::delivery::{cached_json, link_pages};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, is_plain_text_char};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
 use crate::pagination::{Page, PageMeta, PageQuery};
@@ -430,8 +430,7 @@ fn check_body(body: &str) -> Result<String, ApiError> {
 }
 
 fn has_bad_characters(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    !text.chars().all(is_plain_text_char)
 }
 
 /// Visitors name themselves (1 to 80 characters); accounts comment under their display name.
@@ -442,7 +441,8 @@ fn check_author_name(
     match (principal.actor, author_name.map(str::trim)) {
         (Actor::Visitor(_), Some(name))
             if (1..=MAX_AUTHOR_NAME_CHARS).contains(&name.chars().count())
-                && !name.chars().any(char::is_control) =>
+                && name.chars().all(is_plain_text_char)
+                && !name.contains(['\n', '\r', '\t']) =>
         {
             Ok(Some(name.to_owned()))
         }

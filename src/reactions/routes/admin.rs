@@ -11,7 +11,7 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::domain::{FieldError, check_fields};
+use crate::domain::{FieldError, check_fields, is_plain_text_char};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{AdminOnly, InvalidFields, StaleIfMatch};
@@ -324,7 +324,8 @@ fn check_labels(conn: &mut DbConnection, labels: &LocaleMap<String>) -> Result<(
         labels,
         |label, name| {
             let length = label.trim().chars().count();
-            let printable = !label.chars().any(char::is_control);
+            let printable =
+                label.chars().all(is_plain_text_char) && !label.contains(['\n', '\r', '\t']);
             if (1..=MAX_LABEL_CHARS).contains(&length) && printable {
                 Vec::new()
             } else {
