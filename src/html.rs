@@ -93,6 +93,67 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// Deepest element nesting an article body may have.
+pub const MAX_DEPTH: usize = 100;
+
+/// Most elements an article body may have.
+pub const MAX_ELEMENTS: usize = 20_000;
+
+/// Elements that never hold others, and those a parser closes by itself when their next
+/// sibling opens (`<p>`, `<li>`, cells): neither deepens the nesting.
+const FLAT: [&str; 21] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+];
+
+/// What is wrong with the shape of `html`, if anything: elements nested deeper than
+/// [`MAX_DEPTH`], or more than [`MAX_ELEMENTS`] of them. One pass over the text, so any body is
+/// judged in time linear in its size before the sanitiser, whose time grows faster with the
+/// nesting, sees it.
+pub fn shape_error(html: &str) -> Option<String> {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut elements) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += offset + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = i + usize::from(closing);
+        let name_end = bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |end| start + end);
+        if name_end == start {
+            continue;
+        }
+        let name = html[start..name_end].to_ascii_lowercase();
+        let flat = FLAT.contains(&name.as_str());
+        if closing {
+            if !flat {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        elements += 1;
+        let tag_end = bytes[name_end..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(bytes.len(), |end| name_end + end);
+        let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+        if !flat && !self_closing {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i = tag_end.min(bytes.len());
+    }
+    if deepest > MAX_DEPTH {
+        Some(format!("must not nest elements more than {MAX_DEPTH} deep"))
+    } else if elements > MAX_ELEMENTS {
+        Some(format!("must have at most {MAX_ELEMENTS} elements"))
+    } else {
+        None
+    }
+}
+
 /// Removes everything from `html` that is not on the allow-list: scripts, styles, event
 /// handlers, `javascript:` and other non-web URLs, SVG, frames and forms.
 pub fn sanitize(html: &str) -> String {
@@ -138,4 +199,29 @@ pub fn escape_text(text: &str) -> String {
         }
     }
     escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_or_huge_bodies_are_refused_before_sanitising() {
+        assert_eq!(
+            shape_error("<p>One <b>two</b></p><ul><li>a<li>b</ul><br><img src=x />"),
+            None
+        );
+        let deep = "<div>".repeat(MAX_DEPTH + 1);
+        assert!(shape_error(&deep).is_some());
+        let nested_closed = format!("{}{}", "<div>".repeat(50), "</div>".repeat(50)).repeat(10);
+        assert_eq!(
+            shape_error(&nested_closed),
+            None,
+            "depth is where elements are, not how many"
+        );
+        // Paragraphs left open are siblings, not a nesting.
+        assert_eq!(shape_error(&"<p>word ".repeat(5000)), None);
+        assert!(shape_error(&"<br>".repeat(MAX_ELEMENTS + 1)).is_some());
+        assert_eq!(shape_error("a < b and <3 and </>"), None);
+    }
 }

@@ -14,7 +14,8 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::authors::model::check_url;
 use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
-use crate::slug::check_slug;
+use crate::html;
+use crate::slug::{self, check_slug};
 
 /// Longest title.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -561,6 +562,52 @@ pub fn check_translation(
         ));
     }
     check_fields(errors)
+}
+
+/// A translation with its body sanitised and measured: the CPU work of a save, done before the
+/// save's transaction starts so no body holds a write lock while it is parsed.
+#[derive(Debug)]
+pub struct PreparedTranslation {
+    pub input: TranslationInput,
+    /// The sanitised HTML to store.
+    pub body: String,
+    /// Title, summary and the body's text, folded for search (see `slug::fold`).
+    pub search_text: String,
+    pub reading_time_minutes: i32,
+}
+
+impl PreparedTranslation {
+    /// Refuses a body nested too deep or with too many elements (named `field`, e.g.
+    /// `translations.fr.body`), then sanitises it; time linear in the body's size.
+    pub fn new(input: TranslationInput, field: &str) -> Result<Self, FieldError> {
+        if let Some(message) = html::shape_error(&input.body) {
+            return Err(FieldError::new(field, message));
+        }
+        let body = html::sanitize(&input.body);
+        Ok(Self::measured(input, body))
+    }
+
+    /// A translation whose body was sanitised when it was stored (a revision being restored).
+    pub fn stored(input: TranslationInput) -> Self {
+        let body = input.body.clone();
+        Self::measured(input, body)
+    }
+
+    fn measured(input: TranslationInput, body: String) -> Self {
+        let summary = trimmed(&input.summary);
+        let search_text = slug::fold(&format!(
+            "{} {} {}",
+            input.title.trim(),
+            summary.as_deref().unwrap_or(""),
+            html::text_of(&body)
+        ));
+        Self {
+            reading_time_minutes: html::reading_time_minutes(&body),
+            search_text,
+            body,
+            input,
+        }
+    }
 }
 
 /// The text trimmed, `None` when nothing is left.

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::articles::model::{ArticleStatus, TranslationInput, TranslationStatus};
+use crate::articles::model::{
+    ArticleStatus, PreparedTranslation, TranslationInput, TranslationStatus,
+};
 use crate::articles::store::editing::save_translation;
 use crate::articles::store::{self as articles, ArticleFields};
 use crate::authors::store::{self as authors, AuthorFields};
@@ -108,7 +110,8 @@ pub fn load_synthetic(
                         seo_description: None,
                         status: Some(TranslationStatus::Published),
                     };
-                    save_translation(conn, &row, locale, &input, None, None)?;
+                    let prepared = PreparedTranslation::new(input, "body")?;
+                    save_translation(conn, &row, locale, &prepared, None, None)?;
                 }
             }
             Ok::<_, DomainError>(())
@@ -523,7 +526,8 @@ impl Newsroom {
                     seo_description: None,
                     status: Some(TranslationStatus::Published),
                 };
-                save_translation(conn, &row, locale, &input, None, None)?;
+                let prepared = PreparedTranslation::new(input, "body")?;
+                save_translation(conn, &row, locale, &prepared, None, None)?;
             }
             ids.push(id);
         }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::{article_body, create_article, newsroom};
-use crate::helpers::{assert_problem, concurrently, header, json_body, spawn_app};
+use crate::helpers::{assert_problem, concurrently, expect_json, header, json_body, spawn_app};
 
 #[actix_web::test]
 async fn an_article_is_created_with_translations_slugs_and_sanitised_bodies() {
@@ -668,4 +668,51 @@ async fn content_in_use_can_not_be_deleted() {
         .await
         .unwrap();
     assert_eq!(tag.status().as_u16(), 204);
+}
+
+#[actix_web::test]
+async fn a_body_nested_too_deep_is_refused_before_any_write() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let mut body = article_body(&room, "Deep", "draft");
+    body["translations"]["en"]["body"] = json!("<div>".repeat(100_000));
+    let started = std::time::Instant::now();
+    let mut response = app
+        .post("/api/v1/admin/articles")
+        .bearer_auth(&room.editor)
+        .send_json(&body)
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut response, 422).await;
+    assert_eq!(
+        problem["errors"][0]["field"], "translations.en.body",
+        "{problem}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered at once"
+    );
+    let list = expect_json(
+        app.get("/api/v1/admin/articles").bearer_auth(&room.editor),
+        200,
+    )
+    .await;
+    assert_eq!(list["meta"]["total"], 0, "nothing stored");
+    // A body of many elements that are not nested is fine, and sanitised.
+    body["translations"]["en"]["body"] = json!("<p>word <script>x</script></p>".repeat(2000));
+    let article = create_article(&app, &room.editor, &body).await;
+    let stored = article["translations"]["en"]["body"].as_str().unwrap();
+    assert!(!stored.contains("script"));
+    // The same check guards a translation on its own.
+    let mut response = app
+        .put(&format!(
+            "/api/v1/admin/articles/{}/translations/fr",
+            article["id"]
+        ))
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"title": "Profond", "body": "<blockquote>".repeat(500)}))
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut response, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
 }

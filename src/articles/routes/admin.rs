@@ -226,7 +226,7 @@ pub async fn create_article(
     body: JsonBody<CreateArticleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteOwnArticles)?;
-    let body = body.parse()?;
+    let mut body = body.parse()?;
     let user = principal.user_id();
     let status = body.status.unwrap_or(ArticleStatus::Draft);
     Rights::of(&principal, user, ArticleStatus::Draft).check_status(status)?;
@@ -236,15 +236,21 @@ pub async fn create_article(
             "must name at least one locale",
         ));
     }
+    let translations = std::mem::take(&mut body.translations);
+    let translations = prepare(translations.into_iter().map(|(locale, input)| {
+        let field = format!("translations.{locale}.body");
+        (locale, input, field)
+    }))
+    .await?;
     let article = state
         .db
         .write(move |conn| {
             let site = locales::codes(conn)?;
-            for (locale, translation) in &body.translations {
+            for (locale, translation) in &translations {
                 check_translation(
                     &site,
                     locale,
-                    translation,
+                    &translation.input,
                     &format!("translations.{locale}"),
                 )?;
             }
@@ -257,7 +263,7 @@ pub async fn create_article(
                 &corrections,
             )?;
             let source_locale = match &body.source_locale {
-                Some(locale) if body.translations.contains_key(locale) => locale.clone(),
+                Some(locale) if translations.contains_key(locale) => locale.clone(),
                 Some(_) => {
                     return Err(ApiError::invalid(
                         "source_locale",
@@ -266,7 +272,7 @@ pub async fn create_article(
                 }
                 None => site
                     .iter()
-                    .find(|code| body.translations.contains_key(*code))
+                    .find(|code| translations.contains_key(*code))
                     .cloned()
                     .unwrap_or_default(),
             };
@@ -291,10 +297,10 @@ pub async fn create_article(
             store::set_corrections(conn, id, &corrections_of(&corrections))?;
             let row = store::find(conn, id)?;
             // The source first, so the others are saved against its version.
-            let mut order: Vec<&String> = body.translations.keys().collect();
+            let mut order: Vec<&String> = translations.keys().collect();
             order.sort_by_key(|locale| **locale != source_locale);
             for locale in order {
-                save_translation(conn, &row, locale, &body.translations[locale], user, None)?;
+                save_translation(conn, &row, locale, &translations[locale], user, None)?;
             }
             Ok(load_admin(conn, id)?)
         })
@@ -528,13 +534,17 @@ pub async fn put_translation(
     let (id, locale) = path.into_inner();
     let input = body.parse()?;
     let user = principal.user_id();
+    let prepared = prepare([(locale.clone(), input, "body".to_owned())])
+        .await?
+        .remove(&locale)
+        .expect("the one translation prepared");
     let (article, version) = state
         .db
         .write(move |conn| {
             let row = editable(conn, &principal, id)?.row;
             let site = locales::codes(conn)?;
-            check_translation(&site, &locale, &input, "body")?;
-            save_translation(conn, &row, &locale, &input, user, expected)?;
+            check_translation(&site, &locale, &prepared.input, "body")?;
+            save_translation(conn, &row, &locale, &prepared, user, expected)?;
             let article = load_admin(conn, id)?;
             let version = article.translations.get(&locale).map_or(1, |t| t.version);
             Ok((article, version))
@@ -708,7 +718,8 @@ pub async fn restore_revision(
                 seo_description: revision.seo_description,
                 status: Some(TranslationStatus::parse(&revision.status)),
             };
-            save_translation(conn, &row, &revision.locale, &input, user, expected)?;
+            let prepared = PreparedTranslation::stored(input);
+            save_translation(conn, &row, &revision.locale, &prepared, user, expected)?;
             let article = load_admin(conn, id)?;
             let version = article
                 .translations
@@ -718,6 +729,21 @@ pub async fn restore_revision(
         })
         .await?;
     Ok(with_etag(version, article))
+}
+
+/// Checks and sanitises translation bodies (locale, input, the body's field name) on the
+/// blocking thread pool, before any transaction starts: the parse is the costly part of a save.
+async fn prepare(
+    translations: impl IntoIterator<Item = (String, TranslationInput, String)>,
+) -> Result<BTreeMap<String, PreparedTranslation>, ApiError> {
+    let translations: Vec<_> = translations.into_iter().collect();
+    web::block(move || {
+        translations
+            .into_iter()
+            .map(|(locale, input, field)| Ok((locale, PreparedTranslation::new(input, &field)?)))
+            .collect()
+    })
+    .await?
 }
 
 fn corrections_of(corrections: &[CorrectionInput]) -> Vec<NewCorrection> {

@@ -11,7 +11,6 @@ use crate::authors::store as authors;
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::{DomainError, FieldError, check_fields};
-use crate::html;
 use crate::slug;
 use crate::tags::store as tags;
 
@@ -64,10 +63,11 @@ pub fn save_translation(
     conn: &mut DbConnection,
     article: &ArticleRow,
     locale: &str,
-    input: &TranslationInput,
+    prepared: &PreparedTranslation,
     saved_by: Option<i64>,
     expected: Option<i64>,
 ) -> Result<(), DomainError> {
+    let input = &prepared.input;
     let current = store::find_translation(conn, article.id, locale)?;
     match (&current, expected) {
         (None, Some(_)) => return Err(DomainError::Stale),
@@ -84,7 +84,6 @@ pub fn save_translation(
             store::slug_taken(conn, locale, candidate, article.id)
         })?,
     };
-    let body = html::sanitize(&input.body);
     let summary = trimmed(&input.summary);
     let source_version = if locale == article.source_locale {
         None
@@ -101,16 +100,12 @@ pub fn save_translation(
         })
         .unwrap_or(TranslationStatus::Published);
     let fields = TranslationFields {
-        search_text: slug::fold(&format!(
-            "{title} {} {}",
-            summary.as_deref().unwrap_or(""),
-            html::text_of(&body)
-        )),
-        reading_time_minutes: html::reading_time_minutes(&body),
+        search_text: prepared.search_text.clone(),
+        reading_time_minutes: prepared.reading_time_minutes,
         title,
         slug: slug.clone(),
         summary,
-        body,
+        body: prepared.body.clone(),
         seo_title: trimmed(&input.seo_title),
         seo_description: trimmed(&input.seo_description),
         status: status.as_str().to_owned(),
