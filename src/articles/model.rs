@@ -97,8 +97,23 @@ impl TranslationStatus {
 pub struct Rights {
     /// May read and edit it.
     pub edit: bool,
-    /// May give it any status (else only draft or in_review).
+    /// May give it any status (else only draft or in_review) and a publication time.
     pub publish: bool,
+    /// May feature it on the front page (editors and admins).
+    pub feature: bool,
+    /// May byline anyone (editors and admins); others byline only their own author identity.
+    pub byline_anyone: bool,
+}
+
+/// What a create or an update sets that the role table may withhold.
+#[derive(Debug, Default)]
+pub struct SetFields<'a> {
+    /// A publication time is given.
+    pub published_at: bool,
+    /// The featured flag is set to something other than it was.
+    pub featured: bool,
+    /// The bylines are set to these authors (when they change).
+    pub author_ids: Option<&'a [i64]>,
 }
 
 impl Rights {
@@ -116,7 +131,40 @@ impl Rights {
         Self {
             edit: any || (write_own && !contributor_locked),
             publish: publish_any || publish_own,
+            feature: publish_any,
+            byline_anyone: any,
         }
+    }
+
+    /// Refused (naming the field) when `set` holds what the principal may not set: a
+    /// publication time without the right to publish, the featured flag, or bylines other than
+    /// `own_authors` (the principal's own author identities) without the right to byline
+    /// anyone. The same table holds on create and on update.
+    pub fn check_fields(
+        &self,
+        set: &SetFields<'_>,
+        own_authors: &[i64],
+    ) -> Result<(), DomainError> {
+        let refuse = |field: &str| {
+            Err(DomainError::Forbidden(format!(
+                "Your role may not set `{field}` here."
+            )))
+        };
+        if set.published_at && !self.publish {
+            return refuse("published_at");
+        }
+        if set.featured && !self.feature {
+            return refuse("featured");
+        }
+        if let Some(ids) = set.author_ids
+            && !self.byline_anyone
+            && !ids.iter().all(|id| own_authors.contains(id))
+        {
+            return Err(DomainError::Forbidden(
+                "Your role may byline only your own author identity (`author_ids`).".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Refused unless `status` is one the principal may set.

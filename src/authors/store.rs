@@ -159,3 +159,14 @@ pub fn count_existing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<i64> 
         .count()
         .get_result(conn)
 }
+
+/// The author identities linked to an account.
+pub fn ids_of_user(conn: &mut DbConnection, user_id: Option<i64>) -> QueryResult<Vec<i64>> {
+    let Some(user_id) = user_id else {
+        return Ok(Vec::new());
+    };
+    authors::table
+        .filter(authors::user_id.eq(user_id))
+        .select(authors::id)
+        .load(conn)
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::fixtures::{article_body, create_article, newsroom};
+use crate::fixtures::{article_body, article_by, create_article, newsroom, writer};
 use crate::helpers::{assert_problem, concurrently, expect_json, header, json_body, spawn_app};
 
 #[actix_web::test]
@@ -205,8 +205,8 @@ async fn slugs_are_unique_per_locale_and_old_ones_are_kept() {
 async fn contributors_authors_and_editors_have_their_rights() {
     let app = spawn_app().await;
     let room = newsroom(&app).await;
-    let (_, _, contributor) = app.user_with_role("contributor").await;
-    let (_, _, author) = app.user_with_role("author").await;
+    let (contributor, contributor_byline) = writer(&app, &room, "contributor").await;
+    let (author, author_byline) = writer(&app, &room, "author").await;
     let (_, _, other_author) = app.user_with_role("author").await;
     let (_, _, reader) = app.user_with_role("reader").await;
     let visitor = app.visitor_token().await;
@@ -234,11 +234,16 @@ async fn contributors_authors_and_editors_have_their_rights() {
     let mut published = app
         .post("/api/v1/admin/articles")
         .bearer_auth(&contributor)
-        .send_json(&article_body(&room, "C1", "published"))
+        .send_json(&article_by(&room, "C1", "published", contributor_byline))
         .await
         .unwrap();
     assert_problem(&mut published, 403).await;
-    let draft = create_article(&app, &contributor, &article_body(&room, "C2", "draft")).await;
+    let draft = create_article(
+        &app,
+        &contributor,
+        &article_by(&room, "C2", "draft", contributor_byline),
+    )
+    .await;
     let path = format!("/api/v1/admin/articles/{}", draft["id"]);
     let mut submitted = app
         .patch(&path)
@@ -315,7 +320,12 @@ async fn contributors_authors_and_editors_have_their_rights() {
     assert_problem(&mut locked, 404).await;
 
     // Authors publish their own.
-    let own = create_article(&app, &author, &article_body(&room, "A1", "published")).await;
+    let own = create_article(
+        &app,
+        &author,
+        &article_by(&room, "A1", "published", author_byline),
+    )
+    .await;
     assert_eq!(own["status"], "published");
     let mut archived = app
         .patch(&format!("/api/v1/admin/articles/{}", own["id"]))
@@ -715,4 +725,91 @@ async fn a_body_nested_too_deep_is_refused_before_any_write() {
         .unwrap();
     let problem = assert_problem(&mut response, 422).await;
     assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+}
+
+#[actix_web::test]
+async fn writers_set_on_create_only_what_their_role_allows() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (contributor, own) = writer(&app, &room, "contributor").await;
+    let (author, author_own) = writer(&app, &room, "author").await;
+    let refused = [
+        (
+            "published_at",
+            json!("2030-01-01T00:00:00Z"),
+            403,
+            &contributor,
+            own,
+        ),
+        ("featured", json!(true), 403, &contributor, own),
+        ("featured", json!(true), 403, &author, author_own),
+        ("author_ids", json!([room.author]), 403, &contributor, own),
+        (
+            "author_ids",
+            json!([author_own, room.author]),
+            403,
+            &author,
+            author_own,
+        ),
+        ("cover_media_id", json!(424242), 422, &author, author_own),
+    ];
+    for (field, value, status, token, byline) in refused {
+        let mut body = article_by(&room, "Not allowed", "draft", byline);
+        body[field] = value;
+        let mut response = app
+            .post("/api/v1/admin/articles")
+            .bearer_auth(token)
+            .send_json(&body)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, status).await;
+        let named = problem["detail"].as_str().unwrap().contains(field)
+            || problem["errors"][0]["field"] == field;
+        assert!(named, "{field}: {problem}");
+    }
+    let list = expect_json(
+        app.get("/api/v1/admin/articles").bearer_auth(&room.editor),
+        200,
+    )
+    .await;
+    assert_eq!(list["meta"]["total"], 0, "nothing stored");
+    // Own bylines and schedules within the role are fine; an editor bylines anyone and features.
+    let mut body = article_by(&room, "Mine", "published", author_own);
+    body["published_at"] = json!("2030-01-01T00:00:00Z");
+    create_article(&app, &author, &body).await;
+    let mut body = article_by(&room, "Theirs", "draft", own);
+    body["featured"] = json!(true);
+    create_article(&app, &room.editor, &body).await;
+    // On update the same table holds: a contributor's own draft can't be featured or
+    // re-bylined by them; other fields change.
+    let draft = create_article(
+        &app,
+        &contributor,
+        &article_by(&room, "Draft", "draft", own),
+    )
+    .await;
+    let path = format!("/api/v1/admin/articles/{}", draft["id"]);
+    for (change, field) in [
+        (json!({"featured": true}), "featured"),
+        (json!({"author_ids": [room.author]}), "author_ids"),
+    ] {
+        let mut response = app
+            .patch(&path)
+            .bearer_auth(&contributor)
+            .send_json(&change)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, 403).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains(field),
+            "{problem}"
+        );
+    }
+    let changed = crate::helpers::send_json_expect(
+        app.patch(&path).bearer_auth(&contributor),
+        &json!({"comments_enabled": false, "author_ids": [own]}),
+        200,
+    )
+    .await;
+    assert_eq!(changed["data"]["featured"], false);
 }

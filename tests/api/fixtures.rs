@@ -47,6 +47,28 @@ pub async fn newsroom(app: &TestApp) -> Newsroom {
     }
 }
 
+/// An account of `role` with its own byline (made by the newsroom's editor): (access token,
+/// author id). Contributors and authors may byline only themselves.
+pub async fn writer(app: &TestApp, room: &Newsroom, role: &str) -> (String, i64) {
+    let (user, _, token) = app.user_with_role(role).await;
+    let author = send_json_expect(
+        app.post("/api/v1/admin/authors").bearer_auth(&room.editor),
+        &json!({"name": format!("A {role} {user}"), "user_id": user}),
+        201,
+    )
+    .await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    (token, author)
+}
+
+/// A create body with one English translation, bylined to `author`.
+pub fn article_by(newsroom: &Newsroom, title: &str, status: &str, author: i64) -> Value {
+    let mut body = article_body(newsroom, title, status);
+    body["author_ids"] = json!([author]);
+    body
+}
+
 /// A create body with one English translation.
 pub fn article_body(newsroom: &Newsroom, title: &str, status: &str) -> Value {
     json!({

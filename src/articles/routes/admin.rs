@@ -47,7 +47,7 @@ pub struct CreateArticleRequest {
     /// Source name, e.g. a news agency.
     pub source_name: Option<String>,
     pub source_url: Option<String>,
-    /// Cover image (media id).
+    /// Cover image (media id); it must name an existing media item.
     pub cover_media_id: Option<i64>,
     /// The locale the article is written in first; other translations are marked outdated
     /// when it changes after them. Default: the site default if given, else the first given.
@@ -214,7 +214,7 @@ pub async fn admin_list_articles(
          headers(("Location" = String, description = "The article's admin URL."),
                  ("ETag" = String, description = "Its version."))),
         NoToken,
-        (status = 403, description = "The role may not write articles, or not with this status.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not write articles, or not with this status, a `published_at` (without the right to publish), `featured` (editors and admins only) or bylines other than the writer's own (the detail names the field).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
         InvalidFields,
     )
@@ -229,7 +229,8 @@ pub async fn create_article(
     let mut body = body.parse()?;
     let user = principal.user_id();
     let status = body.status.unwrap_or(ArticleStatus::Draft);
-    Rights::of(&principal, user, ArticleStatus::Draft).check_status(status)?;
+    let rights = Rights::of(&principal, user, ArticleStatus::Draft);
+    rights.check_status(status)?;
     if body.translations.is_empty() {
         return Err(ApiError::invalid(
             "translations",
@@ -254,6 +255,12 @@ pub async fn create_article(
                     &format!("translations.{locale}"),
                 )?;
             }
+            let set = SetFields {
+                published_at: body.published_at.is_some(),
+                featured: body.featured == Some(true),
+                author_ids: Some(&body.author_ids),
+            };
+            editing::check_set_fields(conn, &principal, &rights, &set, body.cover_media_id)?;
             let tag_ids = body.tag_ids.clone().unwrap_or_default();
             editing::check_references(conn, body.category_id, &body.author_ids, &tag_ids)?;
             let corrections = body.corrections.clone().unwrap_or_default();
@@ -358,7 +365,7 @@ pub async fn admin_get_article(
     responses(
         (status = 200, description = "The article.", body = AdminArticleResponse),
         NoToken,
-        (status = 403, description = "The role may not set this status.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not set this status, `published_at`, `featured` or these bylines (the detail names the field).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
         StaleIfMatch,
         InvalidFields,
@@ -400,13 +407,23 @@ pub async fn update_article(
                 ));
             }
             let category_id = body.category_id.unwrap_or(current.category_id);
-            let author_ids = match &body.author_ids {
-                Some(ids) => ids.clone(),
-                None => store::authors_of(conn, &[id])?
-                    .into_iter()
-                    .map(|a| a.id)
-                    .collect(),
+            let current_authors: Vec<i64> = store::authors_of(conn, &[id])?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            let author_ids = body.author_ids.clone().unwrap_or(current_authors.clone());
+            let set = SetFields {
+                published_at: false,
+                featured: body
+                    .featured
+                    .is_some_and(|featured| featured != current.featured),
+                author_ids: (author_ids != current_authors).then_some(author_ids.as_slice()),
             };
+            let new_cover = body
+                .cover_media_id
+                .flatten()
+                .filter(|cover| Some(*cover) != current.cover_media_id);
+            editing::check_set_fields(conn, &principal, &rights, &set, new_cover)?;
             let tag_ids = body.tag_ids.clone().unwrap_or_default();
             editing::check_references(conn, category_id, &author_ids, &tag_ids)?;
             let source_name = body

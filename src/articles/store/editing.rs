@@ -198,3 +198,23 @@ pub fn editable(
         Err(DomainError::NotFound)
     }
 }
+
+/// Refused when the principal sets what its role may not (see [`Rights::check_fields`]), or
+/// names a cover image that does not exist: no media item exists until the media library does.
+pub fn check_set_fields(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    rights: &Rights,
+    set: &SetFields<'_>,
+    cover_media_id: Option<i64>,
+) -> Result<(), DomainError> {
+    let own_authors = match set.author_ids {
+        Some(_) if !rights.byline_anyone => authors::ids_of_user(conn, principal.user_id())?,
+        _ => Vec::new(),
+    };
+    rights.check_fields(set, &own_authors)?;
+    if cover_media_id.is_some() {
+        return Err(FieldError::new("cover_media_id", "names no media item").into());
+    }
+    Ok(())
+}
