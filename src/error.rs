@@ -317,8 +317,9 @@ impl From<diesel::result::Error> for ApiError {
 
 /// Whether a database error message means the server went away or is busy, not a bug.
 fn is_unavailable_message(message: &str) -> bool {
-    const MARKERS: [&str; 7] = [
+    const MARKERS: [&str; 8] = [
         "database is locked",
+        "deadlock detected",
         "terminating connection",
         "server closed the connection",
         "connection to server",

@@ -233,12 +233,15 @@ pub fn set_corrections(
 }
 
 /// Whether `slug` is, or was, the slug of another article than `except` in `locale`.
+/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
+/// it at once the second sees the first's and takes the next one.
 pub fn slug_taken(
     conn: &mut DbConnection,
     locale: &str,
     slug: &str,
     except: i64,
 ) -> QueryResult<bool> {
+    db::lock_name(conn, &format!("slug:articles:{locale}:{slug}"))?;
     diesel::select(diesel::dsl::exists(
         article_slugs::table
             .filter(article_slugs::locale.eq(locale))

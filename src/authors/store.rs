@@ -51,7 +51,10 @@ pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64
 }
 
 /// Whether `slug` belongs to an author other than `except`.
+/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
+/// it at once the second sees the first's and takes the next one.
 pub fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    db::lock_name(conn, &format!("slug:authors:{slug}"))?;
     diesel::select(diesel::dsl::exists(
         authors::table
             .filter(authors::slug.eq(slug))

@@ -40,19 +40,10 @@ pub fn find_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminCategory
     Ok(AdminCategory::new(row, translations))
 }
 
-/// Key of the PostgreSQL advisory lock that serialises moves in the category tree.
-const TREE_LOCK_KEY: i64 = 0x6361_7465_676f_7279;
-
 /// Serialises moves in the category tree until the transaction ends, so two concurrent moves
-/// can't each pass the cycle check and together make a cycle. A SQLite write transaction holds
-/// the database's only write lock already.
+/// can't each pass the cycle check and together make a cycle.
 pub fn lock_tree(conn: &mut DbConnection) -> QueryResult<()> {
-    if let DbConnection::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(TREE_LOCK_KEY)
-            .execute(pg)?;
-    }
-    Ok(())
+    db::lock_name(conn, "categories:tree")
 }
 
 /// Refused unless `parent` names a category.
@@ -84,12 +75,15 @@ pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64
 }
 
 /// Whether `slug` is used in `locale` by a category other than `except`.
+/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
+/// it at once the second sees the first's and takes the next one.
 pub fn slug_taken(
     conn: &mut DbConnection,
     locale: &str,
     slug: &str,
     except: Option<i64>,
 ) -> QueryResult<bool> {
+    db::lock_name(conn, &format!("slug:categories:{locale}:{slug}"))?;
     let query = category_translations::table
         .filter(category_translations::locale.eq(locale))
         .filter(category_translations::slug.eq(slug))

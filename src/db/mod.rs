@@ -333,6 +333,19 @@ macro_rules! per_backend {
 }
 pub(crate) use per_backend;
 
+/// Holds, until the transaction ends, a PostgreSQL advisory lock named by `key`, so writers
+/// that check a value and then claim it (a slug, a move in a tree) take turns: the second sees
+/// what the first wrote. A SQLite write transaction holds the database's only write lock
+/// already. Must run inside a write transaction.
+pub fn lock_name(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")

@@ -92,12 +92,15 @@ pub fn article_counts(
 }
 
 /// Whether `slug` is used in `locale` by a tag other than `except`.
+/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
+/// it at once the second sees the first's and takes the next one.
 pub fn slug_taken(
     conn: &mut DbConnection,
     locale: &str,
     slug: &str,
     except: Option<i64>,
 ) -> QueryResult<bool> {
+    db::lock_name(conn, &format!("slug:tags:{locale}:{slug}"))?;
     diesel::select(diesel::dsl::exists(
         tag_translations::table
             .filter(tag_translations::locale.eq(locale))

@@ -152,3 +152,49 @@ async fn the_public_tag_list_is_localized_and_paginated() {
     let mut too_many = app.get("/api/v1/tags?per_page=500").send().await.unwrap();
     assert_problem(&mut too_many, 422).await;
 }
+
+#[actix_web::test]
+async fn simultaneous_creates_of_one_name_get_their_own_slugs() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let room = crate::fixtures::newsroom(&app).await;
+    let tags: Vec<_> = (0..20)
+        .map(|_| {
+            app.post("/api/v1/admin/tags")
+                .bearer_auth(&admin)
+                .send_json(&json!({"translations": {"tr": {"name": "Seçim"}}}))
+        })
+        .collect();
+    let articles: Vec<_> = (0..20)
+        .map(|_| {
+            app.post("/api/v1/admin/articles")
+                .bearer_auth(&room.editor)
+                .send_json(&crate::fixtures::article_body(
+                    &room,
+                    "Aynı başlık",
+                    "draft",
+                ))
+        })
+        .collect();
+    for (responses, pointer) in [
+        (
+            crate::helpers::concurrently(tags).await,
+            "/data/translations/tr/slug",
+        ),
+        (
+            crate::helpers::concurrently(articles).await,
+            "/data/translations/en/slug",
+        ),
+    ] {
+        let mut slugs = Vec::new();
+        for response in responses {
+            let mut response = response.unwrap();
+            let body = json_body(&mut response).await;
+            assert_eq!(response.status().as_u16(), 201, "{body}");
+            slugs.push(body.pointer(pointer).unwrap().as_str().unwrap().to_owned());
+        }
+        slugs.sort();
+        slugs.dedup();
+        assert_eq!(slugs.len(), 20, "{slugs:?}");
+    }
+}
