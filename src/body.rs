@@ -14,8 +14,13 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, deserialize_error};
 
+/// How long a request body may take to arrive (`BODY_READ_TIMEOUT`), kept in the app data.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyReadTimeout(pub std::time::Duration);
+
 /// A JSON body of type `T`: the bytes, checked for media type and size on extraction
-/// (415, 413), parsed with [`JsonBody::parse`] (400 malformed, 422 wrong shape).
+/// (415, 413) and read within [`BodyReadTimeout`] (408), parsed with [`JsonBody::parse`] (400
+/// malformed, 422 wrong shape).
 pub struct JsonBody<T> {
     bytes: web::Bytes,
     shape: PhantomData<T>,
@@ -65,8 +70,19 @@ impl<T: 'static> FromRequest for JsonBody<T> {
             ))));
         }
         let bytes = web::Bytes::from_request(request, payload);
+        let timeout = request
+            .app_data::<BodyReadTimeout>()
+            .map_or(std::time::Duration::from_secs(30), |timeout| timeout.0);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|error| {
+            let bytes = actix_web::rt::time::timeout(timeout, bytes)
+                .await
+                .map_err(|_| {
+                    ApiError::RequestTimeout(format!(
+                        "The body did not arrive within {} seconds.",
+                        timeout.as_secs()
+                    ))
+                })?;
+            let bytes = bytes.map_err(|error| {
                 match error.as_error::<actix_web::error::PayloadError>() {
                     Some(actix_web::error::PayloadError::Overflow) => {
                         ApiError::PayloadTooLarge("The body is larger than allowed.".into())

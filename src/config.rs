@@ -8,6 +8,7 @@
 //! | `BIND` | `127.0.0.1:8080` | address to listen on (`:0` picks a free port) |
 //! | `WORKERS` | number of cores | HTTP worker threads |
 //! | `SHUTDOWN_TIMEOUT` | `30` | seconds in-flight requests get to finish on SIGTERM |
+//! | `BODY_READ_TIMEOUT` | `30` | seconds a request body may take to arrive (408 after) |
 //! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
 //! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
@@ -235,6 +236,8 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Grace period for in-flight requests at shutdown.
     pub shutdown_timeout: Duration,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// `Cache-Control: max-age` for public reads, in seconds.
     pub cache_max_age: u32,
     /// Largest accepted JSON body, in bytes.
@@ -401,6 +404,12 @@ impl Settings {
                     "SHUTDOWN_TIMEOUT",
                     30,
                     0..=3600,
+                )?),
+                body_read_timeout: Duration::from_secs(parse(
+                    &get,
+                    "BODY_READ_TIMEOUT",
+                    30,
+                    1..=3600,
                 )?),
                 cache_max_age: parse(&get, "CACHE_MAX_AGE", 60, 0..=31_536_000)?,
                 json_body_limit: parse(&get, "JSON_BODY_LIMIT", 1 << 20, 1024..=(64 << 20))?,

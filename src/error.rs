@@ -67,6 +67,9 @@ pub enum ApiError {
         /// Methods the route does accept, for the `Allow` header.
         allow: Vec<String>,
     },
+    /// 408: the request body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// 409: the write conflicts with existing data.
     #[error("{0}")]
     Conflict(String),
@@ -137,6 +140,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::RequestTimeout(_) => "request-timeout",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed(_) => "precondition-failed",
             Self::PayloadTooLarge(_) => "payload-too-large",
@@ -189,6 +193,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -240,6 +245,7 @@ pub fn problem_for_status(status: StatusCode, cause: Option<&actix_web::Error>) 
         StatusCode::FORBIDDEN => ApiError::Forbidden(detail),
         StatusCode::NOT_FOUND => ApiError::not_found(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed { allow: Vec::new() },
+        StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout(detail),
         StatusCode::CONFLICT => ApiError::Conflict(detail),
         StatusCode::PRECONDITION_FAILED => ApiError::PreconditionFailed(detail),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(detail),

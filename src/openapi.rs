@@ -139,3 +139,34 @@ pub struct UnknownLocale(pub Problem);
 #[derive(IntoResponses)]
 #[response(status = 304, description = "`If-None-Match` names the current ETag.")]
 pub struct NotModified;
+
+/// Adds the 408 every operation that reads a body can answer (a body slower than
+/// `BODY_READ_TIMEOUT`) to the assembled document.
+pub fn add_body_timeouts(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description("The body did not arrive within `BODY_READ_TIMEOUT` seconds.")
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.request_body.is_some() {
+                operation
+                    .responses
+                    .responses
+                    .insert("408".into(), response.clone().into());
+            }
+        }
+    }
+}

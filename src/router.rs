@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::routes as auth_routes;
-use crate::openapi::ApiDoc;
+use crate::openapi::{ApiDoc, add_body_timeouts};
 use crate::operations::routes as ops;
 use crate::{articles, authors, categories, comments, locales, reactions, tags, users};
 
@@ -104,12 +104,14 @@ pub fn api_routes(config: &mut ServiceConfig) {
 
 /// The complete OpenAPI document, as the server serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut document = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api_routes)
         .split_for_parts()
-        .1
+        .1;
+    add_body_timeouts(&mut document);
+    document
 }
 
 /// The document as the pretty-printed JSON committed in `openapi/openapi.json`.

@@ -14,6 +14,7 @@ use crate::auth::passwords::{PasswordHasherPool, hash_now};
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;
 use crate::auth::tokens::TokenKeys;
+use crate::body::BodyReadTimeout;
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, Db, DbPool};
 use crate::delivery::cache::ResponseCache;
@@ -230,7 +231,9 @@ fn build_app(
         .into_utoipa_app()
         .configure(api_routes)
         .split_for_parts();
+    let body_read_timeout = BodyReadTimeout(state.settings.http.body_read_timeout);
     app.app_data(state)
+        .app_data(body_read_timeout)
         .app_data(web::PayloadConfig::default().limit(json_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))

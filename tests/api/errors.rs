@@ -277,3 +277,39 @@ async fn control_characters_and_bidi_overrides_are_refused_in_plain_text() {
         "Two\nlines"
     );
 }
+
+#[actix_web::test]
+async fn a_body_that_does_not_arrive_in_time_is_408() {
+    use std::io::{Read, Write};
+
+    let app = spawn_app_with(|env| {
+        env.insert("BODY_READ_TIMEOUT".into(), "1".into());
+    })
+    .await;
+    let address = app
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let started = std::time::Instant::now();
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        // A promised 100-byte body of which one byte ever arrives.
+        stream
+            .write_all(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            )
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+}
