@@ -215,20 +215,20 @@ pub async fn login(
         (Some(user), verified @ (Verified::Yes | Verified::YesRehashed(_))) if user.is_active() => {
             if let Verified::YesRehashed(hash) = verified {
                 let id = user.id;
-                state
+                // Best effort: the old hash keeps working, and the next sign-in tries again.
+                let upgraded = state
                     .db
                     .run(move |conn| Ok(users::upgrade_hash(conn, id, &hash)?))
-                    .await?;
+                    .await;
+                if let Err(error) = upgraded {
+                    tracing::warn!(%error, "could not store the stronger password hash");
+                }
             }
             user
         }
         _ => return Err(ApiError::InvalidCredentials),
     };
     let (id, now) = (user.id, db::now());
-    state
-        .db
-        .run(move |conn| Ok(users::touch_login(conn, id, now)?))
-        .await?;
     let response = start_session(
         &state,
         UserRow {
@@ -237,6 +237,14 @@ pub async fn login(
         },
     )
     .await?;
+    // The session is what a sign-in needs; recording its time must not make it fail.
+    let recorded = state
+        .db
+        .run(move |conn| Ok(users::touch_login(conn, id, now)?))
+        .await;
+    if let Err(error) = recorded {
+        tracing::warn!(%error, "could not record the sign-in time");
+    }
     Ok(HttpResponse::Ok().json(response))
 }
 

@@ -96,11 +96,18 @@ pub struct ConnectionManager {
     url: String,
     backend: Backend,
     queries: QueryCounter,
+    /// How long a SQLite statement waits for another connection's write lock: the pool's
+    /// timeout, so a locked database answers 503 as soon as a busy pool would.
+    busy_timeout: Duration,
 }
 
 impl ConnectionManager {
     /// A manager for `url`, refusing unknown schemes up front.
-    pub fn new(url: &str, queries: QueryCounter) -> Result<Self, ConnectionError> {
+    pub fn new(
+        url: &str,
+        queries: QueryCounter,
+        busy_timeout: Duration,
+    ) -> Result<Self, ConnectionError> {
         let backend =
             Backend::of_url(url).ok_or_else(|| ConnectionError::UnknownScheme(redact(url)))?;
         if backend == Backend::Postgres {
@@ -110,6 +117,7 @@ impl ConnectionManager {
             url: url.to_owned(),
             backend,
             queries,
+            busy_timeout,
         })
     }
 
@@ -170,12 +178,13 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let mut conn = SqliteConnection::establish(path)?;
                 // busy_timeout must come before WAL, or switching the journal mode can fail
                 // with "database is locked" while another connection holds the file.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {};
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;",
-                )?;
+                    self.busy_timeout.as_millis()
+                ))?;
                 self.count_queries(&mut conn);
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -215,7 +224,8 @@ pub fn redact(url: &str) -> String {
 /// Builds the pool without connecting; the first checkout reports a real error.
 pub fn build_pool(settings: &DatabaseSettings) -> Result<Db, ConnectionError> {
     let queries = QueryCounter::default();
-    let manager = ConnectionManager::new(&settings.url, Arc::clone(&queries))?;
+    let manager =
+        ConnectionManager::new(&settings.url, Arc::clone(&queries), settings.pool_timeout)?;
     let pool = r2d2::Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(1))

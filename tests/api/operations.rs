@@ -228,3 +228,47 @@ async fn made_up_methods_do_not_grow_the_metrics() {
         text.len()
     );
 }
+
+#[actix_web::test]
+async fn a_locked_sqlite_database_answers_503_within_the_pool_timeout() {
+    use diesel::connection::SimpleConnection;
+
+    if crate::helpers::on_postgres() {
+        return; // SQLite's single write lock; PostgreSQL locks rows.
+    }
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // Another process holds the write lock for 3 seconds, past the pool timeout (500 ms).
+    let mut conn = app.pool().get().unwrap();
+    conn.batch_execute("BEGIN IMMEDIATE;").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        conn.batch_execute("COMMIT;").unwrap();
+    });
+    let started = std::time::Instant::now();
+    let mut response = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"translations": {"en": {"name": "Waiting"}}}))
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(&mut response, 503).await;
+    assert!(header(&response, "retry-after").is_some());
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "answered within the pool timeout, not after the lock: {:?}",
+        started.elapsed()
+    );
+    release.join().unwrap();
+    let response = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"translations": {"en": {"name": "Waiting"}}}))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        201,
+        "writes go on once the lock is free"
+    );
+}
