@@ -191,6 +191,11 @@ impl IpNetwork {
         (prefix <= max).then_some(Self { address, prefix })
     }
 
+    /// The network as CIDR text (`203.0.113.0/24`, `2001:db8::/32`).
+    pub fn to_cidr(&self) -> String {
+        format!("{}/{}", self.address, self.prefix)
+    }
+
     /// Whether `ip` is inside this network.
     pub fn contains(&self, ip: std::net::IpAddr) -> bool {
         use std::net::IpAddr;

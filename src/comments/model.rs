@@ -5,6 +5,7 @@ use diesel::{Insertable, Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::actor::Actor;
 use crate::html::escape_text;
 
 /// Longest comment, in characters after trimming.
@@ -159,12 +160,14 @@ pub struct BanRow {
     pub user_id: Option<i64>,
     /// The banned visitor.
     pub visitor_id: Option<i64>,
-    /// Why.
+    /// The banned client IP or network (CIDR).
+    pub network: Option<String>,
     pub reason: Option<String>,
     /// The moderator.
     pub created_by: Option<i64>,
-    /// When.
     pub created_at: NaiveDateTime,
+    /// When the ban ends; `None` for good.
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 /// Who wrote a comment, as readers see it.
@@ -389,7 +392,8 @@ pub struct AdminComments {
     pub data: Vec<AdminComment>,
 }
 
-/// A commenting ban.
+/// A ban from commenting, reporting and reacting, on exactly one of an account, a visitor or a
+/// client IP or network.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ban {
     pub id: i64,
@@ -397,12 +401,14 @@ pub struct Ban {
     pub user_id: Option<i64>,
     /// The banned visitor.
     pub visitor_id: Option<i64>,
-    /// Why.
+    /// The banned client IP or network, as CIDR (`203.0.113.0/24`).
+    pub network: Option<String>,
     pub reason: Option<String>,
     /// The moderator who banned.
     pub created_by: Option<i64>,
-    /// When (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the ban ends (UTC); `null` for good.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<BanRow> for Ban {
@@ -411,11 +417,21 @@ impl From<BanRow> for Ban {
             id: row.id,
             user_id: row.user_id,
             visitor_id: row.visitor_id,
+            network: row.network,
             reason: row.reason,
             created_by: row.created_by,
             created_at: row.created_at.and_utc(),
+            expires_at: row.expires_at.map(|at| at.and_utc()),
         }
     }
+}
+
+/// Who a ban names.
+#[derive(Clone, Debug)]
+pub enum BanTarget {
+    Actor(Actor),
+    /// A client IP or network, as CIDR.
+    Network(String),
 }
 
 /// One ban.

@@ -4,6 +4,7 @@
 pub mod moderation;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
@@ -201,16 +202,19 @@ pub fn soft_delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Records `actor`'s report; false when they had reported this comment already.
+/// Records `actor`'s report from client `ip`; false when they had reported this comment
+/// already (before a moderator's decision too).
 pub fn add_report(
     conn: &mut DbConnection,
     comment: i64,
     actor: Actor,
+    ip: IpAddr,
     reason: ReportReason,
     note: Option<&str>,
 ) -> QueryResult<bool> {
     let (user_id, visitor_id) = actor.columns();
     let row = (
+        comment_reports::ip.eq(Some(ip.to_string())),
         comment_reports::comment_id.eq(comment),
         comment_reports::user_id.eq(user_id),
         comment_reports::visitor_id.eq(visitor_id),
@@ -233,17 +237,31 @@ pub fn add_report(
     Ok(inserted == 1)
 }
 
-/// Counts one more report on a comment; an approved comment with `threshold` reports goes back
-/// to pending, and its replies out of sight with it. True when it did.
+/// Counts one more report on a comment (every report reaches the moderation queue). An
+/// approved comment goes back to pending, its replies out of sight with it, once reports by
+/// accounts from `threshold` distinct client IPs that no moderator has decided on say so:
+/// visitors' reports, which anyone can make in numbers, and reports a moderator has already
+/// answered don't count, and staff comments are never hidden this way. True when it was hidden.
 pub fn count_report(conn: &mut DbConnection, id: i64, threshold: i32) -> QueryResult<bool> {
     diesel::update(comments::table.find(id))
         .set(comments::report_count.eq(comments::report_count + 1))
         .execute(conn)?;
+    let addresses: Vec<Option<String>> = comment_reports::table
+        .filter(comment_reports::comment_id.eq(id))
+        .filter(comment_reports::user_id.is_not_null())
+        .filter(comment_reports::handled.eq(false))
+        .select(comment_reports::ip)
+        .distinct()
+        .load(conn)?;
+    let counting = addresses.iter().flatten().count();
+    if counting < usize::try_from(threshold).unwrap_or(usize::MAX) {
+        return Ok(false);
+    }
     let hidden = diesel::update(
         comments::table
             .find(id)
             .filter(comments::status.eq(APPROVED))
-            .filter(comments::report_count.ge(threshold)),
+            .filter(comments::author_kind.ne(AuthorKind::Staff.as_str())),
     )
     .set((
         comments::status.eq(CommentStatus::Pending.as_str()),

@@ -292,18 +292,22 @@ diesel::table! {
         reason -> Text,
         note -> Nullable<Text>,
         created_at -> Timestamp,
+        ip -> Nullable<Text>,
+        handled -> Bool,
     }
 }
 
 diesel::table! {
-    /// Accounts and visitors who may not comment.
+    /// Accounts, visitors and client networks that may not comment, report or react.
     comment_bans (id) {
         id -> BigInt,
         user_id -> Nullable<BigInt>,
         visitor_id -> Nullable<BigInt>,
+        network -> Nullable<Text>,
         reason -> Nullable<Text>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
     }
 }
 

@@ -925,24 +925,28 @@ async fn readers_soft_delete_their_own_comments() {
 
 #[actix_web::test]
 async fn three_distinct_reports_hide_a_comment_until_it_is_approved_again() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|env| {
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
+    })
+    .await;
     let room = newsroom(&app).await;
     let (article, _) = published_article(&app, &room, "Controversy").await;
     let (_, _, writer) = app.user_with_role("reader").await;
     let target = comment(&app, &writer, article, json!({"body": "A hot take"})).await;
     assert_eq!(comment_count(&app, article).await, 1);
 
-    let (_, first) = visitor(&app).await;
-    let (_, _, second) = app.user_with_role("reader").await;
-    let (_, _, third) = app.user_with_role("reader").await;
-    report(&app, &first, &target, "spam").await;
-    report(&app, &second, &target, "abuse").await;
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        readers.push(app.user_with_role("reader").await.2);
+    }
+    report_from(&app, &readers[0], &target, "spam", "203.0.113.1").await;
+    report_from(&app, &readers[1], &target, "abuse", "203.0.113.2").await;
     assert_eq!(
         ids(&public_comments(&app, article, "").await["data"]),
         json!([target["id"]]),
         "two reports are not enough"
     );
-    report(&app, &third, &target, "off_topic").await;
+    report_from(&app, &readers[2], &target, "off_topic", "203.0.113.3").await;
 
     let list = public_comments(&app, article, "").await;
     assert_eq!(list["data"], json!([]));
@@ -962,6 +966,89 @@ async fn three_distinct_reports_hide_a_comment_until_it_is_approved_again() {
     assert_eq!(
         queue(&app, &room.editor, "reported=true").await["meta"]["total"],
         0
+    );
+    // The same reporters can't hide it again; one new reporter alone doesn't either.
+    for (reader, ip) in readers[..3]
+        .iter()
+        .zip(["203.0.113.1", "203.0.113.2", "203.0.113.3"])
+    {
+        report_from(&app, reader, &target, "spam", ip).await;
+    }
+    report_from(&app, &readers[3], &target, "spam", "203.0.113.4").await;
+    assert_eq!(
+        ids(&public_comments(&app, article, "").await["data"]),
+        json!([target["id"]]),
+        "an approved comment is not hidden again by the reporters a moderator answered"
+    );
+}
+
+/// Reports `comment` as `token` from client `ip` (behind a trusted proxy).
+async fn report_from(app: &TestApp, token: &str, comment: &Value, reason: &str, ip: &str) {
+    let response = app
+        .post(&reports_path(comment))
+        .bearer_auth(token)
+        .insert_header(("x-forwarded-for", ip))
+        .send_json(&json!({"reason": reason}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202, "report for {reason}");
+}
+
+#[actix_web::test]
+async fn visitors_and_one_address_report_without_hiding_and_staff_are_never_hidden() {
+    let app = spawn_app_with(|env| {
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Pile-on").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "Fair point"})).await;
+    let staff = comment(
+        &app,
+        &room.editor,
+        article,
+        json!({"body": "Editor's note"}),
+    )
+    .await;
+    // Free visitor tokens, each from its own address: they reach the queue, they don't hide.
+    for n in 0..5 {
+        let (_, visitor) = visitor(&app).await;
+        report_from(&app, &visitor, &target, "spam", &format!("198.51.100.{n}")).await;
+    }
+    // Accounts on one address count once.
+    for _ in 0..3 {
+        let (_, _, reader) = app.user_with_role("reader").await;
+        report_from(&app, &reader, &target, "abuse", "192.0.2.7").await;
+    }
+    let visible = ids(&public_comments(&app, article, "").await["data"]);
+    assert!(
+        visible.as_array().unwrap().contains(&target["id"]),
+        "{visible}"
+    );
+    let reported = queue(&app, &room.editor, "reported=true").await;
+    assert!(
+        ids(&reported["data"])
+            .as_array()
+            .unwrap()
+            .contains(&target["id"])
+    );
+    // Staff comments are never hidden by reports, however many and from wherever.
+    for n in 0..4 {
+        let (_, _, reader) = app.user_with_role("reader").await;
+        report_from(
+            &app,
+            &reader,
+            &staff,
+            "abuse",
+            &format!("192.0.2.{}", 100 + n),
+        )
+        .await;
+    }
+    let visible = ids(&public_comments(&app, article, "").await["data"]);
+    assert!(
+        visible.as_array().unwrap().contains(&staff["id"]),
+        "{visible}"
     );
 }
 
@@ -2070,4 +2157,102 @@ async fn hidden_replies_and_unpublished_articles_stay_out_of_every_comment_read(
         .await
         .unwrap();
     assert_problem(&mut reported, 404).await;
+}
+
+#[actix_web::test]
+async fn bans_stop_reports_and_reactions_and_can_name_a_network_for_a_while() {
+    let app = spawn_app_with(|env| {
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, slug) = published_article(&app, &room, "Banned").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "Target"})).await;
+    let ban = |body: Value| {
+        let request = app
+            .post("/api/v1/admin/comment-bans")
+            .bearer_auth(&room.editor);
+        async move { send_json_expect(request, &body, 201).await }
+    };
+    let react = |token: String, ip: &'static str| {
+        app.put(&format!("/api/v1/articles/{slug}/reactions/mine"))
+            .bearer_auth(token)
+            .insert_header(("x-forwarded-for", ip))
+            .send_json(&json!({"kind": "love"}))
+    };
+    let report = |token: String, ip: &'static str| {
+        app.post(&reports_path(&target))
+            .bearer_auth(token)
+            .insert_header(("x-forwarded-for", ip))
+            .send_json(&json!({"reason": "spam"}))
+    };
+    // A banned visitor can neither react nor report.
+    let (visitor_id, banned) = visitor(&app).await;
+    ban(json!({"visitor_id": visitor_id})).await;
+    assert_problem(
+        &mut react(banned.clone(), "198.51.100.1").await.unwrap(),
+        403,
+    )
+    .await;
+    assert_problem(&mut report(banned, "198.51.100.1").await.unwrap(), 403).await;
+
+    // A network ban stops a fresh visitor token from inside it, and no one outside.
+    let network =
+        ban(json!({"network": "203.0.113.0/24", "expires_at": "2999-01-01T00:00:00Z"})).await;
+    assert_eq!(network["data"]["network"], "203.0.113.0/24");
+    assert_eq!(network["data"]["expires_at"], "2999-01-01T00:00:00Z");
+    let (_, fresh) = visitor(&app).await;
+    assert_problem(
+        &mut react(fresh.clone(), "203.0.113.77").await.unwrap(),
+        403,
+    )
+    .await;
+    assert_problem(
+        &mut report(fresh.clone(), "203.0.113.77").await.unwrap(),
+        403,
+    )
+    .await;
+    let mut posted = app
+        .post(&format!("/api/v1/articles/{article}/comments"))
+        .bearer_auth(&fresh)
+        .insert_header(("x-forwarded-for", "203.0.113.77"))
+        .send_json(&json!({"body": "Again", "author_name": "Me"}))
+        .await
+        .unwrap();
+    assert_problem(&mut posted, 403).await;
+    assert_eq!(
+        react(fresh.clone(), "192.0.2.1")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+
+    // A ban that has ended stops nothing; one can't end in the past; networks must parse.
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    ban(json!({"network": "192.0.2.0/24", "expires_at": soon.to_rfc3339()})).await;
+    assert_problem(&mut react(reader.clone(), "192.0.2.9").await.unwrap(), 403).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1700)).await;
+    assert_eq!(
+        react(reader, "192.0.2.9").await.unwrap().status().as_u16(),
+        200,
+        "the ban ended"
+    );
+    for body in [
+        json!({"network": "192.0.2.0/24", "expires_at": "2001-01-01T00:00:00Z"}),
+        json!({"network": "not-an-address"}),
+        json!({"network": "10.0.0.0/33"}),
+        json!({"network": "10.0.0.1", "visitor_id": visitor_id}),
+    ] {
+        let mut response = app
+            .post("/api/v1/admin/comment-bans")
+            .bearer_auth(&room.editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
 }

@@ -2,6 +2,7 @@
 //! once, and commenting bans. Every successful write here empties the public response cache.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,7 +14,8 @@ use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store;
 use crate::comments::store::moderation::{self, QueueFilter};
-use crate::db::Paged;
+use crate::config::IpNetwork;
+use crate::db::{self, Paged};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
@@ -58,14 +60,21 @@ pub struct BulkModerateRequest {
     pub status: CommentStatus,
 }
 
-/// Ban an account or a visitor from commenting.
+/// Ban exactly one of an account, a visitor or a client IP or network from commenting,
+/// reporting and reacting.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BanRequest {
-    /// The account to ban (or give `visitor_id`).
+    /// The account to ban.
     pub user_id: Option<i64>,
-    /// The visitor to ban (or give `user_id`).
+    /// The visitor to ban.
     pub visitor_id: Option<i64>,
+    /// The client IP (`203.0.113.9`) or network (`203.0.113.0/24`) to ban: a banned visitor
+    /// can fetch a new token, not a new address.
+    #[schema(example = "203.0.113.0/24")]
+    pub network: Option<String>,
+    /// When the ban ends (RFC 3339, in the future); without it the ban lasts until lifted.
+    pub expires_at: Option<DateTime<Utc>>,
     /// Why, up to 1000 characters.
     #[schema(max_length = 1000)]
     pub reason: Option<String>,
@@ -280,8 +289,9 @@ pub async fn list_bans(
     }))
 }
 
-/// Ban an account (`user_id`) or a visitor (`visitor_id`) from commenting: their new comments
-/// are refused with 403 until the ban is lifted. What they wrote before stays as moderated.
+/// Ban an account (`user_id`), a visitor (`visitor_id`) or a client IP or network (`network`)
+/// from commenting, reporting and reacting, for good or until `expires_at`: those writes are
+/// refused with 403 while the ban is in force. What they wrote before stays as moderated.
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
@@ -291,7 +301,7 @@ pub async fn list_bans(
          headers(("Location" = String, description = "The ban's URL."))),
         EditorOnly,
         (status = 409, description = "Already banned.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not exactly one of `user_id` and `visitor_id`, or an unknown one.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not exactly one of `user_id`, `visitor_id` and `network`, an unknown one, a malformed network or an `expires_at` in the past.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/comment-bans")]
@@ -302,19 +312,33 @@ pub async fn create_ban(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateComments)?;
     let request = body.parse()?;
-    let actor = match (request.user_id, request.visitor_id) {
-        (Some(id), None) => Actor::User(id),
-        (None, Some(id)) => Actor::Visitor(id),
+    let target = match (
+        request.user_id,
+        request.visitor_id,
+        request.network.as_deref(),
+    ) {
+        (Some(id), None, None) => BanTarget::Actor(Actor::User(id)),
+        (None, Some(id), None) => BanTarget::Actor(Actor::Visitor(id)),
+        (None, None, Some(network)) => BanTarget::Network(
+            IpNetwork::parse(network)
+                .ok_or_else(|| {
+                    ApiError::invalid("network", "is not an IP address or CIDR network")
+                })?
+                .to_cidr(),
+        ),
         _ => {
             return Err(ApiError::Validation {
-                detail: "Name exactly one of user_id and visitor_id.".into(),
-                errors: vec![
-                    FieldError::new("user_id", "give this or visitor_id"),
-                    FieldError::new("visitor_id", "give this or user_id"),
-                ],
+                detail: "Name exactly one of user_id, visitor_id and network.".into(),
+                errors: ["user_id", "visitor_id", "network"]
+                    .map(|field| FieldError::new(field, "give exactly one of the three"))
+                    .into(),
             });
         }
     };
+    let expires_at = request.expires_at.map(|at| at.naive_utc().trunc_subsecs(6));
+    if expires_at.is_some_and(|at| at <= db::now()) {
+        return Err(ApiError::invalid("expires_at", "must be in the future"));
+    }
     let reason = request
         .reason
         .map(|r| r.trim().to_owned())
@@ -332,22 +356,34 @@ pub async fn create_ban(
     let ban = state
         .db
         .write(move |conn| {
-            let exists = match actor {
-                Actor::User(id) => users_store::user_exists(conn, id)?,
-                Actor::Visitor(id) => auth_store::visitor_exists(conn, id)?,
-            };
-            if !exists {
-                return Err(match actor {
-                    Actor::User(_) => ApiError::invalid("user_id", "names no account"),
-                    Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),
-                });
+            if let BanTarget::Actor(actor) = target {
+                let exists = match actor {
+                    Actor::User(id) => users_store::user_exists(conn, id)?,
+                    Actor::Visitor(id) => auth_store::visitor_exists(conn, id)?,
+                };
+                if !exists {
+                    return Err(match actor {
+                        Actor::User(_) => ApiError::invalid("user_id", "names no account"),
+                        Actor::Visitor(_) => ApiError::invalid("visitor_id", "names no visitor"),
+                    });
+                }
+                if let Some(ban) = moderation::ban_of(conn, actor)? {
+                    if ban.expires_at.is_none_or(|at| at > db::now()) {
+                        return Err(ApiError::Conflict(
+                            "This account or visitor is banned already.".into(),
+                        ));
+                    }
+                    // An ended ban makes way for the new one.
+                    moderation::unban(conn, ban.id)?;
+                }
             }
-            if moderation::is_banned(conn, actor)? {
-                return Err(ApiError::Conflict(
-                    "This account or visitor is banned already.".into(),
-                ));
-            }
-            Ok(moderation::ban(conn, actor, reason.as_deref(), by)?)
+            Ok(moderation::ban(
+                conn,
+                &target,
+                reason.as_deref(),
+                expires_at,
+                by,
+            )?)
         })
         .await?;
     Ok(versioning::created(

@@ -221,7 +221,7 @@ fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comme
         (status = 201, description = "The comment, `approved` or `pending`.", body = PostedCommentResponse),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         NoToken,
-        (status = 403, description = "Comments are closed on the article, or you are banned from commenting.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Comments are closed on the article, or a ban names the caller or its network.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
@@ -247,6 +247,7 @@ pub async fn post_comment(
     let visitor_name = check_author_name(&principal, input.author_name.as_deref())?;
     let settings = state.settings.interaction.clone();
     let key = key.into_inner();
+    let ip = state.limits.client_ip(&request);
     let comment = state
         .db
         .write(move |conn| {
@@ -256,7 +257,7 @@ pub async fn post_comment(
                     "Comments are closed on this article.".into(),
                 ));
             }
-            if store::moderation::is_banned(conn, principal.actor)? {
+            if store::moderation::is_banned(conn, principal.actor, ip)? {
                 return Err(ApiError::Forbidden(
                     "You are not allowed to comment.".into(),
                 ));
@@ -356,6 +357,7 @@ pub async fn delete_comment(
         (status = 202, description = "Reported."),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         NoToken,
+        (status = 403, description = "A ban names the caller or its network.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such public comment.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
@@ -388,6 +390,7 @@ pub async fn report_comment(
     };
     let threshold = state.settings.interaction.report_hide_threshold;
     let id = id.into_inner();
+    let ip = state.limits.client_ip(&request);
     let hidden = state
         .db
         .write(move |conn| {
@@ -396,7 +399,11 @@ pub async fn report_comment(
                 return Err(ApiError::not_found());
             }
             visible_by_id(conn, row.article_id)?;
-            if store::add_report(conn, id, principal.actor, report.reason, note.as_deref())? {
+            if store::moderation::is_banned(conn, principal.actor, ip)? {
+                return Err(ApiError::Forbidden("You are not allowed to report.".into()));
+            }
+            let reason = report.reason;
+            if store::add_report(conn, id, principal.actor, ip, reason, note.as_deref())? {
                 Ok(store::count_report(conn, id, threshold)?)
             } else {
                 Ok(false)

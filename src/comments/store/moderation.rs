@@ -1,11 +1,15 @@
 //! Queries of moderation: the queue, decisions, and commenting bans.
 
+use std::net::IpAddr;
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::auth::actor::Actor;
 use crate::comments::model::*;
 use crate::comments::store::refresh_visibility;
-use crate::db::schema::{comment_bans, comments};
+use crate::config::IpNetwork;
+use crate::db::schema::{comment_bans, comment_reports, comments};
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 
 /// Moderation queue filters.
@@ -80,14 +84,24 @@ pub fn decide(
         None => diesel::update(targets).set(change).execute(conn)?,
     };
     if changed > 0 {
+        // The reports are decided: they no longer count, and their authors can't report again.
+        diesel::update(comment_reports::table.filter(comment_reports::comment_id.eq_any(ids)))
+            .set(comment_reports::handled.eq(true))
+            .execute(conn)?;
         refresh_visibility(conn, ids)?;
     }
     Ok(changed)
 }
 
 /// Whether `actor` is banned from commenting.
-pub fn is_banned(conn: &mut DbConnection, actor: Actor) -> QueryResult<bool> {
-    let query = comment_bans::table.select(comment_bans::id);
+pub fn is_banned(conn: &mut DbConnection, actor: Actor, ip: IpAddr) -> QueryResult<bool> {
+    let now = db::now();
+    let in_force = comment_bans::expires_at
+        .is_null()
+        .or(comment_bans::expires_at.gt(now));
+    let query = comment_bans::table
+        .filter(in_force)
+        .select(comment_bans::id);
     let found = match actor {
         Actor::User(id) => query
             .filter(comment_bans::user_id.eq(id))
@@ -97,7 +111,24 @@ pub fn is_banned(conn: &mut DbConnection, actor: Actor) -> QueryResult<bool> {
             .first::<i64>(conn),
     }
     .optional()?;
-    Ok(found.is_some())
+    if found.is_some() {
+        return Ok(true);
+    }
+    // Network bans are few: those in force are checked here rather than in SQL, the same way
+    // on both backends.
+    let networks: Vec<String> = comment_bans::table
+        .filter(
+            comment_bans::expires_at
+                .is_null()
+                .or(comment_bans::expires_at.gt(now)),
+        )
+        .filter(comment_bans::network.is_not_null())
+        .select(comment_bans::network.assume_not_null())
+        .load(conn)?;
+    Ok(networks
+        .iter()
+        .filter_map(|network| IpNetwork::parse(network))
+        .any(|network| network.contains(ip)))
 }
 
 /// A page of bans, newest first, and how many there are.
@@ -113,20 +144,36 @@ pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Pag
 }
 
 /// Bans `actor` from commenting; returns the ban.
+/// The ban on `actor`, in force or not.
+pub fn ban_of(conn: &mut DbConnection, actor: Actor) -> QueryResult<Option<BanRow>> {
+    let query = comment_bans::table.select(BanRow::as_select());
+    match actor {
+        Actor::User(id) => query.filter(comment_bans::user_id.eq(id)).first(conn),
+        Actor::Visitor(id) => query.filter(comment_bans::visitor_id.eq(id)).first(conn),
+    }
+    .optional()
+}
+
 pub fn ban(
     conn: &mut DbConnection,
-    actor: Actor,
+    target: &BanTarget,
     reason: Option<&str>,
+    expires_at: Option<NaiveDateTime>,
     by: Option<i64>,
 ) -> QueryResult<BanRow> {
-    let (user_id, visitor_id) = actor.columns();
+    let ((user_id, visitor_id), network) = match target {
+        BanTarget::Actor(actor) => (actor.columns(), None),
+        BanTarget::Network(network) => ((None, None), Some(network.as_str())),
+    };
     let id: i64 = diesel::insert_into(comment_bans::table)
         .values((
             comment_bans::user_id.eq(user_id),
             comment_bans::visitor_id.eq(visitor_id),
+            comment_bans::network.eq(network),
             comment_bans::reason.eq(reason),
             comment_bans::created_by.eq(by),
             comment_bans::created_at.eq(db::now()),
+            comment_bans::expires_at.eq(expires_at),
         ))
         .returning(comment_bans::id)
         .get_result(conn)?;

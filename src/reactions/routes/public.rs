@@ -11,6 +11,7 @@ use crate::auth::principal::MaybePrincipal;
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
+use crate::comments::store::moderation::is_banned;
 use crate::db;
 use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, uncached_json};
@@ -123,7 +124,7 @@ pub async fn get_reactions(
         (status = 200, description = "The counts after the change, and `mine`.", body = ReactionsResponse),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         NoToken,
-        (status = 403, description = "The role may not react.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not react, or a ban names the caller or its network.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
@@ -149,11 +150,15 @@ pub async fn put_reaction(
         .kind;
     let key = key.into_inner();
     let actor = principal.actor;
+    let ip = state.limits.client_ip(&request);
     let active = state.active_kinds().await?;
     let data = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
+            if is_banned(conn, actor, ip)? {
+                return Err(ApiError::Forbidden("You are not allowed to react.".into()));
+            }
             let kind = active
                 .iter()
                 .find(|k| k.kind_key == kind)
