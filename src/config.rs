@@ -9,6 +9,7 @@
 //! | `WORKERS` | number of cores | HTTP worker threads |
 //! | `SHUTDOWN_TIMEOUT` | `30` | seconds in-flight requests get to finish on SIGTERM |
 //! | `BODY_READ_TIMEOUT` | `30` | seconds a request body may take to arrive (408 after) |
+//! | `METRICS_TOKEN` | (none) | when set, `/metrics` answers only `Authorization: Bearer <token>` |
 //! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
 //! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
@@ -243,6 +244,8 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// How long a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// The bearer token `/metrics` requires, when set.
+    pub metrics_token: Option<String>,
     /// `Cache-Control: max-age` for public reads, in seconds.
     pub cache_max_age: u32,
     /// Largest accepted JSON body, in bytes.
@@ -416,6 +419,7 @@ impl Settings {
                     30,
                     1..=3600,
                 )?),
+                metrics_token: get("METRICS_TOKEN").filter(|token| !token.is_empty()),
                 cache_max_age: parse(&get, "CACHE_MAX_AGE", 60, 0..=31_536_000)?,
                 json_body_limit: parse(&get, "JSON_BODY_LIMIT", 1 << 20, 1024..=(64 << 20))?,
                 response_cache_bytes: parse(&get, "RESPONSE_CACHE_MB", 64u64, 0..=65_536)? << 20,

@@ -1,7 +1,7 @@
 //! Health, readiness, metrics and the OpenAPI document.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use diesel::r2d2::R2D2Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -70,22 +70,48 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 ///
 /// `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`
 /// (histogram), the database pool's `db_pool_connections`, `db_pool_idle_connections` and
-/// `db_pool_max_connections`, and `db_queries_total`, the SQL statements run.
+/// `db_pool_max_connections`, and `db_queries_total`, the SQL statements run. With
+/// `METRICS_TOKEN` set, only `Authorization: Bearer <METRICS_TOKEN>` gets them (401 otherwise).
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "The metrics.", body = String,
-               content_type = "text/plain; version=0.0.4; charset=utf-8"))
+    responses(
+        (status = 200, description = "The metrics.", body = String,
+         content_type = "text/plain; version=0.0.4; charset=utf-8"),
+        (status = 401, description = "`METRICS_TOKEN` is set and the request does not carry it.", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
-pub async fn prometheus_metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn prometheus_metrics(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.settings.http.metrics_token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        // Compared in constant time, so the answer's timing says nothing of the token.
+        let matches = given.is_some_and(|given| {
+            given.len() == token.len()
+                && given
+                    .bytes()
+                    .zip(token.bytes())
+                    .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                    == 0
+        });
+        if !matches {
+            return Err(ApiError::Unauthorized);
+        }
+    }
+    Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type(METRICS_CONTENT_TYPE)
         .body(
             state
                 .metrics
                 .render(state.db.pool(), state.db.query_count()),
-        )
+        ))
 }
 
 /// This OpenAPI 3.1 document.

@@ -272,3 +272,27 @@ async fn a_locked_sqlite_database_answers_503_within_the_pool_timeout() {
         "writes go on once the lock is free"
     );
 }
+
+#[actix_web::test]
+async fn metrics_can_be_kept_to_holders_of_a_token() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("METRICS_TOKEN".into(), "scrape-me-0123456789".into());
+    })
+    .await;
+    let mut anonymous = app.get("/metrics").send().await.unwrap();
+    assert_problem(&mut anonymous, 401).await;
+    let mut wrong = app
+        .get("/metrics")
+        .bearer_auth("scrape-me-0123456788")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut wrong, 401).await;
+    let right = app
+        .get("/metrics")
+        .bearer_auth("scrape-me-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status().as_u16(), 200);
+}
