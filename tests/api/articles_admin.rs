@@ -268,7 +268,11 @@ async fn contributors_authors_and_editors_have_their_rights() {
         .send_json(&json!({"published_at": "2030-01-01T00:00:00Z"}))
         .await
         .unwrap();
-    assert_problem(&mut schedule, 403).await;
+    let problem = assert_problem(&mut schedule, 403).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("published_at"),
+        "the refusal names the field: {problem}"
+    );
 
     // Another author can't see or touch it; the editor can publish it.
     for (method, target) in [

@@ -401,11 +401,6 @@ pub async fn update_article(
             };
             let published_at =
                 published_at.or_else(|| (status == ArticleStatus::Published).then(db::now));
-            if published_at != current.published_at && !rights.publish {
-                return Err(ApiError::Forbidden(
-                    "Your role may not schedule or publish.".into(),
-                ));
-            }
             let category_id = body.category_id.unwrap_or(current.category_id);
             let current_authors: Vec<i64> = store::authors_of(conn, &[id])?
                 .into_iter()
@@ -413,7 +408,7 @@ pub async fn update_article(
                 .collect();
             let author_ids = body.author_ids.clone().unwrap_or(current_authors.clone());
             let set = SetFields {
-                published_at: false,
+                published_at: published_at != current.published_at,
                 featured: body
                     .featured
                     .is_some_and(|featured| featured != current.featured),
