@@ -25,12 +25,15 @@ fn if_match(request: &HttpRequest) -> Result<Option<i64>, Malformed> {
     if value == "*" {
         return Ok(None);
     }
-    value
+    // The quoted ETag, or the bare `version` a client read from the body.
+    let version = value
         .strip_prefix('"')
         .and_then(|rest| rest.strip_suffix('"'))
-        .and_then(|inner| inner.parse::<i64>().ok())
+        .unwrap_or(value);
+    version
+        .parse::<i64>()
         .map(Some)
-        .ok_or(Malformed::Stale)
+        .map_err(|_| Malformed::Stale)
 }
 
 /// The `If-Match` header, as a handler argument. Extracting it never fails: a handler reads
@@ -78,7 +81,9 @@ impl utoipa::IntoParams for IfMatch {
             ParameterBuilder::new()
                 .name("If-Match")
                 .parameter_in(ParameterIn::Header)
-                .description(Some("The ETag you read; 412 when stale."))
+                .description(Some(
+                    "The ETag you read (`\"6\"`), or the bare `version` (`6`); 412 when stale.",
+                ))
                 .required(Required::False)
                 .schema(Some(
                     ObjectBuilder::new()

@@ -313,3 +313,48 @@ async fn a_body_that_does_not_arrive_in_time_is_408() {
     assert!(answer.contains("application/problem+json"), "{answer}");
     assert!(started.elapsed() < std::time::Duration::from_secs(8));
 }
+
+#[actix_web::test]
+async fn if_match_takes_the_bare_version_as_well_as_the_etag() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let tag = crate::helpers::send_json_expect(
+        app.post("/api/v1/admin/tags").bearer_auth(&admin),
+        &json!({"translations": {"en": {"name": "Energy"}}}),
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/admin/tags/{}", tag["data"]["id"]);
+    let body = json!({"translations": {"en": {"name": "Energy policy"}}});
+    let mut stale = app
+        .patch(&path)
+        .bearer_auth(&admin)
+        .insert_header(("if-match", "7"))
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_problem(&mut stale, 412).await;
+    let version = tag["data"]["version"].to_string();
+    let mut current = app
+        .patch(&path)
+        .bearer_auth(&admin)
+        .insert_header(("if-match", version.as_str()))
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_eq!(
+        current.status().as_u16(),
+        200,
+        "{}",
+        json_body(&mut current).await
+    );
+    assert_eq!(header(&current, "etag").as_deref(), Some("\"2\""));
+    let mut quoted_stale = app
+        .patch(&path)
+        .bearer_auth(&admin)
+        .insert_header(("if-match", format!("\"{version}\"")))
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_problem(&mut quoted_stale, 412).await;
+}
