@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -14,6 +15,19 @@ use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 
 /// The request id header, kept from the request when valid, generated otherwise.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Answers `HEAD` on every `GET` route (RFC 9110): the request is routed, authorised, cached
+/// and answered as the `GET` it mirrors. The HTTP layer remembers the method the client sent:
+/// it writes the `GET`'s headers, `Content-Length` included, and leaves the body out.
+pub async fn head_as_get(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if request.method() == Method::HEAD {
+        request.head_mut().method = Method::GET;
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
 
 /// Gives the request an id, logs it with its outcome in a span carrying that id, counts it in
 /// the metrics, and turns any error response the framework made without a problem body into

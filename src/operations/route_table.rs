@@ -17,9 +17,11 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
+                // Every GET route answers HEAD too (see `head_as_get`).
                 let methods = [
                     ("DELETE", &item.delete),
                     ("GET", &item.get),
+                    ("HEAD", &item.get),
                     ("PATCH", &item.patch),
                     ("POST", &item.post),
                     ("PUT", &item.put),

@@ -137,7 +137,7 @@ async fn wrong_methods_are_405_with_allow() {
             .unwrap();
         let body = assert_problem(&mut response, 405).await;
         assert_eq!(body["type"], "/problems/method-not-allowed");
-        assert_eq!(header(&response, "allow").as_deref(), Some("GET"));
+        assert_eq!(header(&response, "allow").as_deref(), Some("GET, HEAD"));
     }
 }
 
@@ -357,4 +357,48 @@ async fn if_match_takes_the_bare_version_as_well_as_the_etag() {
         .await
         .unwrap();
     assert_problem(&mut quoted_stale, 412).await;
+}
+
+#[actix_web::test]
+async fn head_answers_every_get_route_with_its_headers_and_no_body() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for (path, token) in [
+        ("/api/v1/locales", None),
+        ("/api/v1/categories?locale=en", None),
+        ("/healthz", None),
+        ("/api/v1/admin/users", Some(admin.as_str())),
+    ] {
+        let with_token = |request: awc::ClientRequest| match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        let mut get = with_token(app.get(path)).send().await.unwrap();
+        let body = get.body().await.unwrap();
+        let mut head = with_token(app.client.head(app.url(path)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status().as_u16(), 200, "HEAD {path}");
+        assert!(
+            head.body().await.unwrap().is_empty(),
+            "no body for HEAD {path}"
+        );
+        assert_eq!(
+            header(&head, "content-length"),
+            Some(body.len().to_string()),
+            "HEAD {path} says how long the GET is"
+        );
+        for name in ["content-type", "etag", "cache-control"] {
+            assert_eq!(header(&head, name), header(&get, name), "{name} of {path}");
+        }
+    }
+    let mut head = app
+        .client
+        .head(app.url("/api/v1/admin/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 401, "HEAD is authorised like GET");
+    assert!(head.body().await.unwrap().is_empty());
 }
