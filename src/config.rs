@@ -10,6 +10,7 @@
 //! | `SHUTDOWN_TIMEOUT` | `30` | seconds in-flight requests get to finish on SIGTERM |
 //! | `BODY_READ_TIMEOUT` | `30` | seconds a request body may take to arrive (408 after) |
 //! | `METRICS_TOKEN` | (none) | when set, `/metrics` answers only `Authorization: Bearer <token>` |
+//! | `HSTS` | `false` | `true`: send `Strict-Transport-Security` (serve over HTTPS only, behind a TLS proxy) |
 //! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
 //! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
@@ -246,6 +247,8 @@ pub struct HttpSettings {
     pub body_read_timeout: Duration,
     /// The bearer token `/metrics` requires, when set.
     pub metrics_token: Option<String>,
+    /// Whether to send `Strict-Transport-Security`.
+    pub hsts: bool,
     /// `Cache-Control: max-age` for public reads, in seconds.
     pub cache_max_age: u32,
     /// Largest accepted JSON body, in bytes.
@@ -420,6 +423,15 @@ impl Settings {
                     1..=3600,
                 )?),
                 metrics_token: get("METRICS_TOKEN").filter(|token| !token.is_empty()),
+                hsts: match get("HSTS").as_deref().map(str::trim) {
+                    None | Some("" | "false") => false,
+                    Some("true") => true,
+                    Some(other) => {
+                        return Err(ConfigError(format!(
+                            "HSTS must be `true` or `false`, not `{other}`."
+                        )));
+                    }
+                },
                 cache_max_age: parse(&get, "CACHE_MAX_AGE", 60, 0..=31_536_000)?,
                 json_body_limit: parse(&get, "JSON_BODY_LIMIT", 1 << 20, 1024..=(64 << 20))?,
                 response_cache_bytes: parse(&get, "RESPONSE_CACHE_MB", 64u64, 0..=65_536)? << 20,

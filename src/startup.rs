@@ -22,7 +22,9 @@ use crate::delivery::memo::Memo;
 use crate::domain::DomainError;
 use crate::error;
 use crate::operations::metrics::Metrics;
-use crate::operations::middleware::{cache_public_reads, fallback, head_as_get, observe};
+use crate::operations::middleware::{
+    cache_public_reads, fallback, head_as_get, observe, security_headers,
+};
 use crate::operations::route_table::RouteTable;
 use crate::router::{api_routes, openapi_document};
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
@@ -243,6 +245,7 @@ fn build_app(
         .wrap(from_fn(cache_public_reads))
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(observe))
+        .wrap(from_fn(security_headers))
 }
 
 /// The host part of a bind address, for the log line.

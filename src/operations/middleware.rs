@@ -16,6 +16,51 @@ use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 /// The request id header, kept from the request when valid, generated otherwise.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Headers every answer carries: `X-Content-Type-Options: nosniff` and `Referrer-Policy:
+/// no-referrer`; a `Content-Security-Policy` that runs nothing for JSON and lets the docs page
+/// run only its own files; `Cache-Control: no-store` on account and management answers that
+/// set no caching of their own; `Strict-Transport-Security` when `HSTS=true`.
+pub async fn security_headers(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let hsts = request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.http.hsts);
+    let path = request.path().to_owned();
+    let mut response = next.call(request).await?.map_into_boxed_body();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    let policy = if path.starts_with("/docs") {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+         frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(policy),
+    );
+    let private = path.starts_with("/api/v1/admin") || path.starts_with("/api/v1/auth");
+    if private && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    Ok(response)
+}
+
 /// Answers `HEAD` on every `GET` route (RFC 9110): the request is routed, authorised, cached
 /// and answered as the `GET` it mirrors. The HTTP layer remembers the method the client sent:
 /// it writes the `GET`'s headers, `Content-Length` included, and leaves the body out.

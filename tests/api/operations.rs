@@ -296,3 +296,58 @@ async fn metrics_can_be_kept_to_holders_of_a_token() {
         .unwrap();
     assert_eq!(right.status().as_u16(), 200);
 }
+
+#[actix_web::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("HSTS".into(), "true".into());
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let public = app.get("/api/v1/locales").send().await.unwrap();
+    let missing = app.get("/no/such/route").send().await.unwrap();
+    for response in [&public, &missing] {
+        assert_eq!(
+            header(response, "x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            header(response, "referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+        assert_eq!(
+            header(response, "content-security-policy").as_deref(),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+        assert_eq!(
+            header(response, "strict-transport-security").as_deref(),
+            Some("max-age=31536000; includeSubDomains")
+        );
+    }
+    assert!(
+        header(&public, "cache-control")
+            .unwrap()
+            .starts_with("public"),
+        "public reads stay cacheable"
+    );
+    let docs = app.get("/docs/").send().await.unwrap();
+    assert_eq!(docs.status().as_u16(), 200);
+    let policy = header(&docs, "content-security-policy").unwrap();
+    assert!(policy.starts_with("default-src 'self'"), "{policy}");
+    for path in ["/api/v1/auth/me", "/api/v1/admin/users"] {
+        let response = app.get(path).bearer_auth(&admin).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            header(&response, "cache-control").as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let plain = spawn_app().await;
+    let response = plain.get("/healthz").send().await.unwrap();
+    assert_eq!(
+        header(&response, "strict-transport-security"),
+        None,
+        "HSTS only when asked"
+    );
+}
