@@ -27,8 +27,8 @@
 //! | `JWT_AUDIENCE` | `newsroom-cms-api` | the `aud` of issued tokens, required on every token |
 //! | `PASSWORD_HASH_CONCURRENCY` | number of cores | password hashes computed at once |
 //! | `RATE_LIMIT_AUTH_PER_IP` | `30` | login, register and refresh requests per minute per client IP |
-//! | `RATE_LIMIT_LOGIN_PER_ACCOUNT` | `10` | password attempts (sign-in, password change) per minute per account and client IP |
-//! | `RATE_LIMIT_LOGIN_ACCOUNT_CEILING` | `100` | password attempts per minute per account from all addresses together |
+//! | `RATE_LIMIT_LOGIN_PER_ACCOUNT_IP` | `10` | wrong passwords (sign-in, password change) per minute per account and client address |
+//! | `RATE_LIMIT_LOGIN_PER_ACCOUNT` | `100` | wrong passwords per minute per account from all addresses together; addresses the owner signed in from lately are spared |
 //! | `RATE_LIMIT_VISITOR_PER_IP` | `20` | visitor tokens per minute per client IP |
 //! | `TRUSTED_PROXIES` | (none) | IPs or CIDRs whose `X-Forwarded-For` is believed |
 //! | `ADMIN_EMAIL`, `ADMIN_PASSWORD` | (none) | on start, create this admin when no admin exists |
@@ -36,7 +36,7 @@
 //! | `COMMENT_MODERATION` | `post` | `pre`: readers' and visitors' comments wait for a moderator; `post`: readers' are approved at once, visitors' wait |
 //! | `COMMENT_MAX_DEPTH` | `3` | levels of a comment thread (1: no replies); deeper replies are refused |
 //! | `COMMENT_REPLIES_PER_THREAD` | `100` | replies nested under each top-level comment of a thread list; the rest are paged at `/comments/{id}/replies` |
-//! | `COMMENT_REPORT_HIDE_THRESHOLD` | `3` | reports that move an approved comment back to pending |
+//! | `COMMENT_REPORT_HIDE_THRESHOLD` | `3` | reports by accounts from this many distinct client addresses that move an approved comment back to pending |
 //! | `INTERACTION_BODY_LIMIT` | `65536` | largest body of a comment, report or reaction, in bytes |
 //! | `RATE_LIMIT_REACTIONS_PER_ACTOR` | `60` | reaction changes per minute per account or visitor |
 //! | `RATE_LIMIT_REACTIONS_PER_IP` | `600` | reaction changes per minute per client IP |
@@ -144,10 +144,10 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
     /// Login, register and refresh requests per minute per client IP.
     pub auth_per_ip_per_minute: u32,
-    /// Password attempts per minute per account and client IP.
+    /// Wrong passwords per minute per account and client address.
+    pub login_per_account_ip_per_minute: u32,
+    /// Wrong passwords per minute per account from all addresses together.
     pub login_per_account_per_minute: u32,
-    /// Password attempts per minute per account from all addresses together.
-    pub login_account_ceiling_per_minute: u32,
     /// Visitor tokens per minute per client IP.
     pub visitor_per_ip_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -190,12 +190,50 @@ impl IpNetwork {
         let address: std::net::IpAddr = address.trim().parse().ok()?;
         let max = if address.is_ipv4() { 32 } else { 128 };
         let prefix = prefix.unwrap_or(max);
-        (prefix <= max).then_some(Self { address, prefix })
+        if prefix > max {
+            return None;
+        }
+        // An IPv4-mapped IPv6 network is the IPv4 network it maps, as client addresses are.
+        if let std::net::IpAddr::V6(v6) = address
+            && let Some(v4) = v6.to_ipv4_mapped()
+            && prefix >= 96
+        {
+            return Some(Self {
+                address: std::net::IpAddr::V4(v4),
+                prefix: prefix - 96,
+            });
+        }
+        Some(Self { address, prefix })
     }
 
-    /// The network as CIDR text (`203.0.113.0/24`, `2001:db8::/32`).
+    /// The network as CIDR text with its host bits cleared (`203.0.113.0/24`).
     pub fn to_cidr(&self) -> String {
-        format!("{}/{}", self.address, self.prefix)
+        use std::net::IpAddr;
+        let address = match self.address {
+            IpAddr::V4(v4) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V4((u32::from(v4) & mask).into())
+            }
+            IpAddr::V6(v6) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V6((u128::from(v6) & mask).into())
+            }
+        };
+        format!("{address}/{}", self.prefix)
+    }
+
+    /// The prefix length, in bits.
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Whether this is an IPv4 network.
+    pub fn is_ipv4(&self) -> bool {
+        self.address.is_ipv4()
     }
 
     /// Whether `ip` is inside this network.
@@ -380,15 +418,15 @@ impl Settings {
             audience: get("JWT_AUDIENCE").unwrap_or_else(|| "newsroom-cms-api".into()),
             hash_concurrency: parse(&get, "PASSWORD_HASH_CONCURRENCY", default_workers, 1..=256)?,
             auth_per_ip_per_minute: parse(&get, "RATE_LIMIT_AUTH_PER_IP", 30, 1..=1_000_000)?,
-            login_per_account_per_minute: parse(
+            login_per_account_ip_per_minute: parse(
                 &get,
-                "RATE_LIMIT_LOGIN_PER_ACCOUNT",
+                "RATE_LIMIT_LOGIN_PER_ACCOUNT_IP",
                 10,
                 1..=1_000_000,
             )?,
-            login_account_ceiling_per_minute: parse(
+            login_per_account_per_minute: parse(
                 &get,
-                "RATE_LIMIT_LOGIN_ACCOUNT_CEILING",
+                "RATE_LIMIT_LOGIN_PER_ACCOUNT",
                 100,
                 1..=1_000_000,
             )?,

@@ -99,59 +99,92 @@ pub const MAX_DEPTH: usize = 100;
 /// Most elements an article body may have.
 pub const MAX_ELEMENTS: usize = 20_000;
 
-/// Elements that never hold others, and those a parser closes by itself when their next
-/// sibling opens (`<p>`, `<li>`, cells): neither deepens the nesting.
-const FLAT: [&str; 21] = [
+/// Most tags, start and end, an article body may have: stray end tags cost the parser work too.
+pub const MAX_TAGS: usize = 2 * MAX_ELEMENTS + 1_000;
+
+/// Elements that never hold others, whatever the markup says.
+const VOID: [&str; 13] = [
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+    "wbr",
+];
+
+/// Elements a parser closes by itself when a sibling of the same name opens.
+const SELF_CLOSING_SIBLINGS: [&str; 8] = ["p", "li", "dt", "dd", "tr", "td", "th", "option"];
+
+/// Elements whose content is text up to their end tag, not markup.
+const RAW_TEXT: [&str; 8] = [
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
 ];
 
 /// What is wrong with the shape of `html`, if anything: elements nested deeper than
-/// [`MAX_DEPTH`], or more than [`MAX_ELEMENTS`] of them. One pass over the text, so any body is
-/// judged in time linear in its size before the sanitiser, whose time grows faster with the
-/// nesting, sees it.
+/// [`MAX_DEPTH`], more than [`MAX_ELEMENTS`] of them, or more than [`MAX_TAGS`] tags. One pass
+/// over the text that follows the nesting the way a parser builds it (end tags close only an
+/// open element of their name; comments and the text of scripts and styles are skipped; `/>`
+/// closes only void elements), so any body is judged in time linear in its size before the
+/// sanitiser, whose time grows faster with the nesting, sees it.
 pub fn shape_error(html: &str) -> Option<String> {
     let bytes = html.as_bytes();
-    let (mut depth, mut deepest, mut elements) = (0usize, 0usize, 0usize);
+    let lower = html.to_ascii_lowercase();
+    let mut open: Vec<String> = Vec::new();
+    let (mut deepest, mut elements, mut tags) = (0usize, 0usize, 0usize);
     let mut i = 0;
     while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
         i += offset + 1;
+        if lower[i..].starts_with("!--") {
+            i = lower[i..]
+                .find("-->")
+                .map_or(bytes.len(), |end| i + end + 3);
+            continue;
+        }
+        if matches!(bytes.get(i), Some(b'!' | b'?')) {
+            i = lower[i..].find('>').map_or(bytes.len(), |end| i + end + 1);
+            continue;
+        }
         let closing = bytes.get(i) == Some(&b'/');
         let start = i + usize::from(closing);
         let name_end = bytes[start..]
             .iter()
             .position(|b| !b.is_ascii_alphanumeric())
             .map_or(bytes.len(), |end| start + end);
-        if name_end == start {
+        if name_end == start || !bytes[start].is_ascii_alphabetic() {
             continue;
         }
-        let name = html[start..name_end].to_ascii_lowercase();
-        let flat = FLAT.contains(&name.as_str());
+        let name = &lower[start..name_end];
+        i = lower[name_end..]
+            .find('>')
+            .map_or(bytes.len(), |end| name_end + end + 1);
+        tags += 1;
+        if tags > MAX_TAGS {
+            return Some(format!("must have at most {MAX_TAGS} tags"));
+        }
         if closing {
-            if !flat {
-                depth = depth.saturating_sub(1);
+            if let Some(at) = open.iter().rposition(|element| element == name) {
+                open.truncate(at);
             }
             continue;
         }
         elements += 1;
-        let tag_end = bytes[name_end..]
-            .iter()
-            .position(|b| *b == b'>')
-            .map_or(bytes.len(), |end| name_end + end);
-        let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
-        if !flat && !self_closing {
-            depth += 1;
-            deepest = deepest.max(depth);
+        if elements > MAX_ELEMENTS {
+            return Some(format!("must have at most {MAX_ELEMENTS} elements"));
         }
-        i = tag_end.min(bytes.len());
+        if VOID.contains(&name) {
+            continue;
+        }
+        if RAW_TEXT.contains(&name) {
+            let end = format!("</{name}");
+            i = lower[i..].find(&end).map_or(bytes.len(), |at| i + at);
+            continue;
+        }
+        if SELF_CLOSING_SIBLINGS.contains(&name) && open.last().is_some_and(|top| top == name) {
+            open.pop();
+        }
+        open.push(name.to_owned());
+        deepest = deepest.max(open.len());
+        if deepest > MAX_DEPTH {
+            return Some(format!("must not nest elements more than {MAX_DEPTH} deep"));
+        }
     }
-    if deepest > MAX_DEPTH {
-        Some(format!("must not nest elements more than {MAX_DEPTH} deep"))
-    } else if elements > MAX_ELEMENTS {
-        Some(format!("must have at most {MAX_ELEMENTS} elements"))
-    } else {
-        None
-    }
+    None
 }
 
 /// Removes everything from `html` that is not on the allow-list: scripts, styles, event
@@ -223,5 +256,31 @@ mod tests {
         assert_eq!(shape_error(&"<p>word ".repeat(5000)), None);
         assert!(shape_error(&"<br>".repeat(MAX_ELEMENTS + 1)).is_some());
         assert_eq!(shape_error("a < b and <3 and </>"), None);
+    }
+
+    #[test]
+    fn the_shape_follows_the_nesting_a_parser_builds() {
+        let deep = |unit: &str| shape_error(&unit.repeat(MAX_DEPTH + 1)).is_some();
+        // `/>` closes nothing but void elements; stray or hidden end tags close nothing.
+        assert!(deep("<div/>"));
+        assert!(deep("<div></span>"));
+        assert!(deep("<div><!--</div>-->"));
+        assert!(deep("<b></x>"));
+        assert!(!deep("<img/>"));
+        assert!(!deep("<br>"));
+        // Tags inside comments and scripts are text.
+        let hidden = format!(
+            "<p><!--{}--><script>{}</script></p>",
+            "<div>".repeat(500),
+            "<div>".repeat(500)
+        );
+        assert_eq!(shape_error(&hidden), None);
+        // Stray end tags count toward the tag budget.
+        assert!(shape_error(&"</p>".repeat(MAX_TAGS + 1)).is_some());
+        // Lists of paragraphs and items are flat.
+        assert_eq!(
+            shape_error(&"<ul><li>one<li>two</ul><p>a<p>b".repeat(500)),
+            None
+        );
     }
 }

@@ -60,6 +60,19 @@ pub fn check_slug(slug: &str, field: &str) -> Result<(), FieldError> {
     }
 }
 
+/// The slug a candidate of [`first_free`] was made from: `haber-3` → `haber`. Writers that lock
+/// slugs lock this, so one lock covers every suffix of a base.
+pub fn base(slug: &str) -> &str {
+    match slug.rsplit_once('-') {
+        Some((base, n))
+            if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => slug,
+    }
+}
+
 /// `base`, or `base-2`, `base-3`, … : the first candidate `taken` says is free.
 pub fn first_free<E>(
     base: &str,
@@ -132,6 +145,14 @@ mod tests {
         })
         .unwrap();
         assert_eq!(free, "haber-3");
+    }
+
+    #[test]
+    fn suffixed_slugs_share_their_base() {
+        assert_eq!(base("haber-12"), "haber");
+        assert_eq!(base("covid-19-haber"), "covid-19-haber");
+        assert_eq!(base("2026"), "2026");
+        assert_eq!(base("-3"), "-3");
     }
 
     #[test]

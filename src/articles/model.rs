@@ -99,7 +99,7 @@ pub struct Rights {
     pub edit: bool,
     /// May give it any status (else only draft or in_review) and a publication time.
     pub publish: bool,
-    /// May feature it on the front page (editors and admins).
+    /// May feature it on the front page (those who may publish it).
     pub feature: bool,
     /// May byline anyone (editors and admins); others byline only their own author identity.
     pub byline_anyone: bool,
@@ -131,7 +131,7 @@ impl Rights {
         Self {
             edit: any || (write_own && !contributor_locked),
             publish: publish_any || publish_own,
-            feature: publish_any,
+            feature: publish_any || publish_own,
             byline_anyone: any,
         }
     }

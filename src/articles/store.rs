@@ -17,6 +17,7 @@ use crate::db::schema::{
     articles,
 };
 use crate::db::{self, DbConnection};
+use crate::slug;
 
 /// The locale-independent fields written on create and update.
 #[derive(Debug, Clone, AsChangeset, Insertable)]
@@ -233,15 +234,19 @@ pub fn set_corrections(
 }
 
 /// Whether `slug` is, or was, the slug of another article than `except` in `locale`.
-/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
-/// it at once the second sees the first's and takes the next one.
+/// Holds the slug's base until the transaction ends ([`db::lock_name`], one lock for all its
+/// suffixes), so of two writers wanting it at once the second sees the first's and takes the
+/// next one.
 pub fn slug_taken(
     conn: &mut DbConnection,
     locale: &str,
     slug: &str,
     except: i64,
 ) -> QueryResult<bool> {
-    db::lock_name(conn, &format!("slug:articles:{locale}:{slug}"))?;
+    db::lock_name(
+        conn,
+        &format!("slug:articles:{locale}:{}", slug::base(slug)),
+    )?;
     diesel::select(diesel::dsl::exists(
         article_slugs::table
             .filter(article_slugs::locale.eq(locale))

@@ -8,6 +8,7 @@
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
@@ -60,8 +61,7 @@ impl InteractionLimiter {
 /// The process's rate limiters.
 pub struct RateLimits {
     auth_per_ip: DefaultKeyedRateLimiter<(AuthAction, IpAddr)>,
-    login_per_account_ip: DefaultKeyedRateLimiter<(String, IpAddr)>,
-    login_per_account: DefaultKeyedRateLimiter<String>,
+    passwords: PasswordGuard,
     visitor_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     reactions: InteractionLimiter,
     comments: InteractionLimiter,
@@ -74,12 +74,7 @@ impl RateLimits {
     pub fn new(settings: &AuthSettings, interaction: &InteractionSettings) -> Self {
         Self {
             auth_per_ip: RateLimiter::keyed(per_minute(settings.auth_per_ip_per_minute)),
-            login_per_account_ip: RateLimiter::keyed(per_minute(
-                settings.login_per_account_per_minute,
-            )),
-            login_per_account: RateLimiter::keyed(per_minute(
-                settings.login_account_ceiling_per_minute,
-            )),
+            passwords: PasswordGuard::new(settings),
             visitor_per_ip: RateLimiter::keyed(per_minute(settings.visitor_per_ip_per_minute)),
             reactions: InteractionLimiter::new(interaction.reactions),
             comments: InteractionLimiter::new(interaction.comments),
@@ -101,26 +96,48 @@ impl RateLimits {
             Interaction::Report => &self.reports,
         };
         check(&limiter.per_actor, actor)?;
-        check(&limiter.per_ip, self.client_ip(request))
+        check(&limiter.per_ip, self.client_key(request))
     }
 
     /// Counts one `action` from the request's client IP.
     pub fn check_auth(&self, request: &HttpRequest, action: AuthAction) -> Result<(), ApiError> {
-        check(&self.auth_per_ip, (action, self.client_ip(request)))
+        check(&self.auth_per_ip, (action, self.client_key(request)))
     }
 
-    /// Counts one password attempt (a sign-in or a password change) on the account of `email`
-    /// (normalised, whether or not it has an account): per account and client IP, so guessing
-    /// from one address can't lock the owner out from another, and per account from all
-    /// addresses under a higher ceiling.
+    /// 429 when password failures on the account of `email` (normalised, whether or not it has
+    /// an account) have run out: from this client address, or, unless the account signed in
+    /// from this address lately, from all addresses together. Call before checking a password
+    /// (sign-in, password change).
     pub fn check_password_attempt(
         &self,
         request: &HttpRequest,
         email: &str,
     ) -> Result<(), ApiError> {
-        let ip = self.client_ip(request);
-        check(&self.login_per_account_ip, (email.to_owned(), ip))?;
-        check(&self.login_per_account, email.to_owned())
+        self.passwords.check(email, self.client_key(request))
+    }
+
+    /// Counts a wrong password for `email` from this client: 429 when that used up the
+    /// failures allowed, else `Ok` (the caller answers the failure as usual).
+    pub fn password_failed(&self, request: &HttpRequest, email: &str) -> Result<(), ApiError> {
+        self.passwords.failed(email, self.client_key(request))
+    }
+
+    /// Remembers that `email`'s owner signed in from this client: the per-account ceiling
+    /// spares the address from now on.
+    pub fn password_succeeded(&self, request: &HttpRequest, email: &str) {
+        self.passwords.succeeded(email, self.client_key(request));
+    }
+
+    /// The client, as rate limits and report counts key it: its IP, with an IPv6 address cut
+    /// to its /64 (one host holds a whole /64, so its addresses are one client).
+    pub fn client_key(&self, request: &HttpRequest) -> IpAddr {
+        match self.client_ip(request) {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+            },
+            v4 => v4,
+        }
     }
 
     /// Counts one visitor token for the request's client IP.
@@ -160,6 +177,83 @@ impl RateLimits {
     }
 }
 
+/// Password failures: counted per (account, client) and per account, never successes. A key
+/// whose failures ran out waits until its quota refills; the per-account ceiling spares the
+/// addresses the owner signed in from lately, so guessing from elsewhere can't lock them out.
+struct PasswordGuard {
+    per_account_client: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    per_account: DefaultKeyedRateLimiter<String>,
+    blocked_pairs: moka::sync::Cache<(String, IpAddr), Instant>,
+    blocked_accounts: moka::sync::Cache<String, Instant>,
+    known: moka::sync::Cache<(String, IpAddr), ()>,
+}
+
+/// A cache of keys that wait, each forgotten once its wait (at most a minute) is over.
+fn blocked<K>() -> moka::sync::Cache<K, Instant>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+{
+    moka::sync::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_live(Duration::from_secs(120))
+        .build()
+}
+
+/// How long an address stays known for an account after a sign-in from it.
+const KNOWN_ADDRESS: Duration = Duration::from_secs(30 * 24 * 3600);
+
+impl PasswordGuard {
+    fn new(settings: &AuthSettings) -> Self {
+        Self {
+            per_account_client: RateLimiter::keyed(per_minute(
+                settings.login_per_account_ip_per_minute,
+            )),
+            per_account: RateLimiter::keyed(per_minute(settings.login_per_account_per_minute)),
+            blocked_pairs: blocked(),
+            blocked_accounts: blocked(),
+            known: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(KNOWN_ADDRESS)
+                .build(),
+        }
+    }
+
+    fn check(&self, email: &str, client: IpAddr) -> Result<(), ApiError> {
+        let pair = (email.to_owned(), client);
+        let until = self.blocked_pairs.get(&pair).into_iter().chain(
+            (!self.known.contains_key(&pair))
+                .then(|| self.blocked_accounts.get(email))
+                .flatten(),
+        );
+        match until.max() {
+            Some(until) if until > Instant::now() => Err(too_many(until - Instant::now())),
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, email: &str, client: IpAddr) -> Result<(), ApiError> {
+        let pair = (email.to_owned(), client);
+        let mut refused = None;
+        if let Err(wait) = consume(&self.per_account_client, pair.clone()) {
+            self.blocked_pairs
+                .insert(pair.clone(), Instant::now() + wait);
+            refused = Some(wait);
+        }
+        if !self.known.contains_key(&pair)
+            && let Err(wait) = consume(&self.per_account, email.to_owned())
+        {
+            self.blocked_accounts
+                .insert(email.to_owned(), Instant::now() + wait);
+            refused = Some(refused.map_or(wait, |other: Duration| other.max(wait)));
+        }
+        refused.map_or(Ok(()), |wait| Err(too_many(wait)))
+    }
+
+    fn succeeded(&self, email: &str, client: IpAddr) {
+        self.known.insert((email.to_owned(), client), ());
+    }
+}
+
 fn per_minute(count: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN))
 }
@@ -169,14 +263,25 @@ fn check<K: Hash + Eq + Clone>(
     limiter: &DefaultKeyedRateLimiter<K>,
     key: K,
 ) -> Result<(), ApiError> {
+    consume(limiter, key).map_err(too_many)
+}
+
+/// Counts one for `key`: `Err` with the wait until the next is allowed when it is over its
+/// limit.
+fn consume<K: Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: K,
+) -> Result<(), Duration> {
     let result = limiter.check_key(&key);
     if limiter.len() > SWEEP_ABOVE_KEYS {
         limiter.retain_recent();
     }
-    result.map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        ApiError::TooManyRequests {
-            retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        }
-    })
+    result.map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+}
+
+/// The 429 for a wait of `wait`.
+fn too_many(wait: Duration) -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    }
 }

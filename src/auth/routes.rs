@@ -224,9 +224,13 @@ pub async fn login(
                     tracing::warn!(%error, "could not store the stronger password hash");
                 }
             }
+            state.limits.password_succeeded(&request, &email);
             user
         }
-        _ => return Err(ApiError::InvalidCredentials),
+        _ => {
+            state.limits.password_failed(&request, &email)?;
+            return Err(ApiError::InvalidCredentials);
+        }
     };
     let (id, now) = (user.id, db::now());
     let response = start_session(
@@ -237,14 +241,17 @@ pub async fn login(
         },
     )
     .await?;
-    // The session is what a sign-in needs; recording its time must not make it fail.
-    let recorded = state
-        .db
-        .run(move |conn| Ok(users::touch_login(conn, id, now)?))
-        .await;
-    if let Err(error) = recorded {
-        tracing::warn!(%error, "could not record the sign-in time");
-    }
+    // The session is what a sign-in needs; its time is recorded after the answer, so a busy
+    // database neither fails nor delays the sign-in.
+    let db = state.db.clone();
+    actix_web::rt::spawn(async move {
+        let recorded = db
+            .run(move |conn| Ok(users::touch_login(conn, id, now)?))
+            .await;
+        if let Err(error) = recorded {
+            tracing::warn!(%error, "could not record the sign-in time");
+        }
+    });
     Ok(HttpResponse::Ok().json(response))
 }
 
@@ -446,6 +453,7 @@ pub async fn update_me(
             .await?
             == Verified::No
         {
+            state.limits.password_failed(&request, &stored.email)?;
             return Err(ApiError::invalid("current_password", "is not correct"));
         }
         changes.password_hash = Some(state.passwords.hash(password).await?);

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use crate::authors::model::{AdminAuthor, AuthorBioRow, AuthorRow};
 use crate::db::schema::{author_bios, authors};
 use crate::db::{self, DbConnection, Paged};
+use crate::slug;
 
 /// One author and their bios.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<AuthorRow> {
@@ -51,10 +52,11 @@ pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64
 }
 
 /// Whether `slug` belongs to an author other than `except`.
-/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
-/// it at once the second sees the first's and takes the next one.
+/// Holds the slug's base until the transaction ends ([`db::lock_name`], one lock for all its
+/// suffixes), so of two writers wanting it at once the second sees the first's and takes the
+/// next one.
 pub fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
-    db::lock_name(conn, &format!("slug:authors:{slug}"))?;
+    db::lock_name(conn, &format!("slug:authors:{}", slug::base(slug)))?;
     diesel::select(diesel::dsl::exists(
         authors::table
             .filter(authors::slug.eq(slug))

@@ -8,6 +8,7 @@ use crate::categories::model::{
 use crate::db::schema::{articles, categories, category_translations};
 use crate::db::{self, DbConnection};
 use crate::domain::{DomainError, FieldError};
+use crate::slug;
 
 /// Every category and every translation (the tree is small; one query each).
 pub fn load_all(conn: &mut DbConnection) -> QueryResult<AllCategories> {
@@ -75,15 +76,19 @@ pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64
 }
 
 /// Whether `slug` is used in `locale` by a category other than `except`.
-/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
-/// it at once the second sees the first's and takes the next one.
+/// Holds the slug's base until the transaction ends ([`db::lock_name`], one lock for all its
+/// suffixes), so of two writers wanting it at once the second sees the first's and takes the
+/// next one.
 pub fn slug_taken(
     conn: &mut DbConnection,
     locale: &str,
     slug: &str,
     except: Option<i64>,
 ) -> QueryResult<bool> {
-    db::lock_name(conn, &format!("slug:categories:{locale}:{slug}"))?;
+    db::lock_name(
+        conn,
+        &format!("slug:categories:{locale}:{}", slug::base(slug)),
+    )?;
     let query = category_translations::table
         .filter(category_translations::locale.eq(locale))
         .filter(category_translations::slug.eq(slug))

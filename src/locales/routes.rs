@@ -9,6 +9,7 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::delivery::cached_json;
+use crate::domain::{Lines, check_text};
 use crate::error::{ApiError, Problem};
 use crate::locales::model::{Locale, native_name, normalize_code};
 use crate::locales::store;
@@ -256,10 +257,8 @@ pub async fn delete_locale(
 }
 
 fn check_name(name: Option<&str>) -> Result<Option<String>, ApiError> {
-    match name.map(str::trim) {
-        Some(name) if name.is_empty() || name.chars().count() > 100 => {
-            Err(ApiError::invalid("name", "must have 1 to 100 characters"))
-        }
-        other => Ok(other.map(str::to_owned)),
+    if let Some(error) = name.and_then(|name| check_text(name, "name", Lines::One, 1, 100)) {
+        return Err(error.into());
     }
+    Ok(name.map(|name| name.trim().to_owned()))
 }

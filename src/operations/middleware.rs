@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::operations::metrics::method_label;
 
 /// The request id header, kept from the request when valid, generated otherwise.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -88,7 +89,8 @@ pub async fn observe(
         .and_then(|value| value.to_str().ok())
         .filter(|value| is_valid_request_id(value))
         .map_or_else(new_request_id, str::to_owned);
-    let method = request.method().to_string();
+    // A client may send any token as a method: the log keeps the standard ones by name.
+    let method = method_label(request.method().as_str());
     let span = tracing::info_span!("request", request_id = %request_id);
     let path = request.path().to_owned();
     let state = request.app_data::<web::Data<AppState>>().cloned();
@@ -120,7 +122,7 @@ pub async fn observe(
     };
     let seconds = started.elapsed().as_secs_f64();
     if let Some(state) = state {
-        state.metrics.observe(&method, &route, status, seconds);
+        state.metrics.observe(method, &route, status, seconds);
     }
     span.in_scope(|| {
         tracing::info!(

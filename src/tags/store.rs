@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::articles::store::visibility::visible_article_ids;
 use crate::db::schema::{article_tags, tag_translations, tags};
 use crate::db::{self, DbConnection, Paged};
+use crate::slug;
 use crate::tags::model::{AdminTag, TagRow, TagTranslationRow};
 
 /// One tag and its translations.
@@ -92,15 +93,16 @@ pub fn article_counts(
 }
 
 /// Whether `slug` is used in `locale` by a tag other than `except`.
-/// Holds the slug until the transaction ends ([`db::lock_name`]), so of two writers wanting
-/// it at once the second sees the first's and takes the next one.
+/// Holds the slug's base until the transaction ends ([`db::lock_name`], one lock for all its
+/// suffixes), so of two writers wanting it at once the second sees the first's and takes the
+/// next one.
 pub fn slug_taken(
     conn: &mut DbConnection,
     locale: &str,
     slug: &str,
     except: Option<i64>,
 ) -> QueryResult<bool> {
-    db::lock_name(conn, &format!("slug:tags:{locale}:{slug}"))?;
+    db::lock_name(conn, &format!("slug:tags:{locale}:{}", slug::base(slug)))?;
     diesel::select(diesel::dsl::exists(
         tag_translations::table
             .filter(tag_translations::locale.eq(locale))

@@ -866,8 +866,8 @@ async fn forwarded_client_ips_count_only_behind_trusted_proxies() {
 #[actix_web::test]
 async fn guessing_from_one_address_does_not_lock_the_owner_out() {
     let app = spawn_app_with(|env| {
-        env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT".into(), "3".into());
-        env.insert("RATE_LIMIT_LOGIN_ACCOUNT_CEILING".into(), "5".into());
+        env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT_IP".into(), "3".into());
+        env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT".into(), "5".into());
         env.insert("TRUSTED_PROXIES".into(), "127.0.0.1".into());
     })
     .await;
@@ -876,32 +876,50 @@ async fn guessing_from_one_address_does_not_lock_the_owner_out() {
             .insert_header(("x-forwarded-for", from))
             .send_json(&json!({"email": ADMIN_EMAIL, "password": password}))
     };
+    // The owner signs in from home: successes count against nothing.
+    for _ in 0..5 {
+        let home = login("198.51.100.7", ADMIN_PASSWORD).await.unwrap();
+        assert_eq!(home.status().as_u16(), 200);
+    }
     for _ in 0..3 {
         let response = login("203.0.113.9", "wrong-password").await.unwrap();
         assert_eq!(response.status().as_u16(), 401);
     }
     let mut guessing = login("203.0.113.9", "wrong-password").await.unwrap();
     assert_problem(&mut guessing, 429).await;
-    // The owner, elsewhere, signs in: the 4th attempt on the account, under the ceiling.
-    let owner = login("198.51.100.7", ADMIN_PASSWORD).await.unwrap();
-    assert_eq!(owner.status().as_u16(), 200, "the owner is not locked out");
-    // Guessing from many addresses still meets the account's ceiling (5 attempts a minute).
+    let mut still = login("203.0.113.9", ADMIN_PASSWORD).await.unwrap();
+    assert_problem(&mut still, 429).await;
+    // Guessing from other addresses meets the account's ceiling (5 wrong passwords a minute)...
     let more = login("203.0.113.10", "wrong-password").await.unwrap();
     assert_eq!(more.status().as_u16(), 401);
     let mut ceiling = login("203.0.113.11", "wrong-password").await.unwrap();
     assert_problem(&mut ceiling, 429).await;
+    let mut stranger = login("192.0.2.1", ADMIN_PASSWORD).await.unwrap();
+    assert_problem(&mut stranger, 429).await;
+    // ...which spares the address the owner signs in from.
+    let owner = login("198.51.100.7", ADMIN_PASSWORD).await.unwrap();
+    assert_eq!(owner.status().as_u16(), 200, "the owner is not locked out");
+    // New addresses, IPv6 ones included, meet the ceiling too.
+    for n in 0..3 {
+        let from: &'static str = ["2001:db8::1", "2001:db8::2", "2001:db8::3"][n];
+        let response = login(from, "wrong-password").await.unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            429,
+            "the ceiling holds for {from}"
+        );
+    }
 }
 
 #[actix_web::test]
 async fn guessing_the_current_password_is_limited_like_sign_in() {
     let app = spawn_app_with(|env| {
-        env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT".into(), "3".into());
+        env.insert("RATE_LIMIT_LOGIN_PER_ACCOUNT_IP".into(), "3".into());
     })
     .await;
     let (_, _, token) = app.user_with_role("reader").await;
     let guess = json!({"password": "a new password 1", "current_password": "a guess 123"});
-    // The reader's sign-in was the first of the three attempts a minute.
-    for _ in 0..2 {
+    for _ in 0..3 {
         let mut response = app
             .patch("/api/v1/auth/me")
             .bearer_auth(&token)

@@ -2246,6 +2246,9 @@ async fn bans_stop_reports_and_reactions_and_can_name_a_network_for_a_while() {
         json!({"network": "not-an-address"}),
         json!({"network": "10.0.0.0/33"}),
         json!({"network": "10.0.0.1", "visitor_id": visitor_id}),
+        json!({"network": "0.0.0.0/0"}),
+        json!({"network": "10.0.0.0/8"}),
+        json!({"network": "::/0"}),
     ] {
         let mut response = app
             .post("/api/v1/admin/comment-bans")
@@ -2255,4 +2258,14 @@ async fn bans_stop_reports_and_reactions_and_can_name_a_network_for_a_while() {
             .unwrap();
         assert_problem(&mut response, 422).await;
     }
+    // A network is stored as CIDR with its host bits cleared; the same network twice is 409.
+    let stored = ban(json!({"network": "198.51.100.77/24"})).await;
+    assert_eq!(stored["data"]["network"], "198.51.100.0/24");
+    let mut again = app
+        .post("/api/v1/admin/comment-bans")
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"network": "198.51.100.0/24"}))
+        .await
+        .unwrap();
+    assert_problem(&mut again, 409).await;
 }

@@ -277,7 +277,7 @@ pub fn test_env(database: &TestDatabase) -> HashMap<String, String> {
             ("ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
             ("RATE_LIMIT_AUTH_PER_IP", "100000".to_owned()),
             ("RATE_LIMIT_LOGIN_PER_ACCOUNT", "100000".to_owned()),
-            ("RATE_LIMIT_LOGIN_ACCOUNT_CEILING", "100000".to_owned()),
+            ("RATE_LIMIT_LOGIN_PER_ACCOUNT_IP", "100000".to_owned()),
             ("RATE_LIMIT_VISITOR_PER_IP", "100000".to_owned()),
             ("RATE_LIMIT_REACTIONS_PER_ACTOR", "100000".to_owned()),
             ("RATE_LIMIT_REACTIONS_PER_IP", "100000".to_owned()),

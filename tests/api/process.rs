@@ -605,7 +605,9 @@ async fn slow_statements_are_logged_without_their_values() {
     use diesel::connection::SimpleConnection;
 
     let database = TestDatabase::create();
-    let env = test_env(&database);
+    let mut env = test_env(&database);
+    // Writers wait for the lock up to 5 s here, well past the 1 s it is held below.
+    env.insert("DATABASE_POOL_TIMEOUT_MS".into(), "5000".into());
     let mut server = Server::start(database.dir.path(), &env);
     // Another connection holds the write lock (SQLite) or the accounts table (PostgreSQL) for
     // a while, so the registration's INSERT waits and is slow.
@@ -619,7 +621,7 @@ async fn slow_statements_are_logged_without_their_values() {
     };
     conn.batch_execute(lock).unwrap();
     let release = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(400));
+        std::thread::sleep(Duration::from_millis(1000));
         conn.batch_execute("COMMIT;").unwrap();
     });
     let email = "slow-writer@newsroom.test";

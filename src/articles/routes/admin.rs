@@ -214,7 +214,7 @@ pub async fn admin_list_articles(
          headers(("Location" = String, description = "The article's admin URL."),
                  ("ETag" = String, description = "Its version."))),
         NoToken,
-        (status = 403, description = "The role may not write articles, or not with this status, a `published_at` (without the right to publish), `featured` (editors and admins only) or bylines other than the writer's own (the detail names the field).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not write articles, or not with this status, a `published_at` (without the right to publish), `featured` (only for those who may publish) or bylines other than the writer's own (the detail names the field).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
         InvalidFields,
     )
@@ -546,6 +546,12 @@ pub async fn put_translation(
     let (id, locale) = path.into_inner();
     let input = body.parse()?;
     let user = principal.user_id();
+    // Only for someone who may edit the article is its body worth parsing.
+    let caller = principal.clone();
+    state
+        .db
+        .run(move |conn| Ok(editable(conn, &caller, id).map(drop)?))
+        .await?;
     let prepared = prepare([(locale.clone(), input, "body".to_owned())])
         .await?
         .remove(&locale)

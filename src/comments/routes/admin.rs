@@ -16,7 +16,7 @@ use crate::comments::store;
 use crate::comments::store::moderation::{self, QueueFilter};
 use crate::config::IpNetwork;
 use crate::db::{self, Paged};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, is_plain_text_char};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
 use crate::pagination::{Page, PageMeta, PageQuery};
@@ -319,13 +319,20 @@ pub async fn create_ban(
     ) {
         (Some(id), None, None) => BanTarget::Actor(Actor::User(id)),
         (None, Some(id), None) => BanTarget::Actor(Actor::Visitor(id)),
-        (None, None, Some(network)) => BanTarget::Network(
-            IpNetwork::parse(network)
-                .ok_or_else(|| {
-                    ApiError::invalid("network", "is not an IP address or CIDR network")
-                })?
-                .to_cidr(),
-        ),
+        (None, None, Some(network)) => {
+            let network = IpNetwork::parse(network).ok_or_else(|| {
+                ApiError::invalid("network", "is not an IP address or CIDR network")
+            })?;
+            // A ban names a network, not a large part of the internet (nor all of it).
+            let shortest = if network.is_ipv4() { 16 } else { 32 };
+            if network.prefix() < shortest {
+                return Err(ApiError::invalid(
+                    "network",
+                    format!("must be a /{shortest} or narrower"),
+                ));
+            }
+            BanTarget::Network(network.to_cidr())
+        }
         _ => {
             return Err(ApiError::Validation {
                 detail: "Name exactly one of user_id, visitor_id and network.".into(),
@@ -345,7 +352,7 @@ pub async fn create_ban(
         .filter(|r| !r.is_empty());
     if reason
         .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS || r.chars().any(char::is_control))
+        .is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS || !r.chars().all(is_plain_text_char))
     {
         return Err(ApiError::invalid(
             "reason",
@@ -376,6 +383,13 @@ pub async fn create_ban(
                     // An ended ban makes way for the new one.
                     moderation::unban(conn, ban.id)?;
                 }
+            }
+            if let BanTarget::Network(network) = &target
+                && moderation::network_banned(conn, network)?
+            {
+                return Err(ApiError::Conflict(
+                    "A ban on this network is in force already.".into(),
+                ));
             }
             Ok(moderation::ban(
                 conn,

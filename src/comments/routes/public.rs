@@ -391,6 +391,8 @@ pub async fn report_comment(
     let threshold = state.settings.interaction.report_hide_threshold;
     let id = id.into_inner();
     let ip = state.limits.client_ip(&request);
+    // Reports count per client: an IPv6 host's addresses are one.
+    let client = state.limits.client_key(&request);
     let hidden = state
         .db
         .write(move |conn| {
@@ -403,7 +405,7 @@ pub async fn report_comment(
                 return Err(ApiError::Forbidden("You are not allowed to report.".into()));
             }
             let reason = report.reason;
-            if store::add_report(conn, id, principal.actor, ip, reason, note.as_deref())? {
+            if store::add_report(conn, id, principal.actor, client, reason, note.as_deref())? {
                 Ok(store::count_report(conn, id, threshold)?)
             } else {
                 Ok(false)

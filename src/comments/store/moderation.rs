@@ -93,7 +93,8 @@ pub fn decide(
     Ok(changed)
 }
 
-/// Whether `actor` is banned from commenting.
+/// Whether a ban in force names `actor`, or a network holding its client address `ip`: such
+/// a caller may not comment, report or react.
 pub fn is_banned(conn: &mut DbConnection, actor: Actor, ip: IpAddr) -> QueryResult<bool> {
     let now = db::now();
     let in_force = comment_bans::expires_at
@@ -143,7 +144,21 @@ pub fn bans(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Pag
     Ok(Paged { rows, total })
 }
 
-/// Bans `actor` from commenting; returns the ban.
+/// Whether a ban in force names exactly this network (CIDR).
+pub fn network_banned(conn: &mut DbConnection, network: &str) -> QueryResult<bool> {
+    let now = db::now();
+    diesel::select(diesel::dsl::exists(
+        comment_bans::table
+            .filter(comment_bans::network.eq(network))
+            .filter(
+                comment_bans::expires_at
+                    .is_null()
+                    .or(comment_bans::expires_at.gt(now)),
+            ),
+    ))
+    .get_result(conn)
+}
+
 /// The ban on `actor`, in force or not.
 pub fn ban_of(conn: &mut DbConnection, actor: Actor) -> QueryResult<Option<BanRow>> {
     let query = comment_bans::table.select(BanRow::as_select());
@@ -154,6 +169,7 @@ pub fn ban_of(conn: &mut DbConnection, actor: Actor) -> QueryResult<Option<BanRo
     .optional()
 }
 
+/// Bans `target` (for good, or until `expires_at`); returns the ban.
 pub fn ban(
     conn: &mut DbConnection,
     target: &BanTarget,

@@ -298,7 +298,8 @@ fn valid_key(key: &str) -> bool {
 
 fn check_emoji(emoji: &str) -> Option<FieldError> {
     let length = emoji.trim().chars().count();
-    (length == 0 || length > MAX_EMOJI_CHARS || emoji.chars().any(char::is_control)).then(|| {
+    let printable = emoji.chars().all(is_plain_text_char) && !emoji.contains(['\n', '\r', '\t']);
+    (length == 0 || length > MAX_EMOJI_CHARS || !printable).then(|| {
         FieldError::new(
             "emoji",
             format!("must have 1 to {MAX_EMOJI_CHARS} printable characters"),
