@@ -10,6 +10,7 @@
 //! | `SHUTDOWN_TIMEOUT` | `30` | seconds in-flight requests get to finish on SIGTERM |
 //! | `BODY_READ_TIMEOUT` | `30` | seconds a request body may take to arrive (408 after) |
 //! | `METRICS_TOKEN` | (none) | when set, `/metrics` answers only `Authorization: Bearer <token>` |
+//! | `CORS_ALLOWED_ORIGINS` | `*` | origins browsers may call the API from (comma-separated, or `*`) |
 //! | `HSTS` | `false` | `true`: send `Strict-Transport-Security` (serve over HTTPS only, behind a TLS proxy) |
 //! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
 //! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
@@ -287,6 +288,8 @@ pub struct HttpSettings {
     pub metrics_token: Option<String>,
     /// Whether to send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// The origins browsers may call the API from; `None` for any.
+    pub cors_origins: Option<Vec<String>>,
     /// `Cache-Control: max-age` for public reads, in seconds.
     pub cache_max_age: u32,
     /// Largest accepted JSON body, in bytes.
@@ -461,6 +464,7 @@ impl Settings {
                     1..=3600,
                 )?),
                 metrics_token: get("METRICS_TOKEN").filter(|token| !token.is_empty()),
+                cors_origins: parse_origins(get("CORS_ALLOWED_ORIGINS").as_deref())?,
                 hsts: match get("HSTS").as_deref().map(str::trim) {
                     None | Some("" | "false") => false,
                     Some("true") => true,
@@ -494,6 +498,31 @@ impl Settings {
             JwtSecretSource::DataDir => load_or_generate_secret(&self.data_dir.join("jwt_secret")),
         }
     }
+}
+
+/// `CORS_ALLOWED_ORIGINS`: `*` (or unset) for any origin, else a comma-separated list of
+/// origins such as `https://www.example.com` (scheme and host, no path).
+fn parse_origins(value: Option<&str>) -> Result<Option<Vec<String>>, ConfigError> {
+    let value = value.map(str::trim).unwrap_or("*");
+    if value == "*" {
+        return Ok(None);
+    }
+    let origins: Vec<String> = value
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    for origin in &origins {
+        let plausible = (origin.starts_with("http://") || origin.starts_with("https://"))
+            && !origin["https://".len().min(origin.len())..].contains('/');
+        if !plausible {
+            return Err(ConfigError(format!(
+                "CORS_ALLOWED_ORIGINS holds `{origin}`: give origins as scheme://host[:port], \
+                 comma-separated, or `*`."
+            )));
+        }
+    }
+    Ok(Some(origins))
 }
 
 /// How many different byte values `bytes` holds.

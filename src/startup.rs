@@ -3,7 +3,9 @@
 
 use std::net::TcpListener;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
@@ -234,6 +236,7 @@ fn build_app(
         .configure(api_routes)
         .split_for_parts();
     let body_read_timeout = BodyReadTimeout(state.settings.http.body_read_timeout);
+    let state_cors = state.settings.http.cors_origins.clone();
     app.app_data(state)
         .app_data(body_read_timeout)
         .app_data(web::PayloadConfig::default().limit(json_limit))
@@ -244,8 +247,43 @@ fn build_app(
         .default_service(web::to(fallback))
         .wrap(from_fn(cache_public_reads))
         .wrap(from_fn(head_as_get))
+        .wrap(cors(state_cors.as_deref()))
         .wrap(from_fn(observe))
         .wrap(from_fn(security_headers))
+}
+
+/// Cross-origin access for browsers: any origin, or those of `CORS_ALLOWED_ORIGINS`. Tokens
+/// travel in the `Authorization` header, never in cookies, so no credentials mode is needed.
+fn cors(origins: Option<&[String]>) -> Cors {
+    let cors = match origins {
+        None => Cors::default().allow_any_origin().send_wildcard(),
+        Some(origins) => origins
+            .iter()
+            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin)),
+    };
+    cors.allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::ACCEPT_LANGUAGE,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_LANGUAGE,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-cache"),
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+        ])
+        .max_age(86_400)
 }
 
 /// The host part of a bind address, for the log line.

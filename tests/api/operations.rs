@@ -351,3 +351,98 @@ async fn every_answer_carries_the_security_headers() {
         "HSTS only when asked"
     );
 }
+
+#[actix_web::test]
+async fn browsers_on_other_origins_may_call_the_api() {
+    let app = spawn_app().await;
+    let preflight = app
+        .client
+        .request(awc::http::Method::OPTIONS, app.url("/api/v1/admin/tags/1"))
+        .insert_header(("origin", "http://localhost:3000"))
+        .insert_header(("access-control-request-method", "PATCH"))
+        .insert_header((
+            "access-control-request-headers",
+            "authorization, content-type, if-match",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(
+        header(&preflight, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    let methods = header(&preflight, "access-control-allow-methods").unwrap();
+    assert!(methods.contains("PATCH"), "{methods}");
+    let headers = header(&preflight, "access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
+    for name in ["authorization", "content-type", "if-match"] {
+        assert!(headers.contains(name), "{headers}");
+    }
+    assert_eq!(
+        header(&preflight, "access-control-max-age").as_deref(),
+        Some("86400")
+    );
+    let read = app
+        .get("/api/v1/locales")
+        .insert_header(("origin", "http://localhost:3000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+    assert_eq!(
+        header(&read, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    let exposed = header(&read, "access-control-expose-headers")
+        .unwrap()
+        .to_lowercase();
+    for name in [
+        "etag",
+        "link",
+        "location",
+        "retry-after",
+        "x-request-id",
+        "content-language",
+    ] {
+        assert!(exposed.contains(name), "{exposed}");
+    }
+}
+
+#[actix_web::test]
+async fn cors_can_be_kept_to_listed_origins() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert(
+            "CORS_ALLOWED_ORIGINS".into(),
+            "https://www.newsroom.test, https://admin.newsroom.test".into(),
+        );
+    })
+    .await;
+    for _ in 0..2 {
+        // The second read comes from the response cache and says the same.
+        let listed = app
+            .get("/api/v1/locales")
+            .insert_header(("origin", "https://admin.newsroom.test"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            header(&listed, "access-control-allow-origin").as_deref(),
+            Some("https://admin.newsroom.test")
+        );
+        assert!(
+            header(&listed, "vary")
+                .unwrap()
+                .to_lowercase()
+                .contains("origin")
+        );
+    }
+    let other = app
+        .get("/api/v1/locales")
+        .insert_header(("origin", "https://evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&other, "access-control-allow-origin"), None);
+}
