@@ -1,8 +1,9 @@
 //! The authenticated principal: who is calling, resolved from `Authorization: Bearer <jwt>`.
 //!
-//! Every authenticated request costs one indexed lookup: an account must still be active and
-//! its security version must equal the token's, so disabling, demoting or a password change
-//! takes effect on the next request. The role that counts is the account's current one.
+//! Every authenticated request costs two indexed lookups on one connection: an account must
+//! still be active and its security version must equal the token's, and the token's session
+//! must be live, so disabling, demoting, a password change or logging out takes effect on the
+//! next request. The role that counts is the account's current one.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -78,11 +79,23 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiErr
     let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized)?;
     match claims.typ.as_str() {
         TYP_ACCESS if claims.role != Role::Visitor => {
-            let found = state
+            let session = claims.sid.clone();
+            let (found, live) = state
                 .db
-                .run(move |conn| Ok(users::store::auth_state(conn, id)?))
+                .run(move |conn| {
+                    let found = users::store::auth_state(conn, id)?;
+                    // Tokens from before sessions were named carry none; they expire soon.
+                    let live = match &session {
+                        Some(family) => store::session_live(conn, family)?,
+                        None => true,
+                    };
+                    Ok((found, live))
+                })
                 .await?;
             let account = found.ok_or(ApiError::Unauthorized)?;
+            if !live {
+                return Err(ApiError::Unauthorized);
+            }
             let role = Role::parse(&account.role)
                 .filter(|role| role.is_account_role())
                 .ok_or(ApiError::Unauthorized)?;

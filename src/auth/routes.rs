@@ -285,8 +285,8 @@ pub async fn refresh(
         .db
         .run(move |conn| Ok(store::rotate(conn, &old_hash, &new_hash, expires_at)?))
         .await?;
-    let user = match rotation {
-        Rotation::Rotated(user) => *user,
+    let (user, family) = match rotation {
+        Rotation::Rotated { user, family } => (*user, family),
         Rotation::Reused => {
             tracing::warn!("a spent refresh token was presented again; its session is revoked");
             return Err(ApiError::InvalidRefreshToken);
@@ -295,7 +295,7 @@ pub async fn refresh(
     };
     let access = state
         .tokens
-        .issue_access(user.id, user.role(), user.security_version)?;
+        .issue_access(user.id, user.role(), user.security_version, &family)?;
     Ok(HttpResponse::Ok().json(AuthResponse {
         tokens: SessionTokens {
             access_token: access.token,
@@ -308,7 +308,8 @@ pub async fn refresh(
     }))
 }
 
-/// Sign out: revoke the session of a refresh token.
+/// Sign out: revoke the session of a refresh token. The session's access tokens stop working at
+/// once.
 ///
 /// Always 204, whether or not the token was known.
 #[utoipa::path(
@@ -492,12 +493,12 @@ fn own_account(principal: &Principal) -> Result<i64, ApiError> {
 
 /// Starts a session (a new refresh-token family) for an account.
 async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse, ApiError> {
+    let family = random_hex(16)?;
     let access = state
         .tokens
-        .issue_access(user.id, user.role(), user.security_version)?;
+        .issue_access(user.id, user.role(), user.security_version, &family)?;
     let refresh_token = new_refresh_token()?;
     let token_hash = hash_refresh_token(&refresh_token);
-    let family = random_hex(16)?;
     let expires_at = refresh_expiry(state);
     let user_id = user.id;
     state

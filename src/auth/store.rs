@@ -47,8 +47,12 @@ struct RefreshTokenRow {
 /// What presenting a refresh token led to.
 #[derive(Debug)]
 pub enum Rotation {
-    /// The token was spent and its successor stored; here is the account.
-    Rotated(Box<UserRow>),
+    /// The token was spent and its successor stored; here is the account and the session.
+    Rotated {
+        user: Box<UserRow>,
+        /// The session (token family) the new pair belongs to.
+        family: String,
+    },
     /// Unknown, expired, revoked, or the account can't sign in.
     Invalid,
     /// The token had been spent already: its whole family is now revoked.
@@ -111,7 +115,10 @@ pub fn rotate(
                 expires_at: new_expires_at,
             },
         )?;
-        Ok(Rotation::Rotated(Box::new(user)))
+        Ok(Rotation::Rotated {
+            user: Box::new(user),
+            family: row.family,
+        })
     })
 }
 
@@ -152,4 +159,16 @@ pub fn create_visitor(conn: &mut DbConnection) -> QueryResult<i64> {
 /// Whether a visitor id was issued here.
 pub fn visitor_exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(visitors::table.find(id))).get_result(conn)
+}
+
+/// Whether the session (refresh-token family) `family` is live: not logged out, revoked or
+/// expired. Access tokens carry their session, so logging out ends them at once.
+pub fn session_live(conn: &mut DbConnection, family: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family.eq(family))
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(db::now())),
+    ))
+    .get_result(conn)
 }

@@ -47,6 +47,10 @@ pub struct Claims {
     pub typ: String,
     /// Security version of the account when issued (0 for visitors).
     pub sv: i64,
+    /// The session (refresh-token family) an access token belongs to: it stops working when
+    /// the session is logged out or revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Signs and checks access tokens.
@@ -96,13 +100,28 @@ impl TokenKeys {
         user_id: i64,
         role: Role,
         security_version: i64,
+        session: &str,
     ) -> Result<AccessToken, ApiError> {
-        self.issue(user_id, role, TYP_ACCESS, security_version, self.access_ttl)
+        self.issue(
+            user_id,
+            role,
+            TYP_ACCESS,
+            security_version,
+            Some(session),
+            self.access_ttl,
+        )
     }
 
     /// A visitor token.
     pub fn issue_visitor(&self, visitor_id: i64) -> Result<AccessToken, ApiError> {
-        self.issue(visitor_id, Role::Visitor, TYP_VISITOR, 0, self.visitor_ttl)
+        self.issue(
+            visitor_id,
+            Role::Visitor,
+            TYP_VISITOR,
+            0,
+            None,
+            self.visitor_ttl,
+        )
     }
 
     fn issue(
@@ -111,6 +130,7 @@ impl TokenKeys {
         role: Role,
         typ: &str,
         security_version: i64,
+        session: Option<&str>,
         ttl: Duration,
     ) -> Result<AccessToken, ApiError> {
         let now = chrono::Utc::now().timestamp();
@@ -126,6 +146,7 @@ impl TokenKeys {
             jti: random_hex(16)?,
             typ: typ.to_owned(),
             sv: security_version,
+            sid: session.map(str::to_owned),
         };
         let token =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

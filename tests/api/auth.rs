@@ -937,3 +937,47 @@ async fn guessing_the_current_password_is_limited_like_sign_in() {
     assert_problem(&mut limited, 429).await;
     assert!(header(&limited, "retry-after").is_some());
 }
+
+#[actix_web::test]
+async fn logging_out_ends_that_session_s_access_tokens_at_once() {
+    let app = spawn_app().await;
+    let credentials = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+    let login = || send_json_expect(app.post("/api/v1/auth/login"), &credentials, 200);
+    let phone = login().await;
+    let laptop = login().await;
+    let me = |session: &Value| {
+        app.get("/api/v1/auth/me")
+            .bearer_auth(session["access_token"].as_str().unwrap())
+            .send()
+    };
+    assert_eq!(me(&phone).await.unwrap().status().as_u16(), 200);
+    let response = app
+        .post("/api/v1/auth/logout")
+        .send_json(&json!({"refresh_token": phone["refresh_token"]}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let mut ended = me(&phone).await.unwrap();
+    assert_problem(&mut ended, 401).await;
+    assert_eq!(
+        me(&laptop).await.unwrap().status().as_u16(),
+        200,
+        "other sessions go on"
+    );
+    // A refreshed pair belongs to the same session.
+    let renewed = send_json_expect(
+        app.post("/api/v1/auth/refresh"),
+        &json!({"refresh_token": laptop["refresh_token"]}),
+        200,
+    )
+    .await;
+    assert_eq!(me(&renewed).await.unwrap().status().as_u16(), 200);
+    let response = app
+        .post("/api/v1/auth/logout")
+        .send_json(&json!({"refresh_token": renewed["refresh_token"]}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    assert_problem(&mut me(&laptop).await.unwrap(), 401).await;
+    assert_problem(&mut me(&renewed).await.unwrap(), 401).await;
+}
