@@ -140,32 +140,50 @@ pub struct UnknownLocale(pub Problem);
 #[response(status = 304, description = "`If-None-Match` names the current ETag.")]
 pub struct NotModified;
 
-/// Adds the 408 every operation that reads a body can answer (a body slower than
-/// `BODY_READ_TIMEOUT`) to the assembled document.
-pub fn add_body_timeouts(document: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let response = ResponseBuilder::new()
+/// Adds the answers the server's edges give to many operations to the assembled document:
+/// 408 to every operation that reads a body (a body slower than `BODY_READ_TIMEOUT`), and 503
+/// with `Retry-After` to every operation of the API (the database unavailable or busy).
+pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let slow_body = ResponseBuilder::new()
         .description("The body did not arrive within `BODY_READ_TIMEOUT` seconds.")
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
+        .content("application/problem+json", problem())
+        .build();
+    let unavailable = ResponseBuilder::new()
+        .description("The database is unavailable or busy; retry after `Retry-After` seconds.")
+        .content("application/problem+json", problem())
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                .description(Some("Seconds to wait before retrying."))
                 .build(),
         )
         .build();
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/");
         let operations = [
+            &mut item.get,
             &mut item.post,
             &mut item.put,
             &mut item.patch,
             &mut item.delete,
         ];
         for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
             if operation.request_body.is_some() {
-                operation
-                    .responses
-                    .responses
-                    .insert("408".into(), response.clone().into());
+                responses.insert("408".into(), slow_body.clone().into());
+            }
+            if api {
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| unavailable.clone().into());
             }
         }
     }

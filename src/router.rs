@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::routes as auth_routes;
-use crate::openapi::{ApiDoc, add_body_timeouts};
+use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{articles, authors, categories, comments, locales, reactions, tags, users};
 
@@ -110,7 +110,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .configure(api_routes)
         .split_for_parts()
         .1;
-    add_body_timeouts(&mut document);
+    add_shared_answers(&mut document);
     document
 }
 
