@@ -217,6 +217,56 @@ pub fn reading_time_minutes(html: &str) -> i32 {
     i32::try_from(words.div_ceil(WORDS_PER_MINUTE).max(1)).unwrap_or(i32::MAX)
 }
 
+/// Plain text (a comment) as HTML: escaped, in paragraphs at blank lines, line breaks kept as
+/// `<br>`, and `http(s)://` addresses linked with `rel="nofollow ugc noopener"`. Never any
+/// markup of the writer's.
+pub fn text_to_html(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut html = String::with_capacity(text.len() + 16);
+    for paragraph in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        html.push_str("<p>");
+        for (index, line) in paragraph.split('\n').enumerate() {
+            if index > 0 {
+                html.push_str("<br>");
+            }
+            push_linked(&mut html, line);
+        }
+        html.push_str("</p>");
+    }
+    html
+}
+
+/// `line`, escaped, with its web addresses linked.
+fn push_linked(html: &mut String, line: &str) {
+    let mut rest = line;
+    while let Some(start) = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme))
+        .min()
+    {
+        html.push_str(&escape_text(&rest[..start]));
+        let tail = &rest[start..];
+        let mut end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        // Punctuation that ends a sentence is not part of the address.
+        while end > 0 && tail[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', '\'', '"']) {
+            end -= 1;
+        }
+        let scheme = if tail.starts_with("https://") { 8 } else { 7 };
+        if end <= scheme {
+            // A scheme and nothing after it is no address.
+            html.push_str(&escape_text(&tail[..scheme]));
+            rest = &tail[scheme..];
+            continue;
+        }
+        let address = escape_text(&tail[..end]);
+        html.push_str(&format!(
+            "<a href=\"{address}\" rel=\"nofollow ugc noopener\">{address}</a>"
+        ));
+        rest = &tail[end..];
+    }
+    html.push_str(&escape_text(rest));
+}
+
 /// Plain text made safe to place in HTML: `&`, `<`, `>`, `"` and `'` become entities, so the
 /// text can never be markup wherever a front end puts it.
 pub fn escape_text(text: &str) -> String {
@@ -256,6 +306,20 @@ mod tests {
         assert_eq!(shape_error(&"<p>word ".repeat(5000)), None);
         assert!(shape_error(&"<br>".repeat(MAX_ELEMENTS + 1)).is_some());
         assert_eq!(shape_error("a < b and <3 and </>"), None);
+    }
+
+    #[test]
+    fn comment_text_becomes_escaped_paragraphs_with_links() {
+        assert_eq!(
+            text_to_html("<b>hi</b> & 'y'\r\nsecond\n\n\nsee https://example.com/a?b=1&c=2."),
+            "<p>&lt;b&gt;hi&lt;/b&gt; &amp; &#x27;y&#x27;<br>second</p>\
+             <p>see <a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow ugc noopener\">\
+             https://example.com/a?b=1&amp;c=2</a>.</p>"
+        );
+        assert_eq!(
+            text_to_html("javascript:alert(1) http:// x"),
+            "<p>javascript:alert(1) http:// x</p>"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::actor::Actor;
-use crate::html::escape_text;
+use crate::html::text_to_html;
 
 /// Longest comment, in characters after trimming.
 pub const MAX_BODY_CHARS: usize = 5000;
@@ -173,7 +173,7 @@ pub struct BanRow {
 /// Who wrote a comment, as readers see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CommentAuthor {
-    /// Display name (HTML-escaped like the body).
+    /// Display name, exactly as chosen (plain text: escape it where it goes into HTML).
     pub name: String,
     /// `reader`, `staff` or `visitor`.
     pub kind: AuthorKind,
@@ -182,7 +182,7 @@ pub struct CommentAuthor {
 impl CommentAuthor {
     fn of(row: &CommentRow) -> Self {
         Self {
-            name: escape_text(&row.author_name),
+            name: row.author_name.clone(),
             kind: AuthorKind::parse(&row.author_kind),
         }
     }
@@ -196,10 +196,14 @@ pub struct Comment {
     pub parent_id: Option<i64>,
     /// Who wrote it.
     pub author: CommentAuthor,
-    /// The plain text, HTML-escaped (`<` as `&lt;` …): safe to put in a page as is, never
-    /// markup. `null` once deleted.
-    #[schema(example = "Thank you for this interview &amp; the translation.")]
+    /// The plain text exactly as typed (JSON is not HTML: escape it where it goes into a page,
+    /// or use `body_html`). `null` once deleted.
+    #[schema(example = "Thank you for this interview & the translation.")]
     pub body: Option<String>,
+    /// The text rendered as safe HTML: escaped, in paragraphs, line breaks kept, web addresses
+    /// linked with `rel="nofollow ugc noopener"`. `null` once deleted.
+    #[schema(example = "<p>Thank you for this interview &amp; the translation.</p>")]
+    pub body_html: Option<String>,
     /// When written (UTC).
     pub created_at: DateTime<Utc>,
     /// Deleted by its author; kept so the replies keep their place.
@@ -222,6 +226,7 @@ impl Comment {
             parent_id: row.parent_id,
             author: CommentAuthor::of(row),
             body: public_body(row),
+            body_html: public_body(row).as_deref().map(text_to_html),
             created_at: row.created_at.and_utc(),
             deleted: row.deleted_at.is_some(),
             reply_count: None,
@@ -231,10 +236,7 @@ impl Comment {
 }
 
 fn public_body(row: &CommentRow) -> Option<String> {
-    row.body
-        .as_deref()
-        .filter(|_| row.deleted_at.is_none())
-        .map(escape_text)
+    row.body.clone().filter(|_| row.deleted_at.is_none())
 }
 
 /// A comment as its author sees it right after writing it.
@@ -246,8 +248,10 @@ pub struct PostedComment {
     pub parent_id: Option<i64>,
     /// Who wrote it.
     pub author: CommentAuthor,
-    /// The text, HTML-escaped.
+    /// The text exactly as typed.
     pub body: Option<String>,
+    /// The text as safe HTML (see the public comment's `body_html`).
+    pub body_html: Option<String>,
     /// `approved`, or `pending` while it waits for a moderator.
     pub status: CommentStatus,
     /// When written (UTC).
@@ -263,6 +267,7 @@ impl PostedComment {
             parent_id: row.parent_id,
             author: CommentAuthor::of(row),
             body: public_body(row),
+            body_html: public_body(row).as_deref().map(text_to_html),
             status: CommentStatus::parse(&row.status),
             created_at: row.created_at.and_utc(),
         }
@@ -337,8 +342,10 @@ pub struct AdminComment {
     pub depth: i32,
     /// Who wrote it.
     pub author: AdminCommentAuthor,
-    /// The text, HTML-escaped; `null` once deleted.
+    /// The text exactly as typed; `null` once deleted.
     pub body: Option<String>,
+    /// The text as safe HTML (see the public comment's `body_html`).
+    pub body_html: Option<String>,
     /// Moderation status.
     pub status: CommentStatus,
     /// Deleted by its author.
@@ -362,12 +369,13 @@ impl AdminComment {
             parent_id: row.parent_id,
             depth: row.depth,
             author: AdminCommentAuthor {
-                name: escape_text(&row.author_name),
+                name: row.author_name.clone(),
                 kind: AuthorKind::parse(&row.author_kind),
                 user_id: row.user_id,
                 visitor_id: row.visitor_id,
             },
-            body: row.body.as_deref().map(escape_text),
+            body: row.body.clone(),
+            body_html: row.body.as_deref().map(text_to_html),
             status: CommentStatus::parse(&row.status),
             deleted: row.deleted_at.is_some(),
             report_count: row.report_count,

@@ -592,25 +592,34 @@ async fn hidden_comments_and_their_replies_are_never_public_nor_counted() {
 }
 
 #[actix_web::test]
-async fn comment_bodies_are_plain_text_escaped_on_output() {
+async fn comment_bodies_come_back_as_typed_with_a_safe_html_rendering() {
     let app = spawn_app().await;
     let room = newsroom(&app).await;
     let (article, _) = published_article(&app, &room, "Escaping").await;
     let (_, _, reader) = app.user_with_role("reader").await;
-    let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;y&#x27;";
+    let typed = "<script>alert(\"x\")</script> & 2026'nın\nsee https://example.com/a?b=1";
+    let html = "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 2026&#x27;nın<br>see \
+                <a href=\"https://example.com/a?b=1\" rel=\"nofollow ugc noopener\">\
+                https://example.com/a?b=1</a></p>";
 
-    let created = comment(
-        &app,
-        &reader,
-        article,
-        json!({"body": "<script>alert(\"x\")</script> & 'y'"}),
-    )
-    .await;
-    assert_eq!(created["body"], escaped);
+    let created = comment(&app, &reader, article, json!({"body": typed})).await;
+    assert_eq!(created["body"], typed);
+    assert_eq!(created["body_html"], html);
     let list = public_comments(&app, article, "").await;
-    assert_eq!(list["data"][0]["body"], escaped);
-    let text = list.to_string();
-    assert!(!text.contains("<script"), "{text}");
+    assert_eq!(
+        list["data"][0]["body"], typed,
+        "JSON is not HTML: the text as typed"
+    );
+    assert_eq!(list["data"][0]["body_html"], html);
+    assert!(
+        !list["data"][0]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<script")
+    );
+    let queue = queue(&app, &room.editor, "").await;
+    assert_eq!(queue["data"][0]["body"], typed);
+    assert_eq!(queue["data"][0]["body_html"], html);
 }
 
 #[actix_web::test]
@@ -2125,16 +2134,16 @@ async fn hidden_replies_and_unpublished_articles_stay_out_of_every_comment_read(
     .await;
     moderate(&app, &room.editor, &hidden, "rejected").await;
 
-    // The reply pages and reply_count leave the rejected reply out; bodies come escaped.
+    // The reply pages and reply_count leave the rejected reply out; bodies come as typed.
     let replies_path = format!("/api/v1/comments/{}/replies", root["id"]);
     let mut replies = app.get(&replies_path).send().await.unwrap();
     let replies = json_body(&mut replies).await;
     assert_eq!(ids(&replies["data"]), json!([shown["id"]]));
     assert_eq!(replies["meta"]["total"], 1);
-    assert_eq!(replies["data"][0]["body"], "Shown &lt;b&gt;");
+    assert_eq!(replies["data"][0]["body"], "Shown <b>");
     let list = public_comments(&app, article, "").await;
     assert_eq!(list["data"][0]["reply_count"], 1);
-    assert_eq!(list["data"][0]["replies"][0]["body"], "Shown &lt;b&gt;");
+    assert_eq!(list["data"][0]["replies"][0]["body"], "Shown <b>");
 
     // Once the article is archived, its comments are gone from every public route.
     let response = app
