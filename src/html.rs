@@ -39,10 +39,12 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         "mark",
         "ol",
         "p",
+        "picture",
         "pre",
         "q",
         "s",
         "small",
+        "source",
         "strong",
         "sub",
         "sup",
@@ -60,13 +62,30 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     .into_iter()
     .collect();
     let mut attributes: HashMap<&str, HashSet<&str>> = HashMap::new();
-    attributes.insert("a", ["href", "title", "hreflang"].into_iter().collect());
     attributes.insert(
-        "img",
-        ["src", "alt", "title", "width", "height"]
+        "a",
+        ["href", "title", "hreflang", "target"]
             .into_iter()
             .collect(),
     );
+    attributes.insert(
+        "img",
+        [
+            "src", "alt", "title", "width", "height", "srcset", "sizes", "loading", "decoding",
+        ]
+        .into_iter()
+        .collect(),
+    );
+    attributes.insert(
+        "source",
+        ["srcset", "sizes", "media", "type", "width", "height"]
+            .into_iter()
+            .collect(),
+    );
+    // Anchors for a table of contents.
+    for heading in ["h2", "h3", "h4", "h5", "h6"] {
+        attributes.insert(heading, ["id"].into_iter().collect());
+    }
     attributes.insert("abbr", ["title"].into_iter().collect());
     attributes.insert("blockquote", ["cite"].into_iter().collect());
     attributes.insert("q", ["cite"].into_iter().collect());
@@ -82,6 +101,23 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .generic_attributes(["lang", "dir"].into_iter().collect())
         .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
         .link_rel(Some("noopener noreferrer"))
+        // The markup embeds (posts, reels) are pasted with, so their scripts can find them.
+        .allowed_classes(
+            [(
+                "blockquote",
+                ["twitter-tweet", "instagram-media", "tiktok-embed"]
+                    .into_iter()
+                    .collect(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .attribute_filter(|_, attribute, value| match attribute {
+            "srcset" => web_srcset(value).then(|| value.into()),
+            "loading" => matches!(value, "lazy" | "eager").then(|| value.into()),
+            "decoding" => matches!(value, "async" | "sync" | "auto").then(|| value.into()),
+            _ => Some(value.into()),
+        })
         .clean_content_tags(
             [
                 "script", "style", "svg", "math", "iframe", "object", "template",
@@ -92,6 +128,16 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .strip_comments(true);
     builder
 });
+
+/// Whether every candidate of a `srcset` is a web address (`http(s)://` or a path): the
+/// sanitiser checks `src` and `href` schemes itself, not `srcset`.
+fn web_srcset(value: &str) -> bool {
+    value.split(',').all(|candidate| {
+        let url = candidate.split_whitespace().next().unwrap_or("");
+        let lower = url.to_ascii_lowercase();
+        lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with('/')
+    })
+}
 
 /// Deepest element nesting an article body may have.
 pub const MAX_DEPTH: usize = 100;
@@ -306,6 +352,34 @@ mod tests {
         assert_eq!(shape_error(&"<p>word ".repeat(5000)), None);
         assert!(shape_error(&"<br>".repeat(MAX_ELEMENTS + 1)).is_some());
         assert_eq!(shape_error("a < b and <3 and </>"), None);
+    }
+
+    #[test]
+    fn what_newsrooms_paste_survives_sanitising() {
+        let pasted = r#"<figure><picture><source srcset="https://cdn.test/a.webp 1x, /b.webp 2x" type="image/webp"><img src="https://cdn.test/a.jpg" srcset="https://cdn.test/a.jpg 640w" sizes="100vw" loading="lazy" width="640" height="360" alt="Astana"></picture><figcaption>Photo: AFP</figcaption></figure><h2 id="interview">Interview</h2><a href="https://x.test" target="_blank">x</a><blockquote class="twitter-tweet other"><p>post</p></blockquote>"#;
+        let clean = sanitize(pasted);
+        for kept in [
+            "<figure>",
+            "<picture>",
+            r#"<source srcset="https://cdn.test/a.webp 1x, /b.webp 2x" type="image/webp">"#,
+            r#"srcset="https://cdn.test/a.jpg 640w""#,
+            r#"loading="lazy""#,
+            "<figcaption>Photo: AFP</figcaption>",
+            r#"<h2 id="interview">"#,
+            r#"target="_blank""#,
+            r#"rel="noopener noreferrer""#,
+            r#"<blockquote class="twitter-tweet">"#,
+        ] {
+            assert!(clean.contains(kept), "{kept} in {clean}");
+        }
+        let hostile = sanitize(
+            r#"<img src="https://x.test/a.jpg" srcset="javascript:alert(1) 1x" loading="javascript:1"><p id="x" onclick="y">t</p>"#,
+        );
+        assert!(!hostile.contains("javascript"), "{hostile}");
+        assert!(
+            !hostile.contains("onclick") && !hostile.contains(r#"id="x""#),
+            "{hostile}"
+        );
     }
 
     #[test]

@@ -816,3 +816,25 @@ async fn writers_set_on_create_only_what_their_role_allows() {
     .await;
     assert_eq!(changed["data"]["featured"], false);
 }
+
+#[actix_web::test]
+async fn pasted_figures_pictures_and_anchors_survive_a_save() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let mut body = article_body(&room, "Pasted", "draft");
+    body["translations"]["en"]["body"] = json!(
+        r#"<h2 id="part-1">Part 1</h2><figure><picture><source srcset="https://cdn.test/a.webp" type="image/webp"><img src="https://cdn.test/a.jpg" alt="Astana" loading="lazy"></picture><figcaption>Photo: AFP</figcaption></figure><script>alert(1)</script>"#
+    );
+    let article = create_article(&app, &room.editor, &body).await;
+    let stored = article["translations"]["en"]["body"].as_str().unwrap();
+    for kept in [
+        r#"<h2 id="part-1">"#,
+        "<picture>",
+        r#"<source srcset="https://cdn.test/a.webp" type="image/webp">"#,
+        r#"loading="lazy""#,
+        "<figcaption>",
+    ] {
+        assert!(stored.contains(kept), "{kept} in {stored}");
+    }
+    assert!(!stored.contains("script"), "{stored}");
+}
