@@ -38,6 +38,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(comments::routes::public::list_replies)
                 .service(comments::routes::public::delete_comment)
                 .service(comments::routes::public::report_comment)
+                .service(comments::routes::public::my_comments)
                 .service(articles::routes::public::archive)
                 .service(authors::routes::public::get_author)
                 .service(tags::routes::public::get_tag)

@@ -15,7 +15,7 @@ use crate::auth::roles::Role;
 use crate::comments::model::*;
 use crate::config::Moderation;
 use crate::db::schema::{comment_reports, comments};
-use crate::db::{self, DbConnection, Paged, per_backend};
+use crate::db::{self, DbConnection, MultiBackend, Paged, per_backend};
 use crate::domain::{DomainError, FieldError};
 
 const APPROVED: &str = "approved";
@@ -128,6 +128,32 @@ pub fn thread_replies(
         .limit(limit)
         .load(conn)?;
     let total = replies().count().get_result(conn)?;
+    Ok(Paged { rows, total })
+}
+
+/// The comments `actor` wrote and didn't delete, whatever their status, newest first.
+pub fn by_actor(
+    conn: &mut DbConnection,
+    actor: Actor,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Paged<CommentRow>> {
+    let mine = || {
+        let query = comments::table
+            .filter(comments::deleted_at.is_null())
+            .into_boxed::<MultiBackend>();
+        match actor {
+            Actor::User(id) => query.filter(comments::user_id.eq(id)),
+            Actor::Visitor(id) => query.filter(comments::visitor_id.eq(id)),
+        }
+    };
+    let rows = mine()
+        .select(CommentRow::as_select())
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = mine().count().get_result(conn)?;
     Ok(Paged { rows, total })
 }
 

@@ -2278,3 +2278,46 @@ async fn bans_stop_reports_and_reactions_and_can_name_a_network_for_a_while() {
         .unwrap();
     assert_problem(&mut again, 409).await;
 }
+
+#[actix_web::test]
+async fn readers_and_visitors_list_their_own_comments_pending_ones_included() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Mine").await;
+    let (_, me) = visitor(&app).await;
+    let (_, someone_else) = visitor(&app).await;
+    let waiting = comment(
+        &app,
+        &me,
+        article,
+        json!({"body": "Waiting <for> review", "author_name": "Ayşe"}),
+    )
+    .await;
+    assert_eq!(waiting["status"], "pending");
+    comment(
+        &app,
+        &someone_else,
+        article,
+        json!({"body": "Not mine", "author_name": "B"}),
+    )
+    .await;
+    assert_eq!(public_comments(&app, article, "").await["data"], json!([]));
+    let mut response = app
+        .get("/api/v1/me/comments")
+        .bearer_auth(&me)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    let mine = json_body(&mut response).await;
+    assert_eq!(mine["meta"]["total"], 1, "{mine}");
+    assert_eq!(mine["data"][0]["id"], waiting["id"]);
+    assert_eq!(mine["data"][0]["status"], "pending");
+    assert_eq!(mine["data"][0]["body"], "Waiting <for> review");
+    let mut anonymous = app.get("/api/v1/me/comments").send().await.unwrap();
+    assert_problem(&mut anonymous, 401).await;
+}

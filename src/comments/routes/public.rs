@@ -16,7 +16,7 @@ use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store;
 use crate::db::{self, Paged};
-use crate::delivery::{cached_json, link_pages};
+use crate::delivery::{cached_json, link_pages, uncached_json};
 use crate::domain::{FieldError, is_plain_text_char};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
@@ -138,6 +138,49 @@ pub async fn list_comments(
     )?;
     link_pages(&mut response, &request, &meta);
     Ok(response)
+}
+
+/// The caller's own comments, newest first, whatever their status: a reader or visitor sees
+/// here what still waits for a moderator. Never cached.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of the caller's comments.", body = MyCommentList,
+         headers(("Link" = String, description = "`next` and `prev` pages."))),
+        NoToken,
+        InvalidParameters,
+    )
+)]
+#[get("/me/comments")]
+pub async fn my_comments(
+    request: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
+    let actor = principal.actor;
+    let Paged { rows, total } = state
+        .db
+        .run(move |conn| Ok(store::by_actor(conn, actor, page.offset(), page.limit())?))
+        .await?;
+    let meta = page.meta(total);
+    let mut response = uncached_json(&MyCommentList {
+        data: rows.iter().map(PostedComment::new).collect(),
+        meta: meta.clone(),
+    });
+    link_pages(&mut response, &request, &meta);
+    Ok(response)
+}
+
+/// A page of the caller's own comments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyCommentList {
+    /// Newest first, with their status.
+    pub data: Vec<PostedComment>,
+    pub meta: PageMeta,
 }
 
 /// Every public reply in the thread of a top-level comment, a page at a time: for threads
