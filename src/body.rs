@@ -26,6 +26,15 @@ pub struct JsonBody<T> {
     shape: PhantomData<T>,
 }
 
+impl<T> JsonBody<T> {
+    /// SHA-256 of the body's bytes, hex: what tells one request from another under an
+    /// `Idempotency-Key`.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        crate::config::encode_hex(&Sha256::digest(&self.bytes))
+    }
+}
+
 impl<T: DeserializeOwned> JsonBody<T> {
     /// The body as `T`; unknown fields, wrong types and missing fields are 422.
     pub fn parse(self) -> Result<T, ApiError> {

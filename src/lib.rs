@@ -40,6 +40,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod html;
+pub mod idempotency;
 pub mod locales;
 pub mod openapi;
 pub mod operations;

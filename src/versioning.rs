@@ -118,3 +118,76 @@ pub fn created(location: String, version: Option<i64>, body: impl Serialize) -> 
     }
     response.json(body)
 }
+
+/// The `Idempotency-Key` header of a write, as a handler argument; read it with
+/// [`IdempotencyKey::key`] after authorising.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey(Option<String>);
+
+impl IdempotencyKey {
+    /// The key, 1 to 255 visible ASCII characters; 422 for anything else.
+    pub fn key(&self) -> Result<Option<&str>, ApiError> {
+        match self.0.as_deref() {
+            None => Ok(None),
+            Some(key)
+                if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Ok(Some(key))
+            }
+            Some(_) => Err(ApiError::invalid(
+                "Idempotency-Key",
+                "must have 1 to 255 visible ASCII characters",
+            )),
+        }
+    }
+}
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = request
+            .headers()
+            .get("idempotency-key")
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        ready(Ok(Self(key)))
+    }
+}
+
+impl utoipa::IntoParams for IdempotencyKey {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .description(Some(
+                    "A key of your choosing (1 to 255 visible ASCII characters): a retry with \
+                     the same key within a day gets the first answer back and writes nothing; \
+                     the same key on another request is refused (422).",
+                ))
+                .required(Required::False)
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255)),
+                ))
+                .build(),
+        ]
+    }
+}
+
+/// The JSON answer of a write sent with an `Idempotency-Key`: the first answer, or the one kept
+/// for a retry.
+pub fn replayable(status: i32, body: String) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(u16::try_from(status).unwrap_or(200))
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body)
+}

@@ -52,3 +52,13 @@ impl Principal {
         }
     }
 }
+
+impl std::fmt::Display for Actor {
+    /// `user:5` or `visitor:9`: the actor as a key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::Visitor(id) => write!(f, "visitor:{id}"),
+        }
+    }
+}

@@ -311,6 +311,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Answers to writes sent with an `Idempotency-Key`, kept a day.
+    idempotency_keys (id) {
+        id -> BigInt,
+        actor -> Text,
+        idempotency_key -> Text,
+        request -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -353,4 +366,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     comment_reports,
     comment_bans,
+    idempotency_keys,
 );

@@ -2321,3 +2321,54 @@ async fn readers_and_visitors_list_their_own_comments_pending_ones_included() {
     let mut anonymous = app.get("/api/v1/me/comments").send().await.unwrap();
     assert_problem(&mut anonymous, 401).await;
 }
+
+#[actix_web::test]
+async fn a_retried_comment_with_an_idempotency_key_is_written_once() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Flaky network").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let post = |key: &'static str, body: Value| {
+        app.post(&format!("/api/v1/articles/{article}/comments"))
+            .bearer_auth(&reader)
+            .insert_header(("idempotency-key", key))
+            .send_json(&body)
+    };
+    let text = json!({"body": "Said once"});
+    let mut first = post("retry-1", text.clone()).await.unwrap();
+    assert_eq!(first.status().as_u16(), 201);
+    let first = json_body(&mut first).await;
+    let mut retry = post("retry-1", text.clone()).await.unwrap();
+    assert_eq!(retry.status().as_u16(), 201);
+    assert_eq!(
+        json_body(&mut retry).await,
+        first,
+        "the first answer, again"
+    );
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(list["meta"]["total"], 1, "written once: {list}");
+    // The same key on another request is refused; another key writes again.
+    let mut reused = post("retry-1", json!({"body": "Something else"}))
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut reused, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    let mut malformed = post("  ", text.clone()).await.unwrap();
+    assert_problem(&mut malformed, 422).await;
+    let second = post("retry-2", text).await.unwrap();
+    assert_eq!(second.status().as_u16(), 201);
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 2);
+    // Retries at once are answered once too.
+    let at_once: Vec<_> = (0..5)
+        .map(|_| post("retry-3", json!({"body": "Burst"})))
+        .collect();
+    let mut ids = Vec::new();
+    for response in concurrently(at_once).await {
+        let mut response = response.unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        ids.push(json_body(&mut response).await["data"]["id"].clone());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 3);
+}

@@ -19,8 +19,10 @@ use crate::db::{self, Paged};
 use crate::delivery::{cached_json, link_pages, uncached_json};
 use crate::domain::{FieldError, is_plain_text_char};
 use crate::error::{ApiError, Problem};
+use crate::idempotency::store as idempotency;
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
 use crate::pagination::{Page, PageMeta, PageQuery};
+use crate::versioning::{self, IdempotencyKey};
 
 /// A page of threads.
 #[derive(Debug, Serialize, ToSchema)]
@@ -258,7 +260,10 @@ fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comme
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
-    params(("key" = String, Path, description = "Article id, or slug in any locale.")),
+    params(
+        ("key" = String, Path, description = "Article id, or slug in any locale."),
+        IdempotencyKey,
+    ),
     request_body = NewCommentRequest,
     responses(
         (status = 201, description = "The comment, `approved` or `pending`.", body = PostedCommentResponse),
@@ -268,7 +273,7 @@ fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comme
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, unknown fields, or a reply deeper than allowed.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unknown fields, a reply deeper than allowed, or an `Idempotency-Key` used for another request.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many comments; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
@@ -276,24 +281,39 @@ fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comme
 #[post("/articles/{key}/comments")]
 pub async fn post_comment(
     request: HttpRequest,
+    idempotency: IdempotencyKey,
     principal: Principal,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: JsonBody<NewCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::Comment)?;
+    let once = idempotency.key()?.map(str::to_owned);
     state
         .limits
         .check_interaction(&request, Interaction::Comment, principal.actor)?;
+    let fingerprint = format!("POST {} {}", request.path(), body.digest());
     let input = body.parse_within(state.settings.interaction.body_limit)?;
     let text = check_body(&input.body)?;
     let visitor_name = check_author_name(&principal, input.author_name.as_deref())?;
     let settings = state.settings.interaction.clone();
     let key = key.into_inner();
     let ip = state.limits.client_ip(&request);
-    let comment = state
+    let (status, answer) = state
         .db
         .write(move |conn| {
+            let actor = principal.actor.to_string();
+            if let Some(once) = &once
+                && let Some(kept) = idempotency::find(conn, &actor, once)?
+            {
+                if kept.request != fingerprint {
+                    return Err(ApiError::invalid(
+                        "Idempotency-Key",
+                        "was used for another request",
+                    ));
+                }
+                return Ok((kept.status, kept.body));
+            }
             let article = visible_by_key(conn, &key)?;
             if !article.comments_enabled {
                 return Err(ApiError::Forbidden(
@@ -341,13 +361,19 @@ pub async fn post_comment(
                     created_at: db::now(),
                 },
             )?;
-            Ok(PostedComment::new(&row))
+            let answer = serde_json::to_string(&PostedCommentResponse {
+                data: PostedComment::new(&row),
+            })
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+            if let Some(once) = &once {
+                idempotency::remember(conn, &actor, once, &fingerprint, 201, &answer)?;
+            }
+            Ok((201, answer))
         })
         .await?;
-    if comment.status == CommentStatus::Approved {
-        state.cache.invalidate_comments();
-    }
-    Ok(HttpResponse::Created().json(PostedCommentResponse { data: comment }))
+    // A reader's comment may show at once: the cached threads go.
+    state.cache.invalidate_comments();
+    Ok(versioning::replayable(status, answer))
 }
 
 /// Delete your own comment. Its text goes; its place in the thread stays (`deleted: true`), so
