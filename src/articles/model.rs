@@ -345,7 +345,9 @@ pub struct TranslationInput {
     /// Title, 1 to 300 characters.
     #[schema(example = "Tokayev Outlines Foreign Policy, Reform Agenda for 2026 in Interview")]
     pub title: String,
-    /// Slug; generated from the title (transliterated) when absent.
+    /// Slug; when absent, generated from the title (transliterated), except that a published
+    /// translation of a published article keeps its slug whatever the title: its URL moves only
+    /// to a slug given here (the old one keeps resolving).
     pub slug: Option<String>,
     /// Summary, up to 2000 characters.
     pub summary: Option<String>,

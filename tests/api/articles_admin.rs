@@ -176,12 +176,43 @@ async fn slugs_are_unique_per_locale_and_old_ones_are_kept() {
         .unwrap();
     assert_problem(&mut clash, 409).await;
 
-    // Renaming keeps the old slug reserved for this article.
+    // A draft's slug follows its title; once the article is published, the slug stays when the
+    // title changes...
     let path = format!("/api/v1/admin/articles/{}/translations/en", first["id"]);
+    let draft = crate::helpers::send_json_expect(
+        app.put(&path).bearer_auth(&room.editor),
+        &json!({"title": "Türkiye Seçime Hazır", "body": "<p>x</p>"}),
+        200,
+    )
+    .await;
+    assert_eq!(
+        draft["data"]["translations"]["en"]["slug"],
+        "turkiye-secime-hazir"
+    );
+    crate::helpers::send_json_expect(
+        app.patch(&format!("/api/v1/admin/articles/{}", first["id"]))
+            .bearer_auth(&room.editor),
+        &json!({"status": "published"}),
+        200,
+    )
+    .await;
+    let mut retitled = app
+        .put(&path)
+        .bearer_auth(&room.editor)
+        .send_json(&json!({"title": "Seçime Doğru", "body": "<p>x</p>"}))
+        .await
+        .unwrap();
+    assert_eq!(retitled.status().as_u16(), 200);
+    assert_eq!(
+        json_body(&mut retitled).await["data"]["translations"]["en"]["slug"],
+        "turkiye-secime-hazir",
+        "its URL stays"
+    );
+    // ...and moves only to a slug the client names; the old one stays reserved for it.
     let mut renamed = app
         .put(&path)
         .bearer_auth(&room.editor)
-        .send_json(&json!({"title": "İNANILMAZ", "body": "<p>x</p>"}))
+        .send_json(&json!({"title": "İNANILMAZ", "slug": "inanilmaz", "body": "<p>x</p>"}))
         .await
         .unwrap();
     assert_eq!(renamed.status().as_u16(), 200);

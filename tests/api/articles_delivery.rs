@@ -194,7 +194,11 @@ async fn locales_fall_back_and_say_so() {
     let response = app
         .put(&format!("/api/v1/admin/articles/{id}/translations/en"))
         .bearer_auth(&room.editor)
-        .send_json(&json!({"title": "Tokayev Sets Out 2026 Agenda", "body": "<p>b</p>"}))
+        .send_json(&json!({
+            "title": "Tokayev Sets Out 2026 Agenda",
+            "slug": "tokayev-sets-out-2026-agenda",
+            "body": "<p>b</p>",
+        }))
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);

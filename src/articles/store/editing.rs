@@ -78,8 +78,16 @@ pub fn save_translation(
     }
     let title = input.title.trim().to_owned();
     let slug = match (&input.slug, &current) {
-        // An unchanged title keeps its slug.
-        (None, Some(current)) if current.title == title => current.slug.clone(),
+        // An unchanged title keeps its slug, and so does a published translation of a
+        // published article: its URL changes only when the client names a new slug.
+        (None, Some(current))
+            if current.title == title
+                || (article.status() == ArticleStatus::Published
+                    && TranslationStatus::parse(&current.status)
+                        == TranslationStatus::Published) =>
+        {
+            current.slug.clone()
+        }
         (explicit, _) => slug::assign(explicit.as_deref(), &title, locale, |candidate| {
             store::slug_taken(conn, locale, candidate, article.id)
         })?,
