@@ -20,11 +20,12 @@ use actix_web::{HttpResponse, web};
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 /// Headers kept with a cached body.
-const KEPT: [HeaderName; 6] = [
+const KEPT: [HeaderName; 7] = [
     header::CONTENT_TYPE,
     header::ETAG,
     header::CACHE_CONTROL,
     header::CONTENT_LANGUAGE,
+    header::CONTENT_LOCATION,
     header::VARY,
     header::LINK,
 ];

@@ -724,3 +724,38 @@ async fn the_slug_of_an_unpublished_translation_names_nothing() {
     let served = expect_json(app.get(&format!("/api/v1/articles/{en}")), 200).await;
     assert_eq!(served["data"]["locale"], "en");
 }
+
+#[actix_web::test]
+async fn a_non_canonical_key_points_to_the_canonical_path() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = create_article(
+        &app,
+        &room.editor,
+        &article_body(&room, "Canonical", "published"),
+    )
+    .await;
+    let id = article["id"].as_i64().unwrap();
+    for _ in 0..2 {
+        // The second read is a cache hit and says the same.
+        let mut by_id = app
+            .get(&format!("/api/v1/articles/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            header(&by_id, "content-location").as_deref(),
+            Some("/api/v1/articles/canonical")
+        );
+        assert_eq!(
+            json_body(&mut by_id).await["data"]["canonical_slug"],
+            "canonical"
+        );
+    }
+    let by_slug = app.get("/api/v1/articles/canonical").send().await.unwrap();
+    assert_eq!(
+        header(&by_slug, "content-location"),
+        None,
+        "already canonical"
+    );
+}

@@ -123,6 +123,9 @@ pub struct ArticleDetail {
     /// Everything a list shows.
     #[serde(flatten)]
     pub summary: ArticleSummary,
+    /// The slug the article is at in the served locale: a read by id, an old slug or another
+    /// locale's slug answers with `Content-Location: /api/v1/articles/{canonical_slug}`.
+    pub canonical_slug: String,
     /// Sanitised HTML body.
     pub body: String,
     /// Title for search engines.
@@ -345,6 +348,7 @@ impl Related {
             .collect();
         summary.category.path = Some(path);
         Some(ArticleDetail {
+            canonical_slug: translation.slug.clone(),
             body: translation.body.clone(),
             seo_title: translation.seo_title.clone(),
             seo_description: translation.seo_description.clone(),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -157,7 +158,8 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "The article.", body = ArticleResponse,
          headers(("ETag" = String, description = "Strong validator."),
-                 ("Content-Language" = String, description = "The served locale."))),
+                 ("Content-Language" = String, description = "The served locale."),
+                 ("Content-Location" = String, description = "The canonical path, when the key was an id, an old slug or another locale's slug."))),
         NotModified,
         (status = 404, description = "No such published article (in the locale, with `fallback=false`).", body = Problem, content_type = "application/problem+json"),
         UnknownLocale,
@@ -171,6 +173,7 @@ pub async fn get_article(
     query: web::Query<LocaleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
+    let asked = key.clone();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
     let site = site_data(&state).await?;
@@ -192,12 +195,22 @@ pub async fn get_article(
         })
         .await?;
     let locale = detail.summary.locale.clone();
-    cached_json_in(
+    let canonical = (asked != detail.canonical_slug)
+        .then(|| format!("/api/v1/articles/{}", detail.canonical_slug));
+    let mut response = cached_json_in(
         &request,
         state.settings.http.cache_max_age,
         &ArticleResponse { data: detail },
         Some(&locale),
-    )
+    )?;
+    if let Some(canonical) = canonical
+        && let Ok(value) = header::HeaderValue::from_str(&canonical)
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LOCATION, value);
+    }
+    Ok(response)
 }
 
 /// Articles related to one: the same category and shared tags, most shared tags first.
