@@ -140,9 +140,24 @@ pub struct UnknownLocale(pub Problem);
 #[response(status = 304, description = "`If-None-Match` names the current ETag.")]
 pub struct NotModified;
 
+/// The rate-limit headers of the IETF draft, sent by rate-limited operations.
+const RATE_LIMIT_HEADERS: [(&str, &str); 3] = [
+    (
+        "RateLimit-Limit",
+        "Requests the nearest limit allows in its window.",
+    ),
+    ("RateLimit-Remaining", "Requests that limit has left now."),
+    (
+        "RateLimit-Reset",
+        "Seconds until that limit is whole again.",
+    ),
+];
+
 /// Adds the answers the server's edges give to many operations to the assembled document:
-/// 408 to every operation that reads a body (a body slower than `BODY_READ_TIMEOUT`), and 503
-/// with `Retry-After` to every operation of the API (the database unavailable or busy).
+/// 408 to every operation that reads a body (a body slower than `BODY_READ_TIMEOUT`), 503
+/// with `Retry-After` to every operation of the API (the database unavailable or busy), and
+/// the `RateLimit-*` headers to every answer of a rate-limited operation (one that can answer
+/// 429).
 pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::header::HeaderBuilder;
     use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
@@ -179,6 +194,22 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             let responses = &mut operation.responses.responses;
             if operation.request_body.is_some() {
                 responses.insert("408".into(), slow_body.clone().into());
+            }
+            if responses.contains_key("429") {
+                for response in responses.values_mut() {
+                    if let utoipa::openapi::RefOr::T(response) = response {
+                        for (name, description) in RATE_LIMIT_HEADERS {
+                            response.headers.insert(
+                                name.into(),
+                                HeaderBuilder::new()
+                                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                                    .description(Some(description))
+                                    .build()
+                                    .into(),
+                            );
+                        }
+                    }
+                }
             }
             if api {
                 responses

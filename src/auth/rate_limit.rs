@@ -10,8 +10,10 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpMessage;
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::auth::actor::Actor;
@@ -45,24 +47,24 @@ pub enum Interaction {
 
 /// One interaction's limits: per actor and per client IP.
 struct InteractionLimiter {
-    per_actor: DefaultKeyedRateLimiter<Actor>,
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_actor: InformedLimiter<Actor>,
+    per_ip: InformedLimiter<IpAddr>,
 }
 
 impl InteractionLimiter {
     fn new(limits: PerMinute) -> Self {
         Self {
-            per_actor: RateLimiter::keyed(per_minute(limits.per_actor)),
-            per_ip: RateLimiter::keyed(per_minute(limits.per_ip)),
+            per_actor: informed(limits.per_actor),
+            per_ip: informed(limits.per_ip),
         }
     }
 }
 
 /// The process's rate limiters.
 pub struct RateLimits {
-    auth_per_ip: DefaultKeyedRateLimiter<(AuthAction, IpAddr)>,
+    auth_per_ip: InformedLimiter<(AuthAction, IpAddr)>,
     passwords: PasswordGuard,
-    visitor_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    visitor_per_ip: InformedLimiter<IpAddr>,
     reactions: InteractionLimiter,
     comments: InteractionLimiter,
     reports: InteractionLimiter,
@@ -73,9 +75,9 @@ impl RateLimits {
     /// Limiters from the settings.
     pub fn new(settings: &AuthSettings, interaction: &InteractionSettings) -> Self {
         Self {
-            auth_per_ip: RateLimiter::keyed(per_minute(settings.auth_per_ip_per_minute)),
+            auth_per_ip: informed(settings.auth_per_ip_per_minute),
             passwords: PasswordGuard::new(settings),
-            visitor_per_ip: RateLimiter::keyed(per_minute(settings.visitor_per_ip_per_minute)),
+            visitor_per_ip: informed(settings.visitor_per_ip_per_minute),
             reactions: InteractionLimiter::new(interaction.reactions),
             comments: InteractionLimiter::new(interaction.comments),
             reports: InteractionLimiter::new(interaction.reports),
@@ -95,13 +97,17 @@ impl RateLimits {
             Interaction::Comment => &self.comments,
             Interaction::Report => &self.reports,
         };
-        check(&limiter.per_actor, actor)?;
-        check(&limiter.per_ip, self.client_key(request))
+        check_told(&limiter.per_actor, actor, request)?;
+        check_told(&limiter.per_ip, self.client_key(request), request)
     }
 
     /// Counts one `action` from the request's client IP.
     pub fn check_auth(&self, request: &HttpRequest, action: AuthAction) -> Result<(), ApiError> {
-        check(&self.auth_per_ip, (action, self.client_key(request)))
+        check_told(
+            &self.auth_per_ip,
+            (action, self.client_key(request)),
+            request,
+        )
     }
 
     /// 429 when password failures on the account of `email` (normalised, whether or not it has
@@ -142,7 +148,7 @@ impl RateLimits {
 
     /// Counts one visitor token for the request's client IP.
     pub fn check_visitor(&self, request: &HttpRequest) -> Result<(), ApiError> {
-        check(&self.visitor_per_ip, self.client_ip(request))
+        check_told(&self.visitor_per_ip, self.client_key(request), request)
     }
 
     /// The client's IP: the peer's, or, when the peer is a trusted proxy, the right-most
@@ -258,12 +264,72 @@ fn per_minute(count: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN))
 }
 
-/// 429 with the seconds until the next allowed request when `key` is over its limit.
-fn check<K: Hash + Eq + Clone>(
-    limiter: &DefaultKeyedRateLimiter<K>,
+/// A limiter that says, with each decision, how much of its quota is left.
+type InformedLimiter<K> = DefaultKeyedRateLimiter<K, StateInformationMiddleware>;
+
+fn informed<K: Hash + Eq + Clone>(count: u32) -> InformedLimiter<K> {
+    RateLimiter::keyed(per_minute(count)).with_middleware::<StateInformationMiddleware>()
+}
+
+/// What a rate-limited request is told in the `RateLimit-*` headers (IETF draft): the limit
+/// that is nearest to running out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimitState {
+    /// Requests the window allows.
+    pub limit: u32,
+    /// Requests left now.
+    pub remaining: u32,
+    /// Seconds until the quota is whole again.
+    pub reset: u64,
+}
+
+/// Counts one for `key` (429 with the seconds to wait when it is over its limit), and tells
+/// the request how much is left.
+fn check_told<K: Hash + Eq + Clone>(
+    limiter: &InformedLimiter<K>,
     key: K,
+    request: &HttpRequest,
 ) -> Result<(), ApiError> {
-    consume(limiter, key).map_err(too_many)
+    let result = limiter.check_key(&key);
+    if limiter.len() > SWEEP_ABOVE_KEYS {
+        limiter.retain_recent();
+    }
+    let (state, outcome) = match result {
+        Ok(snapshot) => {
+            let quota = snapshot.quota();
+            let remaining = snapshot.remaining_burst_capacity();
+            let used = quota.burst_size().get().saturating_sub(remaining);
+            let reset = quota.replenish_interval() * used;
+            let state = RateLimitState {
+                limit: quota.burst_size().get(),
+                remaining,
+                reset: seconds(reset),
+            };
+            (state, Ok(()))
+        }
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let state = RateLimitState {
+                limit: not_until.quota().burst_size().get(),
+                remaining: 0,
+                reset: seconds(wait),
+            };
+            (state, Err(too_many(wait)))
+        }
+    };
+    let mut extensions = request.extensions_mut();
+    let nearer = extensions
+        .get::<RateLimitState>()
+        .is_none_or(|told| state.remaining < told.remaining);
+    if nearer {
+        extensions.insert(state);
+    }
+    outcome
+}
+
+/// Whole seconds, rounded up.
+fn seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 /// Counts one for `key`: `Err` with the wait until the next is allowed when it is over its
@@ -282,6 +348,6 @@ fn consume<K: Hash + Eq + Clone>(
 /// The 429 for a wait of `wait`.
 fn too_many(wait: Duration) -> ApiError {
     ApiError::TooManyRequests {
-        retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        retry_after: seconds(wait),
     }
 }

@@ -7,10 +7,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use tracing::Instrument;
 
 use crate::app::AppState;
+use crate::auth::rate_limit::RateLimitState;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 use crate::operations::metrics::method_label;
 
@@ -30,6 +31,11 @@ pub async fn security_headers(
         .is_some_and(|state| state.settings.http.hsts);
     let path = request.path().to_owned();
     let mut response = next.call(request).await?.map_into_boxed_body();
+    let told = response
+        .request()
+        .extensions()
+        .get::<RateLimitState>()
+        .copied();
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -52,6 +58,15 @@ pub async fn security_headers(
     let private = path.starts_with("/api/v1/admin") || path.starts_with("/api/v1/auth");
     if private && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(told) = told {
+        for (name, number) in [
+            ("ratelimit-limit", u64::from(told.limit)),
+            ("ratelimit-remaining", u64::from(told.remaining)),
+            ("ratelimit-reset", told.reset),
+        ] {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(number));
+        }
     }
     if hsts {
         headers.insert(

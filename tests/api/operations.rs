@@ -446,3 +446,33 @@ async fn cors_can_be_kept_to_listed_origins() {
         .unwrap();
     assert_eq!(header(&other, "access-control-allow-origin"), None);
 }
+
+#[actix_web::test]
+async fn rate_limited_routes_say_how_much_is_left() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("RATE_LIMIT_VISITOR_PER_IP".into(), "3".into());
+    })
+    .await;
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let response = app.post("/api/v1/auth/visitor").send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        assert_eq!(header(&response, "ratelimit-limit").as_deref(), Some("3"));
+        remaining.push(header(&response, "ratelimit-remaining").unwrap());
+        let reset: u64 = header(&response, "ratelimit-reset")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&reset), "{reset}");
+    }
+    assert_eq!(remaining, ["2", "1", "0"]);
+    let mut limited = app.post("/api/v1/auth/visitor").send().await.unwrap();
+    assert_problem(&mut limited, 429).await;
+    assert_eq!(
+        header(&limited, "ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    assert!(header(&limited, "retry-after").is_some());
+    let unlimited = app.get("/api/v1/locales").send().await.unwrap();
+    assert_eq!(header(&unlimited, "ratelimit-limit"), None);
+}
