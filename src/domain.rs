@@ -91,6 +91,13 @@ pub fn is_plain_text_char(c: char) -> bool {
     !control && !bidi
 }
 
+/// Whether `text` is plain text that `lines` allows: [`is_plain_text_char`] throughout, and no
+/// line break or tab where it must stay on one line.
+pub fn is_plain_text(text: &str, lines: Lines) -> bool {
+    let breaks = lines == Lines::One && text.contains(['\n', '\r', '\t']);
+    !breaks && text.chars().all(is_plain_text_char)
+}
+
 /// Whether plain text may run over several lines (a summary, a bio) or not (a title, a name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lines {
@@ -108,8 +115,7 @@ pub fn check_text(
     min: usize,
     max: usize,
 ) -> Option<FieldError> {
-    let breaks = lines == Lines::One && text.contains(['\n', '\r', '\t']);
-    if breaks || !text.chars().all(is_plain_text_char) {
+    if !is_plain_text(text, lines) {
         let allowed = match lines {
             Lines::One => "",
             Lines::Many => " other than line breaks and tabs",

@@ -7,6 +7,8 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
+use utoipa::openapi::ObjectBuilder;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 
 use crate::error::ApiError;
 
@@ -72,25 +74,13 @@ impl FromRequest for IfMatch {
 }
 
 impl utoipa::IntoParams for IfMatch {
-    fn into_params(
-        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
-    ) -> Vec<utoipa::openapi::path::Parameter> {
-        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::{ObjectBuilder, Required, Type, schema::SchemaType};
-        vec![
-            ParameterBuilder::new()
-                .name("If-Match")
-                .parameter_in(ParameterIn::Header)
-                .description(Some(
-                    "The ETag you read (`\"6\"`), or the bare `version` (`6`); 412 when stale.",
-                ))
-                .required(Required::False)
-                .schema(Some(
-                    ObjectBuilder::new()
-                        .schema_type(SchemaType::from_iter([Type::String, Type::Null])),
-                ))
-                .build(),
-        ]
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        use utoipa::openapi::{Type, schema::SchemaType};
+        vec![optional_header(
+            "If-Match",
+            "The ETag you read (`\"6\"`), or the bare `version` (`6`); 412 when stale.",
+            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+        )]
     }
 }
 
@@ -156,30 +146,29 @@ impl FromRequest for IdempotencyKey {
 }
 
 impl utoipa::IntoParams for IdempotencyKey {
-    fn into_params(
-        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
-    ) -> Vec<utoipa::openapi::path::Parameter> {
-        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::{ObjectBuilder, Required, Type};
-        vec![
-            ParameterBuilder::new()
-                .name("Idempotency-Key")
-                .parameter_in(ParameterIn::Header)
-                .description(Some(
-                    "A key of your choosing (1 to 255 visible ASCII characters): a retry with \
-                     the same key within a day gets the first answer back and writes nothing; \
-                     the same key on another request is refused (422).",
-                ))
-                .required(Required::False)
-                .schema(Some(
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .min_length(Some(1))
-                        .max_length(Some(255)),
-                ))
-                .build(),
-        ]
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![optional_header(
+            "Idempotency-Key",
+            "A key of your choosing (1 to 255 visible ASCII characters): a retry with the same \
+             key within a day gets the first answer back and writes nothing; the same key on \
+             another request is refused (422).",
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        )]
     }
+}
+
+/// An optional request header as the OpenAPI document describes it.
+fn optional_header(name: &str, description: &str, schema: ObjectBuilder) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .description(Some(description))
+        .required(utoipa::openapi::Required::False)
+        .schema(Some(schema))
+        .build()
 }
 
 /// The JSON answer of a write sent with an `Idempotency-Key`: the first answer, or the one kept

@@ -1030,6 +1030,11 @@ async fn visitors_and_one_address_report_without_hiding_and_staff_are_never_hidd
         let (_, _, reader) = app.user_with_role("reader").await;
         report_from(&app, &reader, &target, "abuse", "192.0.2.7").await;
     }
+    // So do accounts on one IPv6 host: its /64 is one client.
+    for ip in ["2001:db8::1", "2001:db8::2", "2001:db8::3"] {
+        let (_, _, reader) = app.user_with_role("reader").await;
+        report_from(&app, &reader, &target, "abuse", ip).await;
+    }
     let visible = ids(&public_comments(&app, article, "").await["data"]);
     assert!(
         visible.as_array().unwrap().contains(&target["id"]),

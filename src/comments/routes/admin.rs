@@ -16,7 +16,7 @@ use crate::comments::store;
 use crate::comments::store::moderation::{self, QueueFilter};
 use crate::config::IpNetwork;
 use crate::db::{self, Paged};
-use crate::domain::{FieldError, is_plain_text_char};
+use crate::domain::{FieldError, Lines, is_plain_text};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
 use crate::pagination::{Page, PageMeta, PageQuery};
@@ -352,7 +352,7 @@ pub async fn create_ban(
         .filter(|r| !r.is_empty());
     if reason
         .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS || !r.chars().all(is_plain_text_char))
+        .is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS || !is_plain_text(r, Lines::Many))
     {
         return Err(ApiError::invalid(
             "reason",

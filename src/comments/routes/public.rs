@@ -17,7 +17,7 @@ use crate::comments::model::*;
 use crate::comments::store;
 use crate::db::{self, Paged};
 use crate::delivery::{cached_json, link_pages, uncached_json};
-use crate::domain::{FieldError, is_plain_text_char};
+use crate::domain::{FieldError, Lines, is_plain_text};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::store as idempotency;
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, NotModified};
@@ -448,7 +448,9 @@ pub async fn report_comment(
         .check_interaction(&request, Interaction::Report, principal.actor)?;
     let report = body.parse_within(state.settings.interaction.body_limit)?;
     let note = match report.note.as_deref().map(str::trim) {
-        Some(note) if note.chars().count() > MAX_NOTE_CHARS || has_bad_characters(note) => {
+        Some(note)
+            if note.chars().count() > MAX_NOTE_CHARS || !is_plain_text(note, Lines::Many) =>
+        {
             return Err(ApiError::invalid(
                 "note",
                 format!("must have at most {MAX_NOTE_CHARS} printable characters"),
@@ -498,17 +500,13 @@ fn check_body(body: &str) -> Result<String, ApiError> {
             format!("must have 1 to {MAX_BODY_CHARS} characters after trimming"),
         ));
     }
-    if has_bad_characters(text) {
+    if !is_plain_text(text, Lines::Many) {
         return Err(ApiError::invalid(
             "body",
             "must not contain control characters other than line breaks and tabs",
         ));
     }
     Ok(text.to_owned())
-}
-
-fn has_bad_characters(text: &str) -> bool {
-    !text.chars().all(is_plain_text_char)
 }
 
 /// Visitors name themselves (1 to 80 characters); accounts comment under their display name.
@@ -519,8 +517,7 @@ fn check_author_name(
     match (principal.actor, author_name.map(str::trim)) {
         (Actor::Visitor(_), Some(name))
             if (1..=MAX_AUTHOR_NAME_CHARS).contains(&name.chars().count())
-                && name.chars().all(is_plain_text_char)
-                && !name.contains(['\n', '\r', '\t']) =>
+                && is_plain_text(name, Lines::One) =>
         {
             Ok(Some(name.to_owned()))
         }

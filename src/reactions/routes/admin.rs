@@ -11,7 +11,7 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection};
-use crate::domain::{FieldError, check_fields, is_plain_text_char};
+use crate::domain::{FieldError, Lines, check_fields, is_plain_text};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{AdminOnly, InvalidFields, StaleIfMatch};
@@ -298,7 +298,7 @@ fn valid_key(key: &str) -> bool {
 
 fn check_emoji(emoji: &str) -> Option<FieldError> {
     let length = emoji.trim().chars().count();
-    let printable = emoji.chars().all(is_plain_text_char) && !emoji.contains(['\n', '\r', '\t']);
+    let printable = is_plain_text(emoji, Lines::One);
     (length == 0 || length > MAX_EMOJI_CHARS || !printable).then(|| {
         FieldError::new(
             "emoji",
@@ -325,8 +325,7 @@ fn check_labels(conn: &mut DbConnection, labels: &LocaleMap<String>) -> Result<(
         labels,
         |label, name| {
             let length = label.trim().chars().count();
-            let printable =
-                label.chars().all(is_plain_text_char) && !label.contains(['\n', '\r', '\t']);
+            let printable = is_plain_text(label, Lines::One);
             if (1..=MAX_LABEL_CHARS).contains(&length) && printable {
                 Vec::new()
             } else {
