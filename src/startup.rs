@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -246,6 +246,7 @@ fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])))
         .default_service(web::to(fallback))
         .wrap(from_fn(cache_public_reads))
+        .wrap(Compress::default())
         .wrap(from_fn(head_as_get))
         .wrap(cors(state_cors.as_deref()))
         .wrap(from_fn(observe))
@@ -277,6 +278,7 @@ fn cors(origins: Option<&[String]>) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::CONTENT_LANGUAGE,
+            header::CONTENT_LOCATION,
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("x-cache"),
             header::HeaderName::from_static("ratelimit-limit"),

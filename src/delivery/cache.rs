@@ -5,16 +5,19 @@
 //!
 //! Only anonymous `GET`s of the delivery API are cached, keyed by path, query and
 //! `Accept-Language`; responses keep their strong `ETag`, so `If-None-Match` still gets 304.
+//! A cached body is kept compressed in each coding clients asked for (see `compression`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+
+use super::compression::{self, Encoded};
 
 /// Says whether a public read came from the cache.
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
@@ -34,7 +37,7 @@ const KEPT: [HeaderName; 7] = [
 struct Cached {
     headers: Vec<(HeaderName, HeaderValue)>,
     etag: String,
-    body: web::Bytes,
+    body: Encoded,
 }
 
 /// The cache of public reads.
@@ -50,7 +53,7 @@ impl ResponseCache {
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|key: &String, value: &Arc<Cached>| {
-                    u32::try_from(key.len() + value.body.len() + 256).unwrap_or(u32::MAX)
+                    u32::try_from(key.len() + value.body.weight() + 256).unwrap_or(u32::MAX)
                 })
                 .time_to_live(ttl.max(Duration::from_secs(1)))
                 .support_invalidation_closures()
@@ -124,6 +127,7 @@ impl ResponseCache {
             return Ok(response.map_into_boxed_body());
         };
         let key = key_of(&request);
+        let coding = compression::negotiate(&request);
 
         if let Some(key) = &key
             && let Some(cached) = entries.get(key)
@@ -138,11 +142,12 @@ impl ResponseCache {
                 response.insert_header((name.clone(), value.clone()));
             }
             response.insert_header((X_CACHE, "HIT"));
-            let response = if not_modified {
+            let mut response = if not_modified {
                 response.finish()
             } else {
-                response.body(cached.body.clone())
+                response.body(cached.body.get(coding))
             };
+            mark_coding(response.headers_mut(), coding, !not_modified);
             return Ok(request.into_response(response));
         }
 
@@ -168,19 +173,33 @@ impl ResponseCache {
             .await
             .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
         let headers = kept(head.headers());
-        entries.insert(
-            key,
-            Arc::new(Cached {
-                headers,
-                etag,
-                body: body.clone(),
-            }),
-        );
-        let mut response = head.set_body(BoxBody::new(body));
+        let cached = Arc::new(Cached {
+            headers,
+            etag,
+            body: Encoded::new(body),
+        });
+        entries.insert(key, cached.clone());
+        let mut response = head.set_body(BoxBody::new(cached.body.get(coding)));
         response
             .headers_mut()
             .insert(X_CACHE, HeaderValue::from_static("MISS"));
+        mark_coding(response.headers_mut(), coding, true);
         Ok(ServiceResponse::new(request, response))
+    }
+}
+
+/// Says which coding a cached body was sent in (`with_body`), and that the answer varies with
+/// `Accept-Encoding` besides what the handler named.
+fn mark_coding(headers: &mut HeaderMap, coding: header::ContentEncoding, with_body: bool) {
+    if with_body && coding != header::ContentEncoding::Identity {
+        headers.insert(header::CONTENT_ENCODING, coding.to_header_value());
+    }
+    let vary = match headers.get(header::VARY).and_then(|v| v.to_str().ok()) {
+        Some(vary) if !vary.is_empty() => format!("{vary}, Accept-Encoding"),
+        _ => "Accept-Encoding".to_owned(),
+    };
+    if let Ok(vary) = HeaderValue::from_str(&vary) {
+        headers.insert(header::VARY, vary);
     }
 }
 

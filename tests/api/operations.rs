@@ -476,3 +476,105 @@ async fn rate_limited_routes_say_how_much_is_left() {
     let unlimited = app.get("/api/v1/locales").send().await.unwrap();
     assert_eq!(header(&unlimited, "ratelimit-limit"), None);
 }
+
+/// The body of `response` decoded from the coding it names.
+async fn decoded<S>(response: &mut awc::ClientResponse<S>) -> Vec<u8>
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    use std::io::Read;
+    let body = response.body().limit(1 << 22).await.unwrap();
+    let mut out = Vec::new();
+    match header(response, "content-encoding").as_deref() {
+        Some("br") => {
+            brotli::Decompressor::new(&body[..], 4096)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Some("zstd") => out = zstd::stream::decode_all(&body[..]).unwrap(),
+        None => out = body.to_vec(),
+        Some(other) => panic!("unexpected coding {other}"),
+    }
+    out
+}
+
+#[actix_web::test]
+async fn answers_are_compressed_as_the_client_asks_and_cached_once_per_coding() {
+    let app = spawn_app().await;
+    let room = crate::fixtures::newsroom(&app).await;
+    for n in 0..5 {
+        crate::fixtures::published_article(&app, &room, &format!("Tokayev interview {n}")).await;
+    }
+    let path = "/api/v1/articles?locale=en";
+    let mut plain = app.get(path).send().await.unwrap();
+    assert_eq!(header(&plain, "content-encoding"), None);
+    assert!(
+        header(&plain, "vary")
+            .unwrap()
+            .to_lowercase()
+            .contains("accept-encoding")
+    );
+    let identity = plain.body().await.unwrap().to_vec();
+    for coding in ["br", "gzip", "zstd"] {
+        for round in ["first", "again"] {
+            let mut response = app
+                .get(path)
+                .insert_header(("accept-encoding", coding))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            assert_eq!(header(&response, "x-cache").as_deref(), Some("HIT"));
+            assert_eq!(
+                header(&response, "content-encoding").as_deref(),
+                Some(coding),
+                "{round}"
+            );
+            let vary = header(&response, "vary").unwrap().to_lowercase();
+            assert!(vary.contains("accept-encoding"), "{vary}");
+            let raw_len = header(&response, "content-length").map(|v| v.parse::<usize>().unwrap());
+            let body = decoded(&mut response).await;
+            assert_eq!(body, identity, "{coding} {round}");
+            if let Some(len) = raw_len {
+                assert!(
+                    len < identity.len() / 2,
+                    "{coding}: {len} of {}",
+                    identity.len()
+                );
+            }
+        }
+    }
+    // Preference by quality: gzip wanted more than br.
+    let response = app
+        .get(path)
+        .insert_header(("accept-encoding", "br;q=0.5, gzip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&response, "content-encoding").as_deref(),
+        Some("gzip")
+    );
+
+    // Answers the cache doesn't keep are compressed too.
+    let admin = app.admin_token().await;
+    let mut response = app
+        .get("/api/v1/admin/articles")
+        .bearer_auth(&admin)
+        .insert_header(("accept-encoding", "gzip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        header(&response, "content-encoding").as_deref(),
+        Some("gzip")
+    );
+    let body: serde_json::Value = serde_json::from_slice(&decoded(&mut response).await).unwrap();
+    assert_eq!(body["data"].as_array().unwrap().len(), 5);
+}
