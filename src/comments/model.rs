@@ -213,7 +213,14 @@ pub struct Comment {
     /// `GET /comments/{id}/replies`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_count: Option<i64>,
-    /// Public replies, oldest first.
+    /// Only with the author's own token: `true` on their comments.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub mine: bool,
+    /// Only on the caller's own comments: `approved`, or `pending` while it waits for a
+    /// moderator (a pending comment is shown to its author alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CommentStatus>,
+    /// Public replies (and the caller's own pending ones), oldest first.
     #[schema(no_recursion)]
     pub replies: Vec<Comment>,
 }
@@ -230,7 +237,26 @@ impl Comment {
             created_at: row.created_at.and_utc(),
             deleted: row.deleted_at.is_some(),
             reply_count: None,
+            mine: false,
+            status: None,
             replies,
+        }
+    }
+
+    /// Whether this comment or a reply under it is the caller's own.
+    pub fn shows_own(&self) -> bool {
+        self.mine || self.replies.iter().any(Comment::shows_own)
+    }
+
+    /// Marks the comment as the viewer's own when they wrote `row`.
+    pub fn seen_by(self, row: &CommentRow, viewer: Option<Actor>) -> Self {
+        if viewer.is_none_or(|actor| actor.columns() != (row.user_id, row.visitor_id)) {
+            return self;
+        }
+        Self {
+            mine: true,
+            status: Some(CommentStatus::parse(&row.status)),
+            ..self
         }
     }
 }

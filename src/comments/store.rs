@@ -37,10 +37,49 @@ pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> QueryResult<Comm
     find(conn, id)
 }
 
-/// A page of an article's public top-level comments, and how many there are.
+/// Comments a thread shows to `viewer`: the public ones and, to their author, their own
+/// comments still waiting for a moderator.
+type Shown = Box<dyn BoxableExpression<comments::table, MultiBackend, SqlType = Bool>>;
+
+fn shown_to(viewer: Option<Actor>) -> Shown {
+    let Some(actor) = viewer else {
+        return Box::new(comments::visible.eq(true));
+    };
+    let own_pending = comments::status
+        .eq(CommentStatus::Pending.as_str())
+        .and(comments::deleted_at.is_null());
+    match actor {
+        Actor::User(id) => Box::new(
+            comments::visible
+                .eq(true)
+                .or(own_pending.and(comments::user_id.assume_not_null().eq(id))),
+        ),
+        Actor::Visitor(id) => Box::new(
+            comments::visible
+                .eq(true)
+                .or(own_pending.and(comments::visitor_id.assume_not_null().eq(id))),
+        ),
+    }
+}
+
+/// [`shown_to`] as SQL text over the alias `c`, for the window query of [`first_replies`].
+fn shown_to_sql(viewer: Option<Actor>) -> String {
+    let own = match viewer {
+        None => return "c.visible".to_owned(),
+        Some(Actor::User(id)) => format!("c.user_id = {id}"),
+        Some(Actor::Visitor(id)) => format!("c.visitor_id = {id}"),
+    };
+    format!(
+        "(c.visible OR (c.status = '{}' AND c.deleted_at IS NULL AND {own}))",
+        CommentStatus::Pending.as_str()
+    )
+}
+
+/// A page of an article's top-level comments shown to `viewer`, and how many there are.
 pub fn threads(
     conn: &mut DbConnection,
     article: i64,
+    viewer: Option<Actor>,
     order: CommentSort,
     offset: i64,
     limit: i64,
@@ -48,7 +87,7 @@ pub fn threads(
     let top_level = || {
         comments::table
             .filter(comments::article_id.eq(article))
-            .filter(comments::visible.eq(true))
+            .filter(shown_to(viewer))
             .filter(comments::parent_id.is_null())
     };
     let page = top_level()
@@ -67,12 +106,13 @@ pub fn threads(
     Ok(Paged { rows, total })
 }
 
-/// The first `per_thread` visible replies of each thread of `roots` (every level, oldest first),
-/// so a page costs the same however long its threads are. A reply comes after its parent, so
-/// every reply's parent is among them.
+/// The first `per_thread` replies shown to `viewer` of each thread of `roots` (every level,
+/// oldest first), so a page costs the same however long its threads are. A reply comes after
+/// its parent, so every reply's parent is among them.
 pub fn first_replies(
     conn: &mut DbConnection,
     roots: &[i64],
+    viewer: Option<Actor>,
     per_thread: i64,
 ) -> QueryResult<Vec<CommentRow>> {
     if roots.is_empty() {
@@ -83,23 +123,28 @@ pub fn first_replies(
     let first = format!(
         "comments.id IN (SELECT w.id FROM (SELECT c.id, ROW_NUMBER() OVER \
          (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS n FROM comments c \
-         WHERE c.root_id IN ({}) AND c.visible) w WHERE w.n <= {per_thread})",
-        ids.join(",")
+         WHERE c.root_id IN ({}) AND {}) w WHERE w.n <= {per_thread})",
+        ids.join(","),
+        shown_to_sql(viewer)
     );
     comments::table
         .filter(comments::root_id.eq_any(roots))
-        .filter(comments::visible.eq(true))
+        .filter(shown_to(viewer))
         .filter(sql::<Bool>(&first))
         .select(CommentRow::as_select())
         .order((comments::created_at.asc(), comments::id.asc()))
         .load(conn)
 }
 
-/// Visible replies per thread of `roots`.
-pub fn reply_counts(conn: &mut DbConnection, roots: &[i64]) -> QueryResult<HashMap<i64, i64>> {
+/// Replies shown to `viewer` per thread of `roots`.
+pub fn reply_counts(
+    conn: &mut DbConnection,
+    roots: &[i64],
+    viewer: Option<Actor>,
+) -> QueryResult<HashMap<i64, i64>> {
     let rows: Vec<(Option<i64>, i64)> = comments::table
         .filter(comments::root_id.eq_any(roots))
-        .filter(comments::visible.eq(true))
+        .filter(shown_to(viewer))
         .group_by(comments::root_id)
         .select((comments::root_id, count_star()))
         .load(conn)?;
@@ -109,17 +154,19 @@ pub fn reply_counts(conn: &mut DbConnection, roots: &[i64]) -> QueryResult<HashM
         .collect())
 }
 
-/// A page of the visible replies in the thread of `root`, oldest first, and how many there are.
+/// A page of the replies shown to `viewer` in the thread of `root`, oldest first, and how many
+/// there are.
 pub fn thread_replies(
     conn: &mut DbConnection,
     root: i64,
+    viewer: Option<Actor>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Paged<CommentRow>> {
     let replies = || {
         comments::table
             .filter(comments::root_id.eq(root))
-            .filter(comments::visible.eq(true))
+            .filter(shown_to(viewer))
     };
     let rows = replies()
         .select(CommentRow::as_select())

@@ -2328,6 +2328,104 @@ async fn readers_and_visitors_list_their_own_comments_pending_ones_included() {
 }
 
 #[actix_web::test]
+async fn authors_see_their_own_pending_comments_in_the_thread_and_nobody_else_does() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Threads with mine").await;
+    let (_, me) = visitor(&app).await;
+    let (_, someone_else) = visitor(&app).await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    let public = comment(&app, &reader, article, json!({"body": "Approved at once"})).await;
+    let top = comment(
+        &app,
+        &me,
+        article,
+        json!({"body": "My <own> words", "author_name": "Ayşe"}),
+    )
+    .await;
+    let reply = comment(
+        &app,
+        &me,
+        article,
+        json!({"body": "And a reply", "author_name": "Ayşe", "parent_id": public["id"]}),
+    )
+    .await;
+    comment(
+        &app,
+        &someone_else,
+        article,
+        json!({"body": "Not mine", "author_name": "B"}),
+    )
+    .await;
+    let thread = |token: Option<&str>| {
+        let request = app.get(&comments_path(article));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    };
+    let mut mine = thread(Some(&me)).send().await.unwrap();
+    assert_eq!(mine.status().as_u16(), 200);
+    assert_eq!(
+        header(&mine, "cache-control").as_deref(),
+        Some("private, no-cache")
+    );
+    let mine = json_body(&mut mine).await;
+    assert_eq!(
+        ids(&mine["data"]),
+        json!([public["id"], top["id"]]),
+        "{mine}"
+    );
+    assert_eq!(mine["meta"]["total"], 2);
+    let first = &mine["data"][0];
+    assert!(
+        first.get("mine").is_none() && first.get("status").is_none(),
+        "{first}"
+    );
+    assert_eq!(first["reply_count"], 1);
+    assert_eq!(first["replies"][0]["id"], reply["id"]);
+    assert_eq!(first["replies"][0]["mine"], true);
+    assert_eq!(first["replies"][0]["status"], "pending");
+    let own = &mine["data"][1];
+    assert_eq!(
+        (own["mine"].clone(), own["status"].clone()),
+        (json!(true), json!("pending"))
+    );
+    assert_eq!(own["body"], "My <own> words");
+    let replies = expect_json(
+        app.get(&format!("/api/v1/comments/{}/replies", public["id"]))
+            .bearer_auth(&me),
+        200,
+    )
+    .await;
+    assert_eq!(ids(&replies["data"]), json!([reply["id"]]));
+    assert_eq!(replies["data"][0]["mine"], true);
+
+    // Anonymous readers and other visitors see only the approved comment, without marks.
+    for token in [None, Some(someone_else.as_str())] {
+        let mut response = thread(token).send().await.unwrap();
+        let list = json_body(&mut response).await;
+        let ids_seen = ids(&list["data"]);
+        if token.is_none() {
+            assert_eq!(ids_seen, json!([public["id"]]), "{list}");
+            assert_eq!(list["data"][0]["replies"], json!([]));
+            assert!(
+                header(&response, "cache-control")
+                    .unwrap()
+                    .starts_with("public")
+            );
+            assert!(!list.to_string().contains("\"mine\""), "{list}");
+        } else {
+            // Their own pending comment, not mine.
+            assert!(!ids_seen.as_array().unwrap().contains(&top["id"]), "{list}");
+            assert_eq!(list["data"][0]["replies"], json!([]), "{list}");
+        }
+    }
+    let mut bad = thread(Some("not-a-token")).send().await.unwrap();
+    assert_problem(&mut bad, 401).await;
+}
+
+#[actix_web::test]
 async fn a_retried_comment_with_an_idempotency_key_is_written_once() {
     let app = spawn_app().await;
     let room = newsroom(&app).await;

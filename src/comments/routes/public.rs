@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::articles::store::delivery::{visible_by_id, visible_by_key};
 use crate::auth::actor::{Actor, Principal};
+use crate::auth::principal::MaybePrincipal;
 use crate::auth::rate_limit::Interaction;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
@@ -86,15 +88,19 @@ pub struct CommentsQuery {
 }
 
 /// An article's public comments: a page of approved top-level comments, each with its approved
-/// replies nested. Pending, rejected and spam comments never appear, nor anything under them.
+/// replies nested. Pending, rejected and spam comments never appear, nor anything under them,
+/// except that a reader or visitor who sends their token also sees their own pending comments,
+/// marked `mine` with their `status` (such an answer is `Cache-Control: private`).
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("key" = String, Path, description = "Article id, or slug in any locale."), CommentsQuery),
     responses(
         (status = 200, description = "A page of threads.", body = CommentList,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Link" = String, description = "`next` and `prev` pages."))),
         NotModified,
+        (status = 401, description = "A token was sent and is not valid.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         InvalidParameters,
     )
@@ -102,6 +108,7 @@ pub struct CommentsQuery {
 #[get("/articles/{key}/comments")]
 pub async fn list_comments(
     request: HttpRequest,
+    principal: MaybePrincipal,
     state: web::Data<AppState>,
     key: web::Path<String>,
     query: web::Query<CommentsQuery>,
@@ -109,34 +116,38 @@ pub async fn list_comments(
     let page = Page::new(query.page, query.per_page)?;
     let order = query.sort.unwrap_or_default();
     let key = key.into_inner();
+    let viewer = principal.0.map(|p| p.actor);
     let per_thread = state.settings.interaction.replies_per_thread;
     let (roots, replies, counts, total) = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
             let Paged { rows: roots, total } =
-                store::threads(conn, article.id, order, page.offset(), page.limit())?;
+                store::threads(conn, article.id, viewer, order, page.offset(), page.limit())?;
             let ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
-            let replies = store::first_replies(conn, &ids, per_thread)?;
-            Ok((roots, replies, store::reply_counts(conn, &ids)?, total))
+            let replies = store::first_replies(conn, &ids, viewer, per_thread)?;
+            let counts = store::reply_counts(conn, &ids, viewer)?;
+            Ok((roots, replies, counts, total))
         })
         .await?;
     let mut children = db::group_by(replies, |r| r.parent_id.unwrap_or_default());
-    let data = roots
+    let data: Vec<Comment> = roots
         .iter()
         .map(|root| Comment {
             reply_count: Some(counts.get(&root.id).copied().unwrap_or(0)),
-            ..nest(root, &mut children)
+            ..nest(root, &mut children, viewer)
         })
         .collect();
     let meta = page.meta(total);
-    let mut response = cached_json(
+    let shows_own = data.iter().any(Comment::shows_own);
+    let mut response = comments_json(
         &request,
-        state.settings.http.cache_max_age,
+        &state,
         &CommentList {
             data,
             meta: meta.clone(),
         },
+        shows_own,
     )?;
     link_pages(&mut response, &request, &meta);
     Ok(response)
@@ -186,15 +197,18 @@ pub struct MyCommentList {
 }
 
 /// Every public reply in the thread of a top-level comment, a page at a time: for threads
-/// longer than the thread list nests (`reply_count` says how many there are).
+/// longer than the thread list nests (`reply_count` says how many there are). With their token,
+/// the caller also sees their own pending replies, as in the thread list.
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of a top-level comment."), PageQuery),
     responses(
         (status = 200, description = "A page of replies, flat, oldest first.", body = ReplyList,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Link" = String, description = "`next` and `prev` pages."))),
         NotModified,
+        (status = 401, description = "A token was sent and is not valid.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such public top-level comment.", body = Problem, content_type = "application/problem+json"),
         InvalidParameters,
     )
@@ -202,12 +216,14 @@ pub struct MyCommentList {
 #[get("/comments/{id}/replies")]
 pub async fn list_replies(
     request: HttpRequest,
+    principal: MaybePrincipal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
     let id = id.into_inner();
+    let viewer = principal.0.map(|p| p.actor);
     let Paged { rows, total } = state
         .db
         .run(move |conn| {
@@ -219,37 +235,63 @@ pub async fn list_replies(
             Ok(store::thread_replies(
                 conn,
                 id,
+                viewer,
                 page.offset(),
                 page.limit(),
             )?)
         })
         .await?;
     let meta = page.meta(total);
-    let mut response = cached_json(
+    let data: Vec<Comment> = rows
+        .iter()
+        .map(|row| Comment::new(row, Vec::new()).seen_by(row, viewer))
+        .collect();
+    let shows_own = data.iter().any(Comment::shows_own);
+    let mut response = comments_json(
         &request,
-        state.settings.http.cache_max_age,
+        &state,
         &ReplyList {
-            data: rows
-                .iter()
-                .map(|row| Comment::new(row, Vec::new()))
-                .collect(),
+            data,
             meta: meta.clone(),
         },
+        shows_own,
     )?;
     link_pages(&mut response, &request, &meta);
     Ok(response)
 }
 
 /// `row` with its replies, taken from `children` (replies by parent), recursively: a reply
-/// whose parent is not public is never reached.
-fn nest(row: &CommentRow, children: &mut HashMap<i64, Vec<CommentRow>>) -> Comment {
+/// whose parent is not shown is never reached.
+fn nest(
+    row: &CommentRow,
+    children: &mut HashMap<i64, Vec<CommentRow>>,
+    viewer: Option<Actor>,
+) -> Comment {
     let replies = children
         .remove(&row.id)
         .unwrap_or_default()
         .iter()
-        .map(|reply| nest(reply, children))
+        .map(|reply| nest(reply, children, viewer))
         .collect();
-    Comment::new(row, replies)
+    Comment::new(row, replies).seen_by(row, viewer)
+}
+
+/// A page of comments: shared through caches when it is the public page, `private` when it
+/// shows the caller's own comments (`shows_own`).
+fn comments_json<T: Serialize>(
+    request: &HttpRequest,
+    state: &AppState,
+    page: &T,
+    shows_own: bool,
+) -> Result<HttpResponse, ApiError> {
+    let mut response = cached_json(request, state.settings.http.cache_max_age, page)?;
+    if shows_own {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-cache"),
+        );
+    }
+    Ok(response)
 }
 
 /// Comment on a published article, or reply to one of its public comments.
