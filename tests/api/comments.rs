@@ -2370,6 +2370,7 @@ async fn authors_see_their_own_pending_comments_in_the_thread_and_nobody_else_do
         header(&mine, "cache-control").as_deref(),
         Some("private, no-cache")
     );
+    assert!(header(&mine, "vary").unwrap().contains("Authorization"));
     let mine = json_body(&mut mine).await;
     assert_eq!(
         ids(&mine["data"]),
@@ -2414,6 +2415,8 @@ async fn authors_see_their_own_pending_comments_in_the_thread_and_nobody_else_do
                     .unwrap()
                     .starts_with("public")
             );
+            // A browser that kept this copy must not serve it to the author's own request.
+            assert!(header(&response, "vary").unwrap().contains("Authorization"));
             assert!(!list.to_string().contains("\"mine\""), "{list}");
         } else {
             // Their own pending comment, not mine.

@@ -277,7 +277,8 @@ fn nest(
 }
 
 /// A page of comments: shared through caches when it is the public page, `private` when it
-/// shows the caller's own comments (`shows_own`).
+/// shows the caller's own comments (`shows_own`). Either way it varies with `Authorization`, so
+/// a browser never answers a reader's request with the anonymous copy it kept, or the reverse.
 fn comments_json<T: Serialize>(
     request: &HttpRequest,
     state: &AppState,
@@ -285,8 +286,13 @@ fn comments_json<T: Serialize>(
     shows_own: bool,
 ) -> Result<HttpResponse, ApiError> {
     let mut response = cached_json(request, state.settings.http.cache_max_age, page)?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::VARY,
+        header::HeaderValue::from_static("Authorization"),
+    );
     if shows_own {
-        response.headers_mut().insert(
+        headers.insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("private, no-cache"),
         );
