@@ -2429,6 +2429,47 @@ async fn authors_see_their_own_pending_comments_in_the_thread_and_nobody_else_do
 }
 
 #[actix_web::test]
+async fn a_retried_report_with_an_idempotency_key_is_answered_as_the_first() {
+    let app = spawn_app_with(|env| {
+        env.insert("COMMENT_REPORT_HIDE_THRESHOLD".into(), "1".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Reported twice").await;
+    let (_, _, writer) = app.user_with_role("reader").await;
+    let (_, _, reporter) = app.user_with_role("reader").await;
+    let target = comment(&app, &writer, article, json!({"body": "Buy pills"})).await;
+    let other = comment(&app, &writer, article, json!({"body": "Fine words"})).await;
+    let send = |key: &'static str, comment: &Value| {
+        app.post(&reports_path(comment))
+            .bearer_auth(&reporter)
+            .insert_header(("idempotency-key", key))
+            .send_json(&json!({"reason": "spam"}))
+    };
+    let first = send("flag-1", &target).await.unwrap();
+    assert_eq!(first.status().as_u16(), 202);
+    // One report hides it: a plain retry would not find it any more, a keyed one is answered.
+    let plain = app
+        .post(&reports_path(&target))
+        .bearer_auth(&reporter)
+        .send_json(&json!({"reason": "spam"}))
+        .await
+        .unwrap();
+    assert_eq!(plain.status().as_u16(), 404);
+    let retry = send("flag-1", &target).await.unwrap();
+    assert_eq!(retry.status().as_u16(), 202);
+    let mut reused = send("flag-1", &other).await.unwrap();
+    let problem = assert_problem(&mut reused, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    let list = public_comments(&app, article, "").await;
+    assert_eq!(
+        ids(&list["data"]),
+        json!([other["id"]]),
+        "the other stays up"
+    );
+}
+
+#[actix_web::test]
 async fn a_retried_comment_with_an_idempotency_key_is_written_once() {
     let app = spawn_app().await;
     let room = newsroom(&app).await;

@@ -810,3 +810,33 @@ async fn too_many_reactions_from_one_client_ip_are_429() {
     assert_eq!(other.status().as_u16(), 200);
     assert_eq!(reactions(&app, article, None).await["total"], 3);
 }
+
+#[actix_web::test]
+async fn a_retried_reaction_with_an_idempotency_key_gets_the_first_answer_and_writes_nothing() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (article, _) = published_article(&app, &room, "Retried reaction").await;
+    let (_, token) = visitor(&app).await;
+    let put = |key: &'static str, kind: &str| {
+        app.put(&mine(article))
+            .bearer_auth(&token)
+            .insert_header(("idempotency-key", key))
+            .send_json(&json!({"kind": kind}))
+    };
+    let mut first = put("tap-1", "love").await.unwrap();
+    assert_eq!(first.status().as_u16(), 200);
+    let first = json_body(&mut first).await;
+    assert_eq!(first["data"]["mine"], "love");
+    // The reader changes their mind; then the first tap's retry arrives late.
+    react(&app, article, &token, "sad").await;
+    let mut retry = put("tap-1", "love").await.unwrap();
+    assert_eq!(retry.status().as_u16(), 200);
+    assert_eq!(json_body(&mut retry).await, first, "the first answer");
+    let now = reactions(&app, article, Some(&token)).await;
+    assert_eq!(now["mine"], "sad", "the retry wrote nothing: {now}");
+    assert_eq!(now["counts"], counts(&[("sad", 1)]));
+    let mut reused = put("tap-1", "angry").await.unwrap();
+    let problem = assert_problem(&mut reused, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(reactions(&app, article, Some(&token)).await["mine"], "sad");
+}

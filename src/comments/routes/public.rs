@@ -351,72 +351,62 @@ pub async fn post_comment(
         .db
         .write(move |conn| {
             let actor = principal.actor.to_string();
-            if let Some(once) = &once
-                && let Some(kept) = idempotency::find(conn, &actor, once)?
-            {
-                if kept.request != fingerprint {
-                    return Err(ApiError::invalid(
-                        "Idempotency-Key",
-                        "was used for another request",
+            idempotency::once(conn, &actor, once.as_deref(), &fingerprint, |conn| {
+                let article = visible_by_key(conn, &key)?;
+                if !article.comments_enabled {
+                    return Err(ApiError::Forbidden(
+                        "Comments are closed on this article.".into(),
                     ));
                 }
-                return Ok((kept.status, kept.body));
-            }
-            let article = visible_by_key(conn, &key)?;
-            if !article.comments_enabled {
-                return Err(ApiError::Forbidden(
-                    "Comments are closed on this article.".into(),
-                ));
-            }
-            if store::moderation::is_banned(conn, principal.actor, ip)? {
-                return Err(ApiError::Forbidden(
-                    "You are not allowed to comment.".into(),
-                ));
-            }
-            let store::Place {
-                parent_id,
-                root_id,
-                depth,
-            } = match input.parent_id {
-                Some(parent) => store::place_reply(conn, article.id, parent, settings.max_depth)?,
-                None => store::Place {
-                    parent_id: None,
-                    root_id: None,
-                    depth: 1,
-                },
-            };
-            let store::Authorship {
-                name: author_name,
-                kind: author_kind,
-                status,
-            } = store::authorship(conn, &principal, visitor_name, settings.moderation)?;
-            let (user_id, visitor_id) = principal.actor.columns();
-            let row = store::insert(
-                conn,
-                &NewComment {
-                    article_id: article.id,
+                if store::moderation::is_banned(conn, principal.actor, ip)? {
+                    return Err(ApiError::Forbidden(
+                        "You are not allowed to comment.".into(),
+                    ));
+                }
+                let store::Place {
                     parent_id,
                     root_id,
                     depth,
-                    user_id,
-                    visitor_id,
-                    author_name,
-                    author_kind: author_kind.as_str(),
-                    body: Some(text),
-                    status: status.as_str(),
-                    // Replies go only under visible comments.
-                    visible: status == CommentStatus::Approved,
-                    created_at: db::now(),
-                },
-            )?;
-            let answer = serde_json::to_string(&PostedCommentResponse {
-                data: PostedComment::new(&row),
+                } = match input.parent_id {
+                    Some(parent) => {
+                        store::place_reply(conn, article.id, parent, settings.max_depth)?
+                    }
+                    None => store::Place {
+                        parent_id: None,
+                        root_id: None,
+                        depth: 1,
+                    },
+                };
+                let store::Authorship {
+                    name: author_name,
+                    kind: author_kind,
+                    status,
+                } = store::authorship(conn, &principal, visitor_name, settings.moderation)?;
+                let (user_id, visitor_id) = principal.actor.columns();
+                let row = store::insert(
+                    conn,
+                    &NewComment {
+                        article_id: article.id,
+                        parent_id,
+                        root_id,
+                        depth,
+                        user_id,
+                        visitor_id,
+                        author_name,
+                        author_kind: author_kind.as_str(),
+                        body: Some(text),
+                        status: status.as_str(),
+                        // Replies go only under visible comments.
+                        visible: status == CommentStatus::Approved,
+                        created_at: db::now(),
+                    },
+                )?;
+                let answer = serde_json::to_string(&PostedCommentResponse {
+                    data: PostedComment::new(&row),
+                })
+                .map_err(|error| ApiError::Internal(error.to_string()))?;
+                Ok((201, answer))
             })
-            .map_err(|error| ApiError::Internal(error.to_string()))?;
-            if let Some(once) = &once {
-                idempotency::remember(conn, &actor, once, &fingerprint, 201, &answer)?;
-            }
-            Ok((201, answer))
         })
         .await?;
     // A reader's comment may show at once: the cached threads go.
@@ -464,11 +454,13 @@ pub async fn delete_comment(
 }
 
 /// Report a public comment. Each reader or visitor counts once per comment (reporting again
-/// changes nothing); `COMMENT_REPORT_HIDE_THRESHOLD` reports send it back to moderation.
+/// changes nothing); `COMMENT_REPORT_HIDE_THRESHOLD` reports send it back to moderation. With
+/// an `Idempotency-Key`, a retry gets 202 again even once the comment is hidden (a key used
+/// for another request is 422).
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Comment id.")),
+    params(("id" = i64, Path, description = "Comment id."), IdempotencyKey),
     request_body = ReportRequest,
     responses(
         (status = 202, description = "Reported."),
@@ -486,14 +478,17 @@ pub async fn delete_comment(
 #[post("/comments/{id}/reports")]
 pub async fn report_comment(
     request: HttpRequest,
+    idempotency: IdempotencyKey,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let once = idempotency.key()?.map(str::to_owned);
     state
         .limits
         .check_interaction(&request, Interaction::Report, principal.actor)?;
+    let fingerprint = format!("POST {} {}", request.path(), body.digest());
     let report = body.parse_within(state.settings.interaction.body_limit)?;
     let note = match report.note.as_deref().map(str::trim) {
         Some(note)
@@ -515,20 +510,24 @@ pub async fn report_comment(
     let hidden = state
         .db
         .write(move |conn| {
-            let row = store::find(conn, id)?;
-            if !row.visible || row.deleted_at.is_some() {
-                return Err(ApiError::not_found());
-            }
-            visible_by_id(conn, row.article_id)?;
-            if store::moderation::is_banned(conn, principal.actor, ip)? {
-                return Err(ApiError::Forbidden("You are not allowed to report.".into()));
-            }
-            let reason = report.reason;
-            if store::add_report(conn, id, principal.actor, client, reason, note.as_deref())? {
-                Ok(store::count_report(conn, id, threshold)?)
-            } else {
-                Ok(false)
-            }
+            let actor = principal.actor.to_string();
+            let mut hidden = false;
+            idempotency::once(conn, &actor, once.as_deref(), &fingerprint, |conn| {
+                let row = store::find(conn, id)?;
+                if !row.visible || row.deleted_at.is_some() {
+                    return Err(ApiError::not_found());
+                }
+                visible_by_id(conn, row.article_id)?;
+                if store::moderation::is_banned(conn, principal.actor, ip)? {
+                    return Err(ApiError::Forbidden("You are not allowed to report.".into()));
+                }
+                let reason = report.reason;
+                if store::add_report(conn, id, principal.actor, client, reason, note.as_deref())? {
+                    hidden = store::count_report(conn, id, threshold)?;
+                }
+                Ok((202, String::new()))
+            })?;
+            Ok(hidden)
         })
         .await?;
     if hidden {

@@ -16,9 +16,11 @@ use crate::db;
 use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, uncached_json};
 use crate::error::{ApiError, Problem};
+use crate::idempotency::store as idempotency;
 use crate::openapi::{NoToken, NotModified, UnknownLocale};
 use crate::reactions::model::*;
 use crate::reactions::store;
+use crate::versioning::{self, IdempotencyKey};
 
 /// The reaction to set.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,11 +116,15 @@ pub async fn get_reactions(
 }
 
 /// React to a published article, or change your reaction: one per reader or visitor, so a
-/// second PUT moves your count from one kind to the other. Idempotent.
+/// second PUT moves your count from one kind to the other. Idempotent; with an
+/// `Idempotency-Key`, a retry also gets the first answer's counts back.
 #[utoipa::path(
     tag = "reactions",
     security(("bearer" = [])),
-    params(("key" = String, Path, description = "Article id, or slug in any locale.")),
+    params(
+        ("key" = String, Path, description = "Article id, or slug in any locale."),
+        IdempotencyKey,
+    ),
     request_body = ReactionRequest,
     responses(
         (status = 200, description = "The counts after the change, and `mine`.", body = ReactionsResponse),
@@ -128,7 +134,7 @@ pub async fn get_reactions(
         (status = 404, description = "No such published article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not an active reaction kind, or unknown fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an active reaction kind, unknown fields, or an `Idempotency-Key` used for another request.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many reactions; see `Retry-After`.", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
@@ -136,15 +142,18 @@ pub async fn get_reactions(
 #[put("/articles/{key}/reactions/mine")]
 pub async fn put_reaction(
     request: HttpRequest,
+    idempotency: IdempotencyKey,
     principal: Principal,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: JsonBody<ReactionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::React)?;
+    let once = idempotency.key()?.map(str::to_owned);
     state
         .limits
         .check_interaction(&request, Interaction::Reaction, principal.actor)?;
+    let fingerprint = format!("PUT {} {}", request.path(), body.digest());
     let kind = body
         .parse_within(state.settings.interaction.body_limit)?
         .kind;
@@ -152,23 +161,29 @@ pub async fn put_reaction(
     let actor = principal.actor;
     let ip = state.limits.client_ip(&request);
     let active = state.active_kinds().await?;
-    let data = state
+    let (status, answer) = state
         .db
-        .run(move |conn| {
-            let article = visible_by_key(conn, &key)?;
-            if is_banned(conn, actor, ip)? {
-                return Err(ApiError::Forbidden("You are not allowed to react.".into()));
-            }
-            let kind = active
-                .iter()
-                .find(|k| k.kind_key == kind)
-                .ok_or_else(|| ApiError::invalid("kind", "is not an active reaction kind"))?
-                .id;
-            store::set(conn, article.id, actor, kind)?;
-            Ok(store::reactions_of(conn, article.id, &active, Some(kind))?)
+        .write(move |conn| {
+            let who = actor.to_string();
+            idempotency::once(conn, &who, once.as_deref(), &fingerprint, |conn| {
+                let article = visible_by_key(conn, &key)?;
+                if is_banned(conn, actor, ip)? {
+                    return Err(ApiError::Forbidden("You are not allowed to react.".into()));
+                }
+                let kind = active
+                    .iter()
+                    .find(|k| k.kind_key == kind)
+                    .ok_or_else(|| ApiError::invalid("kind", "is not an active reaction kind"))?
+                    .id;
+                store::set(conn, article.id, actor, kind)?;
+                let data = store::reactions_of(conn, article.id, &active, Some(kind))?;
+                let answer = serde_json::to_string(&ReactionsResponse { data })
+                    .map_err(|error| ApiError::Internal(error.to_string()))?;
+                Ok((200, answer))
+            })
         })
         .await?;
-    Ok(uncached_json(&ReactionsResponse { data }))
+    Ok(versioning::replayable(status, answer))
 }
 
 /// Take back your reaction to a published article. Idempotent.
