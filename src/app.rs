@@ -19,6 +19,7 @@ use crate::db::{self, DbConnection};
 use crate::delivery::cache::ResponseCache;
 use crate::delivery::memo::Memo;
 use crate::error::ApiError;
+use crate::html::Sanitizer;
 use crate::locales::model::LocaleRow;
 use crate::locales::store as locales;
 use crate::operations::metrics::Metrics;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Cached public reads.
     pub cache: ResponseCache,
+    /// Cleans article bodies (with `EMBED_HOSTS`).
+    pub sanitizer: Arc<Sanitizer>,
     /// The site's locales in switcher order, for public reads.
     pub locales: Memo<Vec<LocaleRow>>,
     /// The active reaction kinds in display order.

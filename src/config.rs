@@ -14,6 +14,7 @@
 //! | `HSTS` | `false` | `true`: send `Strict-Transport-Security` (serve over HTTPS only, behind a TLS proxy) |
 //! | `DATA_DIR` | `data` | where the SQLite file and the generated JWT secret live |
 //! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
+//! | `EMBED_HOSTS` | `youtube.com,youtube-nocookie.com,player.vimeo.com,platform.twitter.com,instagram.com,x.com` | hosts (and their subdomains) article bodies may frame with `<iframe>` (`https://` only, always sandboxed); empty: none |
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
@@ -79,6 +80,8 @@ pub struct Settings {
     pub jwt_secret: JwtSecretSource,
     /// Locale codes an empty database is seeded with; the first is the site default.
     pub site_locales: Vec<String>,
+    /// Hosts article bodies may embed with `<iframe>`.
+    pub embed_hosts: Vec<String>,
     /// Logging settings.
     pub log: LogSettings,
     /// Accounts, tokens and rate limits.
@@ -481,6 +484,7 @@ impl Settings {
             data_dir,
             jwt_secret,
             site_locales,
+            embed_hosts: parse_embed_hosts(get("EMBED_HOSTS").as_deref())?,
             log: LogSettings {
                 json,
                 level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
@@ -498,6 +502,32 @@ impl Settings {
             JwtSecretSource::DataDir => load_or_generate_secret(&self.data_dir.join("jwt_secret")),
         }
     }
+}
+
+/// `EMBED_HOSTS`: comma-separated host names such as `www.youtube.com`; unset for the
+/// default list, empty for none.
+fn parse_embed_hosts(value: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(crate::html::DEFAULT_EMBED_HOSTS.map(String::from).to_vec());
+    };
+    let hosts: Vec<String> = value
+        .split(',')
+        .map(|host| host.trim().to_ascii_lowercase())
+        .filter(|host| !host.is_empty())
+        .collect();
+    for host in &hosts {
+        let plausible = host.contains('.')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !plausible {
+            return Err(ConfigError(format!(
+                "EMBED_HOSTS holds `{host}`: give host names such as `www.youtube.com`, \
+                 comma-separated."
+            )));
+        }
+    }
+    Ok(hosts)
 }
 
 /// `CORS_ALLOWED_ORIGINS`: `*` (or unset) for any origin, else a comma-separated list of

@@ -1,13 +1,230 @@
 //! Article bodies: HTML sanitised on write with an allow-list fit for news, and the reading
 //! time derived from the text.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Words a reader reads per minute, for `reading_time_minutes`.
 const WORDS_PER_MINUTE: usize = 200;
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+/// Hosts (and their subdomains) `<iframe>` embeds may come from when `EMBED_HOSTS` is not set.
+pub const DEFAULT_EMBED_HOSTS: [&str; 6] = [
+    "youtube.com",
+    "youtube-nocookie.com",
+    "player.vimeo.com",
+    "platform.twitter.com",
+    "instagram.com",
+    "x.com",
+];
+
+/// What a framed embed may do: run its player, open links in a new tab, go full screen.
+const IFRAME_SANDBOX: &str = "allow-scripts allow-same-origin allow-popups allow-presentation";
+
+/// The article-body sanitiser: an allow-list fit for news, with `<iframe>` embeds only from
+/// the configured hosts, always sandboxed.
+pub struct Sanitizer {
+    builder: ammonia::Builder<'static>,
+}
+
+/// What sanitising took out of a body: how many of an element, or of an attribute on an
+/// element, were removed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Removal {
+    /// The element removed (with everything in it, for `script`, `style` and the like), or
+    /// the element whose attribute was removed.
+    #[schema(example = "iframe")]
+    pub element: String,
+    /// The attribute removed, when only an attribute went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "onclick")]
+    pub attribute: Option<String>,
+    /// How many were removed.
+    pub count: usize,
+}
+
+/// A sanitised body and what sanitising removed.
+pub struct Sanitized {
+    pub html: String,
+    pub removed: Vec<Removal>,
+}
+
+impl Sanitizer {
+    /// A sanitiser that keeps iframes whose `src` is an `https://` address on one of
+    /// `embed_hosts` or a subdomain of one.
+    pub fn new(embed_hosts: &[String]) -> Self {
+        let hosts: Vec<String> = embed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let mut builder = base_builder();
+        builder.attribute_filter(
+            move |element, attribute, value| match (element, attribute) {
+                ("iframe", "src") => embed_allowed(value, &hosts).then(|| value.into()),
+                (_, "srcset") => web_srcset(value).then(|| value.into()),
+                (_, "loading") => matches!(value, "lazy" | "eager").then(|| value.into()),
+                (_, "decoding") => matches!(value, "async" | "sync" | "auto").then(|| value.into()),
+                _ => Some(value.into()),
+            },
+        );
+        Self { builder }
+    }
+
+    /// `html` with everything not on the allow-list removed, and a list of what went.
+    pub fn sanitize(&self, html: &str) -> Sanitized {
+        let cleaned = self.builder.clean(html).to_string();
+        // An iframe whose address was refused has nothing left to show.
+        let cleaned = drop_empty_iframes(&cleaned);
+        let before = inventory(html);
+        let after = inventory(&cleaned);
+        let removed = before
+            .into_iter()
+            .filter_map(|((element, attribute), count)| {
+                let kept = after
+                    .get(&(element.clone(), attribute.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                (count > kept).then(|| Removal {
+                    element,
+                    attribute,
+                    count: count - kept,
+                })
+            })
+            // An element removed whole takes its attributes with it: report it once.
+            .collect::<Vec<_>>();
+        let gone: HashSet<(String, usize)> = removed
+            .iter()
+            .filter(|r| r.attribute.is_none())
+            .map(|r| (r.element.clone(), r.count))
+            .collect();
+        let removed = removed
+            .into_iter()
+            .filter(|r| {
+                r.attribute.is_none()
+                    || !gone
+                        .iter()
+                        .any(|(element, count)| *element == r.element && *count >= r.count)
+            })
+            .collect();
+        Sanitized {
+            html: cleaned,
+            removed,
+        }
+    }
+}
+
+/// Whether `src` is an `https://` address on one of `hosts` or a subdomain of one.
+fn embed_allowed(src: &str, hosts: &[String]) -> bool {
+    let Some(rest) = src.strip_prefix("https://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = authority
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    hosts
+        .iter()
+        .any(|allowed| host == *allowed || host.ends_with(&format!(".{allowed}")))
+}
+
+/// `html` without `<iframe …></iframe>` elements that have no `src` left.
+fn drop_empty_iframes(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<iframe") {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let Some(end) = tail.find("</iframe>") else {
+            out.push_str(tail);
+            return out;
+        };
+        let element = &tail[..end + "</iframe>".len()];
+        let open_tag = &element[..element.find('>').unwrap_or(element.len())];
+        if open_tag.contains(" src=\"") {
+            out.push_str(element);
+        }
+        rest = &tail[element.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How many start tags of each element, and of each attribute on each element, `html` has
+/// (names lower-cased; comments and the text of raw-text elements skipped).
+fn inventory(html: &str) -> BTreeMap<(String, Option<String>), usize> {
+    let lower = html.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut counts = BTreeMap::new();
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += offset + 1;
+        if lower[i..].starts_with("!--") {
+            i = lower[i..]
+                .find("-->")
+                .map_or(bytes.len(), |end| i + end + 3);
+            continue;
+        }
+        let name_end = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |end| i + end);
+        if name_end == i || !bytes[i].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = lower[i..name_end].to_owned();
+        *counts.entry((name.clone(), None)).or_insert(0) += 1;
+        let mut j = name_end;
+        loop {
+            while j < bytes.len() && (bytes[j].is_ascii_whitespace() || bytes[j] == b'/') {
+                j += 1;
+            }
+            if j >= bytes.len() || bytes[j] == b'>' {
+                break;
+            }
+            let attr_start = j;
+            while j < bytes.len() && !bytes[j].is_ascii_whitespace() && !b"=>/".contains(&bytes[j])
+            {
+                j += 1;
+            }
+            let attribute = lower[attr_start..j].to_owned();
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if bytes.get(j) == Some(&b'=') {
+                j += 1;
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                match bytes.get(j) {
+                    Some(quote @ (b'"' | b'\'')) => {
+                        j = bytes[j + 1..]
+                            .iter()
+                            .position(|b| b == quote)
+                            .map_or(bytes.len(), |end| j + 1 + end + 1);
+                    }
+                    _ => {
+                        while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>'
+                        {
+                            j += 1;
+                        }
+                    }
+                }
+            }
+            if !attribute.is_empty() {
+                *counts.entry((name.clone(), Some(attribute))).or_insert(0) += 1;
+            }
+        }
+        i = j.min(bytes.len());
+        if RAW_TEXT.contains(&name.as_str()) {
+            let end = format!("</{name}");
+            i = lower[i..].find(&end).map_or(bytes.len(), |at| i + at);
+        }
+    }
+    counts
+}
+
+/// The allow-list every sanitiser starts from.
+fn base_builder() -> ammonia::Builder<'static> {
     let tags: HashSet<&str> = [
         "a",
         "abbr",
@@ -33,6 +250,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         "h6",
         "hr",
         "i",
+        "iframe",
         "img",
         "ins",
         "li",
@@ -86,6 +304,20 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     for heading in ["h2", "h3", "h4", "h5", "h6"] {
         attributes.insert(heading, ["id"].into_iter().collect());
     }
+    attributes.insert(
+        "iframe",
+        [
+            "src",
+            "width",
+            "height",
+            "title",
+            "allow",
+            "allowfullscreen",
+            "loading",
+        ]
+        .into_iter()
+        .collect(),
+    );
     attributes.insert("abbr", ["title"].into_iter().collect());
     attributes.insert("blockquote", ["cite"].into_iter().collect());
     attributes.insert("q", ["cite"].into_iter().collect());
@@ -112,22 +344,20 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             .into_iter()
             .collect(),
         )
-        .attribute_filter(|_, attribute, value| match attribute {
-            "srcset" => web_srcset(value).then(|| value.into()),
-            "loading" => matches!(value, "lazy" | "eager").then(|| value.into()),
-            "decoding" => matches!(value, "async" | "sync" | "auto").then(|| value.into()),
-            _ => Some(value.into()),
-        })
         .clean_content_tags(
-            [
-                "script", "style", "svg", "math", "iframe", "object", "template",
-            ]
-            .into_iter()
-            .collect(),
+            ["script", "style", "svg", "math", "object", "template"]
+                .into_iter()
+                .collect(),
+        )
+        .set_tag_attribute_value("iframe", "sandbox", IFRAME_SANDBOX)
+        .set_tag_attribute_value(
+            "iframe",
+            "referrerpolicy",
+            "strict-origin-when-cross-origin",
         )
         .strip_comments(true);
     builder
-});
+}
 
 /// Whether every candidate of a `srcset` is a web address (`http(s)://` or a path): the
 /// sanitiser checks `src` and `href` schemes itself, not `srcset`.
@@ -231,12 +461,6 @@ pub fn shape_error(html: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// Removes everything from `html` that is not on the allow-list: scripts, styles, event
-/// handlers, `javascript:` and other non-web URLs, SVG, frames and forms.
-pub fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
 }
 
 /// The text of an HTML fragment, tags removed and entities kept as written.
@@ -352,6 +576,55 @@ mod tests {
         assert_eq!(shape_error(&"<p>word ".repeat(5000)), None);
         assert!(shape_error(&"<br>".repeat(MAX_ELEMENTS + 1)).is_some());
         assert_eq!(shape_error("a < b and <3 and </>"), None);
+    }
+
+    fn sanitize(html: &str) -> String {
+        default_sanitizer().sanitize(html).html
+    }
+
+    fn default_sanitizer() -> Sanitizer {
+        Sanitizer::new(&DEFAULT_EMBED_HOSTS.map(String::from))
+    }
+
+    #[test]
+    fn embeds_come_only_from_the_listed_hosts_and_sandboxed_and_removals_are_reported() {
+        let pasted = r#"<p onclick="x()">Watch:</p><iframe src="https://www.youtube.com/embed/abc" width="560" height="315" allowfullscreen sandbox="allow-top-navigation"></iframe><iframe src="https://evil.test/embed"></iframe><iframe src="http://www.youtube.com/embed/abc"></iframe><iframe src="https://youtube.com.evil.test/x"></iframe><script>alert(1)</script>"#;
+        let Sanitized { html, removed } = default_sanitizer().sanitize(pasted);
+        assert!(
+            html.contains(r#"<iframe src="https://www.youtube.com/embed/abc" width="560" height="315" allowfullscreen="""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(r#"sandbox="{IFRAME_SANDBOX}""#)),
+            "{html}"
+        );
+        assert_eq!(html.matches("<iframe").count(), 1, "{html}");
+        assert!(
+            !html.contains("evil") && !html.contains("http://"),
+            "{html}"
+        );
+        let find = |element: &str, attribute: Option<&str>| {
+            removed
+                .iter()
+                .find(|r| r.element == element && r.attribute.as_deref() == attribute)
+                .map(|r| r.count)
+        };
+        assert_eq!(find("iframe", None), Some(3), "{removed:?}");
+        assert_eq!(find("script", None), Some(1), "{removed:?}");
+        assert_eq!(find("p", Some("onclick")), Some(1), "{removed:?}");
+        assert_eq!(
+            find("iframe", Some("src")),
+            None,
+            "reported with the element: {removed:?}"
+        );
+        assert!(
+            default_sanitizer()
+                .sanitize("<p>Fine</p>")
+                .removed
+                .is_empty()
+        );
+        let only_vimeo = Sanitizer::new(&["player.vimeo.com".to_owned()]);
+        assert!(!only_vimeo.sanitize(pasted).html.contains("<iframe"));
     }
 
     #[test]

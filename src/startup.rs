@@ -2,6 +2,7 @@
 //! bound HTTP server. `main` and the tests both start the server through [`Application::build`].
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -23,6 +24,7 @@ use crate::delivery::cache::ResponseCache;
 use crate::delivery::memo::Memo;
 use crate::domain::DomainError;
 use crate::error;
+use crate::html::Sanitizer;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{
     cache_public_reads, fallback, head_as_get, observe, security_headers,
@@ -96,6 +98,7 @@ impl Application {
             reaction_kinds: Memo::new(max_age),
             categories: Memo::new(max_age),
             cache: ResponseCache::new(settings.http.response_cache_bytes, max_age),
+            sanitizer: Arc::new(Sanitizer::new(&settings.embed_hosts)),
             settings: settings.clone(),
         });
 

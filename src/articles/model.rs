@@ -14,7 +14,7 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::authors::model::check_url;
 use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
-use crate::html;
+use crate::html::{self, Removal, Sanitized, Sanitizer};
 use crate::slug::{self, check_slug};
 
 /// Longest title.
@@ -621,6 +621,8 @@ pub struct PreparedTranslation {
     pub input: TranslationInput,
     /// The sanitised HTML to store.
     pub body: String,
+    /// What sanitising removed from the body as sent.
+    pub removed: Vec<Removal>,
     /// Title, summary and the body's text, folded for search (see `slug::fold`).
     pub search_text: String,
     pub reading_time_minutes: i32,
@@ -629,21 +631,25 @@ pub struct PreparedTranslation {
 impl PreparedTranslation {
     /// Refuses a body nested too deep or with too many elements (named `field`, e.g.
     /// `translations.fr.body`), then sanitises it; time linear in the body's size.
-    pub fn new(input: TranslationInput, field: &str) -> Result<Self, FieldError> {
+    pub fn new(
+        input: TranslationInput,
+        field: &str,
+        sanitizer: &Sanitizer,
+    ) -> Result<Self, FieldError> {
         if let Some(message) = html::shape_error(&input.body) {
             return Err(FieldError::new(field, message));
         }
-        let body = html::sanitize(&input.body);
-        Ok(Self::measured(input, body))
+        let Sanitized { html, removed } = sanitizer.sanitize(&input.body);
+        Ok(Self::measured(input, html, removed))
     }
 
     /// A translation whose body was sanitised when it was stored (a revision being restored).
     pub fn stored(input: TranslationInput) -> Self {
         let body = input.body.clone();
-        Self::measured(input, body)
+        Self::measured(input, body, Vec::new())
     }
 
-    fn measured(input: TranslationInput, body: String) -> Self {
+    fn measured(input: TranslationInput, body: String, removed: Vec<Removal>) -> Self {
         let summary = trimmed(&input.summary);
         let search_text = slug::fold(&format!(
             "{} {} {}",
@@ -655,6 +661,7 @@ impl PreparedTranslation {
             reading_time_minutes: html::reading_time_minutes(&body),
             search_text,
             body,
+            removed,
             input,
         }
     }

@@ -6,6 +6,7 @@
 //! Everything is written through the same store functions and editorial rules as the API.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -18,6 +19,7 @@ use crate::authors::store::{self as authors, AuthorFields};
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::DomainError;
+use crate::html::Sanitizer;
 use crate::slug::slugify;
 use crate::tags::store as tags;
 
@@ -26,6 +28,9 @@ const DEMO_LOCALES: [&str; 3] = ["tr", "fr", "en"];
 
 /// Synthetic articles written per transaction.
 const BATCH: u32 = 250;
+
+/// The demo's bodies embed nothing: the allow-list without iframes.
+static DEMO_SANITIZER: LazyLock<Sanitizer> = LazyLock::new(|| Sanitizer::new(&[]));
 
 /// Loads the newsroom into a database without articles or categories; any other database is
 /// left as it is (`false`).
@@ -110,7 +115,7 @@ pub fn load_synthetic(
                         seo_description: None,
                         status: Some(TranslationStatus::Published),
                     };
-                    let prepared = PreparedTranslation::new(input, "body")?;
+                    let prepared = PreparedTranslation::new(input, "body", &DEMO_SANITIZER)?;
                     save_translation(conn, &row, locale, &prepared, None, None)?;
                 }
             }
@@ -526,7 +531,7 @@ impl Newsroom {
                     seo_description: None,
                     status: Some(TranslationStatus::Published),
                 };
-                let prepared = PreparedTranslation::new(input, "body")?;
+                let prepared = PreparedTranslation::new(input, "body", &DEMO_SANITIZER)?;
                 save_translation(conn, &row, locale, &prepared, None, None)?;
             }
             ids.push(id);

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::{article_body, article_by, create_article, newsroom, writer};
-use crate::helpers::{assert_problem, concurrently, expect_json, header, json_body, spawn_app};
+use crate::helpers::{
+    assert_problem, concurrently, expect_json, header, json_body, send_json_expect, spawn_app,
+};
 
 #[actix_web::test]
 async fn an_article_is_created_with_translations_slugs_and_sanitised_bodies() {
@@ -868,4 +870,83 @@ async fn pasted_figures_pictures_and_anchors_survive_a_save() {
         assert!(stored.contains(kept), "{kept} in {stored}");
     }
     assert!(!stored.contains("script"), "{stored}");
+}
+
+#[actix_web::test]
+async fn embeds_from_listed_hosts_are_kept_sandboxed_and_the_save_says_what_was_removed() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let mut body = article_body(&room, "Embeds", "draft");
+    body["translations"]["en"]["body"] = json!(concat!(
+        r#"<p onclick="steal()">Watch:</p>"#,
+        r#"<iframe src="https://www.youtube.com/embed/xyz" width="560" height="315" allowfullscreen></iframe>"#,
+        r#"<iframe src="https://tracker.test/frame"></iframe><script>alert(1)</script>"#
+    ));
+    let mut response = app
+        .post("/api/v1/admin/articles")
+        .bearer_auth(&room.editor)
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let created = json_body(&mut response).await;
+    let stored = created["data"]["translations"]["en"]["body"]
+        .as_str()
+        .unwrap();
+    assert!(
+        stored.contains(r#"<iframe src="https://www.youtube.com/embed/xyz""#),
+        "{stored}"
+    );
+    assert!(stored.contains(r#"sandbox="allow-scripts"#), "{stored}");
+    assert!(
+        !stored.contains("tracker.test") && !stored.contains("onclick"),
+        "{stored}"
+    );
+    let mut report = created["sanitizer_report"]["en"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a report: {created}"))
+        .clone();
+    report.sort_by_key(|r| r["element"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        Value::Array(report),
+        json!([
+            {"element": "iframe", "count": 1},
+            {"element": "p", "attribute": "onclick", "count": 1},
+            {"element": "script", "count": 1},
+        ])
+    );
+    // A clean body reports nothing removed; a read carries no report.
+    let id = created["data"]["id"].as_i64().unwrap();
+    let version = created["data"]["translations"]["en"]["version"]
+        .as_i64()
+        .unwrap();
+    let saved = send_json_expect(
+        app.put(&format!("/api/v1/admin/articles/{id}/translations/en"))
+            .bearer_auth(&room.editor)
+            .insert_header(("if-match", version.to_string())),
+        &json!({"title": "Embeds", "body": "<p>Clean.</p>"}),
+        200,
+    )
+    .await;
+    assert_eq!(saved["sanitizer_report"], json!({"en": []}));
+    let read = expect_json(
+        app.get(&format!("/api/v1/admin/articles/{id}"))
+            .bearer_auth(&room.editor),
+        200,
+    )
+    .await;
+    assert!(read.get("sanitizer_report").is_none(), "{read}");
+
+    // Another host list: YouTube is no longer framed.
+    let vimeo_only = crate::helpers::spawn_app_with(|env| {
+        env.insert("EMBED_HOSTS".into(), "player.vimeo.com".into());
+    })
+    .await;
+    let room = newsroom(&vimeo_only).await;
+    body["category_id"] = json!(room.category);
+    body["author_ids"] = json!([room.author]);
+    body["tag_ids"] = json!([room.tag]);
+    let article = create_article(&vimeo_only, &room.editor, &body).await;
+    let stored = article["translations"]["en"]["body"].as_str().unwrap();
+    assert!(!stored.contains("<iframe"), "{stored}");
 }

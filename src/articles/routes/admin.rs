@@ -22,6 +22,7 @@ use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, Paged};
 use crate::error::{ApiError, Problem};
+use crate::html::Removal;
 use crate::locales::store as locales;
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, StaleIfMatch};
 use crate::pagination::{Page, PageMeta};
@@ -130,6 +131,11 @@ pub struct AdminArticleList {
 pub struct AdminArticleResponse {
     /// The article.
     pub data: AdminArticle,
+    /// On the answer to a save that sent bodies: per locale, what the sanitiser removed from
+    /// the body as sent (elements off the allow-list, unsafe attributes and addresses, frames
+    /// from hosts not in `EMBED_HOSTS`); an empty list when nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sanitizer_report: Option<BTreeMap<String, Vec<Removal>>>,
 }
 
 /// Revisions of an article.
@@ -238,11 +244,15 @@ pub async fn create_article(
         ));
     }
     let translations = std::mem::take(&mut body.translations);
-    let translations = prepare(translations.into_iter().map(|(locale, input)| {
-        let field = format!("translations.{locale}.body");
-        (locale, input, field)
-    }))
+    let translations = prepare(
+        &state,
+        translations.into_iter().map(|(locale, input)| {
+            let field = format!("translations.{locale}.body");
+            (locale, input, field)
+        }),
+    )
     .await?;
+    let report = sanitizer_report(&translations);
     let article = state
         .db
         .write(move |conn| {
@@ -315,7 +325,10 @@ pub async fn create_article(
     Ok(versioning::created(
         format!("/api/v1/admin/articles/{}", article.id),
         Some(article.version),
-        AdminArticleResponse { data: article },
+        AdminArticleResponse {
+            data: article,
+            sanitizer_report: Some(report),
+        },
     ))
 }
 
@@ -552,9 +565,11 @@ pub async fn put_translation(
         .db
         .run(move |conn| Ok(editable(conn, &caller, id).map(drop)?))
         .await?;
-    let prepared = prepare([(locale.clone(), input, "body".to_owned())])
-        .await?
-        .remove(&locale)
+    let prepared = prepare(&state, [(locale.clone(), input, "body".to_owned())]).await?;
+    let report = sanitizer_report(&prepared);
+    let prepared = prepared
+        .into_values()
+        .next()
         .expect("the one translation prepared");
     let (article, version) = state
         .db
@@ -568,7 +583,13 @@ pub async fn put_translation(
             Ok((article, version))
         })
         .await?;
-    Ok(with_etag(version, article))
+    Ok(versioning::with_etag(
+        version,
+        AdminArticleResponse {
+            data: article,
+            sanitizer_report: Some(report),
+        },
+    ))
 }
 
 /// Delete one translation.
@@ -752,16 +773,31 @@ pub async fn restore_revision(
 /// Checks and sanitises translation bodies (locale, input, the body's field name) on the
 /// blocking thread pool, before any transaction starts: the parse is the costly part of a save.
 async fn prepare(
+    state: &AppState,
     translations: impl IntoIterator<Item = (String, TranslationInput, String)>,
 ) -> Result<BTreeMap<String, PreparedTranslation>, ApiError> {
     let translations: Vec<_> = translations.into_iter().collect();
+    let sanitizer = state.sanitizer.clone();
     web::block(move || {
         translations
             .into_iter()
-            .map(|(locale, input, field)| Ok((locale, PreparedTranslation::new(input, &field)?)))
+            .map(|(locale, input, field)| {
+                let prepared = PreparedTranslation::new(input, &field, &sanitizer)?;
+                Ok((locale, prepared))
+            })
             .collect()
     })
     .await?
+}
+
+/// What sanitising removed from each prepared body, by locale.
+fn sanitizer_report(
+    translations: &BTreeMap<String, PreparedTranslation>,
+) -> BTreeMap<String, Vec<Removal>> {
+    translations
+        .iter()
+        .map(|(locale, prepared)| (locale.clone(), prepared.removed.clone()))
+        .collect()
 }
 
 fn corrections_of(corrections: &[CorrectionInput]) -> Vec<NewCorrection> {
@@ -775,5 +811,11 @@ fn corrections_of(corrections: &[CorrectionInput]) -> Vec<NewCorrection> {
 }
 
 fn with_etag(version: i64, article: AdminArticle) -> HttpResponse {
-    versioning::with_etag(version, AdminArticleResponse { data: article })
+    versioning::with_etag(
+        version,
+        AdminArticleResponse {
+            data: article,
+            sanitizer_report: None,
+        },
+    )
 }
