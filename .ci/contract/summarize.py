@@ -62,6 +62,23 @@ def _decode(content: Any) -> str:
     return str(content)
 
 
+def _quote(text: str) -> str:
+    """Shell-quote, with $'...' and escapes when the text has control characters."""
+    if all(ch.isprintable() for ch in text):
+        return shlex.quote(text)
+    escaped = "".join(
+        ch if ch.isprintable() and ch not in "\\'" else
+        "\\" + ch if ch in "\\'" else
+        "".join(f"\\x{byte:02x}" for byte in ch.encode("utf-8"))
+        for ch in text
+    )
+    return f"$'{escaped}'"
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def _curl(request: dict[str, Any]) -> str:
     parts = ["curl", "-X", request["method"]]
     for name, values in (request.get("headers") or {}).items():
@@ -71,7 +88,7 @@ def _curl(request: dict[str, Any]) -> str:
     if body:
         parts += ["--data-binary", body]
     parts.append(request["uri"])
-    return shlex.join(parts)
+    return " ".join(_quote(part) for part in parts)
 
 
 def schemathesis(paths: list[str]) -> None:
@@ -105,7 +122,7 @@ def schemathesis(paths: list[str]) -> None:
                                 "message": failure.get("message", ""),
                                 "phase": finished.get("phase"),
                                 "request": interaction.get("request"),
-                                "response": _decode(response.get("content"))[:300],
+                                "response": _printable(_decode(response.get("content"))[:300]),
                                 "cases": set(),
                             },
                         )
