@@ -61,6 +61,31 @@ pub fn write<C, T, E>(
     Ok(())
 }
 
+/// Longest description that goes with a translated name (categories, tags).
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// What is wrong with the optional description (up to [`MAX_DESCRIPTION_CHARS`] characters,
+/// line breaks allowed) of the translation named `prefix`.
+pub fn description_errors(description: Option<&str>, prefix: &str) -> Vec<FieldError> {
+    description
+        .and_then(|text| {
+            check_text(
+                text,
+                &format!("{prefix}.description"),
+                Lines::Many,
+                0,
+                MAX_DESCRIPTION_CHARS,
+            )
+        })
+        .into_iter()
+        .collect()
+}
+
+/// A description as stored: trimmed, `None` when nothing is left.
+pub fn stored_description(description: Option<&str>) -> Option<&str> {
+    description.map(str::trim).filter(|text| !text.is_empty())
+}
+
 /// What is wrong with a translated name (1 to `max_name` characters) and its optional slug, in
 /// the translation named `prefix` (`translations.fr`).
 pub fn name_and_slug_errors(

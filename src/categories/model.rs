@@ -8,13 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::domain::{Lines, check_text};
-use crate::translated::name_and_slug_errors;
+use crate::translated::{description_errors, name_and_slug_errors};
 
 /// Longest category name.
 pub const MAX_NAME_CHARS: usize = 200;
-/// Longest category description.
-pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
 /// A stored category.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -117,15 +114,7 @@ impl CategoryTranslationInput {
     pub fn errors(&self, name: &str) -> Vec<FieldError> {
         let mut errors =
             name_and_slug_errors(&self.name, self.slug.as_deref(), name, MAX_NAME_CHARS);
-        if let Some(description) = &self.description {
-            errors.extend(check_text(
-                description,
-                &format!("{name}.description"),
-                Lines::Many,
-                0,
-                MAX_DESCRIPTION_CHARS,
-            ));
-        }
+        errors.extend(description_errors(self.description.as_deref(), name));
         errors
     }
 }

@@ -95,6 +95,7 @@ diesel::table! {
         locale -> Text,
         name -> Text,
         slug -> Text,
+        description -> Nullable<Text>,
     }
 }
 

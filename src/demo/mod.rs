@@ -487,7 +487,7 @@ impl Newsroom {
         for (key, names) in TAGS {
             let id = tags::insert(conn)?;
             for (locale, name) in *names {
-                tags::put_translation(conn, id, locale, name, &slugify(name))?;
+                tags::put_translation(conn, id, locale, name, &slugify(name), None)?;
             }
             tag_ids.insert(*key, id);
         }

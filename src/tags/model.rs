@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::translated::name_and_slug_errors;
+use crate::translated::{description_errors, name_and_slug_errors};
 
 /// Longest tag name.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -36,6 +36,7 @@ pub struct TagTranslationRow {
     pub name: String,
     /// Slug, unique per locale.
     pub slug: String,
+    pub description: Option<String>,
 }
 
 /// A tag's name and slug in one locale, as written.
@@ -47,12 +48,17 @@ pub struct TagTranslationInput {
     pub name: String,
     /// Slug; generated from the name (transliterated) when absent.
     pub slug: Option<String>,
+    /// What the tag's page says about it, up to 2000 characters.
+    pub description: Option<String>,
 }
 
 impl TagTranslationInput {
     /// What is wrong with this translation, named `name` (`translations.fr`).
     pub fn errors(&self, name: &str) -> Vec<FieldError> {
-        name_and_slug_errors(&self.name, self.slug.as_deref(), name, MAX_NAME_CHARS)
+        let mut errors =
+            name_and_slug_errors(&self.name, self.slug.as_deref(), name, MAX_NAME_CHARS);
+        errors.extend(description_errors(self.description.as_deref(), name));
+        errors
     }
 }
 
@@ -61,6 +67,7 @@ impl TagTranslationInput {
 pub struct TagTranslation {
     pub name: String,
     pub slug: String,
+    pub description: Option<String>,
 }
 
 /// A tag as editors see it.
@@ -91,6 +98,7 @@ impl AdminTag {
                         TagTranslation {
                             name: t.name,
                             slug: t.slug,
+                            description: t.description,
                         },
                     )
                 })
@@ -109,10 +117,25 @@ pub struct Tag {
     pub slug: String,
     /// Name in `locale`.
     pub name: String,
+    /// Description in `locale`.
+    pub description: Option<String>,
     /// The locale served.
     pub locale: String,
     /// Whether `locale` is not the requested one.
     pub fallback: bool,
     /// Published articles with this tag.
     pub article_count: i64,
+    /// Every translation, for hreflang alternates and a language switcher.
+    pub translations: Vec<TagAlternate>,
+}
+
+/// A tag's slug and name in one locale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagAlternate {
+    /// Locale code.
+    pub locale: String,
+    /// Slug in that locale.
+    pub slug: String,
+    /// Name in that locale.
+    pub name: String,
 }

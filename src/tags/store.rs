@@ -143,6 +143,7 @@ pub fn put_translation(
     locale: &str,
     name: &str,
     slug: &str,
+    description: Option<&str>,
 ) -> QueryResult<()> {
     let updated = diesel::update(
         tag_translations::table
@@ -152,6 +153,7 @@ pub fn put_translation(
     .set((
         tag_translations::name.eq(name),
         tag_translations::slug.eq(slug),
+        tag_translations::description.eq(description),
     ))
     .execute(conn)?;
     if updated == 0 {
@@ -161,6 +163,7 @@ pub fn put_translation(
                 tag_translations::locale.eq(locale),
                 tag_translations::name.eq(name),
                 tag_translations::slug.eq(slug),
+                tag_translations::description.eq(description),
             ))
             .execute(conn)?;
     }

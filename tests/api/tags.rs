@@ -97,7 +97,10 @@ async fn the_public_tag_list_is_localized_and_paginated() {
     let first = create(
         &app,
         &editor,
-        json!({"translations": {"tr": {"name": "Kazakistan"}, "fr": {"name": "Kazakhstan"}}}),
+        json!({"translations": {
+            "tr": {"name": "Kazakistan"},
+            "fr": {"name": "Kazakhstan", "description": "  L'actualité du Kazakhstan.\nChaque jour.  "},
+        }}),
     )
     .await;
     create(
@@ -124,8 +127,17 @@ async fn the_public_tag_list_is_localized_and_paginated() {
     assert_eq!(page["meta"]["total"], 3);
     assert_eq!(
         page["data"][0],
-        json!({"id": first["id"], "slug": "kazakhstan", "name": "Kazakhstan", "locale": "fr", "fallback": false, "article_count": 0})
+        json!({
+            "id": first["id"], "slug": "kazakhstan", "name": "Kazakhstan",
+            "description": "L'actualité du Kazakhstan.\nChaque jour.",
+            "locale": "fr", "fallback": false, "article_count": 0,
+            "translations": [
+                {"locale": "fr", "slug": "kazakhstan", "name": "Kazakhstan"},
+                {"locale": "tr", "slug": "kazakistan", "name": "Kazakistan"},
+            ],
+        })
     );
+    assert_eq!(first["translations"]["tr"]["description"], Value::Null);
     assert_eq!(page["data"][1]["name"], "Ekonomi");
     assert_eq!(page["data"][1]["fallback"], true);
 
@@ -151,6 +163,16 @@ async fn the_public_tag_list_is_localized_and_paginated() {
     assert_problem(&mut missing, 404).await;
     let mut too_many = app.get("/api/v1/tags?per_page=500").send().await.unwrap();
     assert_problem(&mut too_many, 422).await;
+    let mut long = app
+        .post("/api/v1/admin/tags")
+        .bearer_auth(&editor)
+        .send_json(
+            &json!({"translations": {"fr": {"name": "Long", "description": "x".repeat(2001)}}}),
+        )
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut long, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "translations.fr.description");
 }
 
 #[actix_web::test]

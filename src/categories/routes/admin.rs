@@ -17,7 +17,7 @@ use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
 use crate::openapi::{EditorOnly, InvalidFields, StaleIfMatch};
 use crate::slug::assign;
-use crate::translated::{self, LocaleMap};
+use crate::translated::{self, LocaleMap, stored_description};
 use crate::versioning::{self, IfMatch};
 
 /// Create a category.
@@ -345,18 +345,13 @@ fn write_translations(
                 locale,
                 |candidate| store::slug_taken(conn, locale, candidate, Some(id)),
             )?;
-            let description = translation
-                .description
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty());
             store::put_translation(
                 conn,
                 id,
                 locale,
                 translation.name.trim(),
                 &slug,
-                description,
+                stored_description(translation.description.as_deref()),
             )?;
             Ok(())
         },

@@ -18,7 +18,7 @@ use crate::pagination::{PageMeta, PageQuery};
 use crate::slug::assign;
 use crate::tags::model::*;
 use crate::tags::store;
-use crate::translated::{self, LocaleMap};
+use crate::translated::{self, LocaleMap, stored_description};
 use crate::versioning::{self, IfMatch};
 
 /// Create a tag, or replace the translations it names.
@@ -289,7 +289,8 @@ fn write_translations(
             let slug = assign(translation.slug.as_deref(), name, locale, |candidate| {
                 store::slug_taken(conn, locale, candidate, Some(id))
             })?;
-            store::put_translation(conn, id, locale, name, &slug)?;
+            let description = stored_description(translation.description.as_deref());
+            store::put_translation(conn, id, locale, name, &slug, description)?;
             Ok(())
         },
         |conn, locale| Ok(store::delete_translation(conn, id, locale).map(drop)?),

@@ -156,8 +156,17 @@ fn public_tag(
         id,
         slug: translation.slug.clone(),
         name: translation.name.clone(),
+        description: translation.description.clone(),
         locale: picked.locale,
         fallback: picked.fallback,
         article_count: counts.get(&id).copied().unwrap_or(0),
+        translations: translations
+            .iter()
+            .map(|t| TagAlternate {
+                locale: t.locale.clone(),
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+            })
+            .collect(),
     })
 }

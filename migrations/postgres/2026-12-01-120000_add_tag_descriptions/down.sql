@@ -1,0 +1,1 @@
+ALTER TABLE tag_translations DROP COLUMN description;

@@ -1,0 +1,1 @@
+ALTER TABLE tag_translations ADD COLUMN description TEXT;
