@@ -235,6 +235,10 @@ pub struct Byline {
     pub author_id: i64,
     pub slug: String,
     pub name: String,
+    pub avatar_url: Option<String>,
+    /// The locale of `bio`: a byline comes once per bio the author has.
+    pub bio_locale: Option<String>,
+    pub bio: Option<String>,
 }
 
 /// A tag of an article with its name in one locale.

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::{Newsroom, article_body, create_article, newsroom, queries};
-use crate::helpers::{TestApp, assert_problem, expect_json, header, json_body, spawn_app};
+use crate::helpers::{
+    TestApp, assert_problem, expect_json, header, json_body, send_json_expect, spawn_app,
+};
 
 /// An article published now with translations in `locales` (each `status` published).
 async fn publish(app: &TestApp, room: &Newsroom, titles: &[(&str, &str)], extra: Value) -> Value {
@@ -757,5 +759,58 @@ async fn a_non_canonical_key_points_to_the_canonical_path() {
         header(&by_slug, "content-location"),
         None,
         "already canonical"
+    );
+}
+
+#[actix_web::test]
+async fn bylines_carry_the_avatar_and_the_bio_in_the_served_locale() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let long_bio = format!("{} end", "Grand reporter à Astana depuis 2010.".repeat(8));
+    let author = send_json_expect(
+        app.post("/api/v1/admin/authors").bearer_auth(&room.editor),
+        &json!({
+            "name": "Aigerim Seitkali",
+            "avatar_url": "https://cdn.example.com/aigerim.jpg",
+            "bio": {"fr": long_bio, "tr": "Astana muhabiri."},
+        }),
+        201,
+    )
+    .await["data"]["id"]
+        .clone();
+    let mut body = article_body(&room, "Bylines", "published");
+    body["author_ids"] = json!([author, room.author]);
+    body["translations"]["fr"] =
+        json!({"title": "Signatures", "body": "<p>Texte.</p>", "status": "published"});
+    body["translations"]["tr"] =
+        json!({"title": "İmzalar", "body": "<p>Metin.</p>", "status": "published"});
+    let article = create_article(&app, &room.editor, &body).await;
+    let id = article["id"].as_i64().unwrap();
+
+    let fr = expect_json(app.get(&format!("/api/v1/articles/{id}?locale=fr")), 200).await;
+    let bylines = &fr["data"]["authors"];
+    assert_eq!(bylines[0]["avatar"], "https://cdn.example.com/aigerim.jpg");
+    let bio = bylines[0]["bio"].as_str().unwrap();
+    assert!(bio.ends_with('…') && bio.chars().count() <= 201, "{bio}");
+    assert!(long_bio.starts_with(bio.trim_end_matches('…')), "{bio}");
+    assert_eq!(bylines[1]["id"], room.author);
+    assert_eq!(
+        (bylines[1]["avatar"].clone(), bylines[1]["bio"].clone()),
+        (Value::Null, Value::Null)
+    );
+
+    let tr = expect_json(app.get("/api/v1/articles?locale=tr"), 200).await;
+    let summary = &tr["data"][0];
+    assert_eq!(summary["id"], id);
+    assert_eq!(summary["authors"][0]["bio"], "Astana muhabiri.");
+    assert_eq!(
+        summary["authors"][0]["avatar"],
+        "https://cdn.example.com/aigerim.jpg"
+    );
+    let en = expect_json(app.get(&format!("/api/v1/articles/{id}?locale=en")), 200).await;
+    assert_eq!(
+        en["data"]["authors"][0]["bio"],
+        Value::Null,
+        "no English bio"
     );
 }

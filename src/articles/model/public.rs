@@ -29,6 +29,60 @@ pub struct Reference {
     pub name: String,
 }
 
+/// An author in an article's byline, with what a byline box shows.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleByline {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    /// Address of the author's picture.
+    #[schema(example = "https://cdn.example.com/authors/aigerim.jpg")]
+    pub avatar: Option<String>,
+    /// The start of the author's bio in the served locale (at most 200 characters, cut at a
+    /// word), `null` when they have none in it; the whole bio is at `/authors/{key}`.
+    pub bio: Option<String>,
+}
+
+/// Most characters of a bio in a byline.
+const BIO_EXCERPT_CHARS: usize = 200;
+
+/// The first `BIO_EXCERPT_CHARS` characters of `bio`, cut at a word, with `…` when cut.
+fn excerpt(bio: &str) -> String {
+    let bio = bio.trim();
+    if bio.chars().count() <= BIO_EXCERPT_CHARS {
+        return bio.to_owned();
+    }
+    let cut: String = bio.chars().take(BIO_EXCERPT_CHARS).collect();
+    let at_word = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end())
+}
+
+/// An author as bylines load it: every bio, by locale.
+#[derive(Debug, Clone)]
+struct BylineAuthor {
+    id: i64,
+    slug: String,
+    name: String,
+    avatar: Option<String>,
+    bios: Vec<(String, String)>,
+}
+
+impl BylineAuthor {
+    fn served_in(&self, locale: &str) -> ArticleByline {
+        ArticleByline {
+            id: self.id,
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            avatar: self.avatar.clone(),
+            bio: self
+                .bios
+                .iter()
+                .find(|(bio_locale, _)| bio_locale == locale)
+                .map(|(_, bio)| excerpt(bio)),
+        }
+    }
+}
+
 /// An article's category; `path` is the breadcrumb from the root (on single articles).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleCategory {
@@ -80,7 +134,7 @@ pub struct ArticleSummary {
     pub updated_at: DateTime<Utc>,
     pub category: ArticleCategory,
     /// Bylines, in order.
-    pub authors: Vec<Reference>,
+    pub authors: Vec<ArticleByline>,
     pub tags: Vec<Reference>,
     /// Cover image.
     pub cover: Option<Cover>,
@@ -204,7 +258,7 @@ pub struct SummaryRows {
 /// Everything summaries show about a page of articles, grouped by article.
 pub struct Related {
     translations: HashMap<i64, Vec<TranslationRow>>,
-    authors: HashMap<i64, Vec<Reference>>,
+    authors: HashMap<i64, Vec<BylineAuthor>>,
     tags: HashMap<i64, Vec<TagName>>,
     categories: HashMap<i64, Vec<CategoryTranslationRow>>,
     reactions: HashMap<i64, ReactionCounts>,
@@ -214,16 +268,24 @@ pub struct Related {
 impl Related {
     /// Groups what the stores loaded for `rows`; category names come from `site`.
     pub fn new(rows: &[ArticleRow], site: &SiteData, loaded: SummaryRows) -> Self {
-        let mut authors: HashMap<i64, Vec<Reference>> = HashMap::new();
+        let mut authors: HashMap<i64, Vec<BylineAuthor>> = HashMap::new();
         for byline in loaded.bylines {
-            authors
-                .entry(byline.article_id)
-                .or_default()
-                .push(Reference {
+            let list = authors.entry(byline.article_id).or_default();
+            // An author's rows are one run, one per bio.
+            if list.last().is_none_or(|last| last.id != byline.author_id) {
+                list.push(BylineAuthor {
                     id: byline.author_id,
                     slug: byline.slug,
                     name: byline.name,
+                    avatar: byline.avatar_url,
+                    bios: Vec::new(),
                 });
+            }
+            if let (Some(locale), Some(bio), Some(author)) =
+                (byline.bio_locale, byline.bio, list.last_mut())
+            {
+                author.bios.push((locale, bio));
+            }
         }
         let category_ids: Vec<i64> = rows.iter().map(|r| r.category_id).collect();
         let mut categories: HashMap<i64, Vec<CategoryTranslationRow>> = HashMap::new();
@@ -299,7 +361,16 @@ impl Related {
                 name: category.map(|c| c.name.clone()).unwrap_or_default(),
                 path: None,
             },
-            authors: self.authors.get(&row.id).cloned().unwrap_or_default(),
+            authors: self
+                .authors
+                .get(&row.id)
+                .map(|bylines| {
+                    bylines
+                        .iter()
+                        .map(|author| author.served_in(&picked.locale))
+                        .collect()
+                })
+                .unwrap_or_default(),
             tags,
             cover: row.cover_media_id.map(|media_id| Cover { media_id }),
             featured: row.featured,

@@ -11,7 +11,8 @@ use crate::articles::model::{ArticleRow, ArticleSort, Byline, TagName};
 use crate::articles::store;
 use crate::articles::store::visibility::{PUBLISHED, visible};
 use crate::db::schema::{
-    article_authors, article_tags, article_translations, articles, authors, tag_translations,
+    article_authors, article_tags, article_translations, articles, author_bios, authors,
+    tag_translations,
 };
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 
@@ -246,10 +247,11 @@ pub fn published_times(
     query.load(conn)
 }
 
-/// The bylines of these articles, by article and byline order.
+/// The bylines of these articles, by article and byline order, each once per bio its author
+/// has (once when none).
 pub fn bylines_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Byline>> {
     article_authors::table
-        .inner_join(authors::table)
+        .inner_join(authors::table.left_join(author_bios::table))
         .filter(article_authors::article_id.eq_any(ids))
         .order((
             article_authors::article_id.asc(),
@@ -260,6 +262,9 @@ pub fn bylines_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Bylin
             authors::id,
             authors::slug,
             authors::name,
+            authors::avatar_url,
+            author_bios::locale.nullable(),
+            author_bios::bio.nullable(),
         ))
         .load(conn)
 }
