@@ -16,8 +16,8 @@
 #
 # Every step runs whatever the others did; the script exits 1 when any failed and ends with
 # "N passed, N failed". Tools install into this folder (npm ci from package-lock.json into
-# node_modules/, pip from requirements.txt into .venv/), both skipped while their lock is
-# unchanged. Outputs (generated clients, reports, server log) go to gen/ and out/.
+# node_modules/, pip from requirements.txt and constraints.txt into .venv/), both skipped while
+# their locks are unchanged. Outputs (generated clients, reports, server log) go to gen/ and out/.
 #
 # Knobs (environment): CONTRACT_MAX_EXAMPLES (default 100 test cases per operation and phase;
 # about 70 s of schemathesis on 2 cores), CONTRACT_SEED (default 20261201), CONTRACT_WORKERS
@@ -102,14 +102,14 @@ install_python() {
     return 1
   }
   local stamp="$VENV/.contract-stamp"
-  local want; want="$(sha "$HERE/requirements.txt") $(python3 --version)"
+  local want; want="$(sha "$HERE/requirements.txt" "$HERE/constraints.txt") $(python3 --version)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     echo "$VENV up to date with requirements.txt"
     return 0
   fi
   rm -rf "$VENV"
   python3 -m venv "$VENV" || return 1
-  "$VENV/bin/pip" install --quiet -r "$HERE/requirements.txt" || return 1
+  "$VENV/bin/pip" install --quiet -r "$HERE/requirements.txt" -c "$HERE/constraints.txt" || return 1
   echo "$want" > "$stamp"
 }
 

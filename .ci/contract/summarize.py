@@ -5,14 +5,16 @@
     python summarize.py schemathesis EVENTS.ndjson [...]   # schemathesis --report ndjson
 
 Lints: one line per rule with its count and a few locations. Schemathesis: one entry per
-(operation, check, status code) with how many distinct failing cases fell in it and one
-reproducing request. Exit status 0 always: the tools' own exit codes decide the steps.
+distinct failure, that is per check, status code and what the answer's problem document says
+(its fields and messages with values masked), with the operations it hit and one reproducing
+request. Exit status 0 always: the tools' own exit codes decide the steps.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 import sys
 from collections import defaultdict
@@ -67,9 +69,11 @@ def _quote(text: str) -> str:
     if all(ch.isprintable() for ch in text):
         return shlex.quote(text)
     escaped = "".join(
-        ch if ch.isprintable() and ch not in "\\'" else
-        "\\" + ch if ch in "\\'" else
-        "".join(f"\\x{byte:02x}" for byte in ch.encode("utf-8"))
+        ch
+        if ch.isprintable() and ch not in "\\'"
+        else "\\" + ch
+        if ch in "\\'"
+        else "".join(f"\\x{byte:02x}" for byte in ch.encode("utf-8"))
         for ch in text
     )
     return f"$'{escaped}'"
@@ -91,8 +95,56 @@ def _curl(request: dict[str, Any]) -> str:
     return " ".join(_quote(part) for part in parts)
 
 
+def _mask(text: str) -> str:
+    """A problem message with its varying parts (quoted values, lists, numbers) masked."""
+    text = re.sub(r"(unknown (?:variant|field)) .*?(, expected|$)", r"\1 …\2", text)
+    text = re.sub(r"(one of:?) .*", r"\1 …", text)
+    text = re.sub(r"`[^`]*`", "`…`", text)
+    text = re.sub(r"\([^)]*\)", "(…)", text)
+    text = re.sub(r'"[^"]*"', '"…"', text)
+    return re.sub(r"-?\d+(\.\d+)?", "N", text)
+
+
+def _field(name: str) -> str:
+    """A problem's field name with map keys masked: `translations.xx` -> `translations.<key>`."""
+    prefix = "body." if name.startswith("body.") else ""
+    rest = name[len(prefix) :]
+    head, dot, _ = rest.partition(".")
+    if dot and head in {"translations", "labels", "bio"}:
+        return f"{prefix}{head}.<key>"
+    if not re.fullmatch(r"[A-Za-z0-9_.\[\]-]+", rest):
+        return prefix + "<unknown field name>"
+    return prefix + re.sub(r"\d+", "N", rest)
+
+
+def _reasons(check: str, failure: dict[str, Any], content: str) -> list[str]:
+    """What went wrong, comparable across cases and operations.
+
+    A schema-valid request refused (positive_data_acceptance): each field error of the problem
+    document, masked, so one cause shows once whatever else the request got wrong. An accepted
+    invalid request: the invalid component. Anything else (an undocumented status, a wrong
+    answer to an undeclared method): the check and status alone say it.
+    """
+    if check == "positive_data_acceptance":
+        try:
+            problem = json.loads(content)
+        except ValueError:
+            problem = None
+        if isinstance(problem, dict):
+            errors = problem.get("errors") or []
+            if errors:
+                causes = {f"{_field(e.get('field', '?'))}: {_mask(e.get('message', ''))}" for e in errors}
+                return sorted(causes)
+            return [_mask(str(problem.get("detail", "")))]
+    if check == "negative_data_rejection":
+        for line in failure.get("message", "").splitlines():
+            if line.startswith("Invalid component:"):
+                return [line[len("Invalid component:") :].strip()]
+    return [""]
+
+
 def schemathesis(paths: list[str]) -> None:
-    groups: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+    groups: dict[tuple[str, str, int, str], dict[str, Any]] = {}
     errors: list[str] = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -109,40 +161,46 @@ def schemathesis(paths: list[str]) -> None:
                     interaction = (recorder.get("interactions") or {}).get(case_id) or {}
                     response = interaction.get("response") or {}
                     status = response.get("status_code", 0)
+                    content = _decode(response.get("content"))
                     for check in checks:
                         if check.get("status") != "failure":
                             continue
                         failure = check["failure_info"]["failure"]
                         operation = failure.get("operation") or recorder["label"]
-                        key = (operation, check["name"], failure.get("code", ""), status)
-                        group = groups.setdefault(
-                            key,
-                            {
-                                "title": failure.get("title", ""),
-                                "message": failure.get("message", ""),
-                                "phase": finished.get("phase"),
-                                "request": interaction.get("request"),
-                                "response": _printable(_decode(response.get("content"))[:300]),
-                                "cases": set(),
-                            },
-                        )
-                        group["cases"].add(case_id)
+                        for reason in _reasons(check["name"], failure, content):
+                            key = (check["name"], failure.get("code", ""), status, reason)
+                            group = groups.setdefault(
+                                key,
+                                {
+                                    "title": failure.get("title", ""),
+                                    "message": failure.get("message", ""),
+                                    "request": interaction.get("request"),
+                                    "response": _printable(content[:300]),
+                                    "operations": set(),
+                                    "cases": 0,
+                                },
+                            )
+                            group["operations"].add(operation)
+                            group["cases"] += 1
     if not groups and not errors:
         print("  no failures")
         return
-    by_check: dict[tuple[str, str, int], int] = defaultdict(int)
-    for operation, check, code, status in groups:
-        by_check[(check, code, status)] += 1
-    print("  by check (operations affected):")
-    for (check, code, status), count in sorted(by_check.items(), key=lambda item: (-item[1], item[0])):
-        print(f"    {check} {code} -> {status}: {count} operation(s)")
-    print("  by operation:")
-    for (operation, check, code, status), group in sorted(groups.items()):
+    by_check: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    for (check, code, status, _), group in groups.items():
+        by_check[(check, code, status)] |= group["operations"]
+    print("  by check and status (operations affected):")
+    for (check, code, status), hit in sorted(by_check.items(), key=lambda item: (-len(item[1]), item[0])):
+        print(f"    {check} {code} -> {status}: {len(hit)}")
+    print(f"  {len(groups)} distinct failures (check, status, cause), one example each:")
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[0][2], item[0][3]))
+    for (check, code, status, reason), group in ordered:
+        operations = sorted(group["operations"])
+        cause = f": {_printable(reason)}" if reason else ""
+        print(f"  - {check} ({code} {group['title']}) -> {status}{cause}")
+        print(f"      {len(operations)} operation(s), {group['cases']} case(s): {', '.join(operations)}")
         message = " | ".join(line for line in group["message"].splitlines() if line.strip())
-        print(f"  - {operation}: {check} ({code} {group['title']}) -> {status} "
-              f"[{len(group['cases'])} case(s), {group['phase']}]")
         if message:
-            print(f"      {message}")
+            print(f"      {_printable(message)}")
         if group["request"]:
             print(f"      {_curl(group['request'])}")
         if group["response"]:

@@ -138,7 +138,7 @@ async fn locales_fall_back_and_say_so() {
     );
     assert_eq!(
         fr["authors"],
-        json!([{"id": room.author, "slug": "ayana-birbayeva", "name": "Ayana Birbayeva"}])
+        json!([{"id": room.author, "slug": "ayana-birbayeva", "name": "Ayana Birbayeva", "avatar": null, "bio": null}])
     );
     assert_eq!(fr["tags"][0]["name"], "Diplomatie");
     assert_eq!(

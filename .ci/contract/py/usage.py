@@ -41,7 +41,7 @@ def main(base_url: str) -> None:
         page = latest_articles(client, "en")
         print(f"articles: {page.meta.total} in {page.meta.total_pages} page(s)")
         for article in page.data:
-            published = article.published_at if isinstance(article.published_at, Unset) is False else None
+            published = None if isinstance(article.published_at, Unset) else article.published_at
             authors = ", ".join(author.name for author in article.authors)
             reactions = reactions_of(client, article.id).data
             counts: dict[str, int] = dict(reactions.counts.additional_properties)
