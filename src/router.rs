@@ -27,6 +27,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(tags::routes::public::list_tags)
                 .service(authors::routes::public::list_authors)
                 .service(articles::routes::public::list_articles)
+                .service(articles::routes::public::article_sections)
                 .service(articles::routes::public::related_articles)
                 .service(articles::routes::public::get_article)
                 .service(reactions::routes::public::list_reaction_kinds)

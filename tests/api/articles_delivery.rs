@@ -814,3 +814,86 @@ async fn bylines_carry_the_avatar_and_the_bio_in_the_served_locale() {
         "no English bio"
     );
 }
+
+#[actix_web::test]
+async fn a_front_page_gets_the_newest_articles_of_several_categories_in_one_call() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let health = send_json_expect(
+        app.post("/api/v1/admin/categories")
+            .bearer_auth(&room.editor),
+        &json!({"translations": {"tr": {"name": "Sağlık"}, "fr": {"name": "Santé"}}}),
+        201,
+    )
+    .await["data"]["id"]
+        .clone();
+    let at = |minutes: i64| {
+        (chrono::Utc::now() - chrono::Duration::minutes(minutes))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    publish(
+        &app,
+        &room,
+        &[("fr", "Asie 1")],
+        json!({"published_at": at(30)}),
+    )
+    .await;
+    publish(
+        &app,
+        &room,
+        &[("fr", "Asie 2")],
+        json!({"published_at": at(20)}),
+    )
+    .await;
+    // A sub-category's article belongs to its parent's section.
+    publish(
+        &app,
+        &room,
+        &[("fr", "Kazakhstan 3")],
+        json!({"published_at": at(10), "category_id": room.subcategory}),
+    )
+    .await;
+    publish(
+        &app,
+        &room,
+        &[("fr", "Santé 1")],
+        json!({"published_at": at(5), "category_id": health}),
+    )
+    .await;
+
+    let path = "/api/v1/articles/sections?categories=sante,asie-centrale&per_section=2&locale=fr";
+    let mut response = app.get(path).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let sections = json_body(&mut response).await;
+    let data = sections["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2, "{sections}");
+    assert_eq!(
+        data[0]["category"],
+        json!({"id": health, "slug": "sante", "name": "Santé"})
+    );
+    assert_eq!(titles(&json!({"data": data[0]["articles"]})), ["Santé 1"]);
+    assert_eq!(data[1]["category"]["name"], "Asie Centrale");
+    assert_eq!(
+        titles(&json!({"data": data[1]["articles"]})),
+        ["Kazakhstan 3", "Asie 2"]
+    );
+    assert_eq!(data[1]["articles"][0]["authors"][0]["id"], room.author);
+    let again = app.get(path).send().await.unwrap();
+    assert_eq!(header(&again, "x-cache").as_deref(), Some("HIT"));
+
+    for bad in [
+        "categories=sante,nowhere",
+        "categories=sante,,asie-centrale",
+        "categories=sante&per_section=21",
+        "categories=sante&per_section=0",
+        "per_section=2",
+        &format!("categories={}", vec!["sante"; 13].join(",")),
+    ] {
+        let mut response = app
+            .get(&format!("/api/v1/articles/sections?{bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
+}

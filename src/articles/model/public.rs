@@ -235,10 +235,36 @@ pub struct SiteData {
 impl SiteData {
     /// The category a list's `category` key names and all below it.
     pub fn category_ids(&self, key: &str) -> Result<Vec<i64>, FieldError> {
+        Ok(self.category_and_below(key, "category")?.1)
+    }
+
+    /// The id of the category `key` names and the ids of it and all below it; `field` names
+    /// the parameter in the error when it names none.
+    pub fn category_and_below(
+        &self,
+        key: &str,
+        field: &str,
+    ) -> Result<(i64, Vec<i64>), FieldError> {
         let AllCategories { rows, translations } = &*self.categories;
         let id = resolve_in(rows, translations, key)
-            .ok_or_else(|| FieldError::new("category", "names no category"))?;
-        Ok(with_descendants(rows, id))
+            .ok_or_else(|| FieldError::new(field, format!("names no category: `{key}`")))?;
+        Ok((id, with_descendants(rows, id)))
+    }
+
+    /// The category `id` with its slug and name in the negotiated locale.
+    pub fn category_reference(&self, id: i64, choice: &LocaleChoice) -> Reference {
+        let names: Vec<&CategoryTranslationRow> = self
+            .categories
+            .translations
+            .iter()
+            .filter(|name| name.category_id == id)
+            .collect();
+        let name = choice.name_in(&names, |n| &n.locale);
+        Reference {
+            id,
+            slug: name.map(|n| n.slug.clone()).unwrap_or_default(),
+            name: name.map(|n| n.name.clone()).unwrap_or_default(),
+        }
     }
 }
 

@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::articles::model::public::{
-    Archive, ArchiveMonth, ArticleResponse, ArticleSummary, PublicCorrection, Related, RelatedList,
-    SiteData, SummaryRows,
+    Archive, ArchiveMonth, ArticleResponse, ArticleSummary, PublicCorrection, Reference, Related,
+    RelatedList, SiteData, SummaryRows,
 };
 use crate::articles::model::{ArticleRow, ArticleSort};
 use crate::articles::store::{self, delivery};
@@ -72,6 +72,43 @@ pub struct ArticleListQuery {
     pub per_page: Option<u32>,
 }
 
+/// Most sections one call may ask for.
+const MAX_SECTIONS: usize = 12;
+
+/// The categories of a front page and how many articles each shows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SectionsQuery {
+    /// Category ids or slugs, comma-separated, 1 to 12; each section includes its
+    /// sub-categories, in the order given.
+    #[param(example = "orta-asya,saglik,ekonomi")]
+    pub categories: String,
+    /// Articles per section, 1 to 20 (default 4).
+    #[param(minimum = 1, maximum = 20)]
+    pub per_section: Option<u32>,
+    /// Locale to serve (a site locale); else `Accept-Language`, else the site default.
+    pub locale: Option<String>,
+    /// `false` shows only articles published in the locale.
+    pub fallback: Option<bool>,
+}
+
+/// One category's newest articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Section {
+    /// The category, named in the served locale.
+    pub category: Reference,
+    /// Its newest published articles (sub-categories included), newest first.
+    pub articles: Vec<ArticleSummary>,
+}
+
+/// A front page's sections.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectionList {
+    /// One section per requested category, in the order asked.
+    pub data: Vec<Section>,
+}
+
 /// Parameters of related articles.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +133,76 @@ pub struct ArchiveQuery {
     pub fallback: Option<bool>,
     /// Category id or slug; includes its sub-categories.
     pub category: Option<String>,
+}
+
+/// The newest articles of several categories in one call, as a front page shows them: one
+/// section per category, in the order asked. Cached like every public read.
+#[utoipa::path(
+    tag = "articles",
+    params(SectionsQuery),
+    responses(
+        (status = 200, description = "The sections.", body = SectionList,
+         headers(("ETag" = String, description = "Strong validator."),
+                 ("Content-Language" = String, description = "The requested locale."))),
+        NotModified,
+        InvalidParameters,
+    )
+)]
+#[get("/articles/sections")]
+pub async fn article_sections(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SectionsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let per_section = match query.per_section {
+        None => 4,
+        Some(n @ 1..=20) => i64::from(n),
+        Some(_) => return Err(ApiError::invalid("per_section", "must be 1 to 20")),
+    };
+    let keys: Vec<&str> = query.categories.split(',').map(str::trim).collect();
+    if keys.iter().any(|key| key.is_empty()) || keys.len() > MAX_SECTIONS {
+        return Err(ApiError::invalid(
+            "categories",
+            format!("must name 1 to {MAX_SECTIONS} categories, comma-separated"),
+        ));
+    }
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
+    let site = site_data(&state).await?;
+    let mut sections = Vec::with_capacity(keys.len());
+    for key in keys {
+        sections.push(site.category_and_below(key, "categories")?);
+    }
+    let loader_choice = choice.clone();
+    let data = state
+        .db
+        .run(move |conn| {
+            let only = loader_choice.only();
+            let mut rows_by_section = Vec::with_capacity(sections.len());
+            for (id, below) in &sections {
+                let rows = delivery::newest_in(conn, below, only, per_section)?;
+                rows_by_section.push((*id, rows));
+            }
+            let all: Vec<ArticleRow> = rows_by_section
+                .iter()
+                .flat_map(|(_, rows)| rows.iter().cloned())
+                .collect();
+            let related = load_related(conn, &all, &site)?;
+            Ok(rows_by_section
+                .into_iter()
+                .map(|(id, rows)| Section {
+                    category: site.category_reference(id, &loader_choice),
+                    articles: related.summaries(&rows, &loader_choice),
+                })
+                .collect())
+        })
+        .await?;
+    cached_json_in(
+        &request,
+        state.settings.http.cache_max_age,
+        &SectionList { data },
+        Some(&choice.requested),
+    )
 }
 
 /// List published articles.

@@ -177,6 +177,21 @@ pub fn visible_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Article
     Err(diesel::result::Error::NotFound)
 }
 
+/// The `limit` most recently published visible articles in `categories`, newest first.
+pub fn newest_in(
+    conn: &mut DbConnection,
+    categories: &[i64],
+    only: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ArticleRow>> {
+    visible(only)
+        .filter(articles::category_id.eq_any(categories))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
 /// The visible article with this id; `NotFound` otherwise.
 pub fn visible_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<ArticleRow> {
     visible(None)
