@@ -124,6 +124,11 @@ for backend in $BACKENDS; do
   measure "category list, cached" "$category"
   measure "category list, 304" "$category" "If-None-Match: $category_etag"
   measure "article list 50, cached" "$list50"
+  # Compressed: each cached body is compressed once per coding and the bytes kept.
+  measure "article by slug, cached, br" "$article" "Accept-Encoding: br"
+  measure "category list, cached, br" "$category" "Accept-Encoding: br"
+  measure "category list, cached, gzip" "$category" "Accept-Encoding: gzip"
+  measure "category list, cached, zstd" "$category" "Accept-Encoding: zstd"
   stop_server
 
   {
