@@ -13,8 +13,31 @@ pub const MAX_LABEL_CHARS: usize = 40;
 /// Longest emoji text.
 pub const MAX_EMOJI_CHARS: usize = 16;
 
-/// Each kind's count on one article, by key.
-pub type ReactionCounts = BTreeMap<String, i64>;
+/// Each active kind's count on one article, by kind key (zeros included).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(example = json!({"love": 3, "applause": 1, "funny": 0, "amazing": 0, "sad": 0, "angry": 0}))]
+pub struct ReactionCounts(pub BTreeMap<String, i64>);
+
+impl std::ops::Deref for ReactionCounts {
+    type Target = BTreeMap<String, i64>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ReactionCounts {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl FromIterator<(String, i64)> for ReactionCounts {
+    fn from_iter<I: IntoIterator<Item = (String, i64)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
 
 /// A stored reaction kind.
 #[derive(Debug, Clone, Queryable, Selectable)]
