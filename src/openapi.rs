@@ -160,19 +160,30 @@ const RATE_LIMIT_HEADERS: [(&str, &str); 3] = [
 /// 429).
 pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
-    let problem = || {
-        ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::server::ServerBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+    let problem = |description: &str| -> RefOr<utoipa::openapi::Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
             .build()
+            .into()
     };
-    let slow_body = ResponseBuilder::new()
-        .description("The body did not arrive within `BODY_READ_TIMEOUT` seconds.")
-        .content("application/problem+json", problem())
-        .build();
-    let unavailable = ResponseBuilder::new()
+    let unavailable: RefOr<utoipa::openapi::Response> = ResponseBuilder::new()
         .description("The database is unavailable or busy; retry after `Retry-After` seconds.")
-        .content("application/problem+json", problem())
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
         .header(
             "Retry-After",
             HeaderBuilder::new()
@@ -180,7 +191,23 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
                 .description(Some("Seconds to wait before retrying."))
                 .build(),
         )
+        .build()
+        .into();
+    let if_none_match = ParameterBuilder::new()
+        .name("If-None-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "An `ETag` this client holds: 304 with no body while it is still current.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build();
+    document.servers = Some(vec![
+        ServerBuilder::new()
+            .url("/")
+            .description(Some("This server (the API is served from its root)."))
+            .build(),
+    ]);
     for (path, item) in document.paths.paths.iter_mut() {
         let api = path.starts_with("/api/");
         let operations = [
@@ -191,13 +218,56 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for operation in operations.into_iter().flatten() {
+            // Public operations say so, rather than leaving it to a global default.
+            operation.security.get_or_insert_with(Vec::new);
+            let secured = operation
+                .security
+                .as_ref()
+                .is_some_and(|requirements: &Vec<SecurityRequirement>| !requirements.is_empty());
+            if operation.description.is_none() {
+                operation.description = operation.summary.clone();
+            }
             let responses = &mut operation.responses.responses;
+            if responses.contains_key("304") {
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(if_none_match.clone().into());
+            }
+            let has_query = operation.parameters.iter().flatten().any(|parameter| {
+                matches!(parameter, RefOr::T(p) if p.parameter_in == ParameterIn::Query)
+            });
+            let answers = [
+                (secured, "401", "No valid token."),
+                (has_query, "422", "Invalid or unknown query parameters."),
+            ];
+            for (applies, status, description) in answers {
+                if applies {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| problem(description));
+                }
+            }
             if operation.request_body.is_some() {
-                responses.insert("408".into(), slow_body.clone().into());
+                let body_answers = [
+                    ("400", "Malformed JSON."),
+                    (
+                        "408",
+                        "The body did not arrive within `BODY_READ_TIMEOUT` seconds.",
+                    ),
+                    ("413", "The body is too large."),
+                    ("415", "The body is not `application/json`."),
+                    ("422", "Invalid or unknown fields."),
+                ];
+                for (status, description) in body_answers {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| problem(description));
+                }
             }
             if responses.contains_key("429") {
                 for response in responses.values_mut() {
-                    if let utoipa::openapi::RefOr::T(response) = response {
+                    if let RefOr::T(response) = response {
                         for (name, description) in RATE_LIMIT_HEADERS {
                             response.headers.insert(
                                 name.into(),
@@ -214,7 +284,7 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             if api {
                 responses
                     .entry("503".into())
-                    .or_insert_with(|| unavailable.clone().into());
+                    .or_insert_with(|| unavailable.clone());
             }
         }
     }

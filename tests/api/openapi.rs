@@ -71,7 +71,11 @@ async fn the_document_declares_the_bearer_scheme_and_every_route() {
         ("/api/v1/auth/visitor", &["201", "429"][..]),
     ] {
         let operation = &document["paths"][path]["post"];
-        assert!(operation["security"].is_null(), "{path} needs no token");
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([]),
+            "{path} says it needs no token"
+        );
         for status in statuses {
             assert!(
                 operation["responses"][status].is_object(),
@@ -115,4 +119,61 @@ async fn the_docs_page_and_its_assets_are_served_locally() {
     let mut bundle = app.get("/docs/swagger-ui-bundle.js").send().await.unwrap();
     assert_eq!(bundle.status().as_u16(), 200);
     assert!(bundle.body().limit(16 << 20).await.unwrap().len() > 100_000);
+}
+
+#[actix_web::test]
+async fn every_operation_says_its_security_describes_itself_and_declares_what_it_can_answer() {
+    let app = spawn_app().await;
+    let document = expect_json(app.get("/openapi.json"), 200).await;
+    assert_eq!(document["servers"][0]["url"], "/");
+    for name in document["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            ["BTreeMap", "HashMap", "Vec", "Option", "<"]
+                .iter()
+                .all(|rust| !name.contains(rust)),
+            "schema named after a Rust type: {name}"
+        );
+    }
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let at = format!("{method} {path}");
+            assert!(operation["security"].is_array(), "{at}: security");
+            let description = operation["description"].as_str().unwrap_or_default();
+            assert!(!description.is_empty(), "{at}: description");
+            let responses = &operation["responses"];
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let has = |place: &str, name: &str| {
+                parameters
+                    .iter()
+                    .any(|p| p["in"] == place && p["name"] == name)
+            };
+            if parameters.iter().any(|p| p["in"] == "query") {
+                assert!(responses["422"].is_object(), "{at}: 422 for the query");
+            }
+            if operation["requestBody"].is_object() {
+                for status in ["400", "408", "413", "415", "422"] {
+                    assert!(responses[status].is_object(), "{at}: {status}");
+                }
+            }
+            if responses["304"].is_object() {
+                assert!(has("header", "If-None-Match"), "{at}: If-None-Match");
+            }
+            if operation["security"] != serde_json::json!([]) {
+                assert!(responses["401"].is_object(), "{at}: 401");
+            }
+            if path.starts_with("/api/") {
+                assert!(responses["503"].is_object(), "{at}: 503");
+            }
+        }
+    }
+    assert!(operations > 70, "{operations} operations");
 }
