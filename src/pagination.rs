@@ -10,6 +10,8 @@ use crate::error::ApiError;
 
 /// Largest accepted `per_page`.
 pub const MAX_PER_PAGE: u32 = 100;
+/// Largest accepted `page`: deeper pages cost a scan of everything before them.
+pub const MAX_PAGE: u32 = 100_000;
 /// `per_page` when none is given.
 pub const DEFAULT_PER_PAGE: u32 = 20;
 
@@ -18,8 +20,8 @@ pub const DEFAULT_PER_PAGE: u32 = 20;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -43,13 +45,16 @@ pub struct Page {
 }
 
 impl Page {
-    /// Validates `page` (from 1) and `per_page` (1 to 100; default 20): 422 otherwise.
+    /// Validates `page` (1 to 100000) and `per_page` (1 to 100; default 20): 422 otherwise.
     pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<Self, ApiError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         let mut errors = Vec::new();
-        if page == 0 {
-            errors.push(FieldError::new("page", "must be at least 1"));
+        if page == 0 || page > MAX_PAGE {
+            errors.push(FieldError::new(
+                "page",
+                format!("must be from 1 to {MAX_PAGE}"),
+            ));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             errors.push(FieldError::new(

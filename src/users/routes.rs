@@ -30,8 +30,8 @@ pub struct ListUsersQuery {
     pub status: Option<UserStatus>,
     /// Email or display name contains this text.
     pub q: Option<String>,
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

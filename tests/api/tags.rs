@@ -161,8 +161,14 @@ async fn the_public_tag_list_is_localized_and_paginated() {
         .await
         .unwrap();
     assert_problem(&mut missing, 404).await;
-    let mut too_many = app.get("/api/v1/tags?per_page=500").send().await.unwrap();
-    assert_problem(&mut too_many, 422).await;
+    for out_of_bounds in ["per_page=500", "page=100001", "page=4294967296", "page=0"] {
+        let mut response = app
+            .get(&format!("/api/v1/tags?{out_of_bounds}"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+    }
     let mut long = app
         .post("/api/v1/admin/tags")
         .bearer_auth(&editor)

@@ -109,8 +109,8 @@ pub struct AdminArticlesQuery {
     pub category: Option<i64>,
     /// Only those whose title, summary or body contains this (accent- and case-insensitive).
     pub q: Option<String>,
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

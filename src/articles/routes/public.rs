@@ -64,8 +64,8 @@ pub struct ArticleListQuery {
     /// `-published_at` (default), `published_at`, `title` or `-updated_at`.
     #[param(value_type = Option<String>)]
     pub sort: Option<ArticleSort>,
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

@@ -24,8 +24,8 @@ pub struct AuthorsQuery {
     pub locale: Option<String>,
     /// `false` leaves out bios in other locales.
     pub fallback: Option<bool>,
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

@@ -92,8 +92,8 @@ pub struct QueueQuery {
     pub article: Option<i64>,
     /// `true`: only comments reported since the last decision; `false`: only unreported ones.
     pub reported: Option<bool>,
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

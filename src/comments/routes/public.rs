@@ -79,8 +79,8 @@ pub struct CommentsQuery {
     /// `oldest` (default) or `newest`, for the top-level comments; replies are oldest first.
     #[param(inline)]
     pub sort: Option<CommentSort>,
-    /// Page of top-level comments, from 1.
-    #[param(minimum = 1)]
+    /// Page of top-level comments, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Top-level comments per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

@@ -26,8 +26,8 @@ pub struct TagsQuery {
     pub locale: Option<String>,
     /// `false` lists only tags translated in the locale.
     pub fallback: Option<bool>,
-    /// Page, from 1.
-    #[param(minimum = 1)]
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
