@@ -394,11 +394,6 @@ pub fn query_error(error: actix_error::QueryPayloadError, _: &HttpRequest) -> ac
     .into()
 }
 
-/// Error handler for path segments: a segment of the wrong shape names no resource.
-pub fn path_error(_: actix_error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found().into()
-}
-
 /// Drops serde_json's " at line 1 column 7" suffix, which means nothing to an API client.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {

@@ -17,10 +17,13 @@ pub const BEARER: &str = "bearer";
         title = "Newsroom CMS API",
         description = "A headless CMS for multilingual newsrooms.\n\n\
             The delivery API (`/api/v1/...`) serves published content to front-ends and apps \
-            without a token. The management API (`/api/v1/admin/...`) needs a bearer token. \
+            without a token (`security: []`); a few of its reads (reactions, comment threads) \
+            also take a reader's or visitor's token when one is sent, and say so. The management \
+            API (`/api/v1/admin/...`) needs a bearer token. \
             Errors are RFC 9457 `application/problem+json` documents. Public reads send a strong \
             `ETag` and `Cache-Control`, and answer `If-None-Match` with 304.",
         license(name = "MIT", identifier = "MIT"),
+        contact(name = "The Newsroom CMS maintainers"),
     ),
     tags(
         (name = "articles", description = "Articles and their translations: writing, workflow, delivery."),
@@ -224,9 +227,7 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
                 .security
                 .as_ref()
                 .is_some_and(|requirements: &Vec<SecurityRequirement>| !requirements.is_empty());
-            if operation.description.is_none() {
-                operation.description = operation.summary.clone();
-            }
+            shape_summary(operation);
             let responses = &mut operation.responses.responses;
             if responses.contains_key("304") {
                 operation
@@ -288,4 +289,23 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// A one-line `summary` (the doc comment's first sentence) and a `description` that says the
+/// rest: generated clients show the one as a method's title and the other as its docs.
+fn shape_summary(operation: &mut utoipa::openapi::path::Operation) {
+    let Some(summary) = operation.summary.take() else {
+        return;
+    };
+    let one_line = summary.replace('\n', " ");
+    let first_sentence = match one_line.find(". ") {
+        Some(end) => one_line[..=end].to_owned(),
+        None => one_line.clone(),
+    };
+    operation.description = Some(match operation.description.take() {
+        Some(rest) if one_line != first_sentence => format!("{one_line}\n\n{rest}"),
+        Some(rest) => rest,
+        None => one_line,
+    });
+    operation.summary = Some(first_sentence);
 }

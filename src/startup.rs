@@ -27,7 +27,7 @@ use crate::error;
 use crate::html::Sanitizer;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{
-    cache_public_reads, fallback, head_as_get, observe, security_headers,
+    cache_public_reads, fallback, head_as_get, observe, path_error, security_headers,
 };
 use crate::operations::route_table::RouteTable;
 use crate::router::{api_routes, openapi_document};
@@ -244,7 +244,7 @@ fn build_app(
         .app_data(body_read_timeout)
         .app_data(web::PayloadConfig::default().limit(json_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
-        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])))
         .default_service(web::to(fallback))

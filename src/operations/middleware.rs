@@ -219,6 +219,23 @@ pub async fn cache_public_reads(
         .await
 }
 
+/// Answers a path whose parameters don't parse (`/comments/abc`): 405 with `Allow` when a
+/// route of that literal path takes other methods (`PATCH /admin/comments/moderate`), 404
+/// otherwise.
+pub fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_web::Error {
+    let allow = request
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.routes.methods_for(request.path()))
+        .filter(|methods| !methods.iter().any(|m| m == request.method().as_str()));
+    match allow {
+        Some(methods) => ApiError::MethodNotAllowed {
+            allow: methods.to_vec(),
+        }
+        .into(),
+        None => ApiError::not_found().into(),
+    }
+}
+
 /// Answers requests no route took: 405 with `Allow` when the path exists under other methods,
 /// 404 otherwise.
 pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -139,6 +139,23 @@ async fn wrong_methods_are_405_with_allow() {
         assert_eq!(body["type"], "/problems/method-not-allowed");
         assert_eq!(header(&response, "allow").as_deref(), Some("GET, HEAD"));
     }
+    // A literal path beside a templated one (`/admin/comments/{id}`) is told apart too.
+    let admin = app.admin_token().await;
+    let mut response = app
+        .patch("/api/v1/admin/comments/moderate")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"status": "approved"}))
+        .await
+        .unwrap();
+    assert_problem(&mut response, 405).await;
+    assert_eq!(header(&response, "allow").as_deref(), Some("POST"));
+    let mut response = app
+        .patch("/api/v1/admin/comments/abc")
+        .bearer_auth(&admin)
+        .send_json(&serde_json::json!({"status": "approved"}))
+        .await
+        .unwrap();
+    assert_problem(&mut response, 404).await;
 }
 
 #[actix_web::test]

@@ -93,7 +93,6 @@ pub struct CommentsQuery {
 /// marked `mine` with their `status` (such an answer is `Cache-Control: private`).
 #[utoipa::path(
     tag = "comments",
-    security((), ("bearer" = [])),
     params(("key" = String, Path, description = "Article id, or slug in any locale."), CommentsQuery),
     responses(
         (status = 200, description = "A page of threads.", body = CommentList,
@@ -201,7 +200,6 @@ pub struct MyCommentList {
 /// the caller also sees their own pending replies, as in the thread list.
 #[utoipa::path(
     tag = "comments",
-    security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of a top-level comment."), PageQuery),
     responses(
         (status = 200, description = "A page of replies, flat, oldest first.", body = ReplyList,

@@ -83,7 +83,6 @@ pub async fn list_reaction_kinds(
 /// request, and (with a token) the caller's own. Never cached.
 #[utoipa::path(
     tag = "reactions",
-    security((), ("bearer" = [])),
     params(("key" = String, Path, description = "Article id, or slug in any locale.")),
     responses(
         (status = 200, description = "The counts and `mine`.", body = ReactionsResponse,
