@@ -34,6 +34,7 @@ pub mod body;
 pub mod categories;
 pub mod comments;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod delivery;
 pub mod demo;

@@ -113,6 +113,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     add_shared_answers(&mut document);
+    crate::contract::apply(&mut document);
     document
 }
 
