@@ -6,14 +6,18 @@
 //! (and so every test), so the list can't go stale silently.
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::schema::{AdditionalProperties, Object, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, Object, ObjectBuilder, Schema, SchemaType, Type,
+};
+
+use crate::auth::roles::Role;
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::articles::model::{
     MAX_SEO_DESCRIPTION_CHARS, MAX_SEO_TITLE_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
 };
 use crate::comments::model::{MAX_AUTHOR_NAME_CHARS, MAX_BODY_CHARS, MAX_NOTE_CHARS};
-use crate::reactions::model::MAX_LABEL_CHARS;
+use crate::reactions::model::{MAX_EMOJI_CHARS, MAX_LABEL_CHARS};
 use crate::slug::MAX_SLUG_CHARS;
 use crate::translated::MAX_DESCRIPTION_CHARS;
 use crate::users::model::{MAX_DISPLAY_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
@@ -42,12 +46,21 @@ pub enum Rule {
     Password,
     /// A locale code such as `fr` or `pt-BR`.
     LocaleCode,
-    /// A map by locale code: at least one entry, each value as the inner rule says.
-    ByLocale(Option<&'static Rule>),
+    /// A map by locale code with at least this many entries, each value as the inner rule
+    /// says.
+    ByLocale(usize, Option<&'static Rule>),
     /// One of these values.
     OneOf(&'static [&'static str]),
     /// Not empty.
     NotEmpty,
+    /// 1 to this many visible ASCII characters.
+    VisibleAscii(usize),
+    /// 1 to this many comma-separated keys.
+    KeyList(usize),
+    /// An account role (every role but `visitor`), replacing the shared `Role` schema.
+    AccountRole,
+    /// A list that names each item once.
+    UniqueItems,
 }
 
 const TITLE: Rule = Rule::Line(1, MAX_TITLE_CHARS);
@@ -102,7 +115,11 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ("CreateArticleRequest", "source_url", Rule::WebUrl),
     ("CreateArticleRequest", "source_name", Rule::Line(0, 200)),
     ("CreateArticleRequest", "source_locale", Rule::LocaleCode),
-    ("CreateArticleRequest", "translations", Rule::ByLocale(None)),
+    (
+        "CreateArticleRequest",
+        "translations",
+        Rule::ByLocale(1, None),
+    ),
     ("UpdateArticleRequest", "source_url", Rule::WebUrl),
     ("UpdateArticleRequest", "source_name", Rule::Line(0, 200)),
     ("UpdateArticleRequest", "source_locale", Rule::LocaleCode),
@@ -123,7 +140,7 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     (
         "CreateCategoryRequest",
         "translations",
-        Rule::ByLocale(None),
+        Rule::ByLocale(1, None),
     ),
     (
         "TagTranslationInput",
@@ -136,7 +153,11 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
         "description",
         Rule::Text(0, MAX_DESCRIPTION_CHARS),
     ),
-    ("CreateReactionKind", "labels", Rule::ByLocale(Some(&LABEL))),
+    (
+        "CreateReactionKind",
+        "labels",
+        Rule::ByLocale(1, Some(&LABEL)),
+    ),
     ("NewCommentRequest", "body", Rule::Text(1, MAX_BODY_CHARS)),
     (
         "NewCommentRequest",
@@ -154,7 +175,7 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ),
     ("CreateAuthorRequest", "slug", Rule::Slug),
     ("CreateAuthorRequest", "avatar_url", Rule::WebUrl),
-    ("CreateAuthorRequest", "bio", Rule::ByLocale(Some(&BIO))),
+    ("CreateAuthorRequest", "bio", Rule::ByLocale(0, Some(&BIO))),
     (
         "UpdateAuthorRequest",
         "name",
@@ -162,21 +183,66 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ),
     ("UpdateAuthorRequest", "slug", Rule::Slug),
     ("UpdateAuthorRequest", "avatar_url", Rule::WebUrl),
+    (
+        "CreateReactionKind",
+        "emoji",
+        Rule::Line(1, MAX_EMOJI_CHARS),
+    ),
+    (
+        "UpdateReactionKind",
+        "emoji",
+        Rule::Line(1, MAX_EMOJI_CHARS),
+    ),
+    ("TagRequest", "translations", Rule::ByLocale(1, None)),
+    ("CreateArticleRequest", "author_ids", Rule::UniqueItems),
+    ("UpdateArticleRequest", "author_ids", Rule::UniqueItems),
+    ("CreateUserRequest", "role", Rule::AccountRole),
+    ("UpdateUserRequest", "role", Rule::AccountRole),
 ];
 
-/// Rules of parameters, wherever an operation takes them: (where, name, rule).
-const PARAMETERS: &[(ParameterIn, &str, Rule)] = &[
-    (ParameterIn::Query, "locale", Rule::LocaleCode),
-    (ParameterIn::Query, "category", Rule::NotEmpty),
-    (ParameterIn::Query, "tag", Rule::NotEmpty),
-    (ParameterIn::Query, "author", Rule::NotEmpty),
+/// Rules of parameters: (paths they hold on, where, name, rule). The delivery API refuses a
+/// `locale` that is not a locale code; the management API's `locale` filters match nothing.
+const PARAMETERS: &[(&str, ParameterIn, &str, Rule)] = &[
+    (DELIVERY, ParameterIn::Query, "locale", Rule::LocaleCode),
+    (DELIVERY, ParameterIn::Query, "category", Rule::NotEmpty),
+    (DELIVERY, ParameterIn::Query, "tag", Rule::NotEmpty),
+    (DELIVERY, ParameterIn::Query, "author", Rule::NotEmpty),
     (
+        DELIVERY,
+        ParameterIn::Query,
+        "categories",
+        Rule::KeyList(12),
+    ),
+    (
+        "/api/v1/articles",
         ParameterIn::Query,
         "sort",
         Rule::OneOf(&["-published_at", "published_at", "title", "-updated_at"]),
     ),
-    (ParameterIn::Path, "locale", Rule::LocaleCode),
+    (ANY, ParameterIn::Path, "locale", Rule::LocaleCode),
+    (
+        ANY,
+        ParameterIn::Header,
+        "Idempotency-Key",
+        Rule::VisibleAscii(255),
+    ),
 ];
+
+/// Paths of the delivery API (a prefix match, except [`ADMIN`] paths).
+const DELIVERY: &str = "/api/v1/";
+/// Every path.
+const ANY: &str = "/";
+/// Paths of the management API.
+const ADMIN: &str = "/api/v1/admin";
+
+/// Whether a rule for `scope` holds on `path`.
+fn in_scope(scope: &str, path: &str) -> bool {
+    match scope {
+        ANY => true,
+        DELIVERY => path.starts_with(DELIVERY) && !path.starts_with(ADMIN),
+        exact => path == exact,
+    }
+}
 
 /// Writes every rule into `document`. Panics when a listed schema or property is missing: the
 /// list must follow the code.
@@ -186,12 +252,27 @@ pub fn apply(document: &mut OpenApi) {
         let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
             panic!("constraints: no object schema `{schema}`");
         };
-        let Some(RefOr::T(Schema::Object(field))) = object.properties.get_mut(*property) else {
+        let required = object.required.iter().any(|name| name == property);
+        let Some(field) = object.properties.get_mut(*property) else {
             panic!("constraints: no property `{schema}.{property}`");
+        };
+        match (rule, &mut *field) {
+            (Rule::AccountRole, _) => {
+                *field = RefOr::T(Schema::Object(account_role(required)));
+                continue;
+            }
+            (Rule::UniqueItems, RefOr::T(Schema::Array(list))) => {
+                list.unique_items = true;
+                continue;
+            }
+            _ => {}
+        }
+        let RefOr::T(Schema::Object(field)) = field else {
+            panic!("constraints: `{schema}.{property}` is not an inline schema");
         };
         constrain(field, *rule);
     }
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
         let operations: [&mut Option<Operation>; 5] = [
             &mut item.get,
             &mut item.post,
@@ -204,10 +285,18 @@ pub fn apply(document: &mut OpenApi) {
                 let RefOr::T(parameter) = parameter else {
                     continue;
                 };
-                let rule = PARAMETERS.iter().find(|(place, name, _)| {
-                    *place == parameter.parameter_in && *name == parameter.name
+                // A header is a string when sent, never `null`.
+                if parameter.parameter_in == ParameterIn::Header
+                    && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
+                {
+                    schema.schema_type = Type::String.into();
+                }
+                let rule = PARAMETERS.iter().find(|(scope, place, name, _)| {
+                    in_scope(scope, path)
+                        && *place == parameter.parameter_in
+                        && *name == parameter.name
                 });
-                if let (Some((_, _, rule)), Some(RefOr::T(Schema::Object(schema)))) =
+                if let (Some((_, _, _, rule)), Some(RefOr::T(Schema::Object(schema)))) =
                     (rule, parameter.schema.as_mut())
                 {
                     constrain(schema, *rule);
@@ -215,6 +304,29 @@ pub fn apply(document: &mut OpenApi) {
             }
         }
     }
+}
+
+/// The roles an account may have, as a string (or `null` where the property may be left out).
+fn account_role(required: bool) -> Object {
+    let roles = Role::ALL
+        .iter()
+        .filter(|role| **role != Role::Visitor)
+        .map(|role| serde_json::to_value(role).unwrap_or_default());
+    let (schema_type, values): (SchemaType, Vec<serde_json::Value>) = if required {
+        (Type::String.into(), roles.collect())
+    } else {
+        (
+            SchemaType::from_iter([Type::String, Type::Null]),
+            roles.chain([serde_json::Value::Null]).collect(),
+        )
+    };
+    ObjectBuilder::new()
+        .schema_type(schema_type)
+        .enum_values(Some(values))
+        .description(Some(
+            "An account role: `admin`, `editor`, `author`, `contributor` or `reader`.",
+        ))
+        .build()
 }
 
 /// Text with none of the characters in `forbidden` and, when `min` > 0, not blank.
@@ -244,7 +356,8 @@ fn constrain(schema: &mut Object, rule: Rule) {
             schema.max_length = Some(MAX_SLUG_CHARS);
         }
         Rule::WebUrl => {
-            schema.pattern = Some(format!("^[hH][tT][tT][pP][sS]?://[^\\s{NOT_LINE}]+$"));
+            // ASCII only, so `maxLength` counts the bytes the server counts.
+            schema.pattern = Some("^[hH][tT][tT][pP][sS]?://[!-~]{2,}$".into());
             schema.max_length = Some(crate::authors::model::MAX_URL_CHARS);
         }
         Rule::Email => {
@@ -260,8 +373,8 @@ fn constrain(schema: &mut Object, rule: Rule) {
         Rule::LocaleCode => {
             schema.pattern = Some("^[a-z]{2,3}(-([A-Z]{2}|[A-Z][a-z]{3}|[0-9]{3}))?$".into());
         }
-        Rule::ByLocale(values) => {
-            schema.min_properties = Some(1);
+        Rule::ByLocale(min, values) => {
+            schema.min_properties = (min > 0).then_some(min);
             let mut names = ObjectBuilder::new().schema_type(Type::String).build();
             constrain(&mut names, Rule::LocaleCode);
             schema.property_names = Some(Box::new(Schema::Object(names)));
@@ -276,5 +389,16 @@ fn constrain(schema: &mut Object, rule: Rule) {
             schema.enum_values = Some(values.iter().map(|v| (*v).into()).collect());
         }
         Rule::NotEmpty => schema.min_length = Some(1),
+        Rule::KeyList(max) => {
+            let key = format!("[^,\\s{NOT_LINE}]+");
+            schema.pattern = Some(format!("^\\s*{key}\\s*(,\\s*{key}\\s*){{0,{}}}$", max - 1));
+        }
+        Rule::AccountRole => *schema = account_role(false),
+        Rule::UniqueItems => panic!("constraints: unique items apply to lists only"),
+        Rule::VisibleAscii(max) => {
+            schema.pattern = Some("^[!-~]+$".into());
+            schema.min_length = Some(1);
+            schema.max_length = Some(max);
+        }
     }
 }

@@ -27,7 +27,8 @@ use crate::error;
 use crate::html::Sanitizer;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{
-    cache_public_reads, fallback, head_as_get, observe, path_error, security_headers,
+    cache_public_reads, fallback, head_as_get, observe, path_error, preflight_methods,
+    security_headers,
 };
 use crate::operations::route_table::RouteTable;
 use crate::router::{api_routes, openapi_document};
@@ -252,6 +253,7 @@ fn build_app(
         .wrap(Compress::default())
         .wrap(from_fn(head_as_get))
         .wrap(cors(state_cors.as_deref()))
+        .wrap(from_fn(preflight_methods))
         .wrap(from_fn(observe))
         .wrap(from_fn(security_headers))
 }

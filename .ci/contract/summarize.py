@@ -3,8 +3,9 @@
     python summarize.py redocly REPORT.json        # redocly lint --format json
     python summarize.py spectral REPORT.json       # spectral lint -f json
     python summarize.py schemathesis EVENTS.ndjson [...]   # schemathesis --report ndjson
+    python summarize.py accepted ACCEPTED.jsonl [...]      # 422s contract_hooks.py accepted
 
-Lints: one line per rule with its count and a few locations. Schemathesis: one entry per
+Lints: each rule with its count and every location. Schemathesis: one entry per
 distinct failure, that is per check, status code and what the answer's problem document says
 (its fields and messages with values masked), with the operations it hit and one reproducing
 request. Exit status 0 always: the tools' own exit codes decide the steps.
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shlex
 import sys
 from collections import defaultdict
 from typing import Any
 
-EXAMPLES = 3
 
 
 def _pointer(parts: list[Any]) -> str:
@@ -52,8 +53,9 @@ def _print_rules(rules: dict[tuple[str, str], list[str]]) -> None:
         print("  no problems")
         return
     for (rule, severity), places in sorted(rules.items(), key=lambda item: (-len(item[1]), item[0])):
-        shown = ", ".join(places[:EXAMPLES]) + (", ..." if len(places) > EXAMPLES else "")
-        print(f"  {rule} ({severity}) x{len(places)}: {shown}")
+        print(f"  {rule} ({severity}) x{len(places)}:")
+        for place in places:
+            print(f"      {place}")
 
 
 def _decode(content: Any) -> str:
@@ -117,6 +119,16 @@ def _field(name: str) -> str:
     return prefix + re.sub(r"\d+", "N", rest)
 
 
+def _state_dependent(field: str, message: str) -> bool:
+    """Whether hooks/contract_hooks.py accepts this error of a 422 as state-dependent."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hooks"))
+    try:
+        from contract_hooks import state_dependent
+    finally:
+        sys.path.pop(0)
+    return state_dependent(field, message) is not None
+
+
 def _reasons(check: str, failure: dict[str, Any], content: str) -> list[str]:
     """What went wrong, comparable across cases and operations.
 
@@ -131,9 +143,14 @@ def _reasons(check: str, failure: dict[str, Any], content: str) -> list[str]:
         except ValueError:
             problem = None
         if isinstance(problem, dict):
-            errors = problem.get("errors") or []
+            errors = [e for e in problem.get("errors") or [] if isinstance(e, dict)]
+            # A 422 fails only through its errors outside the hooks' state-dependent list; the
+            # ones inside it (which came along in the same answer) are not its cause.
+            causing = [
+                e for e in errors if not _state_dependent(str(e.get("field", "")), str(e.get("message", "")))
+            ]
             if errors:
-                causes = {f"{_field(e.get('field', '?'))}: {_mask(e.get('message', ''))}" for e in errors}
+                causes = {f"{_field(e.get('field', '?'))}: {_mask(e.get('message', ''))}" for e in causing or errors}
                 return sorted(causes)
             return [_mask(str(problem.get("detail", "")))]
     if check == "negative_data_rejection":
@@ -209,6 +226,32 @@ def schemathesis(paths: list[str]) -> None:
         print(f"  ! error: {error}")
 
 
+def accepted(paths: list[str]) -> None:
+    """The 422s hooks/contract_hooks.py accepted as state-dependent: one line per allow-list
+    entry, field and message (masked), with how often and where."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for path in paths:
+        try:
+            f = open(path, encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        with f:
+            for line in f:
+                record = json.loads(line)
+                for error in record["errors"]:
+                    key = (error["rule"], _field(error["field"]), _mask(error["message"]))
+                    group = groups.setdefault(key, {"operations": set(), "cases": 0})
+                    group["operations"].add(record["operation"])
+                    group["cases"] += 1
+    if not groups:
+        print("  none")
+        return
+    for (rule, field, message), group in sorted(groups.items()):
+        operations = sorted(group["operations"])
+        print(f"  - [{rule}] {_printable(field)}: {_printable(message)}")
+        print(f"      {group['cases']} error(s), {len(operations)} operation(s): {', '.join(operations)}")
+
+
 def main(argv: list[str]) -> None:
     kind, *files = argv
     if kind == "redocly":
@@ -217,6 +260,8 @@ def main(argv: list[str]) -> None:
         spectral(files[0])
     elif kind == "schemathesis":
         schemathesis(files)
+    elif kind == "accepted":
+        accepted(files)
     else:
         raise SystemExit(f"unknown report kind {kind}")
 

@@ -186,17 +186,18 @@ pub async fn update_locale(
     principal.require(Permission::ManageSettings)?;
     let code = code.into_inner();
     let body = body.parse()?;
-    if body.is_default == Some(false) {
-        return Err(ApiError::invalid(
-            "is_default",
-            "make another locale the default instead",
-        ));
-    }
     let name = check_name(body.name.as_deref())?;
     let locale = state
         .db
         .write(move |conn| {
             let current = store::find(conn, &code)?;
+            // `false` on the default locale can't be done directly: another takes its place.
+            if body.is_default == Some(false) && current.is_default {
+                return Err(ApiError::invalid(
+                    "is_default",
+                    "make another locale the default instead",
+                ));
+            }
             store::update(
                 conn,
                 &code,

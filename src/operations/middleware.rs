@@ -18,6 +18,36 @@ use crate::operations::metrics::method_label;
 /// The request id header, kept from the request when valid, generated otherwise.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Narrows a CORS preflight's `Access-Control-Allow-Methods` to the methods the route has
+/// (`OPTIONS` is never routed, so the CORS layer alone would list every method the API uses).
+pub async fn preflight_methods(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let preflight = request.method() == Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let methods = preflight
+        .then(|| {
+            let state = request.app_data::<web::Data<AppState>>()?;
+            let methods = state.routes.methods_for(request.path())?;
+            HeaderValue::from_str(&methods.join(", ")).ok()
+        })
+        .flatten();
+    let mut response = next.call(request).await?.map_into_boxed_body();
+    if let Some(methods) = methods
+        && response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_METHODS)
+    {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
+    }
+    Ok(response)
+}
+
 /// Headers every answer carries: `X-Content-Type-Options: nosniff` and `Referrer-Policy:
 /// no-referrer`; a `Content-Security-Policy` that runs nothing for JSON and lets the docs page
 /// run only its own files; `Cache-Control: no-store` on account and management answers that

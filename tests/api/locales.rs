@@ -192,6 +192,14 @@ async fn admins_manage_locales() {
         .await
         .unwrap();
     crate::helpers::assert_problem(&mut undefault, 422).await;
+    // On a locale that is not the default, `false` is already true: nothing changes.
+    let kept = crate::helpers::send_json_expect(
+        app.patch("/api/v1/admin/locales/en").bearer_auth(&admin),
+        &serde_json::json!({"is_default": false}),
+        200,
+    )
+    .await;
+    assert_eq!(kept["data"]["is_default"], false);
 
     let mut default_delete = app
         .delete("/api/v1/admin/locales/fr")

@@ -65,6 +65,13 @@ async fn editors_manage_translated_tags() {
         .await
         .unwrap();
     assert_problem(&mut stale, 412).await;
+    let mut nothing = app
+        .patch(&path)
+        .bearer_auth(&editor)
+        .send_json(&json!({"translations": {}}))
+        .await
+        .unwrap();
+    assert_problem(&mut nothing, 422).await;
 
     let (_, _, author) = app.user_with_role("author").await;
     let mut forbidden = app

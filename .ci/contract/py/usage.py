@@ -13,13 +13,14 @@ from newsroom_cms_client import Client
 from newsroom_cms_client.api.articles import list_articles
 from newsroom_cms_client.api.reactions import get_reactions
 from newsroom_cms_client.models.article_list import ArticleList
+from newsroom_cms_client.models.list_articles_sort import ListArticlesSort
 from newsroom_cms_client.models.problem import Problem
 from newsroom_cms_client.models.reactions_response import ReactionsResponse
 from newsroom_cms_client.types import Unset
 
 
 def latest_articles(client: Client, locale: str, per_page: int = 5) -> ArticleList:
-    result = list_articles.sync(client=client, locale=locale, per_page=per_page, sort="-published_at")
+    result = list_articles.sync(client=client, locale=locale, per_page=per_page, sort=ListArticlesSort("-published_at"))
     if isinstance(result, Problem):
         raise RuntimeError(f"list_articles: {result.status} {result.title}: {result.detail}")
     if not isinstance(result, ArticleList):

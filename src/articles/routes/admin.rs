@@ -33,7 +33,8 @@ use crate::versioning::{self, IfMatch};
 #[serde(deny_unknown_fields)]
 pub struct CreateArticleRequest {
     pub category_id: i64,
-    /// Bylines, in order (at least one).
+    /// Bylines, in order (at least one, each once).
+    #[schema(min_items = 1)]
     pub author_ids: Vec<i64>,
     /// Tags.
     pub tag_ids: Option<Vec<i64>>,
@@ -63,7 +64,8 @@ pub struct CreateArticleRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticleRequest {
     pub category_id: Option<i64>,
-    /// Bylines, in order (replacing the old ones).
+    /// Bylines, in order (at least one, each once, replacing the old ones).
+    #[schema(min_items = 1)]
     pub author_ids: Option<Vec<i64>>,
     /// Tags (replacing the old ones).
     pub tag_ids: Option<Vec<i64>>,

@@ -119,6 +119,7 @@ pub struct RelatedQuery {
     /// `false` keeps to the locale.
     pub fallback: Option<bool>,
     /// How many, 1 to 20 (default 5).
+    #[param(minimum = 1, maximum = 20)]
     pub limit: Option<u32>,
 }
 

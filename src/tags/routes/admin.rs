@@ -201,6 +201,12 @@ pub async fn update_tag(
             if !store::touch(conn, id, expected.unwrap_or(current.version))? {
                 return Err(ApiError::stale());
             }
+            if translations.is_empty() {
+                return Err(ApiError::invalid(
+                    "translations",
+                    "must name at least one locale to set or remove",
+                ));
+            }
             check_translations(conn, &translations)?;
             write_translations(conn, id, &translations)?;
             let tag = store::find_admin(conn, id)?;
