@@ -67,6 +67,9 @@ pub enum ApiError {
         /// Methods the route does accept, for the `Allow` header.
         allow: Vec<String>,
     },
+    /// 406: `Accept-Encoding` accepts none of the codings the server offers.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// 408: the request body did not arrive in time.
     #[error("{0}")]
     RequestTimeout(String),
@@ -140,6 +143,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::NotAcceptable(_) => "not-acceptable",
             Self::RequestTimeout(_) => "request-timeout",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed(_) => "precondition-failed",
@@ -193,6 +197,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
@@ -245,6 +250,11 @@ pub fn problem_for_status(status: StatusCode, cause: Option<&actix_web::Error>) 
         StatusCode::FORBIDDEN => ApiError::Forbidden(detail),
         StatusCode::NOT_FOUND => ApiError::not_found(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed { allow: Vec::new() },
+        StatusCode::NOT_ACCEPTABLE => ApiError::NotAcceptable(
+            "Accept-Encoding accepts none of the codings offered: br, zstd, gzip, deflate, \
+             identity."
+                .into(),
+        ),
         StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout(detail),
         StatusCode::CONFLICT => ApiError::Conflict(detail),
         StatusCode::PRECONDITION_FAILED => ApiError::PreconditionFailed(detail),

@@ -282,6 +282,12 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
                     }
                 }
             }
+            responses.entry("406".into()).or_insert_with(|| {
+                problem(
+                    "`Accept-Encoding` accepts none of the codings offered (br, zstd, gzip, \
+                     deflate, identity).",
+                )
+            });
             if api {
                 responses
                     .entry("503".into())

@@ -562,6 +562,15 @@ async fn answers_are_compressed_as_the_client_asks_and_cached_once_per_coding() 
         Some("gzip")
     );
 
+    // A client that accepts no coding on offer gets a problem, uncompressed.
+    let mut refused = app
+        .get(path)
+        .insert_header(("accept-encoding", "identity;q=0, *;q=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut refused, 406).await;
+
     // Answers the cache doesn't keep are compressed too.
     let admin = app.admin_token().await;
     let mut response = app
