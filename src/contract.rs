@@ -61,6 +61,9 @@ pub enum Rule {
     AccountRole,
     /// A list that names each item once.
     UniqueItems,
+    /// An IPv4 address or network of /16 or narrower, or an IPv6 one (in full form) of /32 or
+    /// narrower.
+    BannedNetwork,
 }
 
 const TITLE: Rule = Rule::Line(1, MAX_TITLE_CHARS);
@@ -166,6 +169,7 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ),
     ("ReportRequest", "note", Rule::Text(0, MAX_NOTE_CHARS)),
     ("BanRequest", "reason", Rule::Text(0, MAX_NOTE_CHARS)),
+    ("BanRequest", "network", Rule::BannedNetwork),
     ("AuthorLink", "label", Rule::Line(1, 100)),
     ("AuthorLink", "url", Rule::WebUrl),
     (
@@ -361,10 +365,18 @@ fn constrain(schema: &mut Object, rule: Rule) {
             schema.max_length = Some(crate::authors::model::MAX_URL_CHARS);
         }
         Rule::Email => {
-            let local = format!("[^\\s@{NOT_LINE}]{{1,64}}");
-            let label = format!("[^\\s@.{NOT_LINE}]+");
-            schema.pattern = Some(format!("^{local}@{label}(\\.{label})+$"));
+            // Printable ASCII, so the lengths count the bytes the server counts: a local part
+            // without `@`, and a domain of at least two labels.
+            let label = "[!--/-?A-~]+";
+            schema.pattern = Some(format!("^[!-?A-~]{{1,64}}@{label}(\\.{label})+$"));
             schema.max_length = Some(254);
+        }
+        Rule::BannedNetwork => {
+            let octet = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+            let v4 = format!("{octet}(\\.{octet}){{3}}(/(1[6-9]|2[0-9]|3[0-2]))?");
+            let v6 =
+                "([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(/(3[2-9]|[4-9][0-9]|1[01][0-9]|12[0-8]))?";
+            schema.pattern = Some(format!("^({v4}|{v6})$"));
         }
         Rule::Password => {
             schema.min_length = Some(MIN_PASSWORD_CHARS);

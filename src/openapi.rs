@@ -144,6 +144,19 @@ pub struct UnknownLocale(pub Problem);
 pub struct NotModified;
 
 /// The rate-limit headers of the IETF draft, sent by rate-limited operations.
+/// Headers of reads the response cache keeps.
+const CACHE_HEADERS: [(&str, &str); 2] = [
+    (
+        "Surrogate-Key",
+        "What the answer shows, space-separated (`article:{id}`, or `lists`), for a CDN to purge \
+         by: the tags this server purges its own cache by.",
+    ),
+    (
+        "X-Cache",
+        "`HIT` when answered from this server's response cache, `MISS` when computed.",
+    ),
+];
+
 const RATE_LIMIT_HEADERS: [(&str, &str); 3] = [
     (
         "RateLimit-Limit",
@@ -234,6 +247,19 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
                     .parameters
                     .get_or_insert_with(Vec::new)
                     .push(if_none_match.clone().into());
+                // Cacheable reads: what the response cache says of them.
+                if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+                    for (name, description) in CACHE_HEADERS {
+                        ok.headers.insert(
+                            name.into(),
+                            HeaderBuilder::new()
+                                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                                .description(Some(description))
+                                .build()
+                                .into(),
+                        );
+                    }
+                }
             }
             let has_query = operation.parameters.iter().flatten().any(|parameter| {
                 matches!(parameter, RefOr::T(p) if p.parameter_in == ParameterIn::Query)

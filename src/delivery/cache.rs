@@ -3,9 +3,17 @@
 //! instance at once, and readers' comment writes empty its comment threads; other instances serve what they cached for at most `CACHE_MAX_AGE`
 //! seconds, as a CDN in front would.
 //!
-//! Only anonymous `GET`s of the delivery API are cached, keyed by path, query and
-//! `Accept-Language`; responses keep their strong `ETag`, so `If-None-Match` still gets 304.
-//! A cached body is kept compressed in each coding clients asked for (see `compression`).
+//! `GET`s of the delivery API are cached, keyed by path, query and the locale negotiated from
+//! `Accept-Language` (so every browser's way of asking for French shares one entry), whatever
+//! `Authorization` says, except for the reads that answer each caller their own (comment
+//! threads, reactions, `/me/…`). Responses keep their strong `ETag`, so `If-None-Match` still
+//! gets 304. A cached body is kept compressed in each coding clients asked for (see
+//! `compression`). Concurrent misses of one key compute it once.
+//!
+//! Each entry is tagged with what it shows (`Surrogate-Key`, sent to clients too, so a CDN in
+//! front can purge the same way): an article's read with `article:{id}`, everything else with
+//! `lists`. A write to an article purges its read and the lists; other admin writes empty the
+//! cache.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +30,20 @@ use super::compression::{self, Encoded};
 /// Says whether a public read came from the cache.
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
+/// The tags of a cached response, space-separated (as Fastly and Varnish xkey read them).
+pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
+
+/// The tag of every cached response that names no tags of its own.
+pub const LISTS_TAG: &str = "lists";
+
+/// The tag of an article's own read.
+pub fn article_tag(id: i64) -> String {
+    format!("article:{id}")
+}
+
 /// Headers kept with a cached body.
-const KEPT: [HeaderName; 7] = [
+const KEPT: [HeaderName; 8] = [
+    SURROGATE_KEY,
     header::CONTENT_TYPE,
     header::ETAG,
     header::CACHE_CONTROL,
@@ -38,11 +58,15 @@ struct Cached {
     headers: Vec<(HeaderName, HeaderValue)>,
     etag: String,
     body: Encoded,
+    /// What it shows, for purges.
+    tags: Vec<String>,
 }
 
 /// The cache of public reads.
 pub struct ResponseCache {
     entries: Option<moka::sync::Cache<String, Arc<Cached>>>,
+    /// One lock per key being computed, so concurrent misses wait for the first.
+    computing: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl ResponseCache {
@@ -59,7 +83,23 @@ impl ResponseCache {
                 .support_invalidation_closures()
                 .build()
         });
-        Self { entries }
+        Self {
+            entries,
+            computing: Default::default(),
+        }
+    }
+
+    /// Forgets the cached responses tagged with any of `tags`.
+    pub fn purge(&self, tags: &[String]) {
+        if let Some(entries) = &self.entries
+            && let Err(error) = entries.invalidate_entries_if({
+                let tags = tags.to_vec();
+                move |_, cached| cached.tags.iter().any(|tag| tags.contains(tag))
+            })
+        {
+            tracing::warn!(%error, "could not select tagged entries; emptying the cache");
+            entries.invalidate_all();
+        }
     }
 
     /// Forgets every cached response (after a write).
@@ -86,49 +126,99 @@ impl ResponseCache {
     }
 }
 
-/// The cache key of a request, when it is a cacheable public read.
-fn key_of(request: &ServiceRequest) -> Option<String> {
+/// Whether `path` is a public read the cache may keep (`GET` only).
+pub fn cacheable(request: &ServiceRequest) -> bool {
     let path = request.path();
     let public = path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/admin")
         && !path.starts_with("/api/v1/auth");
-    if request.method() != Method::GET
-        || !public
-        || request.headers().contains_key(header::AUTHORIZATION)
-    {
-        return None;
-    }
-    let language = request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
+    // Reads that answer each caller their own: the caller's comments in threads, their
+    // reaction, their lists.
+    let per_caller = path.starts_with("/api/v1/me/")
+        || path.ends_with("/comments")
+        || path.ends_with("/replies")
+        || path.ends_with("/reactions");
+    let anonymous = !request.headers().contains_key(header::AUTHORIZATION);
+    request.method() == Method::GET && public && (anonymous || !per_caller)
+}
+
+/// The cache key of a cacheable read served in the negotiated `locale`.
+fn key_of(request: &ServiceRequest, locale: &str) -> String {
+    format!("{}?{}\n{locale}", request.path(), request.query_string())
+}
+
+/// The tags a response names, or [`LISTS_TAG`].
+fn tags_of(headers: &HeaderMap) -> Vec<String> {
+    let tags: Vec<String> = headers
+        .get(SURROGATE_KEY)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    Some(format!("{}?{}\n{language}", path, request.query_string()))
+        .map(|v| v.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if tags.is_empty() {
+        vec![LISTS_TAG.to_owned()]
+    } else {
+        tags
+    }
+}
+
+/// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one article
+/// (its read and every list), `None` for anything else (everything).
+fn purged_by(path: &str) -> Option<Vec<String>> {
+    let rest = path.strip_prefix("/api/v1/admin/articles")?;
+    let mut tags = vec![LISTS_TAG.to_owned()];
+    if rest.is_empty() {
+        return Some(tags);
+    }
+    let id = rest
+        .strip_prefix('/')?
+        .split('/')
+        .next()?
+        .parse::<i64>()
+        .ok()?;
+    tags.push(article_tag(id));
+    Some(tags)
 }
 
 impl ResponseCache {
-    /// Serves public reads from the cache and fills it on a miss; after a successful admin
-    /// write empties it and calls `after_write`.
+    /// Serves public reads from the cache and fills it on a miss (`locale`: the locale the
+    /// read is served in, for cacheable reads); after a successful admin write purges what it
+    /// made stale, and when that is everything, calls `after_write` too.
     pub async fn serve(
         &self,
         request: ServiceRequest,
         next: Next<impl MessageBody + 'static>,
+        locale: Option<String>,
         after_write: impl FnOnce(),
     ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
         let is_write = !matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::OPTIONS
         ) && request.path().starts_with("/api/v1/admin");
+        let write_path = request.path().to_owned();
+        let after_success = |response: &ServiceResponse<_>| {
+            if is_write && response.status().is_success() {
+                match purged_by(&write_path) {
+                    Some(tags) => self.purge(&tags),
+                    None => {
+                        self.invalidate();
+                        after_write();
+                    }
+                }
+            }
+        };
         let Some(entries) = self.entries.clone() else {
             let response = next.call(request).await?;
-            if is_write && response.status().is_success() {
-                after_write();
-            }
+            after_success(&response);
             return Ok(response.map_into_boxed_body());
         };
-        let key = key_of(&request);
+        let key = locale.map(|locale| key_of(&request, &locale));
         let coding = compression::negotiate(&request);
 
+        // Concurrent misses of one key: the first computes, the others wait and find its entry.
+        let _computing = match &key {
+            Some(key) if !entries.contains_key(key) => Some(self.computing_lock(key).await),
+            _ => None,
+        };
         if let Some(key) = &key
             && let Some(cached) = entries.get(key)
         {
@@ -152,10 +242,7 @@ impl ResponseCache {
         }
 
         let response = next.call(request).await?;
-        if is_write && response.status().is_success() {
-            self.invalidate();
-            after_write();
-        }
+        after_success(&response);
         let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
             return Ok(response.map_into_boxed_body());
         };
@@ -172,19 +259,70 @@ impl ResponseCache {
         let body = actix_web::body::to_bytes(body)
             .await
             .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
-        let headers = kept(head.headers());
+        let tags = tags_of(head.headers());
+        let mut headers = kept(head.headers());
+        if !headers.iter().any(|(name, _)| *name == SURROGATE_KEY) {
+            headers.push((SURROGATE_KEY, HeaderValue::from_static(LISTS_TAG)));
+        }
         let cached = Arc::new(Cached {
             headers,
             etag,
             body: Encoded::new(body),
+            tags,
         });
         entries.insert(key, cached.clone());
         let mut response = head.set_body(BoxBody::new(cached.body.get(coding)));
-        response
-            .headers_mut()
-            .insert(X_CACHE, HeaderValue::from_static("MISS"));
+        let response_headers = response.headers_mut();
+        response_headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
+        for (name, value) in &cached.headers {
+            response_headers.insert(name.clone(), value.clone());
+        }
         mark_coding(response.headers_mut(), coding, true);
         Ok(ServiceResponse::new(request, response))
+    }
+}
+
+impl ResponseCache {
+    /// Holds `key` for the caller while it computes the response, so concurrent misses of the
+    /// same key wait rather than compute it again.
+    async fn computing_lock(&self, key: &str) -> ComputingGuard<'_> {
+        let lock = {
+            let mut computing = self.computing.lock().unwrap_or_else(|e| e.into_inner());
+            computing
+                .entry(key.to_owned())
+                .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
+                .clone()
+        };
+        let guard = lock.clone().lock_owned().await;
+        ComputingGuard {
+            cache: self,
+            key: key.to_owned(),
+            lock,
+            _guard: guard,
+        }
+    }
+}
+
+/// A key being computed; dropping it lets the next waiter in and forgets the lock when no one
+/// else holds it.
+struct ComputingGuard<'a> {
+    cache: &'a ResponseCache,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for ComputingGuard<'_> {
+    fn drop(&mut self) {
+        let mut computing = self
+            .cache
+            .computing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // This guard and the map hold the lock: nobody else waits for it.
+        if Arc::strong_count(&self.lock) <= 3 {
+            computing.remove(&self.key);
+        }
     }
 }
 

@@ -12,7 +12,9 @@ use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::auth::rate_limit::RateLimitState;
+use crate::delivery::cache;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::locales::model::LocaleChoice;
 use crate::operations::metrics::method_label;
 
 /// The request id header, kept from the request when valid, generated otherwise.
@@ -234,8 +236,9 @@ fn new_request_id() -> String {
     )
 }
 
-/// Serves public reads from the response cache; after an admin write empties it and the site
-/// settings kept in memory.
+/// Serves public reads from the response cache, one entry per served locale; after an admin
+/// write purges what it made stale (everything, site settings in memory included, unless it
+/// wrote one article).
 pub async fn cache_public_reads(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -243,10 +246,36 @@ pub async fn cache_public_reads(
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
+    let locale = if cache::cacheable(&request) {
+        served_locale(&state, &request).await
+    } else {
+        None
+    };
     state
         .cache
-        .serve(request, next, || state.forget_settings())
+        .serve(request, next, locale, || state.forget_settings())
         .await
+}
+
+/// The locale a public read is served in, as far as the request decides it: nothing more
+/// when `?locale=` names it (it is in the key already), else the site locale
+/// `Accept-Language` negotiates. `None` when the site's locales can't be read.
+async fn served_locale(state: &AppState, request: &ServiceRequest) -> Option<String> {
+    let explicit = request
+        .query_string()
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("locale"));
+    if explicit {
+        return Some(String::new());
+    }
+    let locales = state.site_locales().await.ok()?;
+    let accept_language = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok());
+    LocaleChoice::negotiate(accept_language, &locales, None, None)
+        .ok()
+        .map(|choice| choice.requested)
 }
 
 /// Answers a path whose parameters don't parse (`/comments/abc`): 405 with `Allow` when a

@@ -897,3 +897,158 @@ async fn a_front_page_gets_the_newest_articles_of_several_categories_in_one_call
         assert_problem(&mut response, 422).await;
     }
 }
+
+#[actix_web::test]
+async fn a_write_to_one_article_purges_its_read_and_the_lists_and_nothing_else() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let x = publish(&app, &room, &[("en", "Article X")], json!({})).await;
+    let y = publish(&app, &room, &[("en", "Article Y")], json!({})).await;
+    let read_x = format!("/api/v1/articles/{}?locale=en", x["id"]);
+    let read_y = format!("/api/v1/articles/{}?locale=en", y["id"]);
+    let category_list = format!("/api/v1/articles?category={}&locale=en", room.category);
+    let tag_list = format!("/api/v1/articles?tag={}&locale=en", room.tag);
+    for path in [&read_x, &read_y, &category_list, &tag_list] {
+        app.get(path).send().await.unwrap();
+        let hit = app.get(path).send().await.unwrap();
+        assert_eq!(header(&hit, "x-cache").as_deref(), Some("HIT"), "{path}");
+    }
+    let y_read = app.get(&read_y).send().await.unwrap();
+    assert_eq!(
+        header(&y_read, "surrogate-key"),
+        Some(format!("article:{}", y["id"]))
+    );
+    let list = app.get(&category_list).send().await.unwrap();
+    assert_eq!(header(&list, "surrogate-key").as_deref(), Some("lists"));
+
+    send_json_expect(
+        app.put(&format!(
+            "/api/v1/admin/articles/{}/translations/en",
+            x["id"]
+        ))
+        .bearer_auth(&room.editor),
+        &json!({"title": "Article X, edited", "body": "<p>New.</p>"}),
+        200,
+    )
+    .await;
+    let unrelated = app.get(&read_y).send().await.unwrap();
+    assert_eq!(header(&unrelated, "x-cache").as_deref(), Some("HIT"));
+    let mut fresh = app.get(&read_x).send().await.unwrap();
+    assert_eq!(header(&fresh, "x-cache").as_deref(), Some("MISS"));
+    assert_eq!(
+        json_body(&mut fresh).await["data"]["title"],
+        "Article X, edited"
+    );
+    for list in [&category_list, &tag_list] {
+        let mut fresh = app.get(list).send().await.unwrap();
+        assert_eq!(header(&fresh, "x-cache").as_deref(), Some("MISS"), "{list}");
+        let titles = titles(&json_body(&mut fresh).await);
+        assert!(
+            titles.contains(&"Article X, edited".to_owned()),
+            "{titles:?}"
+        );
+    }
+    // Other writes (a tag rename) still empty everything.
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/tags/{}", room.tag))
+            .bearer_auth(&room.editor),
+        &json!({"translations": {"en": {"name": "Diplomacy"}}}),
+        200,
+    )
+    .await;
+    let after = app.get(&read_y).send().await.unwrap();
+    assert_eq!(header(&after, "x-cache").as_deref(), Some("MISS"));
+}
+
+#[actix_web::test]
+async fn one_entry_per_served_locale_whatever_the_token_or_the_header_spelling() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = publish(
+        &app,
+        &room,
+        &[("en", "Variants"), ("fr", "Variantes")],
+        json!({}),
+    )
+    .await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    let first = app
+        .get(&path)
+        .insert_header(("accept-language", "fr-FR,fr;q=0.9,en;q=0.8"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&first, "x-cache").as_deref(), Some("MISS"));
+    let mut second = app
+        .get(&path)
+        .insert_header(("accept-language", "fr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&second, "x-cache").as_deref(), Some("HIT"));
+    assert_eq!(json_body(&mut second).await["data"]["title"], "Variantes");
+    let english = app
+        .get(&path)
+        .insert_header(("accept-language", "en-GB"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&english, "x-cache").as_deref(), Some("MISS"));
+    // A reader's or a visitor's token doesn't change an article read: served from the cache.
+    let (_, visitor) = crate::fixtures::visitor(&app).await;
+    let mut with_token = app
+        .get(&path)
+        .insert_header(("accept-language", "fr-CA"))
+        .bearer_auth(&visitor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&with_token, "x-cache").as_deref(), Some("HIT"));
+    assert_eq!(
+        json_body(&mut with_token).await["data"]["title"],
+        "Variantes"
+    );
+    // Reads that answer each caller their own are never shared.
+    let threads = format!("{path}/comments");
+    app.get(&threads).send().await.unwrap();
+    let mine = app
+        .get(&threads)
+        .bearer_auth(&visitor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&mine, "x-cache"), None);
+}
+
+#[actix_web::test]
+async fn concurrent_misses_of_one_read_compute_it_once() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let article = publish(&app, &room, &[("en", "Herd")], json!({})).await;
+    let path = format!("/api/v1/articles/{}?locale=en", article["id"]);
+    // Warm the memos (locales, kinds, categories) so only the read itself counts.
+    app.get("/api/v1/articles?locale=en").send().await.unwrap();
+    let before = queries(&app).await;
+    let one = app.get(&path).send().await.unwrap();
+    assert_eq!(header(&one, "x-cache").as_deref(), Some("MISS"));
+    let per_read = queries(&app).await - before;
+    let other = publish(&app, &room, &[("en", "Herd 2")], json!({})).await;
+    let path = format!("/api/v1/articles/{}?locale=en", other["id"]);
+    app.get("/api/v1/articles?locale=en").send().await.unwrap();
+    let before = queries(&app).await;
+    let herd: Vec<_> = (0..16).map(|_| app.get(&path).send()).collect();
+    let mut misses = 0;
+    for response in crate::helpers::concurrently(herd).await {
+        let response = response.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        if header(&response, "x-cache").as_deref() == Some("MISS") {
+            misses += 1;
+        }
+    }
+    assert_eq!(misses, 1, "one request computed, the others waited for it");
+    let spent = queries(&app).await - before;
+    assert!(
+        spent <= per_read + 2,
+        "{spent} statements for 16 reads, {per_read} for one"
+    );
+}

@@ -36,6 +36,7 @@ pub struct CreateAuthorRequest {
     /// Avatar image URL (http or https).
     pub avatar_url: Option<String>,
     /// Links (up to 20).
+    #[schema(max_items = 20)]
     pub links: Option<Vec<AuthorLink>>,
     /// Bio by locale code.
     #[schema(example = json!({"fr": "Journaliste à Astana."}))]
@@ -59,7 +60,8 @@ pub struct UpdateAuthorRequest {
     #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<String>)]
     pub avatar_url: Option<Option<String>>,
-    /// New links (replacing the old ones).
+    /// New links (up to 20, replacing the old ones).
+    #[schema(max_items = 20)]
     pub links: Option<Vec<AuthorLink>>,
     /// Bios to create, replace or (with `null`) remove.
     #[schema(value_type = Option<BTreeMap<String, String>>)]
