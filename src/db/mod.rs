@@ -221,6 +221,17 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A connection outside the pool, for a background task: its statements are not counted in
+/// `db_queries_total` (which counts what requests cost).
+pub fn background_connection(settings: &DatabaseSettings) -> Result<DbConnection, ConnectionError> {
+    let manager = ConnectionManager::new(
+        &settings.url,
+        QueryCounter::default(),
+        settings.pool_timeout,
+    )?;
+    r2d2::ManageConnection::connect(&manager)
+}
+
 /// Builds the pool without connecting; the first checkout reports a real error.
 pub fn build_pool(settings: &DatabaseSettings) -> Result<Db, ConnectionError> {
     let queries = QueryCounter::default();

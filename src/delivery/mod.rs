@@ -5,6 +5,7 @@ pub mod cache;
 pub mod compression;
 pub mod locale;
 pub mod memo;
+pub mod schedule;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};

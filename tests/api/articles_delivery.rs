@@ -1052,3 +1052,42 @@ async fn concurrent_misses_of_one_read_compute_it_once() {
         "{spent} statements for 16 reads, {per_read} for one"
     );
 }
+
+#[actix_web::test]
+async fn a_scheduled_article_appears_in_cached_lists_within_a_second_of_its_time() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    publish(&app, &room, &[("en", "Already out")], json!({})).await;
+    let due = chrono::Utc::now() + chrono::Duration::seconds(2);
+    publish(
+        &app,
+        &room,
+        &[("en", "On the hour")],
+        json!({"published_at": due.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}),
+    )
+    .await;
+    let path = "/api/v1/articles?locale=en";
+    let mut before = app.get(path).send().await.unwrap();
+    assert_eq!(titles(&json_body(&mut before).await), ["Already out"]);
+    let cached = app.get(path).send().await.unwrap();
+    assert_eq!(header(&cached, "x-cache").as_deref(), Some("HIT"));
+    // Poll until it shows: it must within a second of its time, though the list is cached
+    // for `CACHE_MAX_AGE` (60 s).
+    let shown_at = loop {
+        let mut list = app.get(path).send().await.unwrap();
+        if titles(&json_body(&mut list).await).contains(&"On the hour".to_owned()) {
+            break chrono::Utc::now();
+        }
+        assert!(
+            chrono::Utc::now() < due + chrono::Duration::seconds(3),
+            "still not shown"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let late = shown_at - due;
+    assert!(
+        late < chrono::Duration::milliseconds(1000),
+        "shown {} ms after its time",
+        late.num_milliseconds()
+    );
+}

@@ -73,3 +73,18 @@ pub fn counts_by_category(
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// Published articles whose publication time came after `after` and by `until`: scheduled
+/// articles that have just become visible.
+pub fn coming_due(
+    conn: &mut DbConnection,
+    after: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    articles::table
+        .filter(articles::status.eq(PUBLISHED))
+        .filter(articles::published_at.gt(after))
+        .filter(articles::published_at.le(until))
+        .select(articles::id)
+        .load(conn)
+}
