@@ -16,7 +16,7 @@ use crate::categories::model::AllCategories;
 use crate::categories::store as categories;
 use crate::config::Settings;
 use crate::db::{self, DbConnection};
-use crate::delivery::cache::ResponseCache;
+use crate::delivery::cache::{PURGE_ON_COMMIT, ResponseCache};
 use crate::delivery::memo::Memo;
 use crate::error::ApiError;
 use crate::html::Sanitizer;
@@ -117,14 +117,25 @@ impl Database {
     }
 
     /// Runs `work` in a write transaction ([`db::write_transaction`]): committed when it
-    /// succeeds, rolled back when it fails.
+    /// succeeds, rolled back when it fails. In an admin write, the transaction also publishes
+    /// what the write makes stale to the other instances ([`PURGE_ON_COMMIT`]), delivered only
+    /// if it commits.
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| db::write_transaction(conn, work))
-            .await
+        let purge = PURGE_ON_COMMIT.try_with(Clone::clone).ok();
+        self.run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let done = work(conn)?;
+                if let Some(message) = &purge {
+                    db::notify(conn, db::CACHE_CHANNEL, message)?;
+                }
+                Ok(done)
+            })
+        })
+        .await
     }
 
     /// The read of one store query, as a future for [`Memo::get`].

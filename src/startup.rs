@@ -114,6 +114,7 @@ impl Application {
         };
         let port = listener.local_addr().map_err(bind_error)?.port();
         crate::delivery::schedule::spawn(state.clone());
+        crate::delivery::coherence::spawn(state.clone());
         let server = HttpServer::new(move || build_app(state.clone()))
             .workers(settings.http.workers)
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())

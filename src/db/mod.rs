@@ -367,6 +367,45 @@ pub fn lock_name(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// The channel instances tell each other what a write made stale.
+pub const CACHE_CHANNEL: &str = "cms_cache";
+
+/// Publishes `payload` on `channel` to every PostgreSQL session that listens, when (and only
+/// if) the surrounding transaction commits. SQLite is one process: nothing to tell.
+pub fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(channel)
+            .bind::<diesel::sql_types::Text, _>(payload)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// A PostgreSQL session of its own that listens on `channel`; `None` on SQLite.
+pub fn listener(
+    settings: &DatabaseSettings,
+    channel: &str,
+) -> Option<Result<PgConnection, ConnectionError>> {
+    if !settings.url.starts_with("postgres") {
+        return None;
+    }
+    Some((|| {
+        let mut conn = PgConnection::establish(&settings.url)?;
+        // Channel names are ours, not input.
+        conn.batch_execute(&format!("LISTEN {channel}"))?;
+        Ok(conn)
+    })())
+}
+
+/// The payloads that arrived on a [`listener`] since the last call; an error when its session
+/// is gone.
+pub fn received(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    conn.notifications_iter()
+        .map(|notification| notification.map(|n| n.payload))
+        .collect()
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")

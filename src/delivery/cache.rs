@@ -30,6 +30,15 @@ use super::compression::{self, Encoded};
 /// Says whether a public read came from the cache.
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
+tokio::task_local! {
+    /// What the admin write being handled makes stale, as the cache channel's message: its
+    /// transaction publishes it to the other instances (see `Database::write`).
+    pub static PURGE_ON_COMMIT: String;
+}
+
+/// The message that tells every instance to forget everything.
+pub const PURGE_EVERYTHING: &str = "*";
+
 /// The tags of a cached response, space-separated (as Fastly and Varnish xkey read them).
 pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 
@@ -161,6 +170,19 @@ fn tags_of(headers: &HeaderMap) -> Vec<String> {
     }
 }
 
+/// Applies a message of the cache channel from another instance (or this one): purges its
+/// tags; returns whether it was [`PURGE_EVERYTHING`], after which the caller forgets the site
+/// settings kept in memory too.
+pub fn apply_message(cache: &ResponseCache, message: &str) -> bool {
+    if message == PURGE_EVERYTHING {
+        cache.invalidate();
+        return true;
+    }
+    let tags: Vec<String> = message.split_whitespace().map(str::to_owned).collect();
+    cache.purge(&tags);
+    false
+}
+
 /// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one article
 /// (its read and every list), `None` for anything else (everything).
 fn purged_by(path: &str) -> Option<Vec<String>> {
@@ -206,8 +228,20 @@ impl ResponseCache {
                 }
             }
         };
+        // A write tells the other instances what it purges, with its transaction.
+        let message = match purged_by(&write_path) {
+            Some(tags) => tags.join(" "),
+            None => PURGE_EVERYTHING.to_owned(),
+        };
+        let call = |request| async move {
+            if is_write {
+                PURGE_ON_COMMIT.scope(message, next.call(request)).await
+            } else {
+                next.call(request).await
+            }
+        };
         let Some(entries) = self.entries.clone() else {
-            let response = next.call(request).await?;
+            let response = call(request).await?;
             after_success(&response);
             return Ok(response.map_into_boxed_body());
         };
@@ -241,7 +275,7 @@ impl ResponseCache {
             return Ok(request.into_response(response));
         }
 
-        let response = next.call(request).await?;
+        let response = call(request).await?;
         after_success(&response);
         let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
             return Ok(response.map_into_boxed_body());

@@ -1,13 +1,17 @@
 //! Small site settings that every public read needs (the locales, the reaction kinds), kept in
-//! memory: emptied by any admin write on this instance, read again after `CACHE_MAX_AGE`
-//! seconds otherwise (writes on other instances).
+//! memory: emptied by admin writes that change them, on this instance at once and on the others
+//! when they hear of it (see `coherence`), and read again after `CACHE_MAX_AGE` seconds anyway.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// One value loaded from the database and kept for a while.
 pub struct Memo<T> {
     entry: RwLock<Option<(Instant, Arc<T>)>>,
+    /// Counts clears: a load that began before a clear may have read the old value, and is not
+    /// kept.
+    generation: AtomicU64,
     ttl: Duration,
 }
 
@@ -16,6 +20,7 @@ impl<T: Send + Sync + 'static> Memo<T> {
     pub fn new(ttl: Duration) -> Self {
         Self {
             entry: RwLock::new(None),
+            generation: AtomicU64::new(0),
             ttl,
         }
     }
@@ -23,6 +28,7 @@ impl<T: Send + Sync + 'static> Memo<T> {
     /// Forgets the value (after a write).
     pub fn clear(&self) {
         if let Ok(mut entry) = self.entry.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
             *entry = None;
         }
     }
@@ -32,8 +38,11 @@ impl<T: Send + Sync + 'static> Memo<T> {
         if let Some(value) = self.fresh() {
             return Ok(value);
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let value = Arc::new(load.await?);
-        if let Ok(mut entry) = self.entry.write() {
+        if let Ok(mut entry) = self.entry.write()
+            && self.generation.load(Ordering::SeqCst) == generation
+        {
             *entry = Some((Instant::now(), Arc::clone(&value)));
         }
         Ok(value)

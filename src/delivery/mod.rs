@@ -2,6 +2,7 @@
 //! locale negotiation.
 
 pub mod cache;
+pub mod coherence;
 pub mod compression;
 pub mod locale;
 pub mod memo;

@@ -41,6 +41,9 @@ pub struct Metrics {
     pool_idle: Gauge,
     pool_max: Gauge,
     queries: Counter,
+    listener_connected: Gauge,
+    listener_connects: Counter,
+    purge_messages: Counter,
     /// Serialises renders, which bring `queries` up to the pool's count.
     render_lock: std::sync::Mutex<()>,
 }
@@ -93,8 +96,30 @@ impl Metrics {
             "SQL statements run on the pool's connections",
             queries.clone(),
         );
+        let listener_connected = Gauge::default();
+        registry.register(
+            "cache_listener_connected",
+            "1 while this instance listens for other instances' cache purges (PostgreSQL), else 0",
+            listener_connected.clone(),
+        );
+        let listener_connects = Counter::default();
+        registry.register(
+            "cache_listener_connects",
+            "Times the cache listener (re)connected; each empties the cache, as messages may \
+             have been missed",
+            listener_connects.clone(),
+        );
+        let purge_messages = Counter::default();
+        registry.register(
+            "cache_purge_messages",
+            "Cache purge messages received from writes on any instance",
+            purge_messages.clone(),
+        );
         Self {
             render_lock: std::sync::Mutex::new(()),
+            listener_connected,
+            listener_connects,
+            purge_messages,
             queries,
             registry,
             requests,
@@ -121,6 +146,20 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(seconds);
+    }
+
+    /// Records whether the cache listener is connected; `connected` after being away counts a
+    /// (re)connection.
+    pub fn listener(&self, connected: bool) {
+        if connected {
+            self.listener_connects.inc();
+        }
+        self.listener_connected.set(i64::from(connected));
+    }
+
+    /// Counts a cache purge message received.
+    pub fn purge_message(&self) {
+        self.purge_messages.inc();
     }
 
     /// The Prometheus text exposition (format 0.0.4), with the pool's state read now.

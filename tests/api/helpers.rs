@@ -312,8 +312,20 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut HashMap<String, String>)
     spawn_on(database, &env)
 }
 
+/// A second server on `app`'s database, as another instance behind the same load balancer
+/// would be (drop it before `app`).
+pub fn spawn_beside(app: &TestApp) -> TestApp {
+    let env = test_env(app.database());
+    start(None, &env)
+}
+
 /// A server on an existing database.
 pub fn spawn_on(database: TestDatabase, env: &HashMap<String, String>) -> TestApp {
+    start(Some(database), env)
+}
+
+/// A server on `env`'s database, owning it when `database` is given.
+fn start(database: Option<TestDatabase>, env: &HashMap<String, String>) -> TestApp {
     let settings = settings_from(env);
     let (started, start) = std::sync::mpsc::channel();
     let server = std::thread::spawn(move || {
@@ -331,7 +343,7 @@ pub fn spawn_on(database: TestDatabase, env: &HashMap<String, String>) -> TestAp
             .timeout(Duration::from_secs(30))
             .finish(),
         pool: Some(pool),
-        database: Some(database),
+        database,
         handle,
         server: Some(server),
     }

@@ -7,6 +7,7 @@ mod articles_delivery;
 mod auth;
 mod authors;
 mod categories;
+mod coherence;
 mod comments;
 mod errors;
 mod fixtures;
