@@ -74,6 +74,9 @@ struct Cached {
 /// The cache of public reads.
 pub struct ResponseCache {
     entries: Option<moka::sync::Cache<String, Arc<Cached>>>,
+    /// This instance's name in the cache channel's messages: it has purged what its own writes
+    /// made stale already, and skips their messages.
+    instance: String,
     /// One lock per key being computed, so concurrent misses wait for the first.
     computing: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -92,8 +95,12 @@ impl ResponseCache {
                 .support_invalidation_closures()
                 .build()
         });
+        let mut bytes = [0u8; 8];
+        // Without randomness the name is merely less unique; messages still purge.
+        let _ = getrandom::fill(&mut bytes);
         Self {
             entries,
+            instance: crate::config::encode_hex(&bytes),
             computing: Default::default(),
         }
     }
@@ -170,17 +177,30 @@ fn tags_of(headers: &HeaderMap) -> Vec<String> {
     }
 }
 
-/// Applies a message of the cache channel from another instance (or this one): purges its
-/// tags; returns whether it was [`PURGE_EVERYTHING`], after which the caller forgets the site
-/// settings kept in memory too.
-pub fn apply_message(cache: &ResponseCache, message: &str) -> bool {
-    if message == PURGE_EVERYTHING {
-        cache.invalidate();
-        return true;
+/// What a message of the cache channel asked of this instance.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// It came from this instance, which purged already.
+    Own,
+    /// Tagged entries were purged.
+    Tags,
+    /// Everything was purged: the caller forgets the site settings kept in memory too.
+    Everything,
+}
+
+/// Applies a message of the cache channel (`<instance> <tags…>` or `<instance> *`).
+pub fn apply_message(cache: &ResponseCache, message: &str) -> Applied {
+    let (origin, what) = message.split_once(' ').unwrap_or(("", message));
+    if origin == cache.instance {
+        return Applied::Own;
     }
-    let tags: Vec<String> = message.split_whitespace().map(str::to_owned).collect();
+    if what == PURGE_EVERYTHING {
+        cache.invalidate();
+        return Applied::Everything;
+    }
+    let tags: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
     cache.purge(&tags);
-    false
+    Applied::Tags
 }
 
 /// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one article
@@ -230,8 +250,8 @@ impl ResponseCache {
         };
         // A write tells the other instances what it purges, with its transaction.
         let message = match purged_by(&write_path) {
-            Some(tags) => tags.join(" "),
-            None => PURGE_EVERYTHING.to_owned(),
+            Some(tags) => format!("{} {}", self.instance, tags.join(" ")),
+            None => format!("{} {PURGE_EVERYTHING}", self.instance),
         };
         let call = |request| async move {
             if is_write {

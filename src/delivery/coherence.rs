@@ -12,7 +12,7 @@ use actix_web::web;
 
 use crate::app::AppState;
 use crate::db;
-use crate::delivery::cache::apply_message;
+use crate::delivery::cache::{Applied, apply_message};
 
 /// How often the listener looks for messages: the most a write takes to reach the others.
 pub const PERIOD: Duration = Duration::from_millis(100);
@@ -70,7 +70,7 @@ pub fn spawn(state: web::Data<AppState>) {
                     backoff = PERIOD;
                     for message in messages {
                         state.metrics.purge_message();
-                        if apply_message(&state.cache, &message) {
+                        if apply_message(&state.cache, &message) == Applied::Everything {
                             state.forget_settings();
                         }
                     }
