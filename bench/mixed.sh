@@ -143,12 +143,15 @@ for backend in $BACKENDS; do
       n=$((n + 1))
       curl -sf -o /dev/null -X PUT "http://127.0.0.1:$PORT/api/v1/admin/articles/$draft/translations/tr" \
         -H "authorization: Bearer $token" -H 'content-type: application/json' \
-        -d "{\"title\":\"Taslak $n\",\"body\":\"<p>Taslak $n.</p>\",\"status\":\"draft\"}" || true
+        -d "{\"title\":\"Taslak $n\",\"body\":\"<p>Taslak $n.</p>\",\"status\":\"draft\"}" &&
+        echo saved >>"$work/saves"
       sleep 1
     done
   ) &
   writer=$!
+  : >"$work/saves"
   read -r _ rps_mixed p50_mixed p99_mixed hits_mixed <<<"$(run)"
+  saves=$(wc -l <"$work/saves")
   kill "$writer"; wait "$writer" 2>/dev/null || true; writer=""
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
@@ -157,6 +160,7 @@ for backend in $BACKENDS; do
     printf '%-36s %10s %9s %9s %9s\n' run "req/s" "p50 ms" "p99 ms" "hit ratio"
     printf '%-36s %10s %9s %9s %9s\n' "reads alone" "$rps_alone" "$p50_alone" "$p99_alone" "$hits_alone"
     printf '%-36s %10s %9s %9s %9s\n' "reads + a draft saved every second" "$rps_mixed" "$p50_mixed" "$p99_mixed" "$hits_mixed"
+    echo "draft saves during the run: $saves"
     awk -v a="$rps_alone" -v m="$rps_mixed" 'BEGIN {printf "throughput with writes / without: %.3f\n", m / a}'
   } | tee "bench/results/mixed-$backend.txt"
   [ "$backend" = postgres ] && psql "$PG_URL/postgres" -qc 'DROP DATABASE IF EXISTS cms_mixed' >/dev/null
