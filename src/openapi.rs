@@ -148,8 +148,9 @@ pub struct NotModified;
 const CACHE_HEADERS: [(&str, &str); 2] = [
     (
         "Surrogate-Key",
-        "What the answer shows, space-separated (`article:{id}`, or `lists`), for a CDN to purge \
-         by: the tags this server purges its own cache by.",
+        "What the answer shows, space-separated: an article's read names `article:{id}` and the \
+         `category:{id}`, `tag:{id}` and `author:{id}` it shows; other reads `lists`. The tags \
+         this server purges its own cache by, for a CDN to purge by too.",
     ),
     (
         "X-Cache",

@@ -11,8 +11,9 @@
 //! `compression`). Concurrent misses of one key compute it once.
 //!
 //! Each entry is tagged with what it shows (`Surrogate-Key`, sent to clients too, so a CDN in
-//! front can purge the same way): an article's read with `article:{id}`, everything else with
-//! `lists`. A write to an article purges its read and the lists; other admin writes empty the
+//! front can purge the same way): an article's read with `article:{id}` and the `category:`,
+//! `tag:` and `author:` tags of what it names, everything else with `lists`. A write to an
+//! article, category, tag or author purges its tag and the lists; other admin writes empty the
 //! cache.
 
 use std::sync::Arc;
@@ -48,6 +49,22 @@ pub const LISTS_TAG: &str = "lists";
 /// The tag of an article's own read.
 pub fn article_tag(id: i64) -> String {
     format!("article:{id}")
+}
+
+/// The tags of an article's read: the article, the categories of its breadcrumb, its tags and
+/// its authors, so a write to any of them purges it.
+pub fn article_read_tags(
+    id: i64,
+    categories: impl IntoIterator<Item = i64>,
+    tags: impl IntoIterator<Item = i64>,
+    authors: impl IntoIterator<Item = i64>,
+) -> String {
+    let mut all = vec![article_tag(id)];
+    let categories: std::collections::BTreeSet<i64> = categories.into_iter().collect();
+    all.extend(categories.into_iter().map(|c| format!("category:{c}")));
+    all.extend(tags.into_iter().map(|t| format!("tag:{t}")));
+    all.extend(authors.into_iter().map(|a| format!("author:{a}")));
+    all.join(" ")
 }
 
 /// Headers kept with a cached body.
@@ -184,6 +201,8 @@ pub enum Applied {
     Own,
     /// Tagged entries were purged.
     Tags,
+    /// Tagged entries were purged, and the site settings in memory are stale too.
+    TagsAndSettings,
     /// Everything was purged: the caller forgets the site settings kept in memory too.
     Everything,
 }
@@ -200,24 +219,43 @@ pub fn apply_message(cache: &ResponseCache, message: &str) -> Applied {
     }
     let tags: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
     cache.purge(&tags);
-    Applied::Tags
+    if tags.iter().any(|tag| tag == SETTINGS_TAG) {
+        Applied::TagsAndSettings
+    } else {
+        Applied::Tags
+    }
 }
 
-/// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one article
-/// (its read and every list), `None` for anything else (everything).
+/// Resources whose admin writes purge by tag: (collection under `/api/v1/admin/`, tag prefix,
+/// whether the site settings kept in memory change too).
+const TAGGED_WRITES: [(&str, &str, bool); 4] = [
+    ("articles", "article", false),
+    ("categories", "category", true),
+    ("tags", "tag", false),
+    ("authors", "author", false),
+];
+
+/// The tag that tells every instance to forget the site settings it keeps in memory.
+pub const SETTINGS_TAG: &str = "settings";
+
+/// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one
+/// article, category, tag or author (`article:{id}`… and every list; a new one, the lists),
+/// `None` for anything else (everything).
 fn purged_by(path: &str) -> Option<Vec<String>> {
-    let rest = path.strip_prefix("/api/v1/admin/articles")?;
+    let rest = path.strip_prefix("/api/v1/admin/")?;
+    let (collection, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    let (_, tag, settings) = TAGGED_WRITES
+        .iter()
+        .find(|(name, _, _)| *name == collection)?;
     let mut tags = vec![LISTS_TAG.to_owned()];
+    if *settings {
+        tags.push(SETTINGS_TAG.to_owned());
+    }
     if rest.is_empty() {
         return Some(tags);
     }
-    let id = rest
-        .strip_prefix('/')?
-        .split('/')
-        .next()?
-        .parse::<i64>()
-        .ok()?;
-    tags.push(article_tag(id));
+    let id = rest.split('/').next()?.parse::<i64>().ok()?;
+    tags.push(format!("{tag}:{id}"));
     Some(tags)
 }
 
@@ -240,7 +278,11 @@ impl ResponseCache {
         let after_success = |response: &ServiceResponse<_>| {
             if is_write && response.status().is_success() {
                 match purged_by(&write_path) {
-                    Some(tags) => self.purge(&tags),
+                    Some(tags) if !tags.iter().any(|t| t == SETTINGS_TAG) => self.purge(&tags),
+                    Some(tags) => {
+                        self.purge(&tags);
+                        after_write();
+                    }
                     None => {
                         self.invalidate();
                         after_write();

@@ -70,7 +70,10 @@ pub fn spawn(state: web::Data<AppState>) {
                     backoff = PERIOD;
                     for message in messages {
                         state.metrics.purge_message();
-                        if apply_message(&state.cache, &message) == Applied::Everything {
+                        if matches!(
+                            apply_message(&state.cache, &message),
+                            Applied::Everything | Applied::TagsAndSettings
+                        ) {
                             state.forget_settings();
                         }
                     }

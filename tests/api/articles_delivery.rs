@@ -914,10 +914,16 @@ async fn a_write_to_one_article_purges_its_read_and_the_lists_and_nothing_else()
         assert_eq!(header(&hit, "x-cache").as_deref(), Some("HIT"), "{path}");
     }
     let y_read = app.get(&read_y).send().await.unwrap();
-    assert_eq!(
-        header(&y_read, "surrogate-key"),
-        Some(format!("article:{}", y["id"]))
-    );
+    let y_tags = header(&y_read, "surrogate-key").unwrap();
+    let y_tags: Vec<&str> = y_tags.split(' ').collect();
+    for tag in [
+        format!("article:{}", y["id"]),
+        format!("category:{}", room.category),
+        format!("tag:{}", room.tag),
+        format!("author:{}", room.author),
+    ] {
+        assert!(y_tags.contains(&tag.as_str()), "{tag} in {y_tags:?}");
+    }
     let list = app.get(&category_list).send().await.unwrap();
     assert_eq!(header(&list, "surrogate-key").as_deref(), Some("lists"));
 
@@ -948,7 +954,13 @@ async fn a_write_to_one_article_purges_its_read_and_the_lists_and_nothing_else()
             "{titles:?}"
         );
     }
-    // Other writes (a tag rename) still empty everything.
+    // A tag rename purges the reads that show the tag, and leaves the others.
+    let mut untagged = article_body(&room, "Article Z", "published");
+    untagged["tag_ids"] = json!([]);
+    let z = create_article(&app, &room.editor, &untagged).await;
+    let read_z = format!("/api/v1/articles/{}?locale=en", z["id"]);
+    app.get(&read_y).send().await.unwrap();
+    app.get(&read_z).send().await.unwrap();
     send_json_expect(
         app.patch(&format!("/api/v1/admin/tags/{}", room.tag))
             .bearer_auth(&room.editor),
@@ -956,7 +968,23 @@ async fn a_write_to_one_article_purges_its_read_and_the_lists_and_nothing_else()
         200,
     )
     .await;
-    let after = app.get(&read_y).send().await.unwrap();
+    let mut tagged = app.get(&read_y).send().await.unwrap();
+    assert_eq!(header(&tagged, "x-cache").as_deref(), Some("MISS"));
+    assert_eq!(
+        json_body(&mut tagged).await["data"]["tags"][0]["name"],
+        "Diplomacy"
+    );
+    let other = app.get(&read_z).send().await.unwrap();
+    assert_eq!(header(&other, "x-cache").as_deref(), Some("HIT"));
+    // Writes the tags don't cover (a locale) still empty everything.
+    let admin = app.admin_token().await;
+    send_json_expect(
+        app.post("/api/v1/admin/locales").bearer_auth(&admin),
+        &json!({"code": "de"}),
+        201,
+    )
+    .await;
+    let after = app.get(&read_z).send().await.unwrap();
     assert_eq!(header(&after, "x-cache").as_deref(), Some("MISS"));
 }
 

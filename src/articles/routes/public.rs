@@ -20,7 +20,7 @@ use crate::articles::store::{self, delivery};
 use crate::authors::store as authors;
 use crate::comments::store as comments;
 use crate::db::{DbConnection, Paged};
-use crate::delivery::cache::{SURROGATE_KEY, article_tag};
+use crate::delivery::cache::{SURROGATE_KEY, article_read_tags};
 use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
@@ -304,7 +304,19 @@ pub async fn get_article(
         })
         .await?;
     let locale = detail.summary.locale.clone();
-    let id = detail.summary.id;
+    let summary = &detail.summary;
+    let tags = article_read_tags(
+        summary.id,
+        summary
+            .category
+            .path
+            .iter()
+            .flatten()
+            .map(|c| c.id)
+            .chain([summary.category.id]),
+        summary.tags.iter().map(|t| t.id),
+        summary.authors.iter().map(|a| a.id),
+    );
     let canonical = (asked != detail.canonical_slug)
         .then(|| format!("/api/v1/articles/{}", detail.canonical_slug));
     let mut response = cached_json_in(
@@ -313,9 +325,9 @@ pub async fn get_article(
         &ArticleResponse { data: detail },
         Some(&locale),
     )?;
-    // Purged with the article, not with every list.
-    if let Ok(tag) = header::HeaderValue::from_str(&article_tag(id)) {
-        response.headers_mut().insert(SURROGATE_KEY, tag);
+    // Purged with what it shows, not with every list.
+    if let Ok(tags) = header::HeaderValue::from_str(&tags) {
+        response.headers_mut().insert(SURROGATE_KEY, tags);
     }
     if let Some(canonical) = canonical
         && let Ok(value) = header::HeaderValue::from_str(&canonical)
