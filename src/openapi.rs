@@ -149,7 +149,8 @@ const CACHE_HEADERS: [(&str, &str); 2] = [
     (
         "Surrogate-Key",
         "What the answer shows, space-separated: an article's read names `article:{id}` and the \
-         `category:{id}`, `tag:{id}` and `author:{id}` it shows; other reads `lists`. The tags \
+         `category:{id}`, `tag:{id}` and `author:{id}` it shows, an article's comment threads \
+         `comments:{id}`; other reads `lists`. The tags \
          this server purges its own cache by, for a CDN to purge by too.",
     ),
     (

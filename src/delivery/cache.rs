@@ -46,6 +46,16 @@ pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 /// The tag of every cached response that names no tags of its own.
 pub const LISTS_TAG: &str = "lists";
 
+/// The tag of an article's comment threads and reply pages.
+pub fn thread_tag(article: i64) -> String {
+    format!("comments:{article}")
+}
+
+/// The cache channel's message purging `tags`, from the instance named `origin`.
+pub fn message(origin: &str, tags: &[String]) -> String {
+    format!("{origin} {}", tags.join(" "))
+}
+
 /// The tag of an article's own read.
 pub fn article_tag(id: i64) -> String {
     format!("article:{id}")
@@ -122,6 +132,11 @@ impl ResponseCache {
         }
     }
 
+    /// This instance's name in the cache channel's messages.
+    pub fn origin(&self) -> &str {
+        &self.instance
+    }
+
     /// Forgets the cached responses tagged with any of `tags`.
     pub fn purge(&self, tags: &[String]) {
         if let Some(entries) = &self.entries
@@ -138,22 +153,6 @@ impl ResponseCache {
     /// Forgets every cached response (after a write).
     pub fn invalidate(&self) {
         if let Some(entries) = &self.entries {
-            entries.invalidate_all();
-        }
-    }
-
-    /// Forgets the cached comment threads and reply pages (after a reader's comment, delete or
-    /// report changed what the public sees). Article reads keep their copy: their
-    /// `comment_count`, like `reaction_counts`, is as fresh as the cache's time to live.
-    pub fn invalidate_comments(&self) {
-        if let Some(entries) = &self.entries
-            && let Err(error) = entries.invalidate_entries_if(|key, _| {
-                key.split('?')
-                    .next()
-                    .is_some_and(|path| path.ends_with("/comments") || path.ends_with("/replies"))
-            })
-        {
-            tracing::warn!(%error, "could not select comment entries; emptying the cache");
             entries.invalidate_all();
         }
     }
@@ -239,7 +238,8 @@ const TAGGED_WRITES: [(&str, &str, bool); 4] = [
 pub const SETTINGS_TAG: &str = "settings";
 
 /// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one
-/// article, category, tag or author (`article:{id}`… and every list; a new one, the lists),
+/// article (with its threads), category, tag or author (`article:{id}`… and every list; a new
+/// one, the lists),
 /// `None` for anything else (everything).
 fn purged_by(path: &str) -> Option<Vec<String>> {
     let rest = path.strip_prefix("/api/v1/admin/")?;
@@ -256,6 +256,10 @@ fn purged_by(path: &str) -> Option<Vec<String>> {
     }
     let id = rest.split('/').next()?.parse::<i64>().ok()?;
     tags.push(format!("{tag}:{id}"));
+    // Whether an article's threads show at all depends on the article.
+    if *tag == "article" {
+        tags.push(thread_tag(id));
+    }
     Some(tags)
 }
 
@@ -292,8 +296,8 @@ impl ResponseCache {
         };
         // A write tells the other instances what it purges, with its transaction.
         let message = match purged_by(&write_path) {
-            Some(tags) => format!("{} {}", self.instance, tags.join(" ")),
-            None => format!("{} {PURGE_EVERYTHING}", self.instance),
+            Some(tags) => message(&self.instance, &tags),
+            None => message(&self.instance, &[PURGE_EVERYTHING.to_owned()]),
         };
         let call = |request| async move {
             if is_write {

@@ -137,6 +137,21 @@ async fn a_write_through_one_instance_is_seen_through_another_within_a_second() 
     )
     .await;
 
+    // A reader's comment through A shows in B's cached thread.
+    let thread = format!("/api/v1/articles/{id}/comments");
+    b.get(&thread).send().await.unwrap();
+    let (_, _, reader) = a.user_with_role("reader").await;
+    send_json_expect(
+        a.post(&thread).bearer_auth(&reader),
+        &json!({"body": "Heard on every instance"}),
+        201,
+    )
+    .await;
+    until(&b, &thread, Duration::from_secs(1), |body| {
+        body["meta"]["total"] == 1
+    })
+    .await;
+
     // B loses its listener session: it reconnects and stays coherent.
     let connects = metric(&b, "cache_listener_connects_total").await;
     let name = a.database().postgres_name().unwrap().to_owned();

@@ -2328,6 +2328,30 @@ async fn readers_and_visitors_list_their_own_comments_pending_ones_included() {
 }
 
 #[actix_web::test]
+async fn a_comment_purges_its_article_threads_and_leaves_the_others_cached() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (first, _) = published_article(&app, &room, "First thread").await;
+    let (second, _) = published_article(&app, &room, "Second thread").await;
+    let (_, _, reader) = app.user_with_role("reader").await;
+    for article in [first, second] {
+        app.get(&comments_path(article)).send().await.unwrap();
+        let hit = app.get(&comments_path(article)).send().await.unwrap();
+        assert_eq!(header(&hit, "x-cache").as_deref(), Some("HIT"));
+        assert_eq!(
+            header(&hit, "surrogate-key"),
+            Some(format!("comments:{article}"))
+        );
+    }
+    comment(&app, &reader, first, json!({"body": "Shows at once"})).await;
+    let mut fresh = app.get(&comments_path(first)).send().await.unwrap();
+    assert_eq!(header(&fresh, "x-cache").as_deref(), Some("MISS"));
+    assert_eq!(json_body(&mut fresh).await["meta"]["total"], 1);
+    let other = app.get(&comments_path(second)).send().await.unwrap();
+    assert_eq!(header(&other, "x-cache").as_deref(), Some("HIT"));
+}
+
+#[actix_web::test]
 async fn authors_see_their_own_pending_comments_in_the_thread_and_nobody_else_does() {
     let app = spawn_app().await;
     let room = newsroom(&app).await;

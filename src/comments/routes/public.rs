@@ -18,6 +18,7 @@ use crate::body::JsonBody;
 use crate::comments::model::*;
 use crate::comments::store;
 use crate::db::{self, Paged};
+use crate::delivery::cache::{self, thread_tag};
 use crate::delivery::{cached_json, link_pages, uncached_json};
 use crate::domain::{FieldError, Lines, is_plain_text};
 use crate::error::{ApiError, Problem};
@@ -117,7 +118,7 @@ pub async fn list_comments(
     let key = key.into_inner();
     let viewer = principal.0.map(|p| p.actor);
     let per_thread = state.settings.interaction.replies_per_thread;
-    let (roots, replies, counts, total) = state
+    let (article, roots, replies, counts, total) = state
         .db
         .run(move |conn| {
             let article = visible_by_key(conn, &key)?;
@@ -126,7 +127,7 @@ pub async fn list_comments(
             let ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
             let replies = store::first_replies(conn, &ids, viewer, per_thread)?;
             let counts = store::reply_counts(conn, &ids, viewer)?;
-            Ok((roots, replies, counts, total))
+            Ok((article.id, roots, replies, counts, total))
         })
         .await?;
     let mut children = db::group_by(replies, |r| r.parent_id.unwrap_or_default());
@@ -146,6 +147,7 @@ pub async fn list_comments(
             data,
             meta: meta.clone(),
         },
+        article,
         shows_own,
     )?;
     link_pages(&mut response, &request, &meta);
@@ -222,7 +224,7 @@ pub async fn list_replies(
     let page = query.page()?;
     let id = id.into_inner();
     let viewer = principal.0.map(|p| p.actor);
-    let Paged { rows, total } = state
+    let (article, Paged { rows, total }) = state
         .db
         .run(move |conn| {
             let root = store::find(conn, id)?;
@@ -230,13 +232,8 @@ pub async fn list_replies(
                 return Err(ApiError::not_found());
             }
             visible_by_id(conn, root.article_id)?;
-            Ok(store::thread_replies(
-                conn,
-                id,
-                viewer,
-                page.offset(),
-                page.limit(),
-            )?)
+            let replies = store::thread_replies(conn, id, viewer, page.offset(), page.limit())?;
+            Ok((root.article_id, replies))
         })
         .await?;
     let meta = page.meta(total);
@@ -252,6 +249,7 @@ pub async fn list_replies(
             data,
             meta: meta.clone(),
         },
+        article,
         shows_own,
     )?;
     link_pages(&mut response, &request, &meta);
@@ -274,6 +272,21 @@ fn nest(
     Comment::new(row, replies).seen_by(row, viewer)
 }
 
+/// Tells the other instances, in `conn`'s transaction (heard only if it commits), that
+/// `article`'s threads changed.
+fn announce_thread_change(
+    conn: &mut db::DbConnection,
+    origin: &str,
+    article: i64,
+) -> Result<(), ApiError> {
+    let tags = [thread_tag(article)];
+    Ok(db::notify(
+        conn,
+        db::CACHE_CHANNEL,
+        &cache::message(origin, &tags),
+    )?)
+}
+
 /// A page of comments: shared through caches when it is the public page, `private` when it
 /// shows the caller's own comments (`shows_own`). Either way it varies with `Authorization`, so
 /// a browser never answers a reader's request with the anonymous copy it kept, or the reverse.
@@ -281,10 +294,15 @@ fn comments_json<T: Serialize>(
     request: &HttpRequest,
     state: &AppState,
     page: &T,
+    article: i64,
     shows_own: bool,
 ) -> Result<HttpResponse, ApiError> {
     let mut response = cached_json(request, state.settings.http.cache_max_age, page)?;
     let headers = response.headers_mut();
+    // Purged when a comment of this article changes, not with every list.
+    if let Ok(tag) = header::HeaderValue::from_str(&thread_tag(article)) {
+        headers.insert(cache::SURROGATE_KEY, tag);
+    }
     headers.insert(
         header::VARY,
         header::HeaderValue::from_static("Authorization"),
@@ -345,70 +363,80 @@ pub async fn post_comment(
     let settings = state.settings.interaction.clone();
     let key = key.into_inner();
     let ip = state.limits.client_ip(&request);
-    let (status, answer) = state
+    let origin = state.cache.origin().to_owned();
+    let (status, answer, changed) = state
         .db
         .write(move |conn| {
             let actor = principal.actor.to_string();
-            idempotency::once(conn, &actor, once.as_deref(), &fingerprint, |conn| {
-                let article = visible_by_key(conn, &key)?;
-                if !article.comments_enabled {
-                    return Err(ApiError::Forbidden(
-                        "Comments are closed on this article.".into(),
-                    ));
-                }
-                if store::moderation::is_banned(conn, principal.actor, ip)? {
-                    return Err(ApiError::Forbidden(
-                        "You are not allowed to comment.".into(),
-                    ));
-                }
-                let store::Place {
-                    parent_id,
-                    root_id,
-                    depth,
-                } = match input.parent_id {
-                    Some(parent) => {
-                        store::place_reply(conn, article.id, parent, settings.max_depth)?
+            let mut changed = None;
+            let (status, answer) =
+                idempotency::once(conn, &actor, once.as_deref(), &fingerprint, |conn| {
+                    let article = visible_by_key(conn, &key)?;
+                    if !article.comments_enabled {
+                        return Err(ApiError::Forbidden(
+                            "Comments are closed on this article.".into(),
+                        ));
                     }
-                    None => store::Place {
-                        parent_id: None,
-                        root_id: None,
-                        depth: 1,
-                    },
-                };
-                let store::Authorship {
-                    name: author_name,
-                    kind: author_kind,
-                    status,
-                } = store::authorship(conn, &principal, visitor_name, settings.moderation)?;
-                let (user_id, visitor_id) = principal.actor.columns();
-                let row = store::insert(
-                    conn,
-                    &NewComment {
-                        article_id: article.id,
+                    if store::moderation::is_banned(conn, principal.actor, ip)? {
+                        return Err(ApiError::Forbidden(
+                            "You are not allowed to comment.".into(),
+                        ));
+                    }
+                    let store::Place {
                         parent_id,
                         root_id,
                         depth,
-                        user_id,
-                        visitor_id,
-                        author_name,
-                        author_kind: author_kind.as_str(),
-                        body: Some(text),
-                        status: status.as_str(),
-                        // Replies go only under visible comments.
-                        visible: status == CommentStatus::Approved,
-                        created_at: db::now(),
-                    },
-                )?;
-                let answer = serde_json::to_string(&PostedCommentResponse {
-                    data: PostedComment::new(&row),
-                })
-                .map_err(|error| ApiError::Internal(error.to_string()))?;
-                Ok((201, answer))
-            })
+                    } = match input.parent_id {
+                        Some(parent) => {
+                            store::place_reply(conn, article.id, parent, settings.max_depth)?
+                        }
+                        None => store::Place {
+                            parent_id: None,
+                            root_id: None,
+                            depth: 1,
+                        },
+                    };
+                    let store::Authorship {
+                        name: author_name,
+                        kind: author_kind,
+                        status,
+                    } = store::authorship(conn, &principal, visitor_name, settings.moderation)?;
+                    let (user_id, visitor_id) = principal.actor.columns();
+                    let row = store::insert(
+                        conn,
+                        &NewComment {
+                            article_id: article.id,
+                            parent_id,
+                            root_id,
+                            depth,
+                            user_id,
+                            visitor_id,
+                            author_name,
+                            author_kind: author_kind.as_str(),
+                            body: Some(text),
+                            status: status.as_str(),
+                            // Replies go only under visible comments.
+                            visible: status == CommentStatus::Approved,
+                            created_at: db::now(),
+                        },
+                    )?;
+                    let answer = serde_json::to_string(&PostedCommentResponse {
+                        data: PostedComment::new(&row),
+                    })
+                    .map_err(|error| ApiError::Internal(error.to_string()))?;
+                    if row.visible {
+                        announce_thread_change(conn, &origin, article.id)?;
+                        changed = Some(article.id);
+                    }
+                    Ok((201, answer))
+                })?;
+            Ok((status, answer, changed))
         })
         .await?;
-    // A reader's comment may show at once: the cached threads go.
-    state.cache.invalidate_comments();
+    // A comment that shows at once: the article's cached threads go.
+    if let Some(article) = changed {
+        state.cache.purge(&[thread_tag(article)]);
+    }
     Ok(versioning::replayable(status, answer))
 }
 
@@ -431,7 +459,8 @@ pub async fn delete_comment(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let was_public = state
+    let origin = state.cache.origin().to_owned();
+    let changed = state
         .db
         .write(move |conn| {
             let row = store::find(conn, id)?;
@@ -439,14 +468,18 @@ pub async fn delete_comment(
                 return Err(ApiError::not_found());
             }
             if row.deleted_at.is_some() {
-                return Ok(false);
+                return Ok(None);
             }
             store::soft_delete(conn, id)?;
-            Ok(row.visible)
+            if !row.visible {
+                return Ok(None);
+            }
+            announce_thread_change(conn, &origin, row.article_id)?;
+            Ok(Some(row.article_id))
         })
         .await?;
-    if was_public {
-        state.cache.invalidate_comments();
+    if let Some(article) = changed {
+        state.cache.purge(&[thread_tag(article)]);
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -505,11 +538,12 @@ pub async fn report_comment(
     let ip = state.limits.client_ip(&request);
     // Reports count per client: an IPv6 host's addresses are one.
     let client = state.limits.client_key(&request);
+    let origin = state.cache.origin().to_owned();
     let hidden = state
         .db
         .write(move |conn| {
             let actor = principal.actor.to_string();
-            let mut hidden = false;
+            let mut hidden = None;
             idempotency::once(conn, &actor, once.as_deref(), &fingerprint, |conn| {
                 let row = store::find(conn, id)?;
                 if !row.visible || row.deleted_at.is_some() {
@@ -520,16 +554,20 @@ pub async fn report_comment(
                     return Err(ApiError::Forbidden("You are not allowed to report.".into()));
                 }
                 let reason = report.reason;
-                if store::add_report(conn, id, principal.actor, client, reason, note.as_deref())? {
-                    hidden = store::count_report(conn, id, threshold)?;
+                if store::add_report(conn, id, principal.actor, client, reason, note.as_deref())?
+                    && store::count_report(conn, id, threshold)?
+                {
+                    announce_thread_change(conn, &origin, row.article_id)?;
+                    hidden = Some(row.article_id);
                 }
                 Ok((202, String::new()))
             })?;
             Ok(hidden)
         })
         .await?;
-    if hidden {
-        state.cache.invalidate_comments();
+    // Enough reports sent it back to moderation: the article's cached threads go.
+    if let Some(article) = hidden {
+        state.cache.purge(&[thread_tag(article)]);
     }
     Ok(HttpResponse::Accepted().finish())
 }
