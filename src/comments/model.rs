@@ -243,11 +243,6 @@ impl Comment {
         }
     }
 
-    /// Whether this comment or a reply under it is the caller's own.
-    pub fn shows_own(&self) -> bool {
-        self.mine || self.replies.iter().any(Comment::shows_own)
-    }
-
     /// Marks the comment as the viewer's own when they wrote `row`.
     pub fn seen_by(self, row: &CommentRow, viewer: Option<Actor>) -> Self {
         if viewer.is_none_or(|actor| actor.columns() != (row.user_id, row.visitor_id)) {

@@ -399,8 +399,12 @@ pub fn listener(
 }
 
 /// The payloads that arrived on a [`listener`] since the last call; an error when its session
-/// is gone.
-pub fn received(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+/// is gone. With `check`, a round trip first: a session whose connection died without a word
+/// (a NAT or a failover dropping it) looks merely quiet otherwise.
+pub fn received(conn: &mut PgConnection, check: bool) -> QueryResult<Vec<String>> {
+    if check {
+        conn.batch_execute("SELECT 1")?;
+    }
     conn.notifications_iter()
         .map(|notification| notification.map(|n| n.payload))
         .collect()

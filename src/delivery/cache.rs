@@ -1,20 +1,19 @@
-//! A response cache for public reads: a hit answers without touching the database. Any
-//! successful write under `/api/v1/admin` empties it (and the site settings kept in memory) on this
-//! instance at once, and readers' comment writes empty its comment threads; other instances serve what they cached for at most `CACHE_MAX_AGE`
-//! seconds, as a CDN in front would.
+//! A response cache for public reads: a hit answers without touching the database.
 //!
 //! `GET`s of the delivery API are cached, keyed by path, query and the locale negotiated from
 //! `Accept-Language` (so every browser's way of asking for French shares one entry), whatever
 //! `Authorization` says, except for the reads that answer each caller their own (comment
-//! threads, reactions, `/me/…`). Responses keep their strong `ETag`, so `If-None-Match` still
+//! threads, `/me/…`) and reactions (always exact). Responses keep their strong `ETag`, so `If-None-Match` still
 //! gets 304. A cached body is kept compressed in each coding clients asked for (see
 //! `compression`). Concurrent misses of one key compute it once.
 //!
 //! Each entry is tagged with what it shows (`Surrogate-Key`, sent to clients too, so a CDN in
 //! front can purge the same way): an article's read with `article:{id}` and the `category:`,
-//! `tag:` and `author:` tags of what it names, everything else with `lists`. A write to an
-//! article, category, tag or author purges its tag and the lists; other admin writes empty the
-//! cache.
+//! `tag:` and `author:` tags of what it names, an article's threads with `comments:{id}`,
+//! everything else with `lists`. A write to an article, category, tag or author purges its tag
+//! and the lists; other admin writes empty the cache. Writes tell the other instances the same
+//! (see `coherence`). A response computed while a purge ran is not kept, and only responses
+//! that say `Cache-Control: public` are.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +103,9 @@ pub struct ResponseCache {
     /// This instance's name in the cache channel's messages: it has purged what its own writes
     /// made stale already, and skips their messages.
     instance: String,
+    /// Counts purges: a response computed across a purge may show what was purged, and is
+    /// not kept.
+    purges: std::sync::atomic::AtomicU64,
     /// One lock per key being computed, so concurrent misses wait for the first.
     computing: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -123,11 +125,21 @@ impl ResponseCache {
                 .build()
         });
         let mut bytes = [0u8; 8];
-        // Without randomness the name is merely less unique; messages still purge.
-        let _ = getrandom::fill(&mut bytes);
+        let instance = match getrandom::fill(&mut bytes) {
+            Ok(()) => crate::config::encode_hex(&bytes),
+            // Without randomness, a name that differs between processes all the same.
+            Err(_) => format!(
+                "{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ),
+        };
         Self {
             entries,
-            instance: crate::config::encode_hex(&bytes),
+            instance,
+            purges: Default::default(),
             computing: Default::default(),
         }
     }
@@ -139,6 +151,8 @@ impl ResponseCache {
 
     /// Forgets the cached responses tagged with any of `tags`.
     pub fn purge(&self, tags: &[String]) {
+        self.purges
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Some(entries) = &self.entries
             && let Err(error) = entries.invalidate_entries_if({
                 let tags = tags.to_vec();
@@ -152,15 +166,23 @@ impl ResponseCache {
 
     /// Forgets every cached response (after a write).
     pub fn invalidate(&self) {
+        self.purges
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Some(entries) = &self.entries {
             entries.invalidate_all();
         }
     }
 }
 
+/// The path as the router matches it (percent-escapes of plain characters decoded): what every
+/// decision about a request's route must look at, or `/api/v1/%61dmin/…` would pass for public.
+pub fn routed_path(request: &ServiceRequest) -> &str {
+    request.match_info().as_str()
+}
+
 /// Whether `path` is a public read the cache may keep (`GET` only).
 pub fn cacheable(request: &ServiceRequest) -> bool {
-    let path = request.path();
+    let path = routed_path(request);
     let public = path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/admin")
         && !path.starts_with("/api/v1/auth");
@@ -168,15 +190,20 @@ pub fn cacheable(request: &ServiceRequest) -> bool {
     // reaction, their lists.
     let per_caller = path.starts_with("/api/v1/me/")
         || path.ends_with("/comments")
-        || path.ends_with("/replies")
-        || path.ends_with("/reactions");
+        || path.ends_with("/replies");
+    // Reactions are exact on every read (`no-store`): never kept, never waited for.
+    let never_kept = path.ends_with("/reactions");
     let anonymous = !request.headers().contains_key(header::AUTHORIZATION);
-    request.method() == Method::GET && public && (anonymous || !per_caller)
+    request.method() == Method::GET && public && !never_kept && (anonymous || !per_caller)
 }
 
 /// The cache key of a cacheable read served in the negotiated `locale`.
 fn key_of(request: &ServiceRequest, locale: &str) -> String {
-    format!("{}?{}\n{locale}", request.path(), request.query_string())
+    format!(
+        "{}?{}\n{locale}",
+        routed_path(request),
+        request.query_string()
+    )
 }
 
 /// The tags a response names, or [`LISTS_TAG`].
@@ -193,36 +220,24 @@ fn tags_of(headers: &HeaderMap) -> Vec<String> {
     }
 }
 
-/// What a message of the cache channel asked of this instance.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Applied {
-    /// It came from this instance, which purged already.
-    Own,
-    /// Tagged entries were purged.
-    Tags,
-    /// Tagged entries were purged, and the site settings in memory are stale too.
-    TagsAndSettings,
-    /// Everything was purged: the caller forgets the site settings kept in memory too.
-    Everything,
-}
-
-/// Applies a message of the cache channel (`<instance> <tags…>` or `<instance> *`).
-pub fn apply_message(cache: &ResponseCache, message: &str) -> Applied {
+/// Applies a message of the cache channel (`<instance> <tags…>` or `<instance> *`); calls
+/// `forget_settings` first when the message says the site settings in memory are stale too.
+pub fn apply_message(cache: &ResponseCache, message: &str, forget_settings: impl FnOnce()) {
     let (origin, what) = message.split_once(' ').unwrap_or(("", message));
+    // This instance purged what its own writes made stale already.
     if origin == cache.instance {
-        return Applied::Own;
+        return;
     }
     if what == PURGE_EVERYTHING {
+        forget_settings();
         cache.invalidate();
-        return Applied::Everything;
+        return;
     }
     let tags: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
-    cache.purge(&tags);
     if tags.iter().any(|tag| tag == SETTINGS_TAG) {
-        Applied::TagsAndSettings
-    } else {
-        Applied::Tags
+        forget_settings();
     }
+    cache.purge(&tags);
 }
 
 /// Resources whose admin writes purge by tag: (collection under `/api/v1/admin/`, tag prefix,
@@ -277,19 +292,21 @@ impl ResponseCache {
         let is_write = !matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::OPTIONS
-        ) && request.path().starts_with("/api/v1/admin");
-        let write_path = request.path().to_owned();
+        ) && routed_path(&request).starts_with("/api/v1/admin");
+        let write_path = routed_path(&request).to_owned();
         let after_success = |response: &ServiceResponse<_>| {
             if is_write && response.status().is_success() {
+                // The settings in memory first, so a read in between can't rebuild an entry
+                // from them.
                 match purged_by(&write_path) {
                     Some(tags) if !tags.iter().any(|t| t == SETTINGS_TAG) => self.purge(&tags),
                     Some(tags) => {
-                        self.purge(&tags);
                         after_write();
+                        self.purge(&tags);
                     }
                     None => {
-                        self.invalidate();
                         after_write();
+                        self.invalidate();
                     }
                 }
             }
@@ -332,18 +349,29 @@ impl ResponseCache {
                 response.insert_header((name.clone(), value.clone()));
             }
             response.insert_header((X_CACHE, "HIT"));
-            let mut response = if not_modified {
-                response.finish()
+            let (coding, mut response) = if not_modified {
+                (coding, response.finish())
             } else {
-                response.body(cached.body.get(coding))
+                let (coding, body) = cached.body.get(coding);
+                (coding, response.body(body))
             };
             mark_coding(response.headers_mut(), coding, !not_modified);
             return Ok(request.into_response(response));
         }
 
+        let purges_before = self.purges.load(std::sync::atomic::Ordering::SeqCst);
         let response = call(request).await?;
         after_success(&response);
-        let Some(key) = key.filter(|_| response.status() == StatusCode::OK) else {
+        // Kept only when it says it may be shared, and no purge ran while it was computed.
+        let shareable = response
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("public"));
+        let unpurged = self.purges.load(std::sync::atomic::Ordering::SeqCst) == purges_before;
+        let Some(key) =
+            key.filter(|_| response.status() == StatusCode::OK && shareable && unpurged)
+        else {
             return Ok(response.map_into_boxed_body());
         };
         let Some(etag) = response
@@ -371,7 +399,8 @@ impl ResponseCache {
             tags,
         });
         entries.insert(key, cached.clone());
-        let mut response = head.set_body(BoxBody::new(cached.body.get(coding)));
+        let (coding, body) = cached.body.get(coding);
+        let mut response = head.set_body(BoxBody::new(body));
         let response_headers = response.headers_mut();
         response_headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
         for (name, value) in &cached.headers {
@@ -388,6 +417,10 @@ impl ResponseCache {
     async fn computing_lock(&self, key: &str) -> ComputingGuard<'_> {
         let lock = {
             let mut computing = self.computing.lock().unwrap_or_else(|e| e.into_inner());
+            // Keys whose waiters gave up (a client went away) are left behind: sweep them.
+            if computing.len() > 1024 {
+                computing.retain(|_, lock| Arc::strong_count(lock) > 1);
+            }
             computing
                 .entry(key.to_owned())
                 .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))

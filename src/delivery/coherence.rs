@@ -12,10 +12,13 @@ use actix_web::web;
 
 use crate::app::AppState;
 use crate::db;
-use crate::delivery::cache::{Applied, apply_message};
+use crate::delivery::cache::apply_message;
 
 /// How often the listener looks for messages: the most a write takes to reach the others.
 pub const PERIOD: Duration = Duration::from_millis(100);
+
+/// How often the listener's session makes a round trip to prove it is alive.
+const CHECK_EVERY: Duration = Duration::from_secs(10);
 
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -38,10 +41,15 @@ pub fn spawn(state: web::Data<AppState>) {
         }
     };
     actix_web::rt::spawn(async move {
+        let mut checked = std::time::Instant::now();
         let mut backoff = PERIOD;
         loop {
             let settings = state.settings.database.clone();
             let held = session.clone();
+            let check = checked.elapsed() >= CHECK_EVERY;
+            if check {
+                checked = std::time::Instant::now();
+            }
             let polled = web::block(move || {
                 let (conn, fresh) = match held {
                     Some(conn) => (conn, false),
@@ -52,7 +60,7 @@ pub fn spawn(state: web::Data<AppState>) {
                 };
                 let messages = {
                     let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
-                    db::received(&mut guard).ok()
+                    db::received(&mut guard, check).ok()
                 };
                 Some((conn, fresh, messages))
             })
@@ -63,19 +71,14 @@ pub fn spawn(state: web::Data<AppState>) {
                         tracing::info!("listening for other instances' cache purges");
                         state.metrics.listener(true);
                         // Whatever was written while nobody listened is unknown: forget all.
-                        state.cache.invalidate();
                         state.forget_settings();
+                        state.cache.invalidate();
                     }
                     session = Some(conn);
                     backoff = PERIOD;
                     for message in messages {
                         state.metrics.purge_message();
-                        if matches!(
-                            apply_message(&state.cache, &message),
-                            Applied::Everything | Applied::TagsAndSettings
-                        ) {
-                            state.forget_settings();
-                        }
+                        apply_message(&state.cache, &message, || state.forget_settings());
                     }
                 }
                 _ => {

@@ -19,7 +19,8 @@ const CODINGS: [ContentEncoding; 3] = [
 /// A body and the encoded copies made of it so far.
 pub struct Encoded {
     identity: Bytes,
-    copies: [OnceLock<Bytes>; 3],
+    /// `None` where compressing failed: that coding is then sent as identity.
+    copies: [OnceLock<Option<Bytes>>; 3],
 }
 
 impl Encoded {
@@ -36,14 +37,23 @@ impl Encoded {
         self.identity.len() * 2
     }
 
-    /// The body in `coding` (compressing it on first use), or as it is for identity.
-    pub fn get(&self, coding: ContentEncoding) -> Bytes {
+    /// The body in `coding` (compressing it on first use), and the coding it is in: identity
+    /// when asked for, or when compressing failed.
+    pub fn get(&self, coding: ContentEncoding) -> (ContentEncoding, Bytes) {
         let Some(index) = CODINGS.iter().position(|c| *c == coding) else {
-            return self.identity.clone();
+            return (ContentEncoding::Identity, self.identity.clone());
         };
-        self.copies[index]
-            .get_or_init(|| compress(coding, &self.identity).unwrap_or_default())
-            .clone()
+        let copy = self.copies[index].get_or_init(|| match compress(coding, &self.identity) {
+            Ok(bytes) => Some(bytes),
+            Err(error) => {
+                tracing::warn!(%error, ?coding, "could not compress a cached body");
+                None
+            }
+        });
+        match copy {
+            Some(bytes) => (coding, bytes.clone()),
+            None => (ContentEncoding::Identity, self.identity.clone()),
+        }
     }
 }
 
@@ -100,17 +110,17 @@ mod tests {
         let body = Bytes::from(r#"{"data":[{"title":"Tokayev"}]}"#.repeat(50));
         let encoded = Encoded::new(body.clone());
         let mut gunzipped = Vec::new();
-        flate2::read::GzDecoder::new(&encoded.get(ContentEncoding::Gzip)[..])
+        flate2::read::GzDecoder::new(&encoded.get(ContentEncoding::Gzip).1[..])
             .read_to_end(&mut gunzipped)
             .unwrap();
         assert_eq!(gunzipped, body);
-        let unzstd = zstd::stream::decode_all(&encoded.get(ContentEncoding::Zstd)[..]).unwrap();
+        let unzstd = zstd::stream::decode_all(&encoded.get(ContentEncoding::Zstd).1[..]).unwrap();
         assert_eq!(unzstd, body);
         let mut unbrotli = Vec::new();
-        brotli::Decompressor::new(&encoded.get(ContentEncoding::Brotli)[..], 4096)
+        brotli::Decompressor::new(&encoded.get(ContentEncoding::Brotli).1[..], 4096)
             .read_to_end(&mut unbrotli)
             .unwrap();
         assert_eq!(unbrotli, body);
-        assert!(encoded.get(ContentEncoding::Brotli).len() < body.len() / 4);
+        assert!(encoded.get(ContentEncoding::Brotli).1.len() < body.len() / 4);
     }
 }

@@ -33,7 +33,7 @@ pub async fn preflight_methods(
     let methods = preflight
         .then(|| {
             let state = request.app_data::<web::Data<AppState>>()?;
-            let methods = state.routes.methods_for(request.path())?;
+            let methods = state.routes.methods_for(cache::routed_path(&request))?;
             HeaderValue::from_str(&methods.join(", ")).ok()
         })
         .flatten();
@@ -61,7 +61,7 @@ pub async fn security_headers(
     let hsts = request
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.settings.http.hsts);
-    let path = request.path().to_owned();
+    let path = cache::routed_path(&request).to_owned();
     let mut response = next.call(request).await?.map_into_boxed_body();
     let told = response
         .request()
@@ -284,7 +284,7 @@ async fn served_locale(state: &AppState, request: &ServiceRequest) -> Option<Str
 pub fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_web::Error {
     let allow = request
         .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.routes.methods_for(request.path()))
+        .and_then(|state| state.routes.methods_for(request.match_info().as_str()))
         .filter(|methods| !methods.iter().any(|m| m == request.method().as_str()));
     match allow {
         Some(methods) => ApiError::MethodNotAllowed {
@@ -298,7 +298,7 @@ pub fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> acti
 /// Answers requests no route took: 405 with `Allow` when the path exists under other methods,
 /// 404 otherwise.
 pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let error = match state.routes.methods_for(request.path()) {
+    let error = match state.routes.methods_for(request.match_info().as_str()) {
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.to_vec(),
         },

@@ -139,7 +139,8 @@ pub async fn list_comments(
         })
         .collect();
     let meta = page.meta(total);
-    let shows_own = data.iter().any(Comment::shows_own);
+    // With a token the counts include the caller's own pending comments, shown or not.
+    let shows_own = viewer.is_some();
     let mut response = comments_json(
         &request,
         &state,
@@ -241,7 +242,7 @@ pub async fn list_replies(
         .iter()
         .map(|row| Comment::new(row, Vec::new()).seen_by(row, viewer))
         .collect();
-    let shows_own = data.iter().any(Comment::shows_own);
+    let shows_own = viewer.is_some();
     let mut response = comments_json(
         &request,
         &state,
@@ -288,7 +289,7 @@ fn announce_thread_change(
 }
 
 /// A page of comments: shared through caches when it is the public page, `private` when it
-/// shows the caller's own comments (`shows_own`). Either way it varies with `Authorization`, so
+/// was read with a token (`shows_own`: it may show, and counts, the caller's pending comments). Either way it varies with `Authorization`, so
 /// a browser never answers a reader's request with the anonymous copy it kept, or the reverse.
 fn comments_json<T: Serialize>(
     request: &HttpRequest,
