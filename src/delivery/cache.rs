@@ -164,6 +164,21 @@ impl ResponseCache {
         }
     }
 
+    /// Purges what `stale` names ([`PURGE_EVERYTHING`]: everything, the settings in memory
+    /// too), calling `forget_settings` first when the settings are named, so a read in between
+    /// can't rebuild an entry from them.
+    fn purge_stale(&self, stale: &[String], forget_settings: impl FnOnce()) {
+        if stale.iter().any(|tag| tag == PURGE_EVERYTHING) {
+            forget_settings();
+            self.invalidate();
+        } else {
+            if stale.iter().any(|tag| tag == SETTINGS_TAG) {
+                forget_settings();
+            }
+            self.purge(stale);
+        }
+    }
+
     /// Forgets every cached response (after a write).
     pub fn invalidate(&self) {
         self.purges
@@ -228,16 +243,8 @@ pub fn apply_message(cache: &ResponseCache, message: &str, forget_settings: impl
     if origin == cache.instance {
         return;
     }
-    if what == PURGE_EVERYTHING {
-        forget_settings();
-        cache.invalidate();
-        return;
-    }
-    let tags: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
-    if tags.iter().any(|tag| tag == SETTINGS_TAG) {
-        forget_settings();
-    }
-    cache.purge(&tags);
+    let stale: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
+    cache.purge_stale(&stale, forget_settings);
 }
 
 /// Resources whose admin writes purge by tag: (collection under `/api/v1/admin/`, tag prefix,
@@ -293,28 +300,14 @@ impl ResponseCache {
             *request.method(),
             Method::GET | Method::HEAD | Method::OPTIONS
         ) && routed_path(&request).starts_with("/api/v1/admin");
-        let write_path = routed_path(&request).to_owned();
+        let stale =
+            purged_by(routed_path(&request)).unwrap_or_else(|| vec![PURGE_EVERYTHING.to_owned()]);
+        // A write tells the other instances what it purges, with its transaction.
+        let message = message(&self.instance, &stale);
         let after_success = |response: &ServiceResponse<_>| {
             if is_write && response.status().is_success() {
-                // The settings in memory first, so a read in between can't rebuild an entry
-                // from them.
-                match purged_by(&write_path) {
-                    Some(tags) if !tags.iter().any(|t| t == SETTINGS_TAG) => self.purge(&tags),
-                    Some(tags) => {
-                        after_write();
-                        self.purge(&tags);
-                    }
-                    None => {
-                        after_write();
-                        self.invalidate();
-                    }
-                }
+                self.purge_stale(&stale, after_write);
             }
-        };
-        // A write tells the other instances what it purges, with its transaction.
-        let message = match purged_by(&write_path) {
-            Some(tags) => message(&self.instance, &tags),
-            None => message(&self.instance, &[PURGE_EVERYTHING.to_owned()]),
         };
         let call = |request| async move {
             if is_write {
