@@ -138,12 +138,45 @@ impl PageMeta {
 
 /// The request's path and query with `page` replaced.
 fn page_url(request: &HttpRequest, page: u32) -> String {
-    let mut pairs: Vec<String> = request
+    url_with(request, &["page="], &format!("page={page}"))
+}
+
+/// The request's path and query continuing at `cursor` (any `page` or `cursor` dropped).
+pub fn cursor_url(request: &HttpRequest, cursor: &str) -> String {
+    url_with(request, &["page=", "cursor="], &format!("cursor={cursor}"))
+}
+
+/// The request's path and query without the pairs starting with `drop`, with `pair` added.
+fn url_with(request: &HttpRequest, drop: &[&str], pair: &str) -> String {
+    let mut pairs: Vec<&str> = request
         .query_string()
         .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("page="))
-        .map(str::to_owned)
+        .filter(|p| !p.is_empty() && !drop.iter().any(|d| p.starts_with(d)))
         .collect();
-    pairs.push(format!("page={page}"));
+    pairs.push(pair);
     format!("{}?{}", request.path(), pairs.join("&"))
+}
+
+/// An opaque keyset cursor: a few values, hex-encoded (safe in a query string as it is).
+pub struct Cursor;
+
+impl Cursor {
+    /// The cursor holding `parts` (none may hold a NUL).
+    pub fn encode(parts: &[&str]) -> String {
+        crate::config::encode_hex(parts.join("\0").as_bytes())
+    }
+
+    /// The `count` values of a cursor; `None` when it is not one.
+    pub fn decode(cursor: &str, count: usize) -> Option<Vec<String>> {
+        if cursor.len() % 2 != 0 {
+            return None;
+        }
+        let bytes = (0..cursor.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let parts: Vec<String> = text.split('\0').map(str::to_owned).collect();
+        (parts.len() == count).then_some(parts)
+    }
 }

@@ -12,6 +12,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::articles::read_model;
 use crate::app::{AppState, Database};
 use crate::auth::passwords::{PasswordHasherPool, hash_now};
 use crate::auth::rate_limit::RateLimits;
@@ -196,6 +197,9 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     }
     if reactions::store::seed_if_empty(&mut conn)? > 0 {
         tracing::info!("seeded the reaction kinds");
+    }
+    if read_model::ensure_current(&mut conn)? {
+        tracing::info!("built the delivery read model");
     }
     if let Some(admin) = &settings.auth.bootstrap_admin
         && !users::store::has_active_admin(&mut conn)?

@@ -2,5 +2,6 @@
 //! one translation per locale, each with its own status, slug and version.
 
 pub mod model;
+pub mod read_model;
 pub mod routes;
 pub mod store;

@@ -10,6 +10,7 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use crate::articles::store::read_model;
 use crate::auth::actor::{Actor, Principal};
 use crate::auth::roles::Role;
 use crate::comments::model::*;
@@ -34,6 +35,7 @@ pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> QueryResult<Comm
         .values(comment)
         .returning(comments::id)
         .get_result(conn)?;
+    read_model::recount(conn, comment.article_id)?;
     find(conn, id)
 }
 
@@ -220,11 +222,17 @@ pub fn public_counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<H
 /// a comment is visible when it is approved and its parent is visible. Three statements per
 /// call, whatever the threads' size.
 pub fn refresh_visibility(conn: &mut DbConnection, changed: &[i64]) -> QueryResult<()> {
-    let named: Vec<(i64, Option<i64>)> = comments::table
+    let named: Vec<(i64, Option<i64>, i64)> = comments::table
         .filter(comments::id.eq_any(changed))
-        .select((comments::id, comments::root_id))
+        .select((comments::id, comments::root_id, comments::article_id))
         .load(conn)?;
-    let mut roots: Vec<i64> = named.iter().map(|(id, root)| root.unwrap_or(*id)).collect();
+    let mut articles: Vec<i64> = named.iter().map(|(_, _, article)| *article).collect();
+    articles.sort_unstable();
+    articles.dedup();
+    let mut roots: Vec<i64> = named
+        .iter()
+        .map(|(id, root, _)| root.unwrap_or(*id))
+        .collect();
     roots.sort_unstable();
     roots.dedup();
     let threads: Vec<(i64, Option<i64>, String, bool)> = comments::table
@@ -260,19 +268,23 @@ pub fn refresh_visibility(conn: &mut DbConnection, changed: &[i64]) -> QueryResu
                 .execute(conn)?;
         }
     }
+    for article in articles {
+        read_model::recount(conn, article)?;
+    }
     Ok(())
 }
 
 /// Soft-deletes a comment: the text goes, the place in the thread stays.
 pub fn soft_delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
-    diesel::update(comments::table.find(id))
+    let article: i64 = diesel::update(comments::table.find(id))
         .set((
             comments::deleted_at.eq(db::now()),
             comments::body.eq(None::<String>),
             comments::version.eq(comments::version + 1),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(comments::article_id)
+        .get_result(conn)?;
+    read_model::recount(conn, article)
 }
 
 /// Records `actor`'s report from client `ip`; false when they had reported this comment

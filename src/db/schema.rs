@@ -325,6 +325,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The delivery read model: each visible article as served in each site locale.
+    article_views (article_id, locale) {
+        article_id -> BigInt,
+        locale -> Text,
+        served_locale -> Text,
+        slug -> Text,
+        title -> Text,
+        category_id -> BigInt,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+        featured -> Bool,
+        surrogate_keys -> Text,
+        card -> Text,
+        document -> Text,
+    }
+}
+
+diesel::table! {
+    /// Public comments and reactions per article.
+    article_counters (article_id) {
+        article_id -> BigInt,
+        comment_count -> BigInt,
+        reaction_counts -> Text,
+    }
+}
+
+diesel::table! {
+    /// The shape of the read model the tables hold.
+    read_model_state (id) {
+        id -> Integer,
+        version -> Integer,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -342,6 +377,8 @@ diesel::joinable!(reaction_kind_labels -> reaction_kinds (kind_id));
 diesel::joinable!(reactions -> articles (article_id));
 diesel::joinable!(reactions -> reaction_kinds (kind_id));
 diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(article_views -> articles (article_id));
+diesel::joinable!(article_counters -> articles (article_id));
 diesel::joinable!(comment_reports -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     locales,
@@ -368,4 +405,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_reports,
     comment_bans,
     idempotency_keys,
+    article_views,
+    article_counters,
+    read_model_state,
 );

@@ -36,6 +36,16 @@ pub fn cached_json_in<T: Serialize>(
     locale: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(|error| ApiError::Internal(error.to_string()))?;
+    Ok(cached_body_in(request, max_age, body, locale))
+}
+
+/// [`cached_json_in`] for a body that is JSON already (spliced from the read model).
+pub fn cached_body_in(
+    request: &HttpRequest,
+    max_age: u32,
+    body: Vec<u8>,
+    locale: Option<&str>,
+) -> HttpResponse {
     let etag = format!(
         "\"{}\"",
         crate::config::encode_hex(&Sha256::digest(&body)[..16])
@@ -56,9 +66,9 @@ pub fn cached_json_in<T: Serialize>(
             .insert_header((header::VARY, "Accept-Language"));
     }
     if not_modified {
-        return Ok(response.finish());
+        return response.finish();
     }
-    Ok(response.content_type("application/json").body(body))
+    response.content_type("application/json").body(body)
 }
 
 /// Adds the `Link` header (`next`, `prev`) of a list page to a public response.

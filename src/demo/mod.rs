@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::articles::read_model;
 use crate::articles::model::{
     ArticleStatus, PreparedTranslation, TranslationInput, TranslationStatus,
 };
@@ -43,6 +44,8 @@ pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, DomainError> {
         let newsroom = Newsroom::create(conn)?;
         let articles = newsroom.write_articles(conn)?;
         write_interaction(conn, &articles)?;
+        read_model::refresh(conn, &articles)?;
+        read_model::recount(conn, &articles)?;
         Ok(true)
     })
 }
@@ -74,6 +77,7 @@ pub fn load_synthetic(
     while written < count {
         let batch_end = (written + BATCH).min(count);
         db::write_transaction(conn, |conn| {
+            let mut batch = Vec::with_capacity(BATCH as usize);
             for n in written..batch_end {
                 let mut random = Random::new(u64::from(n));
                 let index = n as usize;
@@ -89,6 +93,7 @@ pub fn load_synthetic(
                     source_locale: "tr".into(),
                 };
                 let id = articles::insert(conn, &fields, None)?;
+                batch.push(id);
                 articles::set_authors(conn, id, &[author_ids[index % author_ids.len()]])?;
                 if !tag_ids.is_empty() {
                     let mut chosen = vec![
@@ -119,6 +124,7 @@ pub fn load_synthetic(
                     save_translation(conn, &row, locale, &prepared, None, None)?;
                 }
             }
+            read_model::refresh(conn, &batch)?;
             Ok::<_, DomainError>(())
         })?;
         written = batch_end;

@@ -151,12 +151,6 @@ impl LocaleChoice {
         fallback: Option<bool>,
     ) -> Result<Self, FieldError> {
         let order: Vec<String> = locales.iter().map(|l| l.code.clone()).collect();
-        let default = locales
-            .iter()
-            .find(|l| l.is_default)
-            .or(locales.first())
-            .map(|l| l.code.clone())
-            .unwrap_or_default();
         let requested = match explicit {
             Some(raw) => normalize_code(raw)
                 .filter(|code| order.contains(code))
@@ -165,14 +159,22 @@ impl LocaleChoice {
                 })?,
             None => accept_language
                 .and_then(|header| from_accept_language(header, &order))
-                .unwrap_or_else(|| default.clone()),
+                .unwrap_or_else(|| default_of(locales)),
         };
         Ok(Self {
-            requested,
-            default,
-            order,
             fallback: fallback.unwrap_or(true),
+            ..Self::serving(&requested, locales)
         })
+    }
+
+    /// The choice of a read asking for `requested` (a site locale) with fallback allowed.
+    pub fn serving(requested: &str, locales: &[LocaleRow]) -> Self {
+        Self {
+            requested: requested.to_owned(),
+            default: default_of(locales),
+            order: locales.iter().map(|l| l.code.clone()).collect(),
+            fallback: true,
+        }
     }
 
     /// The item of `items` (translations, labels, bios…) in the locale to serve, found with
@@ -187,12 +189,12 @@ impl LocaleChoice {
         Some((item, picked))
     }
 
-    /// The name (of a category, a tag…) to show among `names`: in the locale
-    /// [`LocaleChoice::pick_in`] would serve, else the first. A name always shows, even where
+    /// The name (of a category, a tag…) to show among `names`: in the first locale of the
+    /// fallback chain that has one, else the first. A name always shows, and the same one, even where
     /// `fallback=false` keeps content to the requested locale.
     pub fn name_in<'a, T>(&self, names: &'a [T], locale: impl Fn(&T) -> &str) -> Option<&'a T> {
-        self.pick_in(names, locale)
-            .map(|(name, _)| name)
+        self.chain_pick(true, |code| names.iter().any(|name| locale(name) == code))
+            .and_then(|picked| names.iter().find(|name| locale(name) == picked.locale))
             .or_else(|| names.first())
     }
 
@@ -203,13 +205,18 @@ impl LocaleChoice {
 
     /// The locale to serve among those `has` says are published, following the chain.
     pub fn pick(&self, has: impl Fn(&str) -> bool) -> Option<Picked> {
+        self.chain_pick(self.fallback, has)
+    }
+
+    /// [`LocaleChoice::pick`], falling back or not as `fallback` says.
+    fn chain_pick(&self, fallback: bool, has: impl Fn(&str) -> bool) -> Option<Picked> {
         if has(&self.requested) {
             return Some(Picked {
                 locale: self.requested.clone(),
                 fallback: false,
             });
         }
-        if !self.fallback {
+        if !fallback {
             return None;
         }
         std::iter::once(&self.default)
@@ -220,6 +227,16 @@ impl LocaleChoice {
                 fallback: true,
             })
     }
+}
+
+/// The site default locale (the first when none is marked).
+fn default_of(locales: &[LocaleRow]) -> String {
+    locales
+        .iter()
+        .find(|l| l.is_default)
+        .or(locales.first())
+        .map(|l| l.code.clone())
+        .unwrap_or_default()
 }
 
 /// The first site locale `Accept-Language` names, by quality (`fr-BE` matches `fr`).

@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::articles::read_model;
 use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
@@ -151,6 +152,7 @@ pub async fn create_locale(
             if body.is_default == Some(true) {
                 store::make_default(conn, &code)?;
             }
+            read_model::refresh_all(conn)?;
             Ok(store::find(conn, &code)?)
         })
         .await?;
@@ -207,6 +209,7 @@ pub async fn update_locale(
             if body.is_default == Some(true) {
                 store::make_default(conn, &code)?;
             }
+            read_model::refresh_all(conn)?;
             Ok(store::find(conn, &code)?)
         })
         .await?;
@@ -251,6 +254,7 @@ pub async fn delete_locale(
                 )),
                 other => other,
             })?;
+            read_model::refresh_all(conn)?;
             Ok(())
         })
         .await?;

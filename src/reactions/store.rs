@@ -6,6 +6,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
 
+use crate::articles::store::read_model;
 use crate::auth::actor::Actor;
 use crate::db::schema::{reaction_kind_labels, reaction_kinds, reactions};
 use crate::db::{self, DbConnection, per_backend};
@@ -276,7 +277,7 @@ pub fn set(conn: &mut DbConnection, article: i64, actor: Actor, kind: i64) -> Qu
             .set(change)
             .execute(c),
     })?;
-    Ok(())
+    read_model::recount(conn, article)
 }
 
 /// Removes `actor`'s reaction to `article`, if any.
@@ -288,7 +289,7 @@ pub fn remove(conn: &mut DbConnection, article: i64, actor: Actor) -> QueryResul
             diesel::delete(target.filter(reactions::visitor_id.eq(id))).execute(conn)
         }
     }?;
-    Ok(())
+    read_model::recount(conn, article)
 }
 
 /// Each `active` kind's count, zeros included, on each of `articles`.

@@ -1768,6 +1768,8 @@ async fn comment_writes_show_at_once_despite_the_response_cache() {
     let (article, _) = published_article(&app, &room, "Cached talk").await;
     let (_, _, reader) = app.user_with_role("reader").await;
     let (_, visitor_token) = visitor(&app).await;
+    // Past the publication time's own purge (scheduled content is checked every 250 ms).
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
 
     // Read twice, so the second read may come from the cache.
     for _ in 0..2 {
@@ -2334,6 +2336,8 @@ async fn a_comment_purges_its_article_threads_and_leaves_the_others_cached() {
     let (first, _) = published_article(&app, &room, "First thread").await;
     let (second, _) = published_article(&app, &room, "Second thread").await;
     let (_, _, reader) = app.user_with_role("reader").await;
+    // Past the publication times' own purge (scheduled content is checked every 250 ms).
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
     for article in [first, second] {
         app.get(&comments_path(article)).send().await.unwrap();
         let hit = app.get(&comments_path(article)).send().await.unwrap();

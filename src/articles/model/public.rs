@@ -163,7 +163,7 @@ pub struct Source {
 }
 
 /// A published correction.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicCorrection {
     /// When (UTC).
     pub at: DateTime<Utc>,

@@ -16,6 +16,7 @@ use crate::articles::store::admin_list::{self, AdminFilter};
 use crate::articles::store::editing::{
     self, Editable, editable, load_admin, load_admin_many, save_translation,
 };
+use crate::articles::read_model;
 use crate::articles::store::{self, ArticleFields, revisions};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
@@ -321,6 +322,7 @@ pub async fn create_article(
             for locale in order {
                 save_translation(conn, &row, locale, &translations[locale], user, None)?;
             }
+            read_model::refresh(conn, &[id])?;
             Ok(load_admin(conn, id)?)
         })
         .await?;
@@ -359,6 +361,7 @@ pub async fn admin_get_article(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
+            read_model::refresh(conn, &[id])?;
             Ok(load_admin(conn, id)?)
         })
         .await?;
@@ -479,6 +482,7 @@ pub async fn update_article(
             if body.corrections.is_some() {
                 store::set_corrections(conn, id, &corrections_of(&corrections))?;
             }
+            read_model::refresh(conn, &[id])?;
             Ok(load_admin(conn, id)?)
         })
         .await?;
@@ -580,6 +584,7 @@ pub async fn put_translation(
             let site = locales::codes(conn)?;
             check_translation(&site, &locale, &prepared.input, "body")?;
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
+            read_model::refresh(conn, &[id])?;
             let article = load_admin(conn, id)?;
             let version = article.translations.get(&locale).map_or(1, |t| t.version);
             Ok((article, version))
@@ -638,6 +643,7 @@ pub async fn delete_translation(
             }
             store::delete_translation(conn, translation.id)?;
             store::refresh_published_flag(conn, id)?;
+            read_model::refresh(conn, &[id])?;
             Ok(())
         })
         .await?;
@@ -761,6 +767,7 @@ pub async fn restore_revision(
             };
             let prepared = PreparedTranslation::stored(input);
             save_translation(conn, &row, &revision.locale, &prepared, user, expected)?;
+            read_model::refresh(conn, &[id])?;
             let article = load_admin(conn, id)?;
             let version = article
                 .translations

@@ -11,23 +11,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
+use crate::articles::model::ArticleSort;
 use crate::articles::model::public::{
-    Archive, ArchiveMonth, ArticleResponse, ArticleSummary, PublicCorrection, Reference, Related,
-    RelatedList, SiteData, SummaryRows,
+    Archive, ArchiveMonth, ArticleResponse, ArticleSummary, Reference, RelatedList, SiteData,
 };
-use crate::articles::model::{ArticleRow, ArticleSort};
-use crate::articles::store::{self, delivery};
+use crate::articles::read_model;
+use crate::articles::store::read_model::{self as views, After, CardRow};
 use crate::authors::store as authors;
-use crate::comments::store as comments;
-use crate::db::{DbConnection, Paged};
-use crate::delivery::cache::{SURROGATE_KEY, article_read_tags};
+use crate::db::DbConnection;
+use crate::delivery::cache::SURROGATE_KEY;
 use crate::delivery::locale::{LocaleQuery, choose_locale};
-use crate::delivery::{cached_json_in, link_pages};
+use crate::delivery::{cached_body_in, cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
 use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
-use crate::pagination::{Page, PageMeta};
-use crate::reactions::store as reactions;
+use crate::pagination::{self, Page};
 use crate::tags::store as tags;
 
 /// A page of articles.
@@ -36,7 +34,22 @@ pub struct ArticleList {
     /// The articles.
     pub data: Vec<ArticleSummary>,
     /// Where this page stands.
-    pub meta: PageMeta,
+    pub meta: ArticleListMeta,
+}
+
+/// Where a page of articles stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleListMeta {
+    /// This page, from 1; `null` on a page reached by `cursor`.
+    pub page: Option<u32>,
+    /// Items per page.
+    pub per_page: u32,
+    /// Articles in all pages; `null` with `count=false`.
+    pub total: Option<i64>,
+    /// Number of pages; `null` with `count=false`.
+    pub total_pages: Option<i64>,
+    /// Pass as `cursor` for the next page (also in the `Link` header); `null` on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// Filters, sort and page of the public article list.
@@ -71,6 +84,12 @@ pub struct ArticleListQuery {
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
+    /// Where to start: `meta.next_cursor` of the page before (keyset pagination: steady
+    /// under new articles and as fast at any depth). Not with `page`.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+    /// `false` skips counting `meta.total` and `meta.total_pages` (they are `null`).
+    pub count: Option<bool>,
 }
 
 /// Most sections one call may ask for.
@@ -175,36 +194,43 @@ pub async fn article_sections(
     for key in keys {
         sections.push(site.category_and_below(key, "categories")?);
     }
-    let loader_choice = choice.clone();
-    let data = state
+    let (locale, only) = (choice.requested.clone(), !choice.fallback);
+    let (cards, counters) = state
         .db
         .run(move |conn| {
-            let only = loader_choice.only();
-            let mut rows_by_section = Vec::with_capacity(sections.len());
+            let mut cards = Vec::with_capacity(sections.len());
             for (id, below) in &sections {
-                let rows = delivery::newest_in(conn, below, only, per_section)?;
-                rows_by_section.push((*id, rows));
+                cards.push((*id, views::newest_in(conn, below, &locale, only, per_section)?));
             }
-            let all: Vec<ArticleRow> = rows_by_section
+            let ids: Vec<i64> = cards
                 .iter()
-                .flat_map(|(_, rows)| rows.iter().cloned())
+                .flat_map(|(_, rows)| rows.iter().map(|r| r.article_id))
                 .collect();
-            let related = load_related(conn, &all, &site)?;
-            Ok(rows_by_section
-                .into_iter()
-                .map(|(id, rows)| Section {
-                    category: site.category_reference(id, &loader_choice),
-                    articles: related.summaries(&rows, &loader_choice),
-                })
-                .collect())
+            Ok((cards, views::counters_of(conn, &ids)?))
         })
         .await?;
-    cached_json_in(
+    let mut body = String::from("{\"data\":[");
+    for (n, (id, rows)) in cards.iter().enumerate() {
+        let category = serde_json::to_string(&site.category_reference(*id, &choice))
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!("{{\"category\":{category},\"articles\":"));
+        body.push_str(&read_model::cards_json(
+            rows.iter().map(|r| (r.article_id, r.card.as_str())),
+            &counters,
+            &site.kinds,
+        ));
+        body.push('}');
+    }
+    body.push_str("]}");
+    Ok(cached_body_in(
         &request,
         state.settings.http.cache_max_age,
-        &SectionList { data },
+        body.into_bytes(),
         Some(&choice.requested),
-    )
+    ))
 }
 
 /// List published articles.
@@ -228,32 +254,82 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
+    let sort = query.sort.unwrap_or_default();
+    let after = match &query.cursor {
+        Some(_) if query.page.is_some() => {
+            return Err(ApiError::invalid("cursor", "can't be given with `page`"));
+        }
+        Some(cursor) => Some(
+            read_cursor(sort, cursor)
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor of this list's sort"))?,
+        ),
+        None => None,
+    };
+    let counting = query.count.unwrap_or(true);
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
     let site = site_data(&state).await?;
-    let (data, total) = state
+    let kinds = site.kinds.clone();
+    let (mut rows, total, counters) = state
         .db
         .run(move |conn| {
             let filter = list_filter(conn, &query, &loader_choice, &site)?;
-            let sort = query.sort.unwrap_or_default();
-            let Paged { rows, total } =
-                delivery::page(conn, &filter, sort, page.offset(), page.limit())?;
-            let related = load_related(conn, &rows, &site)?;
-            Ok((related.summaries(&rows, &loader_choice), total))
+            let offset = if after.is_some() { 0 } else { page.offset() };
+            // One more than the page, to know whether there is a next one.
+            let rows =
+                views::cards_page(conn, &filter, sort, after.as_ref(), offset, page.limit() + 1)?;
+            let total = if counting {
+                Some(views::count(conn, &filter)?)
+            } else {
+                None
+            };
+            let ids: Vec<i64> = rows.iter().map(|r| r.article_id).collect();
+            Ok((rows, total, views::counters_of(conn, &ids)?))
         })
         .await?;
-    let meta = page.meta(total);
-    let body = ArticleList {
-        data,
-        meta: meta.clone(),
+    let more = rows.len() > page.limit() as usize;
+    rows.truncate(page.limit() as usize);
+    let next_cursor = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| write_cursor(sort, last));
+    let by_page = query_is_paged(&request);
+    let meta = ArticleListMeta {
+        page: by_page.then_some(page.page),
+        per_page: page.per_page,
+        total,
+        total_pages: total.map(|total| page.meta(total).total_pages),
+        next_cursor: next_cursor.clone(),
     };
-    let mut response = cached_json_in(
+    let meta_json =
+        serde_json::to_string(&meta).map_err(|error| ApiError::Internal(error.to_string()))?;
+    let body = format!(
+        "{{\"data\":{},\"meta\":{meta_json}}}",
+        read_model::cards_json(
+            rows.iter().map(|r| (r.article_id, r.card.as_str())),
+            &counters,
+            &kinds,
+        )
+    );
+    let mut response = cached_body_in(
         &request,
         state.settings.http.cache_max_age,
-        &body,
+        body.into_bytes(),
         Some(&choice.requested),
-    )?;
-    link_pages(&mut response, &request, &meta);
+    );
+    match (by_page, total) {
+        (true, Some(total)) => link_pages(&mut response, &request, &page.meta(total)),
+        _ => {
+            if let Some(cursor) = &next_cursor
+                && let Ok(value) = header::HeaderValue::from_str(&format!(
+                    "<{}>; rel=\"next\"",
+                    pagination::cursor_url(&request, cursor)
+                ))
+            {
+                response.headers_mut().insert(header::LINK, value);
+            }
+        }
+    }
     Ok(response)
 }
 
@@ -284,53 +360,32 @@ pub async fn get_article(
     let key = key.into_inner();
     let asked = key.clone();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let loader_choice = choice.clone();
-    let site = site_data(&state).await?;
-    let detail = state
+    let kinds = state.active_kinds().await?;
+    let (view, counters) = state
         .db
         .run(move |conn| {
-            let row = delivery::visible_by_key(conn, &key)?;
-            let related = load_related(conn, std::slice::from_ref(&row), &site)?;
-            let corrections = store::corrections_of(conn, &[row.id])?
-                .into_iter()
-                .map(|c| PublicCorrection {
-                    at: c.at.and_utc(),
-                    note: c.note,
-                })
-                .collect();
-            related
-                .detail(row, &loader_choice, &site, corrections)
-                .ok_or_else(ApiError::not_found)
+            let view = read_model::served(conn, &key, &choice)?.ok_or_else(ApiError::not_found)?;
+            let counters = views::counters_of(conn, &[view.article_id])?;
+            Ok((view, counters))
         })
         .await?;
-    let locale = detail.summary.locale.clone();
-    let summary = &detail.summary;
-    let tags = article_read_tags(
-        summary.id,
-        summary
-            .category
-            .path
-            .iter()
-            .flatten()
-            .map(|c| c.id)
-            .chain([summary.category.id]),
-        summary.tags.iter().map(|t| t.id),
-        summary.authors.iter().map(|a| a.id),
+    let body = format!(
+        "{{\"data\":{}}}",
+        read_model::with_counters(&view.document, counters.get(&view.article_id), &kinds)
     );
-    let canonical = (asked != detail.canonical_slug)
-        .then(|| format!("/api/v1/articles/{}", detail.canonical_slug));
-    let mut response = cached_json_in(
+    let mut response = cached_body_in(
         &request,
         state.settings.http.cache_max_age,
-        &ArticleResponse { data: detail },
-        Some(&locale),
-    )?;
+        body.into_bytes(),
+        Some(&view.served_locale),
+    );
     // Purged with what it shows, not with every list.
-    if let Ok(tags) = header::HeaderValue::from_str(&tags) {
+    if let Ok(tags) = header::HeaderValue::from_str(&view.surrogate_keys) {
         response.headers_mut().insert(SURROGATE_KEY, tags);
     }
-    if let Some(canonical) = canonical
-        && let Ok(value) = header::HeaderValue::from_str(&canonical)
+    if asked != view.slug
+        && let Ok(value) =
+            header::HeaderValue::from_str(&format!("/api/v1/articles/{}", view.slug))
     {
         response
             .headers_mut()
@@ -365,24 +420,38 @@ pub async fn related_articles(
         return Err(ApiError::invalid("limit", "must be from 1 to 20"));
     }
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let loader_choice = choice.clone();
-    let site = site_data(&state).await?;
-    let data = state
+    let kinds = state.active_kinds().await?;
+    let any_locale = LocaleChoice {
+        fallback: true,
+        ..choice.clone()
+    };
+    let only = !choice.fallback;
+    let (ids, cards, counters) = state
         .db
         .run(move |conn| {
-            let row = delivery::visible_by_key(conn, &key)?;
-            let only = loader_choice.only();
-            let rows = delivery::related(conn, &row, only, limit as usize)?;
-            let related = load_related(conn, &rows, &site)?;
-            Ok(related.summaries(&rows, &loader_choice))
+            let view =
+                read_model::served(conn, &key, &any_locale)?.ok_or_else(ApiError::not_found)?;
+            let ids = read_model::related(conn, &view, only, limit as usize)?;
+            let cards = views::cards_of(conn, &ids, &view.locale, only)?;
+            let counters = views::counters_of(conn, &ids)?;
+            Ok((ids, cards, counters))
         })
         .await?;
-    cached_json_in(
+    let body = format!(
+        "{{\"data\":{}}}",
+        read_model::cards_json(
+            ids.iter()
+                .filter_map(|id| Some((*id, cards.get(id)?.as_str()))),
+            &counters,
+            &kinds,
+        )
+    );
+    Ok(cached_body_in(
         &request,
         state.settings.http.cache_max_age,
-        &RelatedList { data },
+        body.into_bytes(),
         Some(&choice.requested),
-    )
+    ))
 }
 
 /// Published articles per month.
@@ -404,23 +473,17 @@ pub async fn archive(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let only = choice.only().map(str::to_owned);
+    let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let in_categories = match &query.category {
         Some(key) => Some(site_data(&state).await?.category_ids(key)?),
         None => None,
     };
     let times = state
         .db
-        .run(move |conn| {
-            Ok(delivery::published_times(
-                conn,
-                only.as_deref(),
-                in_categories,
-            )?)
-        })
+        .run(move |conn| Ok(views::published_times(conn, &locale, only, in_categories)?))
         .await?;
     let mut months: HashMap<(i32, u32), i64> = HashMap::new();
-    for time in times.into_iter().flatten() {
+    for time in times {
         *months.entry((time.year(), time.month())).or_default() += 1;
     }
     let mut data: Vec<ArchiveMonth> = months
@@ -445,30 +508,13 @@ async fn site_data(state: &AppState) -> Result<SiteData, ApiError> {
     })
 }
 
-/// Everything the summaries of `rows` show, in five queries whatever their number.
-fn load_related(
-    conn: &mut DbConnection,
-    rows: &[ArticleRow],
-    site: &SiteData,
-) -> Result<Related, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let loaded = SummaryRows {
-        translations: store::published_translations_of(conn, &ids)?,
-        bylines: delivery::bylines_of(conn, &ids)?,
-        tags: delivery::tag_names_of(conn, &ids)?,
-        reactions: reactions::tallies(conn, &site.kinds, &ids)?,
-        comments: comments::public_counts(conn, &ids)?,
-    };
-    Ok(Related::new(rows, site, loaded))
-}
-
 /// The list's filters with their keys resolved: 422 for a key that names nothing.
 fn list_filter(
     conn: &mut DbConnection,
     query: &ArticleListQuery,
     choice: &LocaleChoice,
     site: &SiteData,
-) -> Result<delivery::ListFilter, ApiError> {
+) -> Result<views::ListFilter, ApiError> {
     let categories = match &query.category {
         Some(key) => Some(site.category_ids(key)?),
         None => None,
@@ -495,9 +541,9 @@ fn list_filter(
     if text.as_ref().is_some_and(|q| q.len() > 200) {
         return Err(ApiError::invalid("q", "must have at most 200 characters"));
     }
-    Ok(delivery::ListFilter {
+    Ok(views::ListFilter {
         requested_locale: choice.requested.clone(),
-        only_locale: choice.only().map(str::to_owned),
+        only_requested: !choice.fallback,
         categories,
         tag,
         author,
@@ -506,4 +552,51 @@ fn list_filter(
         published_before: query.published_before.map(|t| t.naive_utc()),
         featured: query.featured,
     })
+}
+
+/// Whether the list was asked for by `page` (or by nothing), not by `cursor`.
+fn query_is_paged(request: &HttpRequest) -> bool {
+    !request
+        .query_string()
+        .split('&')
+        .any(|pair| pair.starts_with("cursor="))
+}
+
+/// The `cursor` that continues a list in `sort` after `last`.
+fn write_cursor(sort: ArticleSort, last: &CardRow) -> String {
+    let value = match sort {
+        ArticleSort::Title => last.title.clone(),
+        ArticleSort::RecentlyUpdated => last.updated_at.format(CURSOR_TIME).to_string(),
+        _ => last.published_at.format(CURSOR_TIME).to_string(),
+    };
+    pagination::Cursor::encode(&[sort_name(sort), &last.article_id.to_string(), &value])
+}
+
+/// The keyset position a `cursor` names, if it was made for `sort`.
+fn read_cursor(sort: ArticleSort, cursor: &str) -> Option<After> {
+    let parts = pagination::Cursor::decode(cursor, 3)?;
+    let [name, id, value] = <[String; 3]>::try_from(parts).ok()?;
+    if name != sort_name(sort) {
+        return None;
+    }
+    let id: i64 = id.parse().ok()?;
+    Some(match sort {
+        ArticleSort::Title => After::Title(value, id),
+        _ => After::Time(
+            chrono::NaiveDateTime::parse_from_str(&value, CURSOR_TIME).ok()?,
+            id,
+        ),
+    })
+}
+
+/// Times in cursors, to the microsecond.
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+fn sort_name(sort: ArticleSort) -> &'static str {
+    match sort {
+        ArticleSort::NewestFirst => "n",
+        ArticleSort::OldestFirst => "o",
+        ArticleSort::Title => "t",
+        ArticleSort::RecentlyUpdated => "u",
+    }
 }

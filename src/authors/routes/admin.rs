@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::articles::read_model;
 use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
@@ -296,6 +297,7 @@ pub async fn update_author(
                 return Err(ApiError::stale());
             }
             write_bios(conn, id, &bios)?;
+            read_model::refresh_author(conn, id)?;
             Ok(store::find_admin(conn, id)?)
         })
         .await?;

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::articles::read_model;
 use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
@@ -232,6 +233,7 @@ pub async fn update_category(
                 check_translations(conn, translations)?;
                 write_translations(conn, id, translations)?;
             }
+            read_model::refresh_category(conn, id)?;
             let category = store::find_admin(conn, id)?;
             if category.translations.is_empty() {
                 return Err(ApiError::invalid(

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::articles::store::visibility;
+use crate::articles::store::read_model as views;
 use crate::categories::model::*;
 use crate::categories::store;
 use crate::db;
@@ -56,10 +56,10 @@ pub async fn list_categories(
     let query = query.into_inner();
     let tree = state.category_tree().await?;
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let only = choice.only().map(str::to_owned);
+    let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let counts = state
         .db
-        .run(move |conn| Ok(visibility::counts_by_category(conn, only.as_deref())?))
+        .run(move |conn| Ok(views::counts_by_category(conn, &locale, only)?))
         .await?;
     let view = TreeView::new(&tree.rows, tree.translations.clone(), &counts, &choice);
     let data = view.children_of(None);
@@ -96,12 +96,12 @@ pub async fn get_category(
     let query = query.into_inner();
     let key = key.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let only = choice.only().map(str::to_owned);
+    let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let (id, counts) = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            Ok((id, visibility::counts_by_category(conn, only.as_deref())?))
+            Ok((id, views::counts_by_category(conn, &locale, only)?))
         })
         .await?;
     let tree = state.category_tree().await?;

@@ -215,7 +215,7 @@ pub async fn delete_reaction(
     let active = state.active_kinds().await?;
     let data = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let article = visible_by_key(conn, &key)?;
             store::remove(conn, article.id, actor)?;
             Ok(store::reactions_of(conn, article.id, &active, None)?)

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::articles::read_model;
 use crate::app::AppState;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
@@ -209,6 +210,7 @@ pub async fn update_tag(
             }
             check_translations(conn, &translations)?;
             write_translations(conn, id, &translations)?;
+            read_model::refresh_tag(conn, id)?;
             let tag = store::find_admin(conn, id)?;
             if tag.translations.is_empty() {
                 return Err(ApiError::invalid(
@@ -255,7 +257,9 @@ pub async fn delete_tag(
         .write(move |conn| {
             let current = store::find(conn, id)?;
             versioning::check(expected, current.version)?;
+            let tagged = read_model::tagged(conn, id)?;
             store::delete(conn, id)?;
+            read_model::refresh(conn, &tagged)?;
             Ok(())
         })
         .await?;

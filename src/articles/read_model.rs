@@ -1,0 +1,337 @@
+//! The delivery read model: every visible article as the public API serves it in each site
+//! locale (its full JSON and its card in lists), kept in tables by the writes that change it,
+//! in their transaction, so an uncached read is one indexed lookup plus the live counters.
+//!
+//! A view is built for each requested locale because everything in it follows that locale's
+//! fallback chain: the translation served, the names of the category, tags and breadcrumb, the
+//! order of the alternates. The counters (reactions, comments) are not in it: they change with
+//! every reader's click and are spliced in on read.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use diesel::QueryResult;
+use serde::Serialize;
+
+use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
+use crate::articles::model::ArticleRow;
+use crate::articles::store::read_model::{self as store, Counters, ViewRow};
+use crate::articles::store::{self as articles, delivery};
+use crate::categories::model::with_descendants;
+use crate::categories::store as categories;
+use crate::db::{self, DbConnection};
+use crate::delivery::cache::article_read_tags;
+use crate::locales::model::{LocaleChoice, LocaleRow};
+use crate::locales::store as locales;
+use crate::reactions::model::{KindRow, ReactionCounts};
+
+/// The shape of the views this build writes: a server finding another shape in the tables
+/// rebuilds them at start.
+pub const VERSION: i32 = 1;
+
+/// Articles rebuilt per batch.
+const BATCH: usize = 200;
+
+/// Rewrites the views of these articles from the source tables: the one way they change.
+pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let site = SiteData {
+        kinds: Arc::new(Vec::new()),
+        categories: Arc::new(categories::load_all(conn)?),
+    };
+    let locales = locales::list(conn)?;
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for batch in ids.chunks(BATCH) {
+        let views = build(conn, batch, &locales, &site)?;
+        store::replace_views(conn, batch, &views)?;
+    }
+    Ok(())
+}
+
+/// Recounts the counters of these articles (after writes that bypass the comment and reaction
+/// stores, such as loading the demo).
+pub fn recount(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    for id in ids {
+        store::recount(conn, *id)?;
+    }
+    Ok(())
+}
+
+/// After a category write: the views of articles in it or below it (their breadcrumbs name it).
+pub fn refresh_category(conn: &mut DbConnection, category: i64) -> QueryResult<()> {
+    let tree = categories::load_all(conn)?;
+    let below = with_descendants(&tree.rows, category);
+    let ids = store::in_categories(conn, &below)?;
+    refresh(conn, &ids)
+}
+
+/// After a tag write: the views of the articles it tags.
+pub fn refresh_tag(conn: &mut DbConnection, tag: i64) -> QueryResult<()> {
+    let ids = store::with_tag(conn, tag)?;
+    refresh(conn, &ids)
+}
+
+/// The articles a tag is on, before it is deleted: [`refresh`] them after.
+pub fn tagged(conn: &mut DbConnection, tag: i64) -> QueryResult<Vec<i64>> {
+    store::with_tag(conn, tag)
+}
+
+/// After an author write: the views of the articles in their bylines.
+pub fn refresh_author(conn: &mut DbConnection, author: i64) -> QueryResult<()> {
+    let ids = store::by_author(conn, author)?;
+    refresh(conn, &ids)
+}
+
+/// After a locale write (a new locale, a new default, a new order): every view.
+pub fn refresh_all(conn: &mut DbConnection) -> QueryResult<()> {
+    let ids = store::all_articles(conn)?;
+    refresh(conn, &ids)
+}
+
+/// Builds the read model from nothing: every view and every counter. `progress` hears how
+/// many articles are done out of how many.
+pub fn rebuild(conn: &mut DbConnection, mut progress: impl FnMut(u64, u64)) -> QueryResult<()> {
+    store::clear(conn)?;
+    let ids = store::all_articles(conn)?;
+    let total = ids.len() as u64;
+    let mut done = 0;
+    for batch in ids.chunks(BATCH) {
+        refresh(conn, batch)?;
+        recount(conn, batch)?;
+        done += batch.len() as u64;
+        progress(done, total);
+    }
+    store::set_version(conn, VERSION)
+}
+
+/// Rebuilds the read model when the tables hold another shape than this build writes (or
+/// none yet), in one write transaction; true when it did.
+pub fn ensure_current(conn: &mut DbConnection) -> QueryResult<bool> {
+    db::write_transaction(conn, |conn| {
+        // Instances starting together build it once.
+        db::lock_name(conn, "read_model")?;
+        if store::version(conn)? == Some(VERSION) {
+            return Ok(false);
+        }
+        rebuild(conn, |_, _| {})?;
+        Ok(true)
+    })
+}
+
+/// The views of the publishable articles among `ids`, one per site locale they can be served
+/// in (every locale, when fallback can reach a published translation).
+fn build(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    locales: &[LocaleRow],
+    site: &SiteData,
+) -> QueryResult<Vec<ViewRow>> {
+    let rows = store::publishable(conn, ids)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let loaded = SummaryRows {
+        translations: articles::published_translations_of(conn, &ids)?,
+        bylines: delivery::bylines_of(conn, &ids)?,
+        tags: delivery::tag_names_of(conn, &ids)?,
+        reactions: HashMap::new(),
+        comments: HashMap::new(),
+    };
+    let mut corrections = db::group_by(articles::corrections_of(conn, &ids)?, |c| c.article_id);
+    let related = Related::new(&rows, site, loaded);
+    let mut views = Vec::with_capacity(rows.len() * locales.len());
+    for row in rows {
+        let corrections: Vec<PublicCorrection> = corrections
+            .remove(&row.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| PublicCorrection {
+                at: c.at.and_utc(),
+                note: c.note,
+            })
+            .collect();
+        for locale in locales {
+            let choice = LocaleChoice::serving(&locale.code, locales);
+            if let Some(view) = view_of(&row, &choice, &related, site, corrections.clone()) {
+                views.push(view);
+            }
+        }
+    }
+    Ok(views)
+}
+
+/// The view of `row` for a read asking for `choice.requested`; `None` when nothing can be
+/// served there (no published translation, no publication time).
+fn view_of(
+    row: &ArticleRow,
+    choice: &LocaleChoice,
+    related: &Related,
+    site: &SiteData,
+    corrections: Vec<PublicCorrection>,
+) -> Option<ViewRow> {
+    let published_at = row.published_at?;
+    let detail = related.detail(row.clone(), choice, site, corrections)?;
+    let summary = &detail.summary;
+    let surrogate_keys = article_read_tags(
+        summary.id,
+        summary
+            .category
+            .path
+            .iter()
+            .flatten()
+            .map(|c| c.id)
+            .chain([summary.category.id]),
+        summary.tags.iter().map(|t| t.id),
+        summary.authors.iter().map(|a| a.id),
+    );
+    let card = {
+        let mut card = without_counters(summary)?;
+        // Lists show no breadcrumb.
+        if let Some(category) = card.get_mut("category").and_then(|c| c.as_object_mut()) {
+            category.remove("path");
+        }
+        card.to_string()
+    };
+    Some(ViewRow {
+        article_id: row.id,
+        locale: choice.requested.clone(),
+        served_locale: summary.locale.clone(),
+        slug: detail.canonical_slug.clone(),
+        title: summary.title.clone(),
+        category_id: row.category_id,
+        published_at,
+        updated_at: row.updated_at,
+        featured: row.featured,
+        surrogate_keys,
+        card,
+        document: without_counters(&detail)?.to_string(),
+    })
+}
+
+/// `value` as JSON without the live counters, which reads splice in.
+fn without_counters(value: &impl Serialize) -> Option<serde_json::Value> {
+    let mut json = serde_json::to_value(value).ok()?;
+    let object = json.as_object_mut()?;
+    object.remove("reaction_counts");
+    object.remove("comment_count");
+    Some(json)
+}
+
+/// The view a public read of `key` (an id, or a current or old slug in any locale) serves in
+/// `choice`, if any. A slug names its article only while its own translation is published, so
+/// a draft's slug is as unknown as a missing one; a key with control characters names nothing.
+pub fn served(
+    conn: &mut DbConnection,
+    key: &str,
+    choice: &LocaleChoice,
+) -> QueryResult<Option<ViewRow>> {
+    let wanted = |views: Vec<ViewRow>| {
+        views.into_iter().find(|v| {
+            v.locale == choice.requested && (choice.fallback || v.served_locale == v.locale)
+        })
+    };
+    if let Ok(id) = key.parse::<i64>() {
+        return Ok(wanted(store::views_of(conn, id, &[&choice.requested])?));
+    }
+    if key.chars().any(char::is_control) {
+        return Ok(None);
+    }
+    for owner in articles::by_slug(conn, key)? {
+        let views = store::views_of(conn, owner.article_id, &[&owner.locale, &choice.requested])?;
+        if views
+            .iter()
+            .any(|v| v.locale == owner.locale && v.served_locale == owner.locale)
+        {
+            return Ok(wanted(views));
+        }
+    }
+    Ok(None)
+}
+
+/// Up to `limit` articles related to `view`'s (in its requested locale; only those published
+/// in it when `only`): sharing its category or tags, most shared tags first, then newest.
+pub fn related(
+    conn: &mut DbConnection,
+    view: &ViewRow,
+    only: bool,
+    limit: usize,
+) -> QueryResult<Vec<i64>> {
+    let own_tags: Vec<i64> = articles::tags_of(conn, &[view.article_id])?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let candidates = store::related_candidates(
+        conn,
+        &view.locale,
+        only,
+        view.article_id,
+        view.category_id,
+        &own_tags,
+        200,
+    )?;
+    let ids: Vec<i64> = candidates.iter().map(|(id, _)| *id).collect();
+    let mut shared: HashMap<i64, usize> = HashMap::new();
+    for tag in articles::tags_of(conn, &ids)? {
+        if own_tags.contains(&tag.id) {
+            *shared.entry(tag.article_id).or_default() += 1;
+        }
+    }
+    let mut scored: Vec<(usize, i64)> = candidates
+        .into_iter()
+        .map(|(id, category)| {
+            let score = 2 * shared.get(&id).copied().unwrap_or(0)
+                + usize::from(category == view.category_id);
+            (score, id)
+        })
+        .collect();
+    // A stable sort keeps the newest first among equals.
+    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    Ok(scored.into_iter().take(limit).map(|(_, id)| id).collect())
+}
+
+/// A JSON array of cards, each with its article's counters.
+pub fn cards_json<'a>(
+    cards: impl Iterator<Item = (i64, &'a str)>,
+    counters: &HashMap<i64, Counters>,
+    kinds: &[KindRow],
+) -> String {
+    let mut out = String::from("[");
+    for (n, (id, card)) in cards.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(&with_counters(card, counters.get(&id), kinds));
+    }
+    out.push(']');
+    out
+}
+
+/// `stored` (a view's card or document) with the live counters of its article, as reads send
+/// it: the stored JSON is not parsed again, the counters are written before its first field.
+pub fn with_counters(stored: &str, counters: Option<&Counters>, kinds: &[KindRow]) -> String {
+    let zero = Counters::default();
+    let counters = counters.unwrap_or(&zero);
+    let reactions: ReactionCounts = kinds
+        .iter()
+        .map(|kind| {
+            let count = counters.reactions.get(&kind.id).copied().unwrap_or(0);
+            (kind.kind_key.clone(), count)
+        })
+        .collect();
+    let reactions = serde_json::to_string(&reactions).unwrap_or_else(|_| "{}".to_owned());
+    let rest = stored.strip_prefix('{').unwrap_or(stored);
+    let separator = if rest.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
+    format!(
+        "{{\"comment_count\":{},\"reaction_counts\":{reactions}{separator}{rest}",
+        counters.comments
+    )
+}

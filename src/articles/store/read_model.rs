@@ -1,0 +1,503 @@
+//! The delivery read model's tables: each visible article as served in each site locale
+//! (`article_views`), and its live counters (`article_counters`). Writes keep them in their
+//! transaction; public reads take one indexed lookup per article or per page.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::articles::model::{ArticleRow, ArticleSort};
+use crate::articles::store::visibility::PUBLISHED;
+use crate::db::schema::{
+    article_authors, article_counters, article_tags, article_translations, article_views,
+    articles, categories, comments, reactions, read_model_state,
+};
+use crate::db::{self, DbConnection, MultiBackend, per_backend};
+
+/// One article as served in one requested locale.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = article_views)]
+pub struct ViewRow {
+    pub article_id: i64,
+    /// The locale asked for.
+    pub locale: String,
+    /// The locale of the translation served.
+    pub served_locale: String,
+    pub slug: String,
+    pub title: String,
+    pub category_id: i64,
+    pub published_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub featured: bool,
+    pub surrogate_keys: String,
+    pub card: String,
+    pub document: String,
+}
+
+/// A card of a list page, with the values its sort orders by.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_views)]
+pub struct CardRow {
+    pub article_id: i64,
+    pub published_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub title: String,
+    pub card: String,
+}
+
+/// The live counters of one article.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub comments: i64,
+    /// Reactions by kind id.
+    pub reactions: BTreeMap<i64, i64>,
+}
+
+/// Where a keyset page starts: after the row with these sort values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    /// After this time (of `published_at` or `updated_at`, as the sort says) and id.
+    Time(NaiveDateTime, i64),
+    /// After this title and id.
+    Title(String, i64),
+}
+
+/// The article list's filters, with keys resolved to ids.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    /// The locale asked for.
+    pub requested_locale: String,
+    /// Only articles published in the requested locale (`fallback=false`).
+    pub only_requested: bool,
+    /// A category and every category below it.
+    pub categories: Option<Vec<i64>>,
+    pub tag: Option<i64>,
+    pub author: Option<i64>,
+    /// Folded search text (see `slug::fold`), matched anywhere in a translation.
+    pub text: Option<String>,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+    pub featured: Option<bool>,
+}
+
+type Views<'a> = article_views::BoxedQuery<'a, MultiBackend>;
+
+/// The views a public read in `locale` may show now (only those served in it when `only`).
+fn visible_in(locale: &str, only: bool) -> Views<'_> {
+    let query = article_views::table
+        .filter(article_views::locale.eq(locale))
+        .filter(article_views::published_at.le(db::now()))
+        .into_boxed();
+    if only {
+        query.filter(article_views::served_locale.eq(locale))
+    } else {
+        query
+    }
+}
+
+fn filtered<'a>(filter: &'a ListFilter) -> Views<'a> {
+    let mut query = visible_in(&filter.requested_locale, filter.only_requested);
+    if let Some(ids) = &filter.categories {
+        query = query.filter(article_views::category_id.eq_any(ids));
+    }
+    if let Some(tag) = filter.tag {
+        query = query.filter(
+            article_views::article_id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(tag))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(author) = filter.author {
+        query = query.filter(
+            article_views::article_id.eq_any(
+                article_authors::table
+                    .filter(article_authors::author_id.eq(author))
+                    .select(article_authors::article_id),
+            ),
+        );
+    }
+    if let Some(text) = &filter.text {
+        let locales = if filter.only_requested {
+            filter.requested_locale.clone()
+        } else {
+            "%".to_owned()
+        };
+        query = query.filter(
+            article_views::article_id.eq_any(
+                article_translations::table
+                    .filter(article_translations::status.eq(PUBLISHED))
+                    .filter(article_translations::locale.like(locales))
+                    .filter(
+                        article_translations::search_text
+                            .like(format!("%{}%", db::escape_like(text)))
+                            .escape('\\'),
+                    )
+                    .select(article_translations::article_id),
+            ),
+        );
+    }
+    if let Some(after) = filter.published_after {
+        query = query.filter(article_views::published_at.ge(after));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(article_views::published_at.le(before));
+    }
+    if let Some(featured) = filter.featured {
+        query = query.filter(article_views::featured.eq(featured));
+    }
+    query
+}
+
+/// Up to `limit` cards matching `filter` in `sort` order, from `offset` or after the keyset
+/// position `after`: one query on an index of the locale and the sort.
+pub fn cards_page(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    sort: ArticleSort,
+    after: Option<&After>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<CardRow>> {
+    use article_views::{article_id as id, published_at, title, updated_at};
+    let mut query = filtered(filter);
+    query = match (sort, after) {
+        (_, None) => query,
+        (ArticleSort::OldestFirst, Some(After::Time(at, last))) => query.filter(
+            published_at
+                .gt(*at)
+                .or(published_at.eq(*at).and(id.gt(*last))),
+        ),
+        (ArticleSort::RecentlyUpdated, Some(After::Time(at, last))) => query.filter(
+            updated_at
+                .lt(*at)
+                .or(updated_at.eq(*at).and(id.lt(*last))),
+        ),
+        (ArticleSort::Title, Some(After::Title(name, last))) => query.filter(
+            title
+                .gt(name.clone())
+                .or(title.eq(name.clone()).and(id.gt(*last))),
+        ),
+        (_, Some(After::Time(at, last))) => query.filter(
+            published_at
+                .lt(*at)
+                .or(published_at.eq(*at).and(id.lt(*last))),
+        ),
+        (_, Some(After::Title(..))) => return Ok(Vec::new()),
+    };
+    query = match sort {
+        ArticleSort::OldestFirst => query.order((published_at.asc(), id.asc())),
+        ArticleSort::RecentlyUpdated => query.order((updated_at.desc(), id.desc())),
+        ArticleSort::Title => query.order((title.asc(), id.asc())),
+        ArticleSort::NewestFirst => query.order((published_at.desc(), id.desc())),
+    };
+    query
+        .select(CardRow::as_select())
+        .offset(offset)
+        .limit(limit)
+        .load(conn)
+}
+
+/// How many articles match `filter`: a count over the locale's index.
+pub fn count(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// The `limit` newest cards in `categories`.
+pub fn newest_in(
+    conn: &mut DbConnection,
+    categories: &[i64],
+    locale: &str,
+    only: bool,
+    limit: i64,
+) -> QueryResult<Vec<CardRow>> {
+    visible_in(locale, only)
+        .filter(article_views::category_id.eq_any(categories))
+        .order((
+            article_views::published_at.desc(),
+            article_views::article_id.desc(),
+        ))
+        .limit(limit)
+        .select(CardRow::as_select())
+        .load(conn)
+}
+
+/// The cards of these articles in `locale`, by article.
+pub fn cards_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    locale: &str,
+    only: bool,
+) -> QueryResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = visible_in(locale, only)
+        .filter(article_views::article_id.eq_any(ids))
+        .select((article_views::article_id, article_views::card))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The views of `article` a reader may see now in these requested `locales`.
+pub fn views_of(
+    conn: &mut DbConnection,
+    article: i64,
+    locales: &[&str],
+) -> QueryResult<Vec<ViewRow>> {
+    article_views::table
+        .filter(article_views::article_id.eq(article))
+        .filter(article_views::locale.eq_any(locales))
+        .filter(article_views::published_at.le(db::now()))
+        .select(ViewRow::as_select())
+        .load(conn)
+}
+
+/// Visible articles (in `locale` only, when `only`) that share `category` or one of `tags`
+/// with an article, newest first, at most `limit`, `except` left out.
+pub fn related_candidates(
+    conn: &mut DbConnection,
+    locale: &str,
+    only: bool,
+    except: i64,
+    category: i64,
+    tags: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<(i64, i64)>> {
+    visible_in(locale, only)
+        .filter(article_views::article_id.ne(except))
+        .filter(
+            article_views::category_id.eq(category).or(article_views::article_id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq_any(tags.to_vec()))
+                    .select(article_tags::article_id),
+            )),
+        )
+        .order((
+            article_views::published_at.desc(),
+            article_views::article_id.desc(),
+        ))
+        .limit(limit)
+        .select((article_views::article_id, article_views::category_id))
+        .load(conn)
+}
+
+/// Publication times of what a read in `locale` may show, optionally in these categories.
+pub fn published_times(
+    conn: &mut DbConnection,
+    locale: &str,
+    only: bool,
+    categories: Option<Vec<i64>>,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    let mut query = visible_in(locale, only);
+    if let Some(ids) = categories {
+        query = query.filter(article_views::category_id.eq_any(ids));
+    }
+    query.select(article_views::published_at).load(conn)
+}
+
+/// What a read in `locale` may show, per category.
+pub fn counts_by_category(
+    conn: &mut DbConnection,
+    locale: &str,
+    only: bool,
+) -> QueryResult<HashMap<i64, i64>> {
+    let visible = article_views::table
+        .filter(article_views::locale.eq(locale))
+        .filter(article_views::published_at.le(db::now()));
+    let rows: Vec<(i64, i64)> = if only {
+        visible
+            .filter(article_views::served_locale.eq(locale))
+            .group_by(article_views::category_id)
+            .select((article_views::category_id, count_star()))
+            .load(conn)?
+    } else {
+        visible
+            .group_by(article_views::category_id)
+            .select((article_views::category_id, count_star()))
+            .load(conn)?
+    };
+    Ok(rows.into_iter().collect())
+}
+
+/// The counters of these articles (those with none have none yet: all zero).
+pub fn counters_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Counters>> {
+    let rows: Vec<(i64, i64, String)> = article_counters::table
+        .filter(article_counters::article_id.eq_any(ids))
+        .select((
+            article_counters::article_id,
+            article_counters::comment_count,
+            article_counters::reaction_counts,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, comments, reactions)| {
+            let reactions: BTreeMap<String, i64> =
+                serde_json::from_str(&reactions).unwrap_or_default();
+            let reactions = reactions
+                .into_iter()
+                .filter_map(|(kind, count)| Some((kind.parse().ok()?, count)))
+                .collect();
+            (
+                id,
+                Counters {
+                    comments,
+                    reactions,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Recounts the public comments and the reactions of `article` into its counters, in the
+/// transaction of the write that changed them. The counter row is locked first: a concurrent
+/// recount of the same article on PostgreSQL waits for this transaction and then counts its
+/// rows too, so the last recount is always exact.
+pub fn recount(conn: &mut DbConnection, article: i64) -> QueryResult<()> {
+    let row = (
+        article_counters::article_id.eq(article),
+        article_counters::comment_count.eq(0),
+        article_counters::reaction_counts.eq("{}"),
+    );
+    per_backend!(conn, |c| diesel::insert_into(article_counters::table)
+        .values(row)
+        .on_conflict(article_counters::article_id)
+        .do_update()
+        .set(article_counters::comment_count.eq(article_counters::comment_count))
+        .execute(c))?;
+    let comments: i64 = comments::table
+        .filter(comments::article_id.eq(article))
+        .filter(comments::visible.eq(true))
+        .filter(comments::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let kinds: Vec<(i64, i64)> = reactions::table
+        .filter(reactions::article_id.eq(article))
+        .group_by(reactions::kind_id)
+        .select((reactions::kind_id, count_star()))
+        .load(conn)?;
+    let kinds: BTreeMap<String, i64> = kinds
+        .into_iter()
+        .map(|(kind, count)| (kind.to_string(), count))
+        .collect();
+    let reactions = serde_json::to_string(&kinds).unwrap_or_else(|_| "{}".to_owned());
+    diesel::update(article_counters::table.find(article))
+        .set((
+            article_counters::comment_count.eq(comments),
+            article_counters::reaction_counts.eq(reactions),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The articles whose views exist or may exist: published, with a published translation and
+/// a publication time (which may be still to come), among `ids`.
+pub fn publishable(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(articles::status.eq(PUBLISHED))
+        .filter(articles::has_published_translation.eq(true))
+        .filter(articles::published_at.is_not_null())
+        .order(articles::id.asc())
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
+/// Every article id, for a rebuild.
+pub fn all_articles(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    articles::table
+        .select(articles::id)
+        .order(articles::id.asc())
+        .load(conn)
+}
+
+/// Articles in these categories.
+pub fn in_categories(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    articles::table
+        .filter(articles::category_id.eq_any(ids))
+        .select(articles::id)
+        .load(conn)
+}
+
+/// Articles with this tag.
+pub fn with_tag(conn: &mut DbConnection, tag: i64) -> QueryResult<Vec<i64>> {
+    article_tags::table
+        .filter(article_tags::tag_id.eq(tag))
+        .select(article_tags::article_id)
+        .load(conn)
+}
+
+/// Articles in this author's bylines.
+pub fn by_author(conn: &mut DbConnection, author: i64) -> QueryResult<Vec<i64>> {
+    article_authors::table
+        .filter(article_authors::author_id.eq(author))
+        .select(article_authors::article_id)
+        .load(conn)
+}
+
+/// Every category id, for writes that can rename any of them.
+pub fn all_categories(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    categories::table.select(categories::id).load(conn)
+}
+
+/// Replaces the views of `ids` with `views`.
+pub fn replace_views(conn: &mut DbConnection, ids: &[i64], views: &[ViewRow]) -> QueryResult<()> {
+    diesel::delete(article_views::table.filter(article_views::article_id.eq_any(ids)))
+        .execute(conn)?;
+    // 12 columns a row: 400 rows stay well under SQLite's limit of bound values.
+    for chunk in views.chunks(400) {
+        per_backend!(conn, |c| diesel::insert_into(article_views::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Every view, in key order (for comparing two builds).
+pub fn all_views(conn: &mut DbConnection) -> QueryResult<Vec<ViewRow>> {
+    article_views::table
+        .order((article_views::article_id.asc(), article_views::locale.asc()))
+        .select(ViewRow::as_select())
+        .load(conn)
+}
+
+/// Every counter row, by article.
+pub fn all_counters(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, String)>> {
+    article_counters::table
+        .order(article_counters::article_id.asc())
+        .select((
+            article_counters::article_id,
+            article_counters::comment_count,
+            article_counters::reaction_counts,
+        ))
+        .load(conn)
+}
+
+/// Empties both tables, before a rebuild.
+pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(article_views::table).execute(conn)?;
+    diesel::delete(article_counters::table).execute(conn)?;
+    Ok(())
+}
+
+/// The shape of the read model the tables hold (`None` before the first build).
+pub fn version(conn: &mut DbConnection) -> QueryResult<Option<i32>> {
+    read_model_state::table
+        .find(1)
+        .select(read_model_state::version)
+        .first(conn)
+        .optional()
+}
+
+/// Records the shape the tables now hold.
+pub fn set_version(conn: &mut DbConnection, version: i32) -> QueryResult<()> {
+    diesel::delete(read_model_state::table).execute(conn)?;
+    diesel::insert_into(read_model_state::table)
+        .values((
+            read_model_state::id.eq(1),
+            read_model_state::version.eq(version),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
