@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use newsroom_cms::articles::read_model;
 use newsroom_cms::auth::passwords::hash_now;
 use newsroom_cms::auth::roles::Role;
 use newsroom_cms::config::Settings;
@@ -35,6 +36,9 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Rebuild the delivery read model (every article's views and counters) from the source
+    /// tables, in one transaction: public reads see the old model until it commits.
+    Reindex,
     /// Print the OpenAPI document as JSON.
     Openapi,
     /// Create an account (any role), reading its password from standard input.
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Serve { demo } => serve(settings, demo),
         Command::Demo { articles } => load_demo(&settings, articles),
         Command::Migrate => migrate(&settings),
+        Command::Reindex => reindex(&settings),
         Command::CreateUser {
             email,
             role,
@@ -128,13 +133,8 @@ fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::erro
         println!("the database has content already; the demo newsroom was not loaded");
     }
     if articles > 0 {
-        let bar = indicatif::ProgressBar::new(u64::from(articles));
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        let bar = progress_bar("articles");
+        bar.set_length(u64::from(articles));
         let written = demo::load_synthetic(&mut conn, articles, |done| {
             bar.set_position(u64::from(done))
         })?;
@@ -142,6 +142,33 @@ fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::erro
         println!("added {written} synthetic articles");
     }
     Ok(())
+}
+
+fn reindex(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let database = startup::prepare_database(settings)?;
+    let mut conn = database.pool().get()?;
+    let bar = progress_bar("articles");
+    db::write_transaction(&mut conn, |conn| {
+        read_model::rebuild(conn, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+    })?;
+    bar.finish();
+    println!("rebuilt the read model of {} articles", bar.position());
+    Ok(())
+}
+
+/// A progress bar counting `things`.
+fn progress_bar(things: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {things}, {{per_sec}}, eta {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {

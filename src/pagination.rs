@@ -168,7 +168,7 @@ impl Cursor {
 
     /// The `count` values of a cursor; `None` when it is not one.
     pub fn decode(cursor: &str, count: usize) -> Option<Vec<String>> {
-        if cursor.len() % 2 != 0 {
+        if !cursor.len().is_multiple_of(2) {
             return None;
         }
         let bytes = (0..cursor.len())

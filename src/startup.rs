@@ -12,8 +12,8 @@ use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::articles::read_model;
 use crate::app::{AppState, Database};
+use crate::articles::read_model;
 use crate::auth::passwords::{PasswordHasherPool, hash_now};
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
 use crate::articles::model::ArticleRow;
+use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
 use crate::articles::store::read_model::{self as store, Counters, ViewRow};
 use crate::articles::store::{self as articles, delivery};
 use crate::categories::model::with_descendants;
@@ -139,8 +139,6 @@ fn build(
         translations: articles::published_translations_of(conn, &ids)?,
         bylines: delivery::bylines_of(conn, &ids)?,
         tags: delivery::tag_names_of(conn, &ids)?,
-        reactions: HashMap::new(),
-        comments: HashMap::new(),
     };
     let mut corrections = db::group_by(articles::corrections_of(conn, &ids)?, |c| c.article_id);
     let related = Related::new(&rows, site, loaded);

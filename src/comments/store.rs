@@ -206,18 +206,6 @@ pub fn by_actor(
     Ok(Paged { rows, total })
 }
 
-/// Visible, not deleted comments per article.
-pub fn public_counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = comments::table
-        .filter(comments::article_id.eq_any(articles))
-        .filter(comments::visible.eq(true))
-        .filter(comments::deleted_at.is_null())
-        .group_by(comments::article_id)
-        .select((comments::article_id, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
-}
-
 /// Recomputes `visible` in the threads of the `changed` comments after their status changed:
 /// a comment is visible when it is approved and its parent is visible. Three statements per
 /// call, whatever the threads' size.

@@ -10,10 +10,10 @@ use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::articles::read_model;
 use crate::articles::model::{
     ArticleStatus, PreparedTranslation, TranslationInput, TranslationStatus,
 };
+use crate::articles::read_model;
 use crate::articles::store::editing::save_translation;
 use crate::articles::store::{self as articles, ArticleFields};
 use crate::authors::store::{self as authors, AuthorFields};

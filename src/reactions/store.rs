@@ -218,23 +218,6 @@ pub fn totals_by_kind(conn: &mut DbConnection) -> QueryResult<HashMap<i64, i64>>
     Ok(rows.into_iter().collect())
 }
 
-/// Reactions of one kind on one article.
-#[derive(Debug, Queryable)]
-struct KindCount {
-    article_id: i64,
-    kind_id: i64,
-    count: i64,
-}
-
-/// Reactions per article and kind for `articles`.
-fn counts(conn: &mut DbConnection, articles: &[i64]) -> QueryResult<Vec<KindCount>> {
-    reactions::table
-        .filter(reactions::article_id.eq_any(articles))
-        .group_by((reactions::article_id, reactions::kind_id))
-        .select((reactions::article_id, reactions::kind_id, count_star()))
-        .load(conn)
-}
-
 /// The kind `actor` reacted to `article` with, if any.
 pub fn mine(conn: &mut DbConnection, article: i64, actor: Actor) -> QueryResult<Option<i64>> {
     let query = reactions::table
@@ -292,15 +275,6 @@ pub fn remove(conn: &mut DbConnection, article: i64, actor: Actor) -> QueryResul
     read_model::recount(conn, article)
 }
 
-/// Each `active` kind's count, zeros included, on each of `articles`.
-pub fn tallies(
-    conn: &mut DbConnection,
-    active: &[KindRow],
-    articles: &[i64],
-) -> QueryResult<HashMap<i64, ReactionCounts>> {
-    Ok(tally(active, articles, counts(conn, articles)?))
-}
-
 /// The reactions to `article` among the `active` kinds, `mine` being the caller's kind (if any).
 pub fn reactions_of(
     conn: &mut DbConnection,
@@ -308,9 +282,16 @@ pub fn reactions_of(
     active: &[KindRow],
     mine: Option<i64>,
 ) -> QueryResult<Reactions> {
-    let counts = tally(active, &[article], counts(conn, &[article])?)
+    let counted = read_model::counters_of(conn, &[article])?
         .remove(&article)
         .unwrap_or_default();
+    let counts: ReactionCounts = active
+        .iter()
+        .map(|kind| {
+            let count = counted.reactions.get(&kind.id).copied().unwrap_or(0);
+            (kind.kind_key.clone(), count)
+        })
+        .collect();
     let mine = mine
         .and_then(|kind| active.iter().find(|k| k.id == kind))
         .map(|k| k.kind_key.clone());
@@ -319,24 +300,4 @@ pub fn reactions_of(
         counts,
         mine,
     })
-}
-
-/// Counts by key of every `active` kind on every article.
-fn tally(
-    active: &[KindRow],
-    articles: &[i64],
-    rows: Vec<KindCount>,
-) -> HashMap<i64, ReactionCounts> {
-    let zero: ReactionCounts = active.iter().map(|k| (k.kind_key.clone(), 0)).collect();
-    let mut tallies: HashMap<i64, ReactionCounts> =
-        articles.iter().map(|id| (*id, zero.clone())).collect();
-    for row in rows {
-        if let (Some(tally), Some(kind)) = (
-            tallies.get_mut(&row.article_id),
-            active.iter().find(|k| k.id == row.kind_id),
-        ) {
-            tally.insert(kind.kind_key.clone(), row.count);
-        }
-    }
-    tallies
 }

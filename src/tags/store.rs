@@ -1,12 +1,8 @@
 //! Tag queries.
 
-use std::collections::HashMap;
-
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::articles::store::visibility::visible_article_ids;
-use crate::db::schema::{article_tags, tag_translations, tags};
+use crate::db::schema::{tag_translations, tags};
 use crate::db::{self, DbConnection, Paged};
 use crate::slug;
 use crate::tags::model::{AdminTag, TagRow, TagTranslationRow};
@@ -75,21 +71,6 @@ pub fn resolve_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64
         .order(tag_translations::tag_id.asc())
         .first(conn)
         .optional()
-}
-
-/// Visible articles per tag, for these tags.
-pub fn article_counts(
-    conn: &mut DbConnection,
-    ids: &[i64],
-    locale: Option<&str>,
-) -> QueryResult<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = article_tags::table
-        .filter(article_tags::tag_id.eq_any(ids))
-        .filter(article_tags::article_id.eq_any(visible_article_ids(locale)))
-        .group_by(article_tags::tag_id)
-        .select((article_tags::tag_id, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// Whether `slug` is used in `locale` by a tag other than `except`.

@@ -268,17 +268,13 @@ impl SiteData {
     }
 }
 
-/// What summaries show about a page of articles, as the stores load it (five queries whatever
-/// the page's length).
+/// What summaries show about a page of articles, as the stores load it (three queries
+/// whatever the page's length). The live counters are not among it: reads splice them in.
 pub struct SummaryRows {
     /// Published translations.
     pub translations: Vec<TranslationRow>,
     pub bylines: Vec<Byline>,
     pub tags: Vec<TagName>,
-    /// Reaction counts by article.
-    pub reactions: HashMap<i64, ReactionCounts>,
-    /// Public comment counts by article.
-    pub comments: HashMap<i64, i64>,
 }
 
 /// Everything summaries show about a page of articles, grouped by article.
@@ -287,8 +283,6 @@ pub struct Related {
     authors: HashMap<i64, Vec<BylineAuthor>>,
     tags: HashMap<i64, Vec<TagName>>,
     categories: HashMap<i64, Vec<CategoryTranslationRow>>,
-    reactions: HashMap<i64, ReactionCounts>,
-    comments: HashMap<i64, i64>,
 }
 
 impl Related {
@@ -331,8 +325,6 @@ impl Related {
             authors,
             tags: db::group_by(loaded.tags, |t| t.article_id),
             categories,
-            reactions: loaded.reactions,
-            comments: loaded.comments,
         }
     }
 
@@ -402,8 +394,9 @@ impl Related {
             featured: row.featured,
             reading_time_minutes: translation.reading_time_minutes,
             translations: alternates,
-            reaction_counts: self.reactions.get(&row.id).cloned().unwrap_or_default(),
-            comment_count: self.comments.get(&row.id).copied().unwrap_or(0),
+            // Live: spliced in on read (`read_model::with_counters`).
+            reaction_counts: ReactionCounts::default(),
+            comment_count: 0,
         };
         Some((summary, translation))
     }

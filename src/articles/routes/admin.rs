@@ -12,11 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::articles::model::*;
+use crate::articles::read_model;
 use crate::articles::store::admin_list::{self, AdminFilter};
 use crate::articles::store::editing::{
     self, Editable, editable, load_admin, load_admin_many, save_translation,
 };
-use crate::articles::read_model;
 use crate::articles::store::{self, ArticleFields, revisions};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;

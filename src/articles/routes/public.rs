@@ -200,7 +200,10 @@ pub async fn article_sections(
         .run(move |conn| {
             let mut cards = Vec::with_capacity(sections.len());
             for (id, below) in &sections {
-                cards.push((*id, views::newest_in(conn, below, &locale, only, per_section)?));
+                cards.push((
+                    *id,
+                    views::newest_in(conn, below, &locale, only, per_section)?,
+                ));
             }
             let ids: Vec<i64> = cards
                 .iter()
@@ -255,16 +258,16 @@ pub async fn list_articles(
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
     let sort = query.sort.unwrap_or_default();
-    let after = match &query.cursor {
-        Some(_) if query.page.is_some() => {
-            return Err(ApiError::invalid("cursor", "can't be given with `page`"));
-        }
-        Some(cursor) => Some(
-            read_cursor(sort, cursor)
-                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor of this list's sort"))?,
-        ),
-        None => None,
-    };
+    let after =
+        match &query.cursor {
+            Some(_) if query.page.is_some() => {
+                return Err(ApiError::invalid("cursor", "can't be given with `page`"));
+            }
+            Some(cursor) => Some(read_cursor(sort, cursor).ok_or_else(|| {
+                ApiError::invalid("cursor", "is not a cursor of this list's sort")
+            })?),
+            None => None,
+        };
     let counting = query.count.unwrap_or(true);
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
@@ -276,8 +279,14 @@ pub async fn list_articles(
             let filter = list_filter(conn, &query, &loader_choice, &site)?;
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than the page, to know whether there is a next one.
-            let rows =
-                views::cards_page(conn, &filter, sort, after.as_ref(), offset, page.limit() + 1)?;
+            let rows = views::cards_page(
+                conn,
+                &filter,
+                sort,
+                after.as_ref(),
+                offset,
+                page.limit() + 1,
+            )?;
             let total = if counting {
                 Some(views::count(conn, &filter)?)
             } else {
@@ -384,8 +393,7 @@ pub async fn get_article(
         response.headers_mut().insert(SURROGATE_KEY, tags);
     }
     if asked != view.slug
-        && let Ok(value) =
-            header::HeaderValue::from_str(&format!("/api/v1/articles/{}", view.slug))
+        && let Ok(value) = header::HeaderValue::from_str(&format!("/api/v1/articles/{}", view.slug))
     {
         response
             .headers_mut()

@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use crate::articles::model::{ArticleRow, ArticleSort};
 use crate::articles::store::visibility::PUBLISHED;
 use crate::db::schema::{
-    article_authors, article_counters, article_tags, article_translations, article_views,
-    articles, categories, comments, reactions, read_model_state,
+    article_authors, article_counters, article_tags, article_translations, article_views, articles,
+    categories, comments, reactions, read_model_state,
 };
 use crate::db::{self, DbConnection, MultiBackend, per_backend};
 
@@ -171,11 +171,9 @@ pub fn cards_page(
                 .gt(*at)
                 .or(published_at.eq(*at).and(id.gt(*last))),
         ),
-        (ArticleSort::RecentlyUpdated, Some(After::Time(at, last))) => query.filter(
-            updated_at
-                .lt(*at)
-                .or(updated_at.eq(*at).and(id.lt(*last))),
-        ),
+        (ArticleSort::RecentlyUpdated, Some(After::Time(at, last))) => {
+            query.filter(updated_at.lt(*at).or(updated_at.eq(*at).and(id.lt(*last))))
+        }
         (ArticleSort::Title, Some(After::Title(name, last))) => query.filter(
             title
                 .gt(name.clone())
@@ -267,11 +265,13 @@ pub fn related_candidates(
     visible_in(locale, only)
         .filter(article_views::article_id.ne(except))
         .filter(
-            article_views::category_id.eq(category).or(article_views::article_id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq_any(tags.to_vec()))
-                    .select(article_tags::article_id),
-            )),
+            article_views::category_id
+                .eq(category)
+                .or(article_views::article_id.eq_any(
+                    article_tags::table
+                        .filter(article_tags::tag_id.eq_any(tags.to_vec()))
+                        .select(article_tags::article_id),
+                )),
         )
         .order((
             article_views::published_at.desc(),
@@ -318,6 +318,46 @@ pub fn counts_by_category(
             .load(conn)?
     };
     Ok(rows.into_iter().collect())
+}
+
+/// What a read in `locale` may show, per tag, for these tags.
+pub fn tag_counts(
+    conn: &mut DbConnection,
+    tags: &[i64],
+    locale: &str,
+    only: bool,
+) -> QueryResult<HashMap<i64, i64>> {
+    let tagged = article_tags::table
+        .inner_join(article_views::table.on(article_views::article_id.eq(article_tags::article_id)))
+        .filter(article_tags::tag_id.eq_any(tags))
+        .filter(article_views::locale.eq(locale))
+        .filter(article_views::published_at.le(db::now()));
+    let rows: Vec<(i64, i64)> = if only {
+        tagged
+            .filter(article_views::served_locale.eq(locale))
+            .group_by(article_tags::tag_id)
+            .select((article_tags::tag_id, count_star()))
+            .load(conn)?
+    } else {
+        tagged
+            .group_by(article_tags::tag_id)
+            .select((article_tags::tag_id, count_star()))
+            .load(conn)?
+    };
+    Ok(rows.into_iter().collect())
+}
+
+/// Whether `article` may be read now by its slug in `locale` (its translation there is
+/// published).
+pub fn shown_in(conn: &mut DbConnection, article: i64, locale: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        article_views::table
+            .filter(article_views::article_id.eq(article))
+            .filter(article_views::locale.eq(locale))
+            .filter(article_views::served_locale.eq(locale))
+            .filter(article_views::published_at.le(db::now())),
+    ))
+    .get_result(conn)
 }
 
 /// The counters of these articles (those with none have none yet: all zero).

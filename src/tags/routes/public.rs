@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
+use crate::articles::store::read_model as views;
 use crate::db::{self, Paged};
 use crate::delivery::locale::choose_locale;
 use crate::delivery::{cached_json_in, link_pages};
@@ -71,15 +72,19 @@ pub async fn list_tags(
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let only = choice.only().map(str::to_owned);
+    let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let (rows, translations, counts, total) = state
         .db
         .run(move |conn| {
-            let Paged { rows, total } =
-                store::page(conn, only.as_deref(), page.offset(), page.limit())?;
+            let Paged { rows, total } = store::page(
+                conn,
+                only.then_some(locale.as_str()),
+                page.offset(),
+                page.limit(),
+            )?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let translations = store::translations_of(conn, &ids)?;
-            let counts = store::article_counts(conn, &ids, only.as_deref())?;
+            let counts = views::tag_counts(conn, &ids, &locale, only)?;
             Ok((rows, translations, counts, total))
         })
         .await?;
@@ -123,7 +128,7 @@ pub async fn get_tag(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let only = choice.only().map(str::to_owned);
+    let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let (id, translations, counts) = state
         .db
         .run(move |conn| {
@@ -131,7 +136,7 @@ pub async fn get_tag(
             Ok((
                 id,
                 store::translations_of(conn, &[id])?,
-                store::article_counts(conn, &[id], only.as_deref())?,
+                views::tag_counts(conn, &[id], &locale, only)?,
             ))
         })
         .await?;
