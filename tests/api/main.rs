@@ -17,6 +17,7 @@ mod openapi;
 mod operations;
 mod process;
 mod reactions;
+mod read_model;
 mod roles;
 mod tags;
 mod users;
