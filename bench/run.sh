@@ -2,9 +2,10 @@
 # The read-path benchmark: loads the demo newsroom plus 10,000 synthetic articles (three locales
 # each), starts `cms`, and drives it with wrk over loopback at 32 connections:
 #   - a baseline route (GET /healthz: small constant JSON, no database),
-#   - an article by slug, the first page of a category's article list, an article list with
-#     per_page=50: uncached (response cache off, every request reads the database), cached
-#     (served from the response cache) and conditional (If-None-Match → 304).
+#   - an article by slug (uncached: rotating over 2,000 slugs), the first page of a category's
+#     French article list (20 newest; also without the count, and 50 pages deep by cursor), an
+#     article list with per_page=50: uncached (response cache off, every request reads the
+#     database), cached (served from the response cache) and conditional (If-None-Match → 304).
 # It prints req/s, p50, p99 and each route's throughput as a ratio to the baseline measured in
 # the same run, and the server's peak RSS. SQLite always; PostgreSQL too when reachable.
 #
@@ -48,6 +49,20 @@ done = function(summary, latency, requests)
 end
 LUA
 
+# Rotates over the paths in $PATHS_FILE.
+{
+  cat <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+LUA
+  cat "$work/report.lua"
+} >"$work/rotate.lua"
+
 # measure NAME PATH [HEADER]
 measure() {
   local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/report.lua")
@@ -74,6 +89,7 @@ start_server() {
 
 stop_server() {
   peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  [ -z "${uncached_rss_kb:-}" ] && uncached_rss_kb=$peak_kb
   [ "${peak_kb:-0}" -gt "${rss_kb:-0}" ] && rss_kb=$peak_kb
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
@@ -82,6 +98,7 @@ for backend in $BACKENDS; do
   rm -f "$work/rows" "$work/server.log"
   rm -rf "$work/data"
   rss_kb=0
+  uncached_rss_kb=""
   case "$backend" in
     sqlite) url="sqlite://$work/data/cms.sqlite3" ;;
     postgres)
@@ -103,14 +120,30 @@ for backend in $BACKENDS; do
 
   # Uncached: the response cache off, every request goes to the database.
   start_server "$url" RESPONSE_CACHE_MB=0
-  slug=$(curl -sf "http://127.0.0.1:$PORT/api/v1/articles?locale=tr&per_page=1&page=500" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["slug"])')
-  article="/api/v1/articles/$slug?locale=tr"
-  category="/api/v1/articles?category=orta-asya&locale=tr"
+  # 2,000 Turkish slugs, walked by cursor; the first is the one cached runs read.
+  : >"$work/slugs.txt"
+  next="/api/v1/articles?locale=tr&per_page=100&count=false"
+  while [ "$(wc -l <"$work/slugs.txt")" -lt 2000 ]; do
+    next=$(curl -sf "http://127.0.0.1:$PORT$next" | python3 -c '
+import json, sys
+page = json.load(sys.stdin)
+with open(sys.argv[1], "a") as out:
+    for a in page["data"]:
+        out.write("/api/v1/articles/" + a["slug"] + "?locale=tr\n")
+print("/api/v1/articles?locale=tr&per_page=100&count=false&cursor=" + page["meta"]["next_cursor"])
+' "$work/slugs.txt")
+  done
+  article=$(head -n 1 "$work/slugs.txt")
+  category="/api/v1/articles?category=orta-asya&locale=fr"
+  deep=$(curl -sf "http://127.0.0.1:$PORT/api/v1/articles?category=orta-asya&locale=fr&per_page=20&page=50&count=false" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["next_cursor"])')
   list50="/api/v1/articles?locale=fr&per_page=50"
   measure "baseline GET /healthz" /healthz
-  measure "article by slug" "$article"
-  measure "category list page 1" "$category"
+  PATHS_FILE="$work/slugs.txt" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/rotate.lua" \
+    "http://127.0.0.1:$PORT" | awk '/^RESULT/ {print "article by slug, 2,000 rotating|"$2"|"$3"|"$4"|"$5"|"$6}' >>"$work/rows"
+  measure "category list page 1 (fr)" "$category"
+  measure "category list, count=false" "$category&count=false"
+  measure "category list, page 51 by cursor" "$category&count=false&cursor=$deep"
   measure "article list per_page=50" "$list50"
   stop_server
 
@@ -136,7 +169,7 @@ for backend in $BACKENDS; do
     printf '%-34s %10s %9s %9s %7s %8s\n' route "req/s" "p50 ms" "p99 ms" errors ratio
     # Each route's ratio is to the baseline of its own server run.
     awk -F'|' '/^baseline/ {b=$2} {printf "%-34s %10s %9s %9s %7s %8.3f\n", $1, $2, $3, $4, $5, $2/b}' "$work/rows"
-    echo "peak RSS: $((rss_kb / 1024)) MiB"
+    echo "peak RSS: $((uncached_rss_kb / 1024)) MiB with the response cache off, $((rss_kb / 1024)) MiB with it on"
   } | tee "bench/results/read-$backend.txt"
   cp "$work/server.log" "bench/results/server-$backend.log"
   [ "$backend" = postgres ] && psql "$PG_URL/postgres" -qc 'DROP DATABASE IF EXISTS cms_bench' >/dev/null

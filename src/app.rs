@@ -16,7 +16,7 @@ use crate::categories::model::AllCategories;
 use crate::categories::store as categories;
 use crate::config::Settings;
 use crate::db::{self, DbConnection};
-use crate::delivery::cache::{PURGE_ON_COMMIT, ResponseCache};
+use crate::delivery::cache::{self, PURGE_ON_COMMIT, ResponseCache};
 use crate::delivery::memo::Memo;
 use crate::error::ApiError;
 use crate::html::Sanitizer;
@@ -129,7 +129,7 @@ impl Database {
         self.run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let done = work(conn)?;
-                if let Some(message) = &purge {
+                if let Some(message) = purge.as_ref().filter(|m| cache::names_tags(m)) {
                     db::notify(conn, db::CACHE_CHANNEL, message)?;
                 }
                 Ok(done)

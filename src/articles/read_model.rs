@@ -15,9 +15,11 @@ use serde::Serialize;
 
 use crate::articles::model::ArticleRow;
 use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
-use crate::articles::store::read_model::{self as store, Counters, ViewRow};
+use crate::articles::store::read_model::{
+    self as store, Counters, SectionRow, ViewRow, ViewWithCounters,
+};
 use crate::articles::store::{self as articles, delivery};
-use crate::categories::model::with_descendants;
+use crate::categories::model::{parent_map, path_to_root, with_descendants};
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::delivery::cache::article_read_tags;
@@ -45,11 +47,36 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
+    let parents = parent_map(site.categories.rows.iter().map(|c| (c.id, c.parent_id)));
     for batch in ids.chunks(BATCH) {
         let views = build(conn, batch, &locales, &site)?;
-        store::replace_views(conn, batch, &views)?;
+        let sections: Vec<SectionRow> = views
+            .iter()
+            .flat_map(|view| sections_of(view, &parents))
+            .collect();
+        store::replace_views(conn, batch, &views, &sections)?;
     }
     Ok(())
+}
+
+/// Removes the views of these articles (before they are deleted), with their counts.
+pub fn forget(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    store::replace_views(conn, ids, &[], &[])
+}
+
+/// The sections `view` is listed in: its category, each one above it, the whole site.
+fn sections_of(view: &ViewRow, parents: &HashMap<i64, Option<i64>>) -> Vec<SectionRow> {
+    path_to_root(parents, view.category_id)
+        .into_iter()
+        .chain([store::WHOLE_SITE])
+        .map(|category_id| SectionRow {
+            locale: view.locale.clone(),
+            category_id,
+            published_at: view.published_at,
+            article_id: view.article_id,
+            own: view.served_locale == view.locale,
+        })
+        .collect()
 }
 
 /// Recounts the counters of these articles (after writes that bypass the comment and reaction
@@ -221,34 +248,34 @@ fn without_counters(value: &impl Serialize) -> Option<serde_json::Value> {
 }
 
 /// The view a public read of `key` (an id, or a current or old slug in any locale) serves in
-/// `choice`, if any. A slug names its article only while its own translation is published, so
-/// a draft's slug is as unknown as a missing one; a key with control characters names nothing.
+/// `choice`, if any, with its article's counters: one statement. A slug names its article only
+/// while its own translation is published, so a draft's slug is as unknown as a missing one; a
+/// key with control characters names nothing.
 pub fn served(
     conn: &mut DbConnection,
     key: &str,
     choice: &LocaleChoice,
-) -> QueryResult<Option<ViewRow>> {
-    let wanted = |views: Vec<ViewRow>| {
-        views.into_iter().find(|v| {
-            v.locale == choice.requested && (choice.fallback || v.served_locale == v.locale)
-        })
-    };
+) -> QueryResult<Option<ViewWithCounters>> {
+    let servable = |view: &ViewRow| choice.fallback || view.served_locale == view.locale;
     if let Ok(id) = key.parse::<i64>() {
-        return Ok(wanted(store::views_of(conn, id, &[&choice.requested])?));
+        return Ok(store::view_by_id(conn, id, &choice.requested)?.filter(|(v, _)| servable(v)));
     }
     if key.chars().any(char::is_control) {
         return Ok(None);
     }
-    for owner in articles::by_slug(conn, key)? {
-        let views = store::views_of(conn, owner.article_id, &[&owner.locale, &choice.requested])?;
-        if views
-            .iter()
-            .any(|v| v.locale == owner.locale && v.served_locale == owner.locale)
-        {
-            return Ok(wanted(views));
-        }
-    }
-    Ok(None)
+    let rows = store::views_by_slug(conn, key, &choice.requested)?;
+    // The newest claim whose own translation is published names the article.
+    let owner = rows.iter().find_map(|(slug_locale, (view, _))| {
+        (view.locale == *slug_locale && view.served_locale == *slug_locale)
+            .then_some(view.article_id)
+    });
+    Ok(owner.and_then(|article| {
+        rows.into_iter()
+            .map(|(_, served)| served)
+            .find(|(view, _)| {
+                view.article_id == article && view.locale == choice.requested && servable(view)
+            })
+    }))
 }
 
 /// Up to `limit` articles related to `view`'s (in its requested locale; only those published

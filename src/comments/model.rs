@@ -1,7 +1,7 @@
 //! Comment rows, requests and responses.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::{Insertable, Queryable, Selectable};
+use diesel::{Insertable, Queryable, QueryableByName, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -89,7 +89,7 @@ impl AuthorKind {
 }
 
 /// A stored comment.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = crate::db::schema::comments)]
 pub struct CommentRow {
     pub id: i64,

@@ -6,7 +6,7 @@ pub mod moderation;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
@@ -64,19 +64,6 @@ fn shown_to(viewer: Option<Actor>) -> Shown {
     }
 }
 
-/// [`shown_to`] as SQL text over the alias `c`, for the window query of [`first_replies`].
-fn shown_to_sql(viewer: Option<Actor>) -> String {
-    let own = match viewer {
-        None => return "c.visible".to_owned(),
-        Some(Actor::User(id)) => format!("c.user_id = {id}"),
-        Some(Actor::Visitor(id)) => format!("c.visitor_id = {id}"),
-    };
-    format!(
-        "(c.visible OR (c.status = '{}' AND c.deleted_at IS NULL AND {own}))",
-        CommentStatus::Pending.as_str()
-    )
-}
-
 /// A page of an article's top-level comments shown to `viewer`, and how many there are.
 pub fn threads(
     conn: &mut DbConnection,
@@ -120,22 +107,40 @@ pub fn first_replies(
     if roots.is_empty() {
         return Ok(Vec::new());
     }
-    // Ids are integers, so the list is safe to write into the statement.
-    let ids: Vec<String> = roots.iter().map(i64::to_string).collect();
-    let first = format!(
-        "comments.id IN (SELECT w.id FROM (SELECT c.id, ROW_NUMBER() OVER \
-         (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS n FROM comments c \
-         WHERE c.root_id IN ({}) AND {}) w WHERE w.n <= {per_thread})",
-        ids.join(","),
-        shown_to_sql(viewer)
-    );
-    comments::table
-        .filter(comments::root_id.eq_any(roots))
-        .filter(shown_to(viewer))
-        .filter(sql::<Bool>(&first))
-        .select(CommentRow::as_select())
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .load(conn)
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    let (user, visitor) = viewer.map_or((None, None), |actor| actor.columns());
+    let pending = CommentStatus::Pending.as_str();
+    // One text for every page and viewer, so each connection prepares it once: the roots are
+    // one bound array (PostgreSQL) or one bound JSON list (SQLite), and an anonymous viewer
+    // binds NULL ids, which match no one's pending comments.
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "SELECT w.* FROM (SELECT c.*, ROW_NUMBER() OVER \
+             (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS n FROM comments c \
+             WHERE c.root_id = ANY($1) AND (c.visible OR (c.status = $2 \
+             AND c.deleted_at IS NULL AND (c.user_id = $3 OR c.visitor_id = $4)))) w \
+             WHERE w.n <= $5 ORDER BY w.created_at, w.id",
+        )
+        .bind::<Array<BigInt>, _>(roots)
+        .bind::<Text, _>(pending)
+        .bind::<Nullable<BigInt>, _>(user)
+        .bind::<Nullable<BigInt>, _>(visitor)
+        .bind::<BigInt, _>(per_thread)
+        .load(pg),
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT w.* FROM (SELECT c.*, ROW_NUMBER() OVER \
+             (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS n FROM comments c \
+             WHERE c.root_id IN (SELECT value FROM json_each(?)) AND (c.visible OR \
+             (c.status = ? AND c.deleted_at IS NULL AND (c.user_id = ? OR c.visitor_id = ?)))) w \
+             WHERE w.n <= ? ORDER BY w.created_at, w.id",
+        )
+        .bind::<Text, _>(serde_json::to_string(roots).unwrap_or_else(|_| "[]".to_owned()))
+        .bind::<Text, _>(pending)
+        .bind::<Nullable<BigInt>, _>(user)
+        .bind::<Nullable<BigInt>, _>(visitor)
+        .bind::<BigInt, _>(per_thread)
+        .load(sqlite),
+    }
 }
 
 /// Replies shown to `viewer` per thread of `roots`.

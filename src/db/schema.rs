@@ -344,6 +344,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each view under every category it is listed in, and under 0 (the whole site).
+    article_view_sections (locale, category_id, published_at, article_id) {
+        locale -> Text,
+        category_id -> BigInt,
+        published_at -> Timestamp,
+        article_id -> BigInt,
+        own -> Bool,
+    }
+}
+
+diesel::table! {
+    /// Section rows per locale, category and `own`.
+    article_view_counts (locale, category_id, own) {
+        locale -> Text,
+        category_id -> BigInt,
+        own -> Bool,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Public comments and reactions per article.
     article_counters (article_id) {
         article_id -> BigInt,
@@ -378,6 +399,7 @@ diesel::joinable!(reactions -> articles (article_id));
 diesel::joinable!(reactions -> reaction_kinds (kind_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(article_views -> articles (article_id));
+diesel::joinable!(article_view_sections -> articles (article_id));
 diesel::joinable!(article_counters -> articles (article_id));
 diesel::joinable!(comment_reports -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -406,6 +428,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_bans,
     idempotency_keys,
     article_views,
+    article_view_sections,
+    article_view_counts,
     article_counters,
     read_model_state,
 );

@@ -55,6 +55,13 @@ pub fn message(origin: &str, tags: &[String]) -> String {
     format!("{origin} {}", tags.join(" "))
 }
 
+/// Whether a purge message names anything to purge.
+pub fn names_tags(message: &str) -> bool {
+    message
+        .split_once(' ')
+        .is_some_and(|(_, tags)| !tags.trim().is_empty())
+}
+
 /// The tag of an article's own read.
 pub fn article_tag(id: i64) -> String {
     format!("article:{id}")
@@ -168,6 +175,9 @@ impl ResponseCache {
     /// too), calling `forget_settings` first when the settings are named, so a read in between
     /// can't rebuild an entry from them.
     fn purge_stale(&self, stale: &[String], forget_settings: impl FnOnce()) {
+        if stale.is_empty() {
+            return;
+        }
         if stale.iter().any(|tag| tag == PURGE_EVERYTHING) {
             forget_settings();
             self.invalidate();
@@ -256,16 +266,24 @@ const TAGGED_WRITES: [(&str, &str, bool); 4] = [
     ("authors", "author", false),
 ];
 
+/// Admin collections whose writes change no public read by themselves: accounts and bans show
+/// nowhere, and a moderation decision purges the threads it changes itself (as a reader's
+/// comment does).
+const UNSEEN_WRITES: [&str; 3] = ["users", "comment-bans", "comments"];
+
 /// The tag that tells every instance to forget the site settings it keeps in memory.
 pub const SETTINGS_TAG: &str = "settings";
 
 /// What a successful admin write to `path` makes stale: `Some(tags)` for writes to one
 /// article (with its threads), category, tag or author (`article:{id}`… and every list; a new
 /// one, the lists),
-/// `None` for anything else (everything).
+/// nothing for [`UNSEEN_WRITES`], `None` for anything else (everything).
 fn purged_by(path: &str) -> Option<Vec<String>> {
     let rest = path.strip_prefix("/api/v1/admin/")?;
     let (collection, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    if UNSEEN_WRITES.contains(&collection) {
+        return Some(Vec::new());
+    }
     let (_, tag, settings) = TAGGED_WRITES
         .iter()
         .find(|(name, _, _)| *name == collection)?;

@@ -2547,3 +2547,50 @@ async fn a_retried_comment_with_an_idempotency_key_is_written_once() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(public_comments(&app, article, "").await["meta"]["total"], 3);
 }
+
+#[actix_web::test]
+async fn a_moderation_decision_purges_only_its_article_threads() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (first, _) = published_article(&app, &room, "Moderated thread").await;
+    let (second, _) = published_article(&app, &room, "Quiet thread").await;
+    let (_, visitor_token) = visitor(&app).await;
+    let held = comment(
+        &app,
+        &visitor_token,
+        first,
+        json!({"body": "Waiting for a moderator", "author_name": "V"}),
+    )
+    .await;
+    // Past the publication times' own purge (scheduled content is checked every 250 ms).
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
+    let reads = [
+        comments_path(first),
+        comments_path(second),
+        format!("/api/v1/articles/{second}"),
+        "/api/v1/articles".to_owned(),
+    ];
+    for path in &reads {
+        app.get(path).send().await.unwrap();
+        let hit = app.get(path).send().await.unwrap();
+        assert_eq!(header(&hit, "x-cache").as_deref(), Some("HIT"), "{path}");
+    }
+    moderate(&app, &room.editor, &held, "approved").await;
+    let mut fresh = app.get(&comments_path(first)).send().await.unwrap();
+    assert_eq!(header(&fresh, "x-cache").as_deref(), Some("MISS"));
+    assert_eq!(json_body(&mut fresh).await["meta"]["total"], 1);
+    // Accounts show nowhere: an account's change purges nothing either.
+    let (member, _, _) = app.user_with_role("reader").await;
+    let admin = app.admin_token().await;
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/users/{member}"))
+            .bearer_auth(&admin),
+        &json!({"display_name": "Renamed reader"}),
+        200,
+    )
+    .await;
+    for path in &reads[1..] {
+        let hit = app.get(path).send().await.unwrap();
+        assert_eq!(header(&hit, "x-cache").as_deref(), Some("HIT"), "{path}");
+    }
+}

@@ -45,8 +45,10 @@ fn reindex(app: &TestApp) -> String {
 /// Asserts that what the writes so far kept equals a rebuild from the source tables.
 fn assert_rebuild_equal(app: &TestApp, after: &str) {
     let (kept_views, kept_counters) = snapshot(app);
+    let kept_sections = sections(app);
     reindex(app);
     let (rebuilt_views, rebuilt_counters) = snapshot(app);
+    assert_eq!(sections(app), kept_sections, "after {after}");
     assert_eq!(rebuilt_views.len(), kept_views.len(), "after {after}");
     for (rebuilt, kept) in rebuilt_views.iter().zip(&kept_views) {
         assert_eq!(rebuilt, kept, "after {after}");
@@ -61,6 +63,12 @@ fn assert_rebuild_equal(app: &TestApp, after: &str) {
         nonzero(kept_counters),
         "after {after}"
     );
+}
+
+/// Every section row and count.
+fn sections(app: &TestApp) -> (Vec<views::SectionRow>, Vec<views::SectionCount>) {
+    let mut conn = app.pool().get().expect("a connection");
+    views::all_sections(&mut conn).expect("sections")
 }
 
 async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> Value {

@@ -27,6 +27,29 @@ CREATE INDEX article_views_category ON article_views (locale, category_id, publi
 CREATE INDEX article_views_updated ON article_views (locale, updated_at, article_id);
 CREATE INDEX article_views_title ON article_views (locale, title, article_id);
 
+-- Each view again under every category it is listed in (its own and each one above it) and
+-- under 0 (the whole site), keyed in list order: a list of a category and everything below it
+-- is one index range, however large the archive.
+CREATE TABLE article_view_sections (
+    locale TEXT NOT NULL,
+    category_id BIGINT NOT NULL,
+    published_at TIMESTAMP NOT NULL,
+    article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    -- Served in the locale asked for, not by a fallback.
+    own BOOLEAN NOT NULL,
+    PRIMARY KEY (locale, category_id, published_at, article_id)
+);
+CREATE INDEX article_view_sections_article ON article_view_sections (article_id);
+
+-- Section rows per (locale, category, own), kept with them: a list's total without a count.
+CREATE TABLE article_view_counts (
+    locale TEXT NOT NULL,
+    category_id BIGINT NOT NULL,
+    own BOOLEAN NOT NULL,
+    total BIGINT NOT NULL,
+    PRIMARY KEY (locale, category_id, own)
+);
+
 -- Public comments and reactions per article, kept exact by the writes that change them.
 CREATE TABLE article_counters (
     article_id BIGINT PRIMARY KEY NOT NULL REFERENCES articles (id) ON DELETE CASCADE,

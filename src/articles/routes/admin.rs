@@ -521,6 +521,7 @@ pub async fn delete_article(
         .write(move |conn| {
             let current = editable(conn, &principal, id)?.row;
             versioning::check(expected, current.version)?;
+            read_model::forget(conn, &[id])?;
             store::delete(conn, id)?;
             Ok(())
         })

@@ -199,10 +199,10 @@ pub async fn article_sections(
         .db
         .run(move |conn| {
             let mut cards = Vec::with_capacity(sections.len());
-            for (id, below) in &sections {
+            for (id, _) in &sections {
                 cards.push((
                     *id,
-                    views::newest_in(conn, below, &locale, only, per_section)?,
+                    views::newest_in(conn, *id, &locale, only, per_section)?,
                 ));
             }
             let ids: Vec<i64> = cards
@@ -372,15 +372,11 @@ pub async fn get_article(
     let kinds = state.active_kinds().await?;
     let (view, counters) = state
         .db
-        .run(move |conn| {
-            let view = read_model::served(conn, &key, &choice)?.ok_or_else(ApiError::not_found)?;
-            let counters = views::counters_of(conn, &[view.article_id])?;
-            Ok((view, counters))
-        })
+        .run(move |conn| read_model::served(conn, &key, &choice)?.ok_or_else(ApiError::not_found))
         .await?;
     let body = format!(
         "{{\"data\":{}}}",
-        read_model::with_counters(&view.document, counters.get(&view.article_id), &kinds)
+        read_model::with_counters(&view.document, Some(&counters), &kinds)
     );
     let mut response = cached_body_in(
         &request,
@@ -437,7 +433,7 @@ pub async fn related_articles(
     let (ids, cards, counters) = state
         .db
         .run(move |conn| {
-            let view =
+            let (view, _) =
                 read_model::served(conn, &key, &any_locale)?.ok_or_else(ApiError::not_found)?;
             let ids = read_model::related(conn, &view, only, limit as usize)?;
             let cards = views::cards_of(conn, &ids, &view.locale, only)?;
@@ -523,9 +519,12 @@ fn list_filter(
     choice: &LocaleChoice,
     site: &SiteData,
 ) -> Result<views::ListFilter, ApiError> {
-    let categories = match &query.category {
-        Some(key) => Some(site.category_ids(key)?),
-        None => None,
+    let (category, categories) = match &query.category {
+        Some(key) => {
+            let (id, below) = site.category_and_below(key, "category")?;
+            (Some(id), Some(below))
+        }
+        None => (None, None),
     };
     let tag = match &query.tag {
         Some(key) => Some(
@@ -552,6 +551,7 @@ fn list_filter(
     Ok(views::ListFilter {
         requested_locale: choice.requested.clone(),
         only_requested: !choice.fallback,
+        category,
         categories,
         tag,
         author,

@@ -11,8 +11,9 @@ use diesel::prelude::*;
 use crate::articles::model::{ArticleRow, ArticleSort};
 use crate::articles::store::visibility::PUBLISHED;
 use crate::db::schema::{
-    article_authors, article_counters, article_tags, article_translations, article_views, articles,
-    categories, comments, reactions, read_model_state,
+    article_authors, article_counters, article_slugs, article_tags, article_translations,
+    article_view_counts, article_view_sections, article_views, articles, categories, comments,
+    reactions, read_model_state,
 };
 use crate::db::{self, DbConnection, MultiBackend, per_backend};
 
@@ -35,6 +36,22 @@ pub struct ViewRow {
     pub card: String,
     pub document: String,
 }
+
+/// A view under one of the sections it is listed in (its category, each one above it, and 0:
+/// the whole site).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Insertable, Queryable, Selectable)]
+#[diesel(table_name = article_view_sections)]
+pub struct SectionRow {
+    pub locale: String,
+    pub category_id: i64,
+    pub published_at: NaiveDateTime,
+    pub article_id: i64,
+    /// Served in the locale asked for, not by a fallback.
+    pub own: bool,
+}
+
+/// The section of the whole site.
+pub const WHOLE_SITE: i64 = 0;
 
 /// A card of a list page, with the values its sort orders by.
 #[derive(Debug, Queryable, Selectable)]
@@ -71,7 +88,9 @@ pub struct ListFilter {
     pub requested_locale: String,
     /// Only articles published in the requested locale (`fallback=false`).
     pub only_requested: bool,
-    /// A category and every category below it.
+    /// A category…
+    pub category: Option<i64>,
+    /// …and it with every category below it.
     pub categories: Option<Vec<i64>>,
     pub tag: Option<i64>,
     pub author: Option<i64>,
@@ -80,6 +99,20 @@ pub struct ListFilter {
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub featured: Option<bool>,
+}
+
+impl ListFilter {
+    /// The section a list reads when it is one: the whole site or a category (with everything
+    /// below it) and no other filter.
+    fn section(&self) -> Option<i64> {
+        let plain = self.tag.is_none()
+            && self.author.is_none()
+            && self.text.is_none()
+            && self.published_after.is_none()
+            && self.published_before.is_none()
+            && self.featured.is_none();
+        plain.then(|| self.category.unwrap_or(WHOLE_SITE))
+    }
 }
 
 type Views<'a> = article_views::BoxedQuery<'a, MultiBackend>;
@@ -163,27 +196,37 @@ pub fn cards_page(
     limit: i64,
 ) -> QueryResult<Vec<CardRow>> {
     use article_views::{article_id as id, published_at, title, updated_at};
+    if let Some(section) = filter.section()
+        && matches!(sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
+    {
+        let ids = section_page(
+            conn,
+            &filter.requested_locale,
+            filter.only_requested,
+            section,
+            matches!(sort, ArticleSort::OldestFirst),
+            after,
+            offset,
+            limit,
+        )?;
+        return cards_in_order(conn, &ids, &filter.requested_locale);
+    }
     let mut query = filtered(filter);
+    // Each bound first as a range the index can seek (`<=`), then the tie broken by id.
     query = match (sort, after) {
         (_, None) => query,
-        (ArticleSort::OldestFirst, Some(After::Time(at, last))) => query.filter(
-            published_at
-                .gt(*at)
-                .or(published_at.eq(*at).and(id.gt(*last))),
-        ),
-        (ArticleSort::RecentlyUpdated, Some(After::Time(at, last))) => {
-            query.filter(updated_at.lt(*at).or(updated_at.eq(*at).and(id.lt(*last))))
-        }
-        (ArticleSort::Title, Some(After::Title(name, last))) => query.filter(
-            title
-                .gt(name.clone())
-                .or(title.eq(name.clone()).and(id.gt(*last))),
-        ),
-        (_, Some(After::Time(at, last))) => query.filter(
-            published_at
-                .lt(*at)
-                .or(published_at.eq(*at).and(id.lt(*last))),
-        ),
+        (ArticleSort::OldestFirst, Some(After::Time(at, last))) => query
+            .filter(published_at.ge(*at))
+            .filter(published_at.gt(*at).or(id.gt(*last))),
+        (ArticleSort::RecentlyUpdated, Some(After::Time(at, last))) => query
+            .filter(updated_at.le(*at))
+            .filter(updated_at.lt(*at).or(id.lt(*last))),
+        (ArticleSort::Title, Some(After::Title(name, last))) => query
+            .filter(title.ge(name.clone()))
+            .filter(title.gt(name.clone()).or(id.gt(*last))),
+        (_, Some(After::Time(at, last))) => query
+            .filter(published_at.le(*at))
+            .filter(published_at.lt(*at).or(id.lt(*last))),
         (_, Some(After::Title(..))) => return Ok(Vec::new()),
     };
     query = match sort {
@@ -199,28 +242,95 @@ pub fn cards_page(
         .load(conn)
 }
 
-/// How many articles match `filter`: a count over the locale's index.
+/// How many articles match `filter`: for a section, its kept count less what is still to be
+/// published (a short index range); otherwise a count over the locale's index.
 pub fn count(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<i64> {
-    filtered(filter).count().get_result(conn)
+    let Some(section) = filter.section() else {
+        return filtered(filter).count().get_result(conn);
+    };
+    let locale = filter.requested_locale.as_str();
+    let mut kept = article_view_counts::table
+        .filter(article_view_counts::locale.eq(locale))
+        .filter(article_view_counts::category_id.eq(section))
+        .select(article_view_counts::total)
+        .into_boxed::<MultiBackend>();
+    let mut coming = article_view_sections::table
+        .filter(article_view_sections::locale.eq(locale))
+        .filter(article_view_sections::category_id.eq(section))
+        .filter(article_view_sections::published_at.gt(db::now()))
+        .into_boxed::<MultiBackend>();
+    if filter.only_requested {
+        kept = kept.filter(article_view_counts::own.eq(true));
+        coming = coming.filter(article_view_sections::own.eq(true));
+    }
+    let kept: Vec<i64> = kept.load(conn)?;
+    let coming: i64 = coming.count().get_result(conn)?;
+    Ok(kept.into_iter().sum::<i64>() - coming)
 }
 
-/// The `limit` newest cards in `categories`.
+/// The `limit` newest cards of a category (everything below it included).
 pub fn newest_in(
     conn: &mut DbConnection,
-    categories: &[i64],
+    category: i64,
     locale: &str,
     only: bool,
     limit: i64,
 ) -> QueryResult<Vec<CardRow>> {
-    visible_in(locale, only)
-        .filter(article_views::category_id.eq_any(categories))
-        .order((
-            article_views::published_at.desc(),
-            article_views::article_id.desc(),
-        ))
-        .limit(limit)
+    let ids = section_page(conn, locale, only, category, false, None, 0, limit)?;
+    cards_in_order(conn, &ids, locale)
+}
+
+/// The ids of one page of a section, newest (or `oldest_first`) first: one range of the
+/// sections' primary key.
+#[allow(clippy::too_many_arguments)]
+fn section_page(
+    conn: &mut DbConnection,
+    locale: &str,
+    only: bool,
+    section: i64,
+    oldest_first: bool,
+    after: Option<&After>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    use article_view_sections::{article_id as id, published_at};
+    let mut query = article_view_sections::table
+        .filter(article_view_sections::locale.eq(locale))
+        .filter(article_view_sections::category_id.eq(section))
+        .filter(published_at.le(db::now()))
+        .into_boxed::<MultiBackend>();
+    if only {
+        query = query.filter(article_view_sections::own.eq(true));
+    }
+    query = match after {
+        Some(After::Time(at, last)) if oldest_first => query
+            .filter(published_at.ge(*at))
+            .filter(published_at.gt(*at).or(id.gt(*last))),
+        Some(After::Time(at, last)) => query
+            .filter(published_at.le(*at))
+            .filter(published_at.lt(*at).or(id.lt(*last))),
+        Some(After::Title(..)) => return Ok(Vec::new()),
+        None => query,
+    };
+    query = if oldest_first {
+        query.order((published_at.asc(), id.asc()))
+    } else {
+        query.order((published_at.desc(), id.desc()))
+    };
+    query.select(id).offset(offset).limit(limit).load(conn)
+}
+
+/// The cards of `ids` in `locale`, in the order of `ids`.
+fn cards_in_order(conn: &mut DbConnection, ids: &[i64], locale: &str) -> QueryResult<Vec<CardRow>> {
+    let mut cards: HashMap<i64, CardRow> = article_views::table
+        .filter(article_views::locale.eq(locale))
+        .filter(article_views::article_id.eq_any(ids))
         .select(CardRow::as_select())
-        .load(conn)
+        .load::<CardRow>(conn)?
+        .into_iter()
+        .map(|card| (card.article_id, card))
+        .collect();
+    Ok(ids.iter().filter_map(|id| cards.remove(id)).collect())
 }
 
 /// The cards of these articles in `locale`, by article.
@@ -237,18 +347,76 @@ pub fn cards_of(
     Ok(rows.into_iter().collect())
 }
 
-/// The views of `article` a reader may see now in these requested `locales`.
-pub fn views_of(
+/// A view and its article's counters, as one article read loads them.
+pub type ViewWithCounters = (ViewRow, Counters);
+
+/// The counters column pair of `article_counters`, absent when the article has none yet.
+type CounterColumns = Option<(i64, String)>;
+
+/// The view of article `id` for a read asking for `locale`, if a reader may see it now, with
+/// its counters: one statement.
+pub fn view_by_id(
     conn: &mut DbConnection,
-    article: i64,
-    locales: &[&str],
-) -> QueryResult<Vec<ViewRow>> {
-    article_views::table
-        .filter(article_views::article_id.eq(article))
-        .filter(article_views::locale.eq_any(locales))
+    id: i64,
+    locale: &str,
+) -> QueryResult<Option<ViewWithCounters>> {
+    let row: Option<(ViewRow, CounterColumns)> = article_views::table
+        .left_join(
+            article_counters::table.on(article_counters::article_id.eq(article_views::article_id)),
+        )
+        .filter(article_views::article_id.eq(id))
+        .filter(article_views::locale.eq(locale))
         .filter(article_views::published_at.le(db::now()))
-        .select(ViewRow::as_select())
-        .load(conn)
+        .select((
+            ViewRow::as_select(),
+            (
+                article_counters::comment_count,
+                article_counters::reaction_counts,
+            )
+                .nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(view, counters)| (view, counters_from(counters))))
+}
+
+/// The views a reader may see now of the articles a slug names (current or old, in any
+/// locale; the newest claim first), in the slug's own locale and in `requested`, each with the
+/// slug's locale and its article's counters: one statement.
+pub fn views_by_slug(
+    conn: &mut DbConnection,
+    slug: &str,
+    requested: &str,
+) -> QueryResult<Vec<(String, ViewWithCounters)>> {
+    let rows: Vec<(String, ViewRow, CounterColumns)> = article_slugs::table
+        .inner_join(
+            article_views::table.on(article_views::article_id.eq(article_slugs::article_id)),
+        )
+        .left_join(
+            article_counters::table.on(article_counters::article_id.eq(article_slugs::article_id)),
+        )
+        .filter(article_slugs::slug.eq(slug))
+        .filter(
+            article_views::locale
+                .eq(article_slugs::locale)
+                .or(article_views::locale.eq(requested)),
+        )
+        .filter(article_views::published_at.le(db::now()))
+        .order(article_slugs::id.desc())
+        .select((
+            article_slugs::locale,
+            ViewRow::as_select(),
+            (
+                article_counters::comment_count,
+                article_counters::reaction_counts,
+            )
+                .nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(locale, view, counters)| (locale, (view, counters_from(counters))))
+        .collect())
 }
 
 /// Visible articles (in `locale` only, when `only`) that share `category` or one of `tags`
@@ -372,22 +540,23 @@ pub fn counters_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, comments, reactions)| {
-            let reactions: BTreeMap<String, i64> =
-                serde_json::from_str(&reactions).unwrap_or_default();
-            let reactions = reactions
-                .into_iter()
-                .filter_map(|(kind, count)| Some((kind.parse().ok()?, count)))
-                .collect();
-            (
-                id,
-                Counters {
-                    comments,
-                    reactions,
-                },
-            )
-        })
+        .map(|(id, comments, reactions)| (id, counters_from(Some((comments, reactions)))))
         .collect())
+}
+
+/// Counters from their columns (all zero when the article has no row yet).
+fn counters_from(columns: CounterColumns) -> Counters {
+    let Some((comments, reactions)) = columns else {
+        return Counters::default();
+    };
+    let reactions: BTreeMap<String, i64> = serde_json::from_str(&reactions).unwrap_or_default();
+    Counters {
+        comments,
+        reactions: reactions
+            .into_iter()
+            .filter_map(|(kind, count)| Some((kind.parse().ok()?, count)))
+            .collect(),
+    }
 }
 
 /// Recounts the public comments and the reactions of `article` into its counters, in the
@@ -481,14 +650,68 @@ pub fn all_categories(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
     categories::table.select(categories::id).load(conn)
 }
 
-/// Replaces the views of `ids` with `views`.
-pub fn replace_views(conn: &mut DbConnection, ids: &[i64], views: &[ViewRow]) -> QueryResult<()> {
+/// Replaces the views of `ids` with `views` and their section rows with `sections`, and
+/// moves the section counts by the difference (as increments, which concurrent writers can't
+/// lose).
+pub fn replace_views(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    views: &[ViewRow],
+    sections: &[SectionRow],
+) -> QueryResult<()> {
+    let old: Vec<(String, i64, bool)> = article_view_sections::table
+        .filter(article_view_sections::article_id.eq_any(ids))
+        .select((
+            article_view_sections::locale,
+            article_view_sections::category_id,
+            article_view_sections::own,
+        ))
+        .load(conn)?;
+    let mut moves: HashMap<(String, i64, bool), i64> = HashMap::new();
+    for key in old {
+        *moves.entry(key).or_default() -= 1;
+    }
+    for row in sections {
+        *moves
+            .entry((row.locale.clone(), row.category_id, row.own))
+            .or_default() += 1;
+    }
+    diesel::delete(
+        article_view_sections::table.filter(article_view_sections::article_id.eq_any(ids)),
+    )
+    .execute(conn)?;
     diesel::delete(article_views::table.filter(article_views::article_id.eq_any(ids)))
         .execute(conn)?;
     // 12 columns a row: 400 rows stay well under SQLite's limit of bound values.
     for chunk in views.chunks(400) {
         per_backend!(conn, |c| diesel::insert_into(article_views::table)
             .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in sections.chunks(1000) {
+        per_backend!(conn, |c| diesel::insert_into(article_view_sections::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    let mut moves: Vec<_> = moves.into_iter().filter(|(_, by)| *by != 0).collect();
+    // One order for every writer, so two never wait on each other's rows.
+    moves.sort();
+    for ((locale, category, own), by) in moves {
+        let row = (
+            article_view_counts::locale.eq(locale),
+            article_view_counts::category_id.eq(category),
+            article_view_counts::own.eq(own),
+            article_view_counts::total.eq(by),
+        );
+        per_backend!(conn, |c| diesel::insert_into(article_view_counts::table)
+            .values(row)
+            .on_conflict((
+                article_view_counts::locale,
+                article_view_counts::category_id,
+                article_view_counts::own,
+            ))
+            .do_update()
+            .set(article_view_counts::total.eq(article_view_counts::total + by))
             .execute(c))?;
     }
     Ok(())
@@ -514,8 +737,41 @@ pub fn all_counters(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, Strin
         .load(conn)
 }
 
-/// Empties both tables, before a rebuild.
+/// A section count: locale, category, `own`, total.
+pub type SectionCount = (String, i64, bool, i64);
+
+/// Every section row and count (for comparing two builds).
+pub fn all_sections(conn: &mut DbConnection) -> QueryResult<(Vec<SectionRow>, Vec<SectionCount>)> {
+    let rows = article_view_sections::table
+        .order((
+            article_view_sections::locale.asc(),
+            article_view_sections::category_id.asc(),
+            article_view_sections::published_at.asc(),
+            article_view_sections::article_id.asc(),
+        ))
+        .select(SectionRow::as_select())
+        .load(conn)?;
+    let counts = article_view_counts::table
+        .filter(article_view_counts::total.ne(0))
+        .order((
+            article_view_counts::locale.asc(),
+            article_view_counts::category_id.asc(),
+            article_view_counts::own.asc(),
+        ))
+        .select((
+            article_view_counts::locale,
+            article_view_counts::category_id,
+            article_view_counts::own,
+            article_view_counts::total,
+        ))
+        .load(conn)?;
+    Ok((rows, counts))
+}
+
+/// Empties the read model's tables, before a rebuild.
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(article_view_sections::table).execute(conn)?;
+    diesel::delete(article_view_counts::table).execute(conn)?;
     diesel::delete(article_views::table).execute(conn)?;
     diesel::delete(article_counters::table).execute(conn)?;
     Ok(())

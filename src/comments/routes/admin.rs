@@ -12,10 +12,12 @@ use crate::auth::roles::Permission;
 use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
+use crate::comments::routes::public::announce;
 use crate::comments::store;
 use crate::comments::store::moderation::{self, QueueFilter};
 use crate::config::IpNetwork;
 use crate::db::{self, Paged};
+use crate::delivery::cache::{article_tag, thread_tag};
 use crate::domain::{FieldError, Lines, is_plain_text};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
@@ -175,6 +177,7 @@ pub async fn moderate_comment(
     let expected = if_match.version()?;
     let status = body.parse()?.status;
     let id = id.into_inner();
+    let origin = state.cache.origin().to_owned();
     let row = state
         .db
         .write(move |conn| {
@@ -182,9 +185,12 @@ pub async fn moderate_comment(
             if moderation::decide(conn, &[id], expected, status)? == 0 {
                 return Err(ApiError::stale());
             }
-            Ok(store::find(conn, id)?)
+            let row = store::find(conn, id)?;
+            announce(conn, &origin, &decided(&[row.article_id]))?;
+            Ok(row)
         })
         .await?;
+    state.cache.purge(&decided(&[row.article_id]));
     Ok(versioning::with_etag(
         row.version,
         AdminCommentResponse {
@@ -225,6 +231,7 @@ pub async fn moderate_comments(
     ids.sort_unstable();
     ids.dedup();
     let status = request.status;
+    let origin = state.cache.origin().to_owned();
     let rows = state
         .db
         .write(move |conn| {
@@ -241,9 +248,12 @@ pub async fn moderate_comments(
                 )));
             }
             moderation::decide(conn, &ids, None, status)?;
-            Ok(moderation::existing(conn, &ids)?)
+            let rows = moderation::existing(conn, &ids)?;
+            announce(conn, &origin, &decided(&articles_of(&rows)))?;
+            Ok(rows)
         })
         .await?;
+    state.cache.purge(&decided(&articles_of(&rows)));
     let mut seen = Vec::new();
     let data = named
         .iter()
@@ -437,4 +447,21 @@ pub async fn delete_ban(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// What a moderation decision on comments of `articles` makes stale: their threads, and their
+/// own reads (which count the public comments); lists keep their counts until they expire.
+fn decided(articles: &[i64]) -> Vec<String> {
+    articles
+        .iter()
+        .flat_map(|id| [thread_tag(*id), article_tag(*id)])
+        .collect()
+}
+
+/// The articles of these comments, each once.
+fn articles_of(rows: &[CommentRow]) -> Vec<i64> {
+    let mut articles: Vec<i64> = rows.iter().map(|row| row.article_id).collect();
+    articles.sort_unstable();
+    articles.dedup();
+    articles
 }

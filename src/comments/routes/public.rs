@@ -280,11 +280,20 @@ fn announce_thread_change(
     origin: &str,
     article: i64,
 ) -> Result<(), ApiError> {
-    let tags = [thread_tag(article)];
+    announce(conn, origin, &[thread_tag(article)])
+}
+
+/// Tells the other instances, in `conn`'s transaction (heard only if it commits), to purge
+/// `tags`.
+pub(crate) fn announce(
+    conn: &mut db::DbConnection,
+    origin: &str,
+    tags: &[String],
+) -> Result<(), ApiError> {
     Ok(db::notify(
         conn,
         db::CACHE_CHANNEL,
-        &cache::message(origin, &tags),
+        &cache::message(origin, tags),
     )?)
 }
 
