@@ -24,9 +24,6 @@ PORT="${PORT:-18580}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
 PG_URL="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
 cargo build --release --locked 2>&1 | tail -n 1
 mkdir -p bench/results
 
@@ -39,66 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/report.lua" <<'LUA'
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %.3f %.3f %d %d\n",
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.requests))
-end
-LUA
-
-# Rotates over the paths in $PATHS_FILE.
-{
-  cat <<'LUA'
-local paths = {}
-for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1])
-end
-LUA
-  cat "$work/report.lua"
-} >"$work/rotate.lua"
-
-# measure NAME PATH [HEADER]
-measure() {
-  local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/report.lua")
-  [ -n "${3:-}" ] && args+=(-H "$3")
-  local line
-  line=$(wrk "${args[@]}" "http://127.0.0.1:$PORT$2" | grep '^RESULT')
-  read -r _ rps p50 p99 errors total <<<"$line"
-  echo "$1|$rps|$p50|$p99|$errors|$total" >>"$work/rows"
-}
-
-# start_server URL [VAR=VALUE…]: starts `cms serve` and waits until it is ready.
-start_server() {
-  ( exec env -i PATH="$PATH" DATABASE_URL="$1" DATA_DIR="$work/data" BIND="127.0.0.1:$PORT" \
-      JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 LOG_LEVEL=warn DATABASE_POOL_SIZE=16 \
-      "${@:2}" ./target/release/cms serve ) >>"$work/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$server" 2>/dev/null || break
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && return
-    sleep 0.1
-  done
-  echo "the server did not start:"; cat "$work/server.log"; exit 1
-}
-
-stop_server() {
-  peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
-  [ -z "${uncached_rss_kb:-}" ] && uncached_rss_kb=$peak_kb
-  [ "${peak_kb:-0}" -gt "${rss_kb:-0}" ] && rss_kb=$peak_kb
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 for backend in $BACKENDS; do
   rm -f "$work/rows" "$work/server.log"
   rm -rf "$work/data"
-  rss_kb=0
-  uncached_rss_kb=""
   case "$backend" in
     sqlite) url="sqlite://$work/data/cms.sqlite3" ;;
     postgres)
@@ -113,39 +56,25 @@ for backend in $BACKENDS; do
   esac
 
   echo "== $backend: loading the demo newsroom and $ARTICLES synthetic articles"
-  start=$(date +%s)
-  env -i PATH="$PATH" DATABASE_URL="$url" DATA_DIR="$work/data" LOG_LEVEL=warn \
-    JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 ./target/release/cms demo --articles "$ARTICLES" >/dev/null
-  echo "   loaded in $(($(date +%s) - start)) s"
+  echo "   loaded in $(load_demo "$url" "$ARTICLES") s"
 
   # Uncached: the response cache off, every request goes to the database.
   start_server "$url" RESPONSE_CACHE_MB=0
-  # 2,000 Turkish slugs, walked by cursor; the first is the one cached runs read.
-  : >"$work/slugs.txt"
-  next="/api/v1/articles?locale=tr&per_page=100&count=false"
-  while [ "$(wc -l <"$work/slugs.txt")" -lt 2000 ]; do
-    next=$(curl -sf "http://127.0.0.1:$PORT$next" | python3 -c '
-import json, sys
-page = json.load(sys.stdin)
-with open(sys.argv[1], "a") as out:
-    for a in page["data"]:
-        out.write("/api/v1/articles/" + a["slug"] + "?locale=tr\n")
-print("/api/v1/articles?locale=tr&per_page=100&count=false&cursor=" + page["meta"]["next_cursor"])
-' "$work/slugs.txt")
-  done
+  # 2,000 Turkish slugs; the first is the one cached runs read.
+  collect_slugs 2000 "$work/slugs.txt"
   article=$(head -n 1 "$work/slugs.txt")
   category="/api/v1/articles?category=orta-asya&locale=fr"
   deep=$(curl -sf "http://127.0.0.1:$PORT/api/v1/articles?category=orta-asya&locale=fr&per_page=20&page=50&count=false" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["next_cursor"])')
   list50="/api/v1/articles?locale=fr&per_page=50"
   measure "baseline GET /healthz" /healthz
-  PATHS_FILE="$work/slugs.txt" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/rotate.lua" \
-    "http://127.0.0.1:$PORT" | awk '/^RESULT/ {print "article by slug, 2,000 rotating|"$2"|"$3"|"$4"|"$5"|"$6}' >>"$work/rows"
+  measure_rotating "article by slug, 2,000 rotating" "$work/slugs.txt"
   measure "category list page 1 (fr)" "$category"
   measure "category list, count=false" "$category&count=false"
   measure "category list, page 51 by cursor" "$category&count=false&cursor=$deep"
   measure "article list per_page=50" "$list50"
   stop_server
+  uncached_rss_kb=$peak_kb
 
   # Cached: the response cache on (after one warming request), and conditional requests.
   start_server "$url"
@@ -163,12 +92,12 @@ print("/api/v1/articles?locale=tr&per_page=100&count=false&cursor=" + page["meta
   measure "category list, cached, gzip" "$category" "Accept-Encoding: gzip"
   measure "category list, cached, zstd" "$category" "Accept-Encoding: zstd"
   stop_server
+  rss_kb=$peak_kb
 
   {
     echo "backend: $backend, $ARTICLES synthetic articles, $CONNECTIONS connections, $DURATION per route, $(nproc) cores"
-    printf '%-34s %10s %9s %9s %7s %8s\n' route "req/s" "p50 ms" "p99 ms" errors ratio
     # Each route's ratio is to the baseline of its own server run.
-    awk -F'|' '/^baseline/ {b=$2} {printf "%-34s %10s %9s %9s %7s %8.3f\n", $1, $2, $3, $4, $5, $2/b}' "$work/rows"
+    print_rows
     echo "peak RSS: $((uncached_rss_kb / 1024)) MiB with the response cache off, $((rss_kb / 1024)) MiB with it on"
   } | tee "bench/results/read-$backend.txt"
   cp "$work/server.log" "bench/results/server-$backend.log"

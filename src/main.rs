@@ -139,6 +139,7 @@ fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::erro
             bar.set_position(u64::from(done))
         })?;
         bar.finish();
+        db::analyze(&mut conn)?;
         println!("added {written} synthetic articles");
     }
     Ok(())
@@ -155,6 +156,7 @@ fn reindex(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
         })
     })?;
     bar.finish();
+    db::analyze(&mut conn)?;
     println!("rebuilt the read model of {} articles", bar.position());
     Ok(())
 }

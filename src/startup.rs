@@ -116,8 +116,14 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         crate::delivery::schedule::spawn(state.clone());
         crate::delivery::coherence::spawn(state.clone());
+        // Database work runs on each worker's blocking threads; more of them than connections
+        // would only wait for one, and each keeps its own memory.
+        let blocking_threads = (settings.database.pool_size as usize)
+            .div_ceil(settings.http.workers.max(1))
+            .max(2);
         let server = HttpServer::new(move || build_app(state.clone()))
             .workers(settings.http.workers)
+            .worker_max_blocking_threads(blocking_threads)
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
             // Signals are handled by `stop_on_signals`, installed before the server says it
             // listens, so a SIGTERM right after start-up is never lost.
@@ -199,6 +205,7 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
         tracing::info!("seeded the reaction kinds");
     }
     if read_model::ensure_current(&mut conn)? {
+        db::analyze(&mut conn)?;
         tracing::info!("built the delivery read model");
     }
     if let Some(admin) = &settings.auth.bootstrap_admin

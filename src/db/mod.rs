@@ -367,6 +367,13 @@ pub fn lock_name(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// Refreshes the planner's statistics after a bulk load, so the first reads after it get the
+/// plans the data calls for (PostgreSQL would otherwise plan for empty tables until autovacuum
+/// comes by).
+pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+    conn.batch_execute("ANALYZE")
+}
+
 /// The channel instances tell each other what a write made stale.
 pub const CACHE_CHANNEL: &str = "cms_cache";
 
