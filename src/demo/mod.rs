@@ -74,6 +74,9 @@ pub fn load_synthetic(
         .and_then(|d| d.and_hms_opt(12, 0, 0))
         .unwrap_or_default();
     let mut written = 0;
+    // Statistics are refreshed as the tables grow (each time they double), so the plans of the
+    // load's own lookups keep using their indexes.
+    let mut analyzed_at = BATCH;
     while written < count {
         let batch_end = (written + BATCH).min(count);
         db::write_transaction(conn, |conn| {
@@ -128,6 +131,10 @@ pub fn load_synthetic(
             Ok::<_, DomainError>(())
         })?;
         written = batch_end;
+        if written >= analyzed_at * 2 {
+            db::analyze(conn)?;
+            analyzed_at = written;
+        }
         progress(written);
     }
     Ok(written)
