@@ -321,16 +321,15 @@ pub fn related(
 
 /// A JSON array of cards, each with its article's counters.
 pub fn cards_json<'a>(
-    cards: impl Iterator<Item = (i64, &'a str)>,
-    counters: &HashMap<i64, Counters>,
+    cards: impl Iterator<Item = (&'a str, Option<&'a Counters>)>,
     kinds: &[KindRow],
 ) -> String {
     let mut out = String::from("[");
-    for (n, (id, card)) in cards.enumerate() {
+    for (n, (card, counters)) in cards.enumerate() {
         if n > 0 {
             out.push(',');
         }
-        out.push_str(&with_counters(card, counters.get(&id), kinds));
+        out.push_str(&with_counters(card, counters, kinds));
     }
     out.push(']');
     out

@@ -195,7 +195,7 @@ pub async fn article_sections(
         sections.push(site.category_and_below(key, "categories")?);
     }
     let (locale, only) = (choice.requested.clone(), !choice.fallback);
-    let (cards, counters) = state
+    let cards = state
         .db
         .run(move |conn| {
             let mut cards = Vec::with_capacity(sections.len());
@@ -205,11 +205,7 @@ pub async fn article_sections(
                     views::newest_in(conn, *id, &locale, only, per_section)?,
                 ));
             }
-            let ids: Vec<i64> = cards
-                .iter()
-                .flat_map(|(_, rows)| rows.iter().map(|r| r.article_id))
-                .collect();
-            Ok((cards, views::counters_of(conn, &ids)?))
+            Ok(cards)
         })
         .await?;
     let mut body = String::from("{\"data\":[");
@@ -221,8 +217,8 @@ pub async fn article_sections(
         }
         body.push_str(&format!("{{\"category\":{category},\"articles\":"));
         body.push_str(&read_model::cards_json(
-            rows.iter().map(|r| (r.article_id, r.card.as_str())),
-            &counters,
+            rows.iter()
+                .map(|(card, counters)| (card.card.as_str(), Some(counters))),
             &site.kinds,
         ));
         body.push('}');
@@ -273,7 +269,7 @@ pub async fn list_articles(
     let loader_choice = choice.clone();
     let site = site_data(&state).await?;
     let kinds = site.kinds.clone();
-    let (mut rows, total, counters) = state
+    let (mut rows, total) = state
         .db
         .run(move |conn| {
             let filter = list_filter(conn, &query, &loader_choice, &site)?;
@@ -292,8 +288,7 @@ pub async fn list_articles(
             } else {
                 None
             };
-            let ids: Vec<i64> = rows.iter().map(|r| r.article_id).collect();
-            Ok((rows, total, views::counters_of(conn, &ids)?))
+            Ok((rows, total))
         })
         .await?;
     let more = rows.len() > page.limit() as usize;
@@ -301,7 +296,7 @@ pub async fn list_articles(
     let next_cursor = rows
         .last()
         .filter(|_| more)
-        .map(|last| write_cursor(sort, last));
+        .map(|(last, _)| write_cursor(sort, last));
     let by_page = query_is_paged(&request);
     let meta = ArticleListMeta {
         page: by_page.then_some(page.page),
@@ -315,8 +310,8 @@ pub async fn list_articles(
     let body = format!(
         "{{\"data\":{},\"meta\":{meta_json}}}",
         read_model::cards_json(
-            rows.iter().map(|r| (r.article_id, r.card.as_str())),
-            &counters,
+            rows.iter()
+                .map(|(card, counters)| (card.card.as_str(), Some(counters))),
             &kinds,
         )
     );
@@ -445,8 +440,7 @@ pub async fn related_articles(
         "{{\"data\":{}}}",
         read_model::cards_json(
             ids.iter()
-                .filter_map(|id| Some((*id, cards.get(id)?.as_str()))),
-            &counters,
+                .filter_map(|id| Some((cards.get(id)?.as_str(), counters.get(id)))),
             &kinds,
         )
     );

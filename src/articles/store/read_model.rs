@@ -194,12 +194,12 @@ pub fn cards_page(
     after: Option<&After>,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<CardRow>> {
+) -> QueryResult<Vec<CardWithCounters>> {
     use article_views::{article_id as id, published_at, title, updated_at};
     if let Some(section) = filter.section()
         && matches!(sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
     {
-        let ids = section_page(
+        return section_cards(
             conn,
             &filter.requested_locale,
             filter.only_requested,
@@ -208,8 +208,7 @@ pub fn cards_page(
             after,
             offset,
             limit,
-        )?;
-        return cards_in_order(conn, &ids, &filter.requested_locale);
+        );
     }
     let mut query = filtered(filter);
     // Each bound first as a range the index can seek (`<=`), then the tie broken by id.
@@ -235,11 +234,20 @@ pub fn cards_page(
         ArticleSort::Title => query.order((title.asc(), id.asc())),
         ArticleSort::NewestFirst => query.order((published_at.desc(), id.desc())),
     };
-    query
+    let cards: Vec<CardRow> = query
         .select(CardRow::as_select())
         .offset(offset)
         .limit(limit)
-        .load(conn)
+        .load(conn)?;
+    let ids: Vec<i64> = cards.iter().map(|card| card.article_id).collect();
+    let mut counters = counters_of(conn, &ids)?;
+    Ok(cards
+        .into_iter()
+        .map(|card| {
+            let counted = counters.remove(&card.article_id).unwrap_or_default();
+            (card, counted)
+        })
+        .collect())
 }
 
 /// How many articles match `filter`: for a section, its kept count less what is still to be
@@ -275,15 +283,14 @@ pub fn newest_in(
     locale: &str,
     only: bool,
     limit: i64,
-) -> QueryResult<Vec<CardRow>> {
-    let ids = section_page(conn, locale, only, category, false, None, 0, limit)?;
-    cards_in_order(conn, &ids, locale)
+) -> QueryResult<Vec<CardWithCounters>> {
+    section_cards(conn, locale, only, category, false, None, 0, limit)
 }
 
-/// The ids of one page of a section, newest (or `oldest_first`) first: one range of the
-/// sections' primary key.
+/// One page of a section's cards with their counters, newest (or `oldest_first`) first: one
+/// statement, walking a range of the sections' primary key.
 #[allow(clippy::too_many_arguments)]
-fn section_page(
+fn section_cards(
     conn: &mut DbConnection,
     locale: &str,
     only: bool,
@@ -292,9 +299,15 @@ fn section_page(
     after: Option<&After>,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<CardWithCounters>> {
     use article_view_sections::{article_id as id, published_at};
     let mut query = article_view_sections::table
+        .inner_join(
+            article_views::table.on(article_views::article_id
+                .eq(id)
+                .and(article_views::locale.eq(article_view_sections::locale))),
+        )
+        .left_join(article_counters::table.on(article_counters::article_id.eq(id)))
         .filter(article_view_sections::locale.eq(locale))
         .filter(article_view_sections::category_id.eq(section))
         .filter(published_at.le(db::now()))
@@ -317,20 +330,22 @@ fn section_page(
     } else {
         query.order((published_at.desc(), id.desc()))
     };
-    query.select(id).offset(offset).limit(limit).load(conn)
-}
-
-/// The cards of `ids` in `locale`, in the order of `ids`.
-fn cards_in_order(conn: &mut DbConnection, ids: &[i64], locale: &str) -> QueryResult<Vec<CardRow>> {
-    let mut cards: HashMap<i64, CardRow> = article_views::table
-        .filter(article_views::locale.eq(locale))
-        .filter(article_views::article_id.eq_any(ids))
-        .select(CardRow::as_select())
-        .load::<CardRow>(conn)?
+    let rows: Vec<(CardRow, CounterColumns)> = query
+        .select((
+            CardRow::as_select(),
+            (
+                article_counters::comment_count,
+                article_counters::reaction_counts,
+            )
+                .nullable(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
         .into_iter()
-        .map(|card| (card.article_id, card))
-        .collect();
-    Ok(ids.iter().filter_map(|id| cards.remove(id)).collect())
+        .map(|(card, counters)| (card, counters_from(counters)))
+        .collect())
 }
 
 /// The cards of these articles in `locale`, by article.
@@ -346,6 +361,9 @@ pub fn cards_of(
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// A card and its article's counters, as lists load them.
+pub type CardWithCounters = (CardRow, Counters);
 
 /// A view and its article's counters, as one article read loads them.
 pub type ViewWithCounters = (ViewRow, Counters);
