@@ -159,6 +159,9 @@ impl r2d2::ManageConnection for ConnectionManager {
         match self.backend {
             Backend::Postgres => {
                 let mut conn = PgConnection::establish(&self.url)?;
+                // The statements this server prepares are index lookups whose best plan does
+                // not depend on the values bound: plan each once per connection, not each time.
+                conn.batch_execute("SET plan_cache_mode = force_generic_plan")?;
                 self.count_queries(&mut conn);
                 Ok(DbConnection::Pg(conn))
             }

@@ -12,12 +12,11 @@ use crate::auth::roles::Permission;
 use crate::auth::store as auth_store;
 use crate::body::JsonBody;
 use crate::comments::model::*;
-use crate::comments::routes::public::announce;
+use crate::comments::routes::public::{announce, decision_purges};
 use crate::comments::store;
 use crate::comments::store::moderation::{self, QueueFilter};
 use crate::config::IpNetwork;
 use crate::db::{self, Paged};
-use crate::delivery::cache::{article_tag, thread_tag};
 use crate::domain::{FieldError, Lines, is_plain_text};
 use crate::error::{ApiError, Problem};
 use crate::openapi::{EditorOnly, InvalidParameters, StaleIfMatch};
@@ -449,12 +448,11 @@ pub async fn delete_ban(
     }
 }
 
-/// What a moderation decision on comments of `articles` makes stale: their threads, and their
-/// own reads (which count the public comments); lists keep their counts until they expire.
+/// What a moderation decision on comments of `articles` makes stale.
 fn decided(articles: &[i64]) -> Vec<String> {
     articles
         .iter()
-        .flat_map(|id| [thread_tag(*id), article_tag(*id)])
+        .flat_map(|id| decision_purges(*id))
         .collect()
 }
 

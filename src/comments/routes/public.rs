@@ -283,6 +283,13 @@ fn announce_thread_change(
     announce(conn, origin, &[thread_tag(article)])
 }
 
+/// What a decision on a comment of `article` makes stale (a moderator's, or enough reports
+/// sending it back to moderation): the article's threads and its own read, which counts the
+/// public comments; lists keep their counts until they expire.
+pub(crate) fn decision_purges(article: i64) -> [String; 2] {
+    [thread_tag(article), cache::article_tag(article)]
+}
+
 /// Tells the other instances, in `conn`'s transaction (heard only if it commits), to purge
 /// `tags`.
 pub(crate) fn announce(
@@ -567,7 +574,7 @@ pub async fn report_comment(
                 if store::add_report(conn, id, principal.actor, client, reason, note.as_deref())?
                     && store::count_report(conn, id, threshold)?
                 {
-                    announce_thread_change(conn, &origin, row.article_id)?;
+                    announce(conn, &origin, &decision_purges(row.article_id))?;
                     hidden = Some(row.article_id);
                 }
                 Ok((202, String::new()))
@@ -575,9 +582,8 @@ pub async fn report_comment(
             Ok(hidden)
         })
         .await?;
-    // Enough reports sent it back to moderation: the article's cached threads go.
     if let Some(article) = hidden {
-        state.cache.purge(&[thread_tag(article)]);
+        state.cache.purge(&decision_purges(article));
     }
     Ok(HttpResponse::Accepted().finish())
 }
