@@ -261,6 +261,14 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         "Relative to the server's clock when the request arrives; a schema has no `now`.",
     ),
     Allowed(
+        "cursor from another answer",
+        r"cursor",
+        r"is not a cursor of this list's sort|can't be given with `page`",
+        "A cursor is opaque: only a `meta.next_cursor` the list gave, for the same sort, names a"
+        " place in it; and it replaces `page` (a cross-parameter rule, in the parameter's"
+        " description).",
+    ),
+    Allowed(
         "category cycle",
         r"parent_id",
         r"can't be the category itself or one of its descendants",
