@@ -959,6 +959,8 @@ async fn a_write_to_one_article_purges_its_read_and_the_lists_and_nothing_else()
     untagged["tag_ids"] = json!([]);
     let z = create_article(&app, &room.editor, &untagged).await;
     let read_z = format!("/api/v1/articles/{}?locale=en", z["id"]);
+    // Past Z's own publication purge (scheduled content is checked every 250 ms).
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
     app.get(&read_y).send().await.unwrap();
     app.get(&read_z).send().await.unwrap();
     send_json_expect(

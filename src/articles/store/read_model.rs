@@ -12,8 +12,8 @@ use crate::articles::model::{ArticleRow, ArticleSort};
 use crate::articles::store::visibility::PUBLISHED;
 use crate::db::schema::{
     article_authors, article_counters, article_slugs, article_tags, article_translations,
-    article_view_counts, article_view_sections, article_views, articles, categories, comments,
-    reactions, read_model_state,
+    article_view_counts, article_view_sections, article_views, articles, comments, reactions,
+    read_model_state,
 };
 use crate::db::{self, DbConnection, MultiBackend, per_backend};
 
@@ -661,11 +661,6 @@ pub fn by_author(conn: &mut DbConnection, author: i64) -> QueryResult<Vec<i64>> 
         .filter(article_authors::author_id.eq(author))
         .select(article_authors::article_id)
         .load(conn)
-}
-
-/// Every category id, for writes that can rename any of them.
-pub fn all_categories(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
-    categories::table.select(categories::id).load(conn)
 }
 
 /// Replaces the views of `ids` with `views` and their section rows with `sections`, and

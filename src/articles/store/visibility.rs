@@ -1,6 +1,7 @@
-//! What the public may see: an article is visible in locale L when it is `published`, its
-//! `published_at` has come, and its L translation is `published`. Drafts, reviews, archived and
-//! scheduled articles and unpublished translations don't exist for the delivery API.
+//! What the public may see: an article is visible when it is `published`, its `published_at`
+//! has come, and a translation of it is `published`; in which locales, the read model says
+//! (`article_views`). Drafts, reviews, archived and scheduled articles and unpublished
+//! translations don't exist for the delivery API.
 
 use diesel::prelude::*;
 
@@ -27,8 +28,9 @@ pub fn visible() -> Visible {
         .filter(articles::published_at.le(db::now()))
 }
 
-/// Published articles whose publication time came after `after` and by `until`: scheduled
-/// articles that have just become visible.
+/// Published articles whose publication time came after `after` and by `until`, and after
+/// their last save: scheduled articles that have just become visible (one published as it was
+/// saved was purged by its save).
 pub fn coming_due(
     conn: &mut DbConnection,
     after: chrono::NaiveDateTime,
@@ -38,6 +40,7 @@ pub fn coming_due(
         .filter(articles::status.eq(PUBLISHED))
         .filter(articles::published_at.gt(after))
         .filter(articles::published_at.le(until))
+        .filter(articles::published_at.gt(articles::updated_at.nullable()))
         .select(articles::id)
         .load(conn)
 }
