@@ -23,9 +23,6 @@ PG_URL="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 ADMIN_EMAIL=bench@newsroom.test
 ADMIN_PASSWORD=bench-password-1
 
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
 cargo build --release --locked 2>&1 | tail -n 1
 mkdir -p bench/results
 
@@ -39,6 +36,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Rotates over the paths in paths.txt; counts X-Cache: HIT per thread and sums them at the end.
 cat >"$work/rotate.lua" <<'LUA'
@@ -75,20 +74,6 @@ function done(summary, latency, requests)
 end
 LUA
 
-start_server() {
-  ( exec env -i PATH="$PATH" DATABASE_URL="$1" DATA_DIR="$work/data" BIND="127.0.0.1:$PORT" \
-      JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 LOG_LEVEL=warn DATABASE_POOL_SIZE=16 \
-      ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-      ./target/release/cms serve ) >>"$work/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$server" 2>/dev/null || break
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && return
-    sleep 0.1
-  done
-  echo "the server did not start:"; cat "$work/server.log"; exit 1
-}
-
 api() { curl -sf "http://127.0.0.1:$PORT$1" "${@:2}"; }
 
 for backend in $BACKENDS; do
@@ -106,9 +91,8 @@ for backend in $BACKENDS; do
     *) echo "unknown backend $backend"; exit 2 ;;
   esac
   echo "== $backend: loading the demo newsroom and $ARTICLES synthetic articles"
-  env -i PATH="$PATH" DATABASE_URL="$url" DATA_DIR="$work/data" LOG_LEVEL=warn \
-    JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 ./target/release/cms demo --articles "$ARTICLES" >/dev/null
-  start_server "$url"
+  load_demo "$url" "$ARTICLES" >/dev/null
+  start_server "$url" ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD"
 
   # The read set: the slugs of READ_SET published Turkish articles.
   : >"$work/paths.txt"
