@@ -60,6 +60,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    bound_malloc_arenas();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
@@ -205,4 +206,19 @@ fn create_user(
     let user = create_account(&mut conn, &email, &name, role, &hash)?;
     println!("created {} {} (id {})", role.as_str(), user.email, user.id);
     Ok(())
+}
+
+/// Caps glibc's malloc at two arenas (unless `MALLOC_ARENA_MAX` says otherwise). By default
+/// each of the many threads that run database work may get an arena of its own, and memory
+/// freed in one is never reused by another: with the response cache off that was a fifth of
+/// the server's peak memory, for no measurable throughput.
+fn bound_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: called first in `main`, before any other thread exists; mallopt only sets a
+        // parameter of the allocator.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
 }

@@ -751,14 +751,14 @@ async fn login_rehashes_passwords_stored_with_weaker_parameters() {
         users::table
             .find(id)
             .select(users::password_hash)
-            .first(&mut pool.get().unwrap())
+            .first(&mut **pool.get().unwrap())
             .unwrap()
     };
     {
         use newsroom_cms::db::schema::users;
         diesel::update(users::table.find(id))
             .set(users::password_hash.eq(&weak))
-            .execute(&mut app.pool().get().unwrap())
+            .execute(&mut **app.pool().get().unwrap())
             .unwrap();
     }
     app.login(&email, USER_PASSWORD).await;
