@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::articles::model::ArticleRow;
 use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
 use crate::articles::store::read_model::{
-    self as store, Counters, SectionRow, ViewRow, ViewWithCounters,
+    self as store, Counters, Section, SectionRow, ViewRow, ViewWithCounters,
 };
 use crate::articles::store::{self as articles, delivery};
 use crate::categories::model::{parent_map, path_to_root, with_descendants};
@@ -29,7 +29,7 @@ use crate::reactions::model::{KindRow, ReactionCounts};
 
 /// The shape of the views this build writes: a server finding another shape in the tables
 /// rebuilds them at start.
-pub const VERSION: i32 = 1;
+pub const VERSION: i32 = 2;
 
 /// Articles rebuilt per batch.
 const BATCH: usize = 200;
@@ -50,9 +50,14 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     let parents = parent_map(site.categories.rows.iter().map(|c| (c.id, c.parent_id)));
     for batch in ids.chunks(BATCH) {
         let views = build(conn, batch, &locales, &site)?;
+        let listed = Listed {
+            parents: &parents,
+            tags: db::group_by(store::tags_of(conn, batch)?, |(article, _)| *article),
+            authors: db::group_by(store::authors_of(conn, batch)?, |(article, _)| *article),
+        };
         let sections: Vec<SectionRow> = views
             .iter()
-            .flat_map(|view| sections_of(view, &parents))
+            .flat_map(|view| listed.sections_of(view))
             .collect();
         store::replace_views(conn, batch, &views, &sections)?;
     }
@@ -64,19 +69,47 @@ pub fn forget(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     store::replace_views(conn, ids, &[], &[])
 }
 
-/// The sections `view` is listed in: its category, each one above it, the whole site.
-fn sections_of(view: &ViewRow, parents: &HashMap<i64, Option<i64>>) -> Vec<SectionRow> {
-    path_to_root(parents, view.category_id)
-        .into_iter()
-        .chain([store::WHOLE_SITE])
-        .map(|category_id| SectionRow {
-            locale: view.locale.clone(),
-            category_id,
-            published_at: view.published_at,
-            article_id: view.article_id,
-            own: view.served_locale == view.locale,
-        })
-        .collect()
+/// What decides the lists a batch of articles is in.
+struct Listed<'a> {
+    /// The category tree, child to parent.
+    parents: &'a HashMap<i64, Option<i64>>,
+    /// (article, tag) pairs by article.
+    tags: HashMap<i64, Vec<(i64, i64)>>,
+    /// (article, author) pairs by article.
+    authors: HashMap<i64, Vec<(i64, i64)>>,
+}
+
+impl Listed<'_> {
+    /// The sections `view` is listed in: the whole site, its category and each one above it,
+    /// its tags, its authors, and the featured articles when it is one.
+    fn sections_of(&self, view: &ViewRow) -> Vec<SectionRow> {
+        let pairs = |map: &HashMap<i64, Vec<(i64, i64)>>| {
+            map.get(&view.article_id)
+                .into_iter()
+                .flatten()
+                .map(|(_, id)| *id)
+                .collect::<Vec<_>>()
+        };
+        let categories = path_to_root(self.parents, view.category_id);
+        [Section::WholeSite]
+            .into_iter()
+            .chain(categories.into_iter().map(Section::Category))
+            .chain(pairs(&self.tags).into_iter().map(Section::Tag))
+            .chain(pairs(&self.authors).into_iter().map(Section::Author))
+            .chain(view.featured.then_some(Section::Featured))
+            .map(|section| {
+                let (kind, section_id) = section.columns();
+                SectionRow {
+                    locale: view.locale.clone(),
+                    kind,
+                    section_id,
+                    published_at: view.published_at,
+                    article_id: view.article_id,
+                    own: view.served_locale == view.locale,
+                }
+            })
+            .collect()
+    }
 }
 
 /// Recounts the counters of these articles (after writes that bypass the comment and reaction

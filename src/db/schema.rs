@@ -344,10 +344,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Each view under every category it is listed in, and under 0 (the whole site).
-    article_view_sections (locale, category_id, published_at, article_id) {
+    /// Each view under every list it is in: its category and those above it, the whole site,
+    /// its tags, its authors, the featured articles.
+    article_view_sections (locale, kind, section_id, published_at, article_id) {
         locale -> Text,
-        category_id -> BigInt,
+        kind -> SmallInt,
+        section_id -> BigInt,
         published_at -> Timestamp,
         article_id -> BigInt,
         own -> Bool,
@@ -355,10 +357,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Section rows per locale, category and `own`.
-    article_view_counts (locale, category_id, own) {
+    /// Section rows per locale, section and `own`.
+    article_view_counts (locale, kind, section_id, own) {
         locale -> Text,
-        category_id -> BigInt,
+        kind -> SmallInt,
+        section_id -> BigInt,
         own -> Bool,
         total -> BigInt,
     }

@@ -469,3 +469,104 @@ async fn counters_stay_exact_under_concurrent_reactions_and_comments() {
     assert_eq!(read["data"]["reaction_counts"]["love"], 8);
     assert_eq!(read["data"]["reaction_counts"]["amazing"], 0);
 }
+
+#[actix_web::test]
+async fn tag_author_and_featured_lists_keep_their_pages_and_totals() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let second_author = post(
+        &app,
+        &room.editor,
+        "/api/v1/admin/authors",
+        json!({"name": "Second Byline"}),
+        201,
+    )
+    .await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..9 {
+        let mut body = article_body(&room, &format!("Listed story {n}"), "published");
+        body["published_at"] = json!(format!("2026-11-{:02}T08:00:00Z", 10 + n));
+        if n % 2 == 0 {
+            body["featured"] = json!(true);
+            body["author_ids"] = json!([room.author, second_author]);
+        }
+        if n % 3 == 0 {
+            body["category_id"] = json!(room.subcategory);
+            body["translations"]["fr"] =
+                json!({"title": format!("Récit {n}"), "body": "<p>Texte.</p>"});
+        }
+        if n == 8 {
+            // Scheduled: in no list and no total until its time.
+            body["published_at"] = json!("2099-01-01T00:00:00Z");
+        }
+        ids.push(
+            create_article(&app, &room.editor, &body).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let mut untagged = article_body(&room, "Without a tag", "published");
+    untagged["tag_ids"] = json!([]);
+    create_article(&app, &room.editor, &untagged).await;
+
+    // Each list read from its section equals the same list narrowed by the category every
+    // article is in (which reads the views instead), page by page and in total.
+    let lists = [
+        format!("tag={}", room.tag),
+        format!("author={second_author}"),
+        format!("author={}", room.author),
+        "featured=true".to_owned(),
+    ];
+    let variants = [
+        "",
+        "&locale=fr&fallback=false",
+        "&locale=fr",
+        "&sort=published_at",
+        "&published_after=2026-11-12T00:00:00Z&published_before=2026-11-16T00:00:00Z",
+    ];
+    for filter in &lists {
+        for variant in variants {
+            let query = format!("{filter}{variant}&per_page=2");
+            let (section, _) = list(&app, &query).await;
+            let (narrowed, _) = list(&app, &format!("{query}&category={}", room.category)).await;
+            assert_eq!(ids_of(&section), ids_of(&narrowed), "{query}");
+            assert_eq!(
+                section["meta"]["total"], narrowed["meta"]["total"],
+                "{query}"
+            );
+            let (all, _) = list(&app, &format!("{filter}{variant}&per_page=100")).await;
+            assert_eq!(
+                section["meta"]["total"],
+                all["data"].as_array().unwrap().len(),
+                "{query}"
+            );
+            assert!(!ids_of(&all).contains(&ids[8]), "{query}");
+        }
+    }
+    let (tagged, _) = list(&app, &format!("tag={}", room.tag)).await;
+    assert_eq!(tagged["meta"]["total"], 8);
+    let (featured, _) = list(&app, "featured=true").await;
+    assert_eq!(featured["meta"]["total"], 4);
+    let (french, _) = list(&app, &format!("tag={}&locale=fr&fallback=false", room.tag)).await;
+    assert_eq!(french["meta"]["total"], 3);
+
+    // Untagging, unfeaturing and a new byline move the totals at once.
+    patch(
+        &app,
+        &room.editor,
+        &format!("/api/v1/admin/articles/{}", ids[0]),
+        json!({"tag_ids": [], "featured": false, "author_ids": [second_author]}),
+    )
+    .await;
+    let (tagged, _) = list(&app, &format!("tag={}", room.tag)).await;
+    assert_eq!(tagged["meta"]["total"], 7);
+    let (featured, _) = list(&app, "featured=true").await;
+    assert_eq!(featured["meta"]["total"], 3);
+    let (first_author, _) = list(&app, &format!("author={}", room.author)).await;
+    assert_eq!(first_author["meta"]["total"], 8);
+    let tag = expect_json(app.get(&format!("/api/v1/tags/{}", room.tag)), 200).await;
+    assert_eq!(tag["data"]["article_count"], 7, "{tag}");
+    assert_rebuild_equal(&app, "the list edits");
+}

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
+use diesel::expression::{BoxableExpression, SelectableExpression};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use crate::articles::model::{ArticleRow, ArticleSort};
 use crate::articles::store::visibility::PUBLISHED;
@@ -37,21 +39,47 @@ pub struct ViewRow {
     pub document: String,
 }
 
-/// A view under one of the sections it is listed in (its category, each one above it, and 0:
-/// the whole site).
+/// A view under one of the sections it is listed in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Insertable, Queryable, Selectable)]
 #[diesel(table_name = article_view_sections)]
 pub struct SectionRow {
     pub locale: String,
-    pub category_id: i64,
+    /// What `section_id` names (see [`Section::columns`]).
+    pub kind: i16,
+    pub section_id: i64,
     pub published_at: NaiveDateTime,
     pub article_id: i64,
     /// Served in the locale asked for, not by a fallback.
     pub own: bool,
 }
 
-/// The section of the whole site.
-pub const WHOLE_SITE: i64 = 0;
+/// A list kept in `article_view_sections`, with its total kept in `article_view_counts`: a
+/// page of it is one range of the sections' primary key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Every visible article.
+    WholeSite,
+    /// A category with everything below it.
+    Category(i64),
+    Tag(i64),
+    /// An author's bylines.
+    Author(i64),
+    /// The featured articles.
+    Featured,
+}
+
+impl Section {
+    /// The section's `kind` and `section_id` columns.
+    pub fn columns(self) -> (i16, i64) {
+        match self {
+            Section::WholeSite => (0, 0),
+            Section::Category(id) => (0, id),
+            Section::Tag(id) => (1, id),
+            Section::Author(id) => (2, id),
+            Section::Featured => (3, 0),
+        }
+    }
+}
 
 /// A card of a list page, with the values its sort orders by.
 #[derive(Debug, Queryable, Selectable)]
@@ -102,16 +130,32 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
-    /// The section a list reads when it is one: the whole site or a category (with everything
-    /// below it) and no other filter.
-    fn section(&self) -> Option<i64> {
-        let plain = self.tag.is_none()
-            && self.author.is_none()
-            && self.text.is_none()
-            && self.published_after.is_none()
-            && self.published_before.is_none()
-            && self.featured.is_none();
-        plain.then(|| self.category.unwrap_or(WHOLE_SITE))
+    /// The section a list reads when it is one: the whole site, a category (with everything
+    /// below it), a tag, an author or the featured articles, alone or with a publication
+    /// window, and no other filter.
+    fn section(&self) -> Option<Section> {
+        if self.text.is_some() {
+            return None;
+        }
+        let featured = (self.featured == Some(true)).then_some(Section::Featured);
+        let mut named = [
+            self.category.map(Section::Category),
+            self.tag.map(Section::Tag),
+            self.author.map(Section::Author),
+            featured,
+        ]
+        .into_iter()
+        .flatten();
+        let section = named.next();
+        if named.next().is_some() || self.featured == Some(false) {
+            return None;
+        }
+        Some(section.unwrap_or(Section::WholeSite))
+    }
+
+    /// Whether a publication window narrows the list.
+    fn windowed(&self) -> bool {
+        self.published_after.is_some() || self.published_before.is_some()
     }
 }
 
@@ -201,9 +245,7 @@ pub fn cards_page(
     {
         return section_cards(
             conn,
-            &filter.requested_locale,
-            filter.only_requested,
-            section,
+            &SectionRange::of(filter, section),
             matches!(sort, ArticleSort::OldestFirst),
             after,
             offset,
@@ -250,30 +292,90 @@ pub fn cards_page(
         .collect())
 }
 
-/// How many articles match `filter`: for a section, its kept count less what is still to be
-/// published (a short index range); otherwise a count over the locale's index.
+/// How many articles match `filter`. For a section: its kept total (see [`totals`]), or, in a
+/// publication window, the rows of that window's index range. Otherwise a count over the
+/// locale's index.
 pub fn count(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<i64> {
     let Some(section) = filter.section() else {
         return filtered(filter).count().get_result(conn);
     };
-    let locale = filter.requested_locale.as_str();
-    let mut kept = article_view_counts::table
-        .filter(article_view_counts::locale.eq(locale))
-        .filter(article_view_counts::category_id.eq(section))
-        .select(article_view_counts::total)
-        .into_boxed::<MultiBackend>();
-    let mut coming = article_view_sections::table
-        .filter(article_view_sections::locale.eq(locale))
-        .filter(article_view_sections::category_id.eq(section))
-        .filter(article_view_sections::published_at.gt(db::now()))
-        .into_boxed::<MultiBackend>();
-    if filter.only_requested {
-        kept = kept.filter(article_view_counts::own.eq(true));
-        coming = coming.filter(article_view_sections::own.eq(true));
+    if filter.windowed() {
+        return article_view_sections::table
+            .filter(SectionRange::of(filter, section).condition())
+            .count()
+            .get_result(conn);
     }
-    let kept: Vec<i64> = kept.load(conn)?;
-    let coming: i64 = coming.count().get_result(conn)?;
-    Ok(kept.into_iter().sum::<i64>() - coming)
+    let (kind, id) = section.columns();
+    let totals = totals(
+        conn,
+        &filter.requested_locale,
+        filter.only_requested,
+        kind,
+        Some(&[id]),
+    )?;
+    Ok(totals.get(&id).copied().unwrap_or(0))
+}
+
+/// What a read in `locale` may show now in each category (everything below it included).
+pub fn category_totals(
+    conn: &mut DbConnection,
+    locale: &str,
+    only: bool,
+) -> QueryResult<HashMap<i64, i64>> {
+    let (kind, _) = Section::WholeSite.columns();
+    totals(conn, locale, only, kind, None)
+}
+
+/// What a read in `locale` may show now under each of these tags.
+pub fn tag_totals(
+    conn: &mut DbConnection,
+    tags: &[i64],
+    locale: &str,
+    only: bool,
+) -> QueryResult<HashMap<i64, i64>> {
+    let (kind, _) = Section::Tag(0).columns();
+    totals(conn, locale, only, kind, Some(tags))
+}
+
+/// The totals of the sections of `kind` (those in `ids`, or all), as a read in `locale` sees
+/// them now: the kept counts, less the rows still to be published (a few index entries). No
+/// count over the articles.
+fn totals(
+    conn: &mut DbConnection,
+    locale: &str,
+    only: bool,
+    kind: i16,
+    ids: Option<&[i64]>,
+) -> QueryResult<HashMap<i64, i64>> {
+    use article_view_counts as counts;
+    use article_view_sections as sections;
+    let mut kept = counts::table
+        .filter(counts::locale.eq(locale))
+        .filter(counts::kind.eq(kind))
+        .select((counts::section_id, counts::total))
+        .into_boxed::<MultiBackend>();
+    let mut coming = sections::table
+        .filter(sections::locale.eq(locale))
+        .filter(sections::kind.eq(kind))
+        .filter(sections::published_at.gt(db::now()))
+        .select(sections::section_id)
+        .into_boxed::<MultiBackend>();
+    if let Some(ids) = ids {
+        kept = kept.filter(counts::section_id.eq_any(ids));
+        coming = coming.filter(sections::section_id.eq_any(ids));
+    }
+    if only {
+        kept = kept.filter(counts::own.eq(true));
+        coming = coming.filter(sections::own.eq(true));
+    }
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    for (id, total) in kept.load::<(i64, i64)>(conn)? {
+        *totals.entry(id).or_default() += total;
+    }
+    for id in coming.load::<i64>(conn)? {
+        *totals.entry(id).or_default() -= 1;
+    }
+    Ok(totals)
 }
 
 /// The `limit` newest cards of a category (everything below it included).
@@ -284,37 +386,94 @@ pub fn newest_in(
     only: bool,
     limit: i64,
 ) -> QueryResult<Vec<CardWithCounters>> {
-    section_cards(conn, locale, only, category, false, None, 0, limit)
+    let range = SectionRange {
+        locale,
+        only,
+        section: Section::Category(category),
+        from: None,
+        until: None,
+    };
+    section_cards(conn, &range, false, None, 0, limit)
+}
+
+/// The rows of one section a public read may show now, in a locale, optionally within a
+/// publication window.
+struct SectionRange<'a> {
+    locale: &'a str,
+    /// Only views served in `locale` itself.
+    only: bool,
+    section: Section,
+    from: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+}
+
+/// A condition on the sections' columns, for any query that reads them.
+type Condition<'a, From> = Box<dyn BoxableExpression<From, MultiBackend, SqlType = Bool> + 'a>;
+
+impl<'a> SectionRange<'a> {
+    fn of(filter: &'a ListFilter, section: Section) -> Self {
+        SectionRange {
+            locale: &filter.requested_locale,
+            only: filter.only_requested,
+            section,
+            from: filter.published_after,
+            until: filter.published_before,
+        }
+    }
+
+    /// The range's rows, in a query that reads `article_view_sections` (alone or joined): one
+    /// range of their primary key.
+    fn condition<From>(&self) -> Condition<'a, From>
+    where
+        From: 'a,
+        article_view_sections::locale: SelectableExpression<From>,
+        article_view_sections::kind: SelectableExpression<From>,
+        article_view_sections::section_id: SelectableExpression<From>,
+        article_view_sections::published_at: SelectableExpression<From>,
+        article_view_sections::own: SelectableExpression<From>,
+    {
+        use article_view_sections::{kind, locale, own, published_at, section_id};
+        let (section_kind, id) = self.section.columns();
+        let mut condition: Condition<'a, From> = Box::new(
+            locale
+                .eq(self.locale)
+                .and(kind.eq(section_kind))
+                .and(section_id.eq(id))
+                .and(published_at.le(db::now())),
+        );
+        if self.only {
+            condition = Box::new(condition.and(own.eq(true)));
+        }
+        if let Some(from) = self.from {
+            condition = Box::new(condition.and(published_at.ge(from)));
+        }
+        if let Some(until) = self.until {
+            condition = Box::new(condition.and(published_at.le(until)));
+        }
+        condition
+    }
 }
 
 /// One page of a section's cards with their counters, newest (or `oldest_first`) first: one
 /// statement, walking a range of the sections' primary key.
-#[allow(clippy::too_many_arguments)]
 fn section_cards(
     conn: &mut DbConnection,
-    locale: &str,
-    only: bool,
-    section: i64,
+    range: &SectionRange,
     oldest_first: bool,
     after: Option<&After>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<CardWithCounters>> {
-    use article_view_sections::{article_id as id, published_at};
+    use article_view_sections::{article_id as id, locale, published_at};
     let mut query = article_view_sections::table
         .inner_join(
             article_views::table.on(article_views::article_id
                 .eq(id)
-                .and(article_views::locale.eq(article_view_sections::locale))),
+                .and(article_views::locale.eq(locale))),
         )
         .left_join(article_counters::table.on(article_counters::article_id.eq(id)))
-        .filter(article_view_sections::locale.eq(locale))
-        .filter(article_view_sections::category_id.eq(section))
-        .filter(published_at.le(db::now()))
+        .filter(range.condition())
         .into_boxed::<MultiBackend>();
-    if only {
-        query = query.filter(article_view_sections::own.eq(true));
-    }
     query = match after {
         Some(After::Time(at, last)) if oldest_first => query
             .filter(published_at.ge(*at))
@@ -482,57 +641,6 @@ pub fn published_times(
     query.select(article_views::published_at).load(conn)
 }
 
-/// What a read in `locale` may show, per category.
-pub fn counts_by_category(
-    conn: &mut DbConnection,
-    locale: &str,
-    only: bool,
-) -> QueryResult<HashMap<i64, i64>> {
-    let visible = article_views::table
-        .filter(article_views::locale.eq(locale))
-        .filter(article_views::published_at.le(db::now()));
-    let rows: Vec<(i64, i64)> = if only {
-        visible
-            .filter(article_views::served_locale.eq(locale))
-            .group_by(article_views::category_id)
-            .select((article_views::category_id, count_star()))
-            .load(conn)?
-    } else {
-        visible
-            .group_by(article_views::category_id)
-            .select((article_views::category_id, count_star()))
-            .load(conn)?
-    };
-    Ok(rows.into_iter().collect())
-}
-
-/// What a read in `locale` may show, per tag, for these tags.
-pub fn tag_counts(
-    conn: &mut DbConnection,
-    tags: &[i64],
-    locale: &str,
-    only: bool,
-) -> QueryResult<HashMap<i64, i64>> {
-    let tagged = article_tags::table
-        .inner_join(article_views::table.on(article_views::article_id.eq(article_tags::article_id)))
-        .filter(article_tags::tag_id.eq_any(tags))
-        .filter(article_views::locale.eq(locale))
-        .filter(article_views::published_at.le(db::now()));
-    let rows: Vec<(i64, i64)> = if only {
-        tagged
-            .filter(article_views::served_locale.eq(locale))
-            .group_by(article_tags::tag_id)
-            .select((article_tags::tag_id, count_star()))
-            .load(conn)?
-    } else {
-        tagged
-            .group_by(article_tags::tag_id)
-            .select((article_tags::tag_id, count_star()))
-            .load(conn)?
-    };
-    Ok(rows.into_iter().collect())
-}
-
 /// Whether `article` may be read now by its slug in `locale` (its translation there is
 /// published).
 pub fn shown_in(conn: &mut DbConnection, article: i64, locale: &str) -> QueryResult<bool> {
@@ -647,6 +755,22 @@ pub fn in_categories(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i6
         .load(conn)
 }
 
+/// The (article, tag) pairs of these articles.
+pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    article_tags::table
+        .filter(article_tags::article_id.eq_any(ids))
+        .select((article_tags::article_id, article_tags::tag_id))
+        .load(conn)
+}
+
+/// The (article, author) pairs of these articles' bylines.
+pub fn authors_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    article_authors::table
+        .filter(article_authors::article_id.eq_any(ids))
+        .select((article_authors::article_id, article_authors::author_id))
+        .load(conn)
+}
+
 /// Articles with this tag.
 pub fn with_tag(conn: &mut DbConnection, tag: i64) -> QueryResult<Vec<i64>> {
     article_tags::table
@@ -672,21 +796,22 @@ pub fn replace_views(
     views: &[ViewRow],
     sections: &[SectionRow],
 ) -> QueryResult<()> {
-    let old: Vec<(String, i64, bool)> = article_view_sections::table
+    let old: Vec<CountKey> = article_view_sections::table
         .filter(article_view_sections::article_id.eq_any(ids))
         .select((
             article_view_sections::locale,
-            article_view_sections::category_id,
+            article_view_sections::kind,
+            article_view_sections::section_id,
             article_view_sections::own,
         ))
         .load(conn)?;
-    let mut moves: HashMap<(String, i64, bool), i64> = HashMap::new();
+    let mut moves: HashMap<CountKey, i64> = HashMap::new();
     for key in old {
         *moves.entry(key).or_default() -= 1;
     }
     for row in sections {
         *moves
-            .entry((row.locale.clone(), row.category_id, row.own))
+            .entry((row.locale.clone(), row.kind, row.section_id, row.own))
             .or_default() += 1;
     }
     diesel::delete(
@@ -709,10 +834,11 @@ pub fn replace_views(
     let mut moves: Vec<_> = moves.into_iter().filter(|(_, by)| *by != 0).collect();
     // One order for every writer, so two never wait on each other's rows.
     moves.sort();
-    for ((locale, category, own), by) in moves {
+    for ((locale, kind, section, own), by) in moves {
         let row = (
             article_view_counts::locale.eq(locale),
-            article_view_counts::category_id.eq(category),
+            article_view_counts::kind.eq(kind),
+            article_view_counts::section_id.eq(section),
             article_view_counts::own.eq(own),
             article_view_counts::total.eq(by),
         );
@@ -720,7 +846,8 @@ pub fn replace_views(
             .values(row)
             .on_conflict((
                 article_view_counts::locale,
-                article_view_counts::category_id,
+                article_view_counts::kind,
+                article_view_counts::section_id,
                 article_view_counts::own,
             ))
             .do_update()
@@ -750,15 +877,19 @@ pub fn all_counters(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, Strin
         .load(conn)
 }
 
-/// A section count: locale, category, `own`, total.
-pub type SectionCount = (String, i64, bool, i64);
+/// What a section count counts: locale, kind, section, `own`.
+type CountKey = (String, i16, i64, bool);
+
+/// A section count: locale, kind, section, `own`, total.
+pub type SectionCount = (String, i16, i64, bool, i64);
 
 /// Every section row and count (for comparing two builds).
 pub fn all_sections(conn: &mut DbConnection) -> QueryResult<(Vec<SectionRow>, Vec<SectionCount>)> {
     let rows = article_view_sections::table
         .order((
             article_view_sections::locale.asc(),
-            article_view_sections::category_id.asc(),
+            article_view_sections::kind.asc(),
+            article_view_sections::section_id.asc(),
             article_view_sections::published_at.asc(),
             article_view_sections::article_id.asc(),
         ))
@@ -768,12 +899,14 @@ pub fn all_sections(conn: &mut DbConnection) -> QueryResult<(Vec<SectionRow>, Ve
         .filter(article_view_counts::total.ne(0))
         .order((
             article_view_counts::locale.asc(),
-            article_view_counts::category_id.asc(),
+            article_view_counts::kind.asc(),
+            article_view_counts::section_id.asc(),
             article_view_counts::own.asc(),
         ))
         .select((
             article_view_counts::locale,
-            article_view_counts::category_id,
+            article_view_counts::kind,
+            article_view_counts::section_id,
             article_view_counts::own,
             article_view_counts::total,
         ))

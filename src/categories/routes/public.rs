@@ -59,9 +59,9 @@ pub async fn list_categories(
     let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let counts = state
         .db
-        .run(move |conn| Ok(views::counts_by_category(conn, &locale, only)?))
+        .run(move |conn| Ok(views::category_totals(conn, &locale, only)?))
         .await?;
-    let view = TreeView::new(&tree.rows, tree.translations.clone(), &counts, &choice);
+    let view = TreeView::new(&tree.rows, tree.translations.clone(), counts, &choice);
     let data = view.children_of(None);
     cached_json_in(
         &request,
@@ -101,11 +101,11 @@ pub async fn get_category(
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            Ok((id, views::counts_by_category(conn, &locale, only)?))
+            Ok((id, views::category_totals(conn, &locale, only)?))
         })
         .await?;
     let tree = state.category_tree().await?;
-    let view = TreeView::new(&tree.rows, tree.translations.clone(), &counts, &choice);
+    let view = TreeView::new(&tree.rows, tree.translations.clone(), counts, &choice);
     let detail = view.detail(id, &choice).ok_or_else(ApiError::not_found)?;
     let locale = detail.locale.clone();
     cached_json_in(
@@ -128,17 +128,9 @@ impl<'a> TreeView<'a> {
     fn new(
         rows: &'a [CategoryRow],
         translations: Vec<CategoryTranslationRow>,
-        counts: &HashMap<i64, i64>,
+        totals: HashMap<i64, i64>,
         choice: &'a LocaleChoice,
     ) -> Self {
-        // Every article counts for its category and each ancestor.
-        let parents = parent_map(rows.iter().map(|r| (r.id, r.parent_id)));
-        let mut totals: HashMap<i64, i64> = HashMap::new();
-        for (category, count) in counts {
-            for id in path_to_root(&parents, *category) {
-                *totals.entry(id).or_default() += count;
-            }
-        }
         Self {
             rows,
             translations: db::group_by(translations, |t| t.category_id),

@@ -84,7 +84,7 @@ pub async fn list_tags(
             )?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let translations = store::translations_of(conn, &ids)?;
-            let counts = views::tag_counts(conn, &ids, &locale, only)?;
+            let counts = views::tag_totals(conn, &ids, &locale, only)?;
             Ok((rows, translations, counts, total))
         })
         .await?;
@@ -136,7 +136,7 @@ pub async fn get_tag(
             Ok((
                 id,
                 store::translations_of(conn, &[id])?,
-                views::tag_counts(conn, &[id], &locale, only)?,
+                views::tag_totals(conn, &[id], &locale, only)?,
             ))
         })
         .await?;
