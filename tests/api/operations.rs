@@ -103,6 +103,31 @@ async fn a_database_outage_answers_503_and_recovers_without_restart() {
     assert_eq!(response.status().as_u16(), 200);
 }
 
+/// A database restart while the server is quiet costs no failed request: a pooled connection
+/// idle for over a second is checked before use (and one just used is not).
+#[actix_web::test]
+async fn connections_cut_while_idle_cost_no_failed_request() {
+    if !on_postgres() {
+        eprintln!("skipped: cuts PostgreSQL connections (TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let name = app.database().postgres_name().unwrap().to_owned();
+    for _ in 0..4 {
+        assert_eq!(expect_json(app.get("/readyz"), 200).await["status"], "ok");
+    }
+    app.database().admin_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ));
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..4 {
+        assert_eq!(expect_json(app.get("/readyz"), 200).await["status"], "ok");
+        expect_json(app.get("/api/v1/admin/users").bearer_auth(&admin), 200).await;
+    }
+}
+
 #[actix_web::test]
 async fn every_response_carries_a_request_id_kept_from_the_request() {
     let app = spawn_app().await;
