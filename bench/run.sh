@@ -3,9 +3,10 @@
 # each), starts `cms`, and drives it with wrk over loopback at 32 connections:
 #   - a baseline route (GET /healthz: small constant JSON, no database),
 #   - an article by slug (uncached: rotating over 2,000 slugs), the first page of a category's
-#     French article list (20 newest; also without the count, and 50 pages deep by cursor), an
-#     article list with per_page=50: uncached (response cache off, every request reads the
-#     database), cached (served from the response cache) and conditional (If-None-Match → 304).
+#     French article list (20 newest; also without the count, and 50 pages deep by cursor), a
+#     tag's French list, an article list with per_page=50: uncached (response cache off, every
+#     request reads the database), cached (served from the response cache) and conditional
+#     (If-None-Match → 304).
 # It prints req/s, p50, p99 and each route's throughput as a ratio to the baseline measured in
 # the same run, and the server's peak RSS. SQLite always; PostgreSQL too when reachable.
 #
@@ -72,6 +73,7 @@ for backend in $BACKENDS; do
   measure "category list page 1 (fr)" "$category"
   measure "category list, count=false" "$category&count=false"
   measure "category list, page 51 by cursor" "$category&count=false&cursor=$deep"
+  measure "tag list page 1 (fr)" "/api/v1/articles?tag=kazakhstan&locale=fr"
   measure "article list per_page=50" "$list50"
   stop_server
   uncached_rss_kb=$peak_kb

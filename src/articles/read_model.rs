@@ -13,8 +13,8 @@ use std::sync::Arc;
 use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::articles::model::ArticleRow;
 use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
+use crate::articles::model::{ArticleLink, ArticleRow};
 use crate::articles::store::read_model::{
     self as store, Counters, Section, SectionRow, ViewRow, ViewWithCounters,
 };
@@ -49,11 +49,12 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     ids.dedup();
     let parents = parent_map(site.categories.rows.iter().map(|c| (c.id, c.parent_id)));
     for batch in ids.chunks(BATCH) {
+        store::lock_articles(conn, batch)?;
         let views = build(conn, batch, &locales, &site)?;
         let listed = Listed {
             parents: &parents,
-            tags: db::group_by(store::tags_of(conn, batch)?, |(article, _)| *article),
-            authors: db::group_by(store::authors_of(conn, batch)?, |(article, _)| *article),
+            tags: db::group_by(articles::tags_of(conn, batch)?, |l| l.article_id),
+            authors: db::group_by(articles::authors_of(conn, batch)?, |l| l.article_id),
         };
         let sections: Vec<SectionRow> = views
             .iter()
@@ -66,6 +67,7 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
 
 /// Removes the views of these articles (before they are deleted), with their counts.
 pub fn forget(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    store::lock_articles(conn, ids)?;
     store::replace_views(conn, ids, &[], &[])
 }
 
@@ -73,29 +75,29 @@ pub fn forget(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
 struct Listed<'a> {
     /// The category tree, child to parent.
     parents: &'a HashMap<i64, Option<i64>>,
-    /// (article, tag) pairs by article.
-    tags: HashMap<i64, Vec<(i64, i64)>>,
-    /// (article, author) pairs by article.
-    authors: HashMap<i64, Vec<(i64, i64)>>,
+    /// Tags by article.
+    tags: HashMap<i64, Vec<ArticleLink>>,
+    /// Bylines by article.
+    authors: HashMap<i64, Vec<ArticleLink>>,
 }
 
 impl Listed<'_> {
     /// The sections `view` is listed in: the whole site, its category and each one above it,
     /// its tags, its authors, and the featured articles when it is one.
     fn sections_of(&self, view: &ViewRow) -> Vec<SectionRow> {
-        let pairs = |map: &HashMap<i64, Vec<(i64, i64)>>| {
+        let of_view = |map: &HashMap<i64, Vec<ArticleLink>>| -> Vec<i64> {
             map.get(&view.article_id)
                 .into_iter()
                 .flatten()
-                .map(|(_, id)| *id)
-                .collect::<Vec<_>>()
+                .map(|link| link.id)
+                .collect()
         };
         let categories = path_to_root(self.parents, view.category_id);
         [Section::WholeSite]
             .into_iter()
             .chain(categories.into_iter().map(Section::Category))
-            .chain(pairs(&self.tags).into_iter().map(Section::Tag))
-            .chain(pairs(&self.authors).into_iter().map(Section::Author))
+            .chain(of_view(&self.tags).into_iter().map(Section::Tag))
+            .chain(of_view(&self.authors).into_iter().map(Section::Author))
             .chain(view.featured.then_some(Section::Featured))
             .map(|section| {
                 let (kind, section_id) = section.columns();

@@ -3,6 +3,7 @@
 pub mod admin_list;
 pub mod delivery;
 pub mod editing;
+pub mod lists;
 pub mod read_model;
 pub mod revisions;
 pub mod visibility;

@@ -104,7 +104,7 @@ async fn a_database_outage_answers_503_and_recovers_without_restart() {
 }
 
 /// A database restart while the server is quiet costs no failed request: a pooled connection
-/// idle for over a second is checked before use (and one just used is not).
+/// idle for over a second is checked before use.
 #[actix_web::test]
 async fn connections_cut_while_idle_cost_no_failed_request() {
     if !on_postgres() {

@@ -518,6 +518,7 @@ async fn tag_author_and_featured_lists_keep_their_pages_and_totals() {
         format!("author={second_author}"),
         format!("author={}", room.author),
         "featured=true".to_owned(),
+        "featured=false".to_owned(),
     ];
     let variants = [
         "",
@@ -525,6 +526,8 @@ async fn tag_author_and_featured_lists_keep_their_pages_and_totals() {
         "&locale=fr",
         "&sort=published_at",
         "&published_after=2026-11-12T00:00:00Z&published_before=2026-11-16T00:00:00Z",
+        // The scheduled article is inside this window, and still not in it.
+        "&published_after=2026-11-12T00:00:00Z&published_before=2100-01-01T00:00:00Z",
     ];
     for filter in &lists {
         for variant in variants {
@@ -568,5 +571,19 @@ async fn tag_author_and_featured_lists_keep_their_pages_and_totals() {
     assert_eq!(first_author["meta"]["total"], 8);
     let tag = expect_json(app.get(&format!("/api/v1/tags/{}", room.tag)), 200).await;
     assert_eq!(tag["data"]["article_count"], 7, "{tag}");
+    // The category tree's counts are the same kept totals, in French alone too.
+    for (query, everything) in [("locale=en", 9), ("locale=fr&fallback=false", 3)] {
+        let category = expect_json(
+            app.get(&format!("/api/v1/categories/{}?{query}", room.category)),
+            200,
+        )
+        .await;
+        assert_eq!(
+            category["data"]["article_count"], everything,
+            "{query}: {category}"
+        );
+        let (listed, _) = list(&app, &format!("category={}&{query}", room.category)).await;
+        assert_eq!(listed["meta"]["total"], everything, "{query}");
+    }
     assert_rebuild_equal(&app, "the list edits");
 }

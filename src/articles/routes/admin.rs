@@ -361,7 +361,6 @@ pub async fn admin_get_article(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
-            read_model::refresh(conn, &[id])?;
             Ok(load_admin(conn, id)?)
         })
         .await?;

@@ -16,7 +16,8 @@ use crate::articles::model::public::{
     Archive, ArchiveMonth, ArticleResponse, ArticleSummary, Reference, RelatedList, SiteData,
 };
 use crate::articles::read_model;
-use crate::articles::store::read_model::{self as views, After, CardRow};
+use crate::articles::store::lists::{self, After, CardRow};
+use crate::articles::store::read_model as views;
 use crate::authors::store as authors;
 use crate::db::DbConnection;
 use crate::delivery::cache::SURROGATE_KEY;
@@ -202,7 +203,7 @@ pub async fn article_sections(
             for (id, _) in &sections {
                 cards.push((
                     *id,
-                    views::newest_in(conn, *id, &locale, only, per_section)?,
+                    lists::newest_in(conn, *id, &locale, only, per_section)?,
                 ));
             }
             Ok(cards)
@@ -275,7 +276,7 @@ pub async fn list_articles(
             let filter = list_filter(conn, &query, &loader_choice, &site)?;
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than the page, to know whether there is a next one.
-            let rows = views::cards_page(
+            let rows = lists::cards_page(
                 conn,
                 &filter,
                 sort,
@@ -284,7 +285,7 @@ pub async fn list_articles(
                 page.limit() + 1,
             )?;
             let total = if counting {
-                Some(views::count(conn, &filter)?)
+                Some(lists::count(conn, &filter)?)
             } else {
                 None
             };
@@ -512,7 +513,7 @@ fn list_filter(
     query: &ArticleListQuery,
     choice: &LocaleChoice,
     site: &SiteData,
-) -> Result<views::ListFilter, ApiError> {
+) -> Result<lists::ListFilter, ApiError> {
     let (category, categories) = match &query.category {
         Some(key) => {
             let (id, below) = site.category_and_below(key, "category")?;
@@ -542,7 +543,7 @@ fn list_filter(
     if text.as_ref().is_some_and(|q| q.len() > 200) {
         return Err(ApiError::invalid("q", "must have at most 200 characters"));
     }
-    Ok(views::ListFilter {
+    Ok(lists::ListFilter {
         requested_locale: choice.requested.clone(),
         only_requested: !choice.fallback,
         category,

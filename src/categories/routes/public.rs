@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::articles::store::read_model as views;
+use crate::articles::store::lists;
 use crate::categories::model::*;
 use crate::categories::store;
 use crate::db;
@@ -59,7 +59,7 @@ pub async fn list_categories(
     let (locale, only) = (choice.requested.clone(), !choice.fallback);
     let counts = state
         .db
-        .run(move |conn| Ok(views::category_totals(conn, &locale, only)?))
+        .run(move |conn| Ok(lists::category_totals(conn, &locale, only)?))
         .await?;
     let view = TreeView::new(&tree.rows, tree.translations.clone(), counts, &choice);
     let data = view.children_of(None);
@@ -101,7 +101,7 @@ pub async fn get_category(
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            Ok((id, views::category_totals(conn, &locale, only)?))
+            Ok((id, lists::category_totals(conn, &locale, only)?))
         })
         .await?;
     let tree = state.category_tree().await?;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::articles::store::read_model as views;
+use crate::articles::store::lists;
 use crate::db::{self, Paged};
 use crate::delivery::locale::choose_locale;
 use crate::delivery::{cached_json_in, link_pages};
@@ -84,7 +84,7 @@ pub async fn list_tags(
             )?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let translations = store::translations_of(conn, &ids)?;
-            let counts = views::tag_totals(conn, &ids, &locale, only)?;
+            let counts = lists::tag_totals(conn, &ids, &locale, only)?;
             Ok((rows, translations, counts, total))
         })
         .await?;
@@ -136,7 +136,7 @@ pub async fn get_tag(
             Ok((
                 id,
                 store::translations_of(conn, &[id])?,
-                views::tag_totals(conn, &[id], &locale, only)?,
+                lists::tag_totals(conn, &[id], &locale, only)?,
             ))
         })
         .await?;
