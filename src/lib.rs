@@ -48,6 +48,7 @@ pub mod operations;
 pub mod pagination;
 pub mod reactions;
 pub mod router;
+pub mod site;
 pub mod slug;
 pub mod startup;
 pub mod tags;

@@ -33,6 +33,7 @@ pub const BEARER: &str = "bearer";
         (name = "comments", description = "Readers' threaded comments, reports, and their moderation."),
         (name = "locales", description = "The languages the site is written in."),
         (name = "reactions", description = "Reaction kinds and readers' reactions to articles."),
+        (name = "site", description = "Site settings: what every page's frame shows."),
         (name = "tags", description = "Tags, translated."),
         (name = "users", description = "Account management, for admins."),
         (name = "operations", description = "Health, readiness, metrics and this document."),

@@ -9,7 +9,7 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
-use crate::{articles, authors, categories, comments, locales, reactions, tags, users};
+use crate::{articles, authors, categories, comments, locales, reactions, site, tags, users};
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
 /// served.
@@ -43,6 +43,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(articles::routes::public::archive)
                 .service(authors::routes::public::get_author)
                 .service(tags::routes::public::get_tag)
+                .service(site::routes::public::get_site)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -65,6 +66,8 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(locales::routes::create_locale)
                         .service(locales::routes::update_locale)
                         .service(locales::routes::delete_locale)
+                        .service(site::routes::admin::admin_get_site)
+                        .service(site::routes::admin::replace_site)
                         .service(categories::routes::admin::admin_list_categories)
                         .service(categories::routes::admin::create_category)
                         .service(categories::routes::admin::admin_get_category)

@@ -368,6 +368,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The site's settings: one row.
+    site_settings (id) {
+        id -> Integer,
+        social -> Text,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_address -> Nullable<Text>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The site's name, description and copyright line per locale.
+    site_setting_translations (locale) {
+        locale -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        copyright -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     /// Public comments and reactions per article.
     article_counters (article_id) {
         article_id -> BigInt,
@@ -435,4 +458,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_view_counts,
     article_counters,
     read_model_state,
+    site_settings,
+    site_setting_translations,
 );

@@ -21,6 +21,8 @@ use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::DomainError;
 use crate::html::Sanitizer;
+use crate::site::model::{Contact, SiteTranslationRow, SocialLink};
+use crate::site::store as site;
 use crate::slug::slugify;
 use crate::tags::store as tags;
 
@@ -41,6 +43,7 @@ pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, DomainError> {
             return Ok(false);
         }
         ensure_locales(conn)?;
+        write_site(conn)?;
         let newsroom = Newsroom::create(conn)?;
         let articles = newsroom.write_articles(conn)?;
         write_interaction(conn, &articles)?;
@@ -141,6 +144,53 @@ pub fn load_synthetic(
 }
 
 /// Adds the demo locales an empty site may lack (a site seeded with other `SITE_LOCALES`).
+/// The site settings from the portal's footer: its name, the copyright line, the "Bizi Takip
+/// Edin" networks.
+fn write_site(conn: &mut DbConnection) -> Result<(), DomainError> {
+    const COPYRIGHT: &str = "Bruxelles Korner Blog © 2015-2025 AEPI ASBL";
+    let texts = [
+        (
+            "tr",
+            "Brüksel'den Türkçe, Fransızca ve İngilizce haberler: Belçika, Avrupa ve Orta Asya.",
+        ),
+        (
+            "fr",
+            "L'actualité depuis Bruxelles en turc, en français et en anglais : Belgique, Europe et Asie centrale.",
+        ),
+        (
+            "en",
+            "News from Brussels in Turkish, French and English: Belgium, Europe and Central Asia.",
+        ),
+    ];
+    let translations: Vec<SiteTranslationRow> = texts
+        .into_iter()
+        .map(|(locale, description)| SiteTranslationRow {
+            locale: locale.to_owned(),
+            name: "Bruxelles Korner".to_owned(),
+            description: Some(description.to_owned()),
+            copyright: Some(COPYRIGHT.to_owned()),
+        })
+        .collect();
+    let social: Vec<SocialLink> = [
+        ("facebook", "https://www.facebook.com/bruxelleskorner"),
+        ("x", "https://x.com/bruxelleskorner"),
+        ("instagram", "https://www.instagram.com/bruxelleskorner"),
+        (
+            "linkedin",
+            "https://www.linkedin.com/company/bruxelleskorner",
+        ),
+        ("youtube", "https://www.youtube.com/@bruxelleskorner"),
+    ]
+    .into_iter()
+    .map(|(network, url)| SocialLink {
+        network: network.to_owned(),
+        url: url.to_owned(),
+    })
+    .collect();
+    site::replace(conn, &translations, &social, &Contact::default())?;
+    Ok(())
+}
+
 fn ensure_locales(conn: &mut DbConnection) -> Result<(), DomainError> {
     let existing = crate::locales::store::codes(conn)?;
     let mut position = i32::try_from(existing.len()).unwrap_or(0);

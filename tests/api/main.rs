@@ -19,5 +19,6 @@ mod process;
 mod reactions;
 mod read_model;
 mod roles;
+mod site;
 mod tags;
 mod users;

@@ -85,6 +85,13 @@ async fn every_management_route_follows_the_role_table() {
             None,
             Allowed::Admin,
         ),
+        ("GET", "/api/v1/admin/site".into(), None, Allowed::Admin),
+        (
+            "PUT",
+            "/api/v1/admin/site".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
         (
             "GET",
             "/api/v1/admin/categories".into(),

@@ -1,0 +1,2 @@
+DROP TABLE site_setting_translations;
+DROP TABLE site_settings;

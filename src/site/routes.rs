@@ -1,0 +1,4 @@
+//! Site settings endpoints: management under `/admin/site`, delivery under `/site`.
+
+pub mod admin;
+pub mod public;
