@@ -18,6 +18,9 @@ use crate::articles::model::{
 };
 use crate::comments::model::{MAX_AUTHOR_NAME_CHARS, MAX_BODY_CHARS, MAX_NOTE_CHARS};
 use crate::reactions::model::{MAX_EMOJI_CHARS, MAX_LABEL_CHARS};
+use crate::site::model::{
+    MAX_ADDRESS_CHARS, MAX_COPYRIGHT_CHARS, MAX_NAME_CHARS as SITE_NAME_CHARS, MAX_PHONE_CHARS,
+};
 use crate::slug::MAX_SLUG_CHARS;
 use crate::translated::MAX_DESCRIPTION_CHARS;
 use crate::users::model::{MAX_DISPLAY_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
@@ -198,6 +201,20 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
         Rule::Line(1, MAX_EMOJI_CHARS),
     ),
     ("TagRequest", "translations", Rule::ByLocale(1, None)),
+    ("SiteRequest", "translations", Rule::ByLocale(1, None)),
+    ("SiteRequest", "social", Rule::UniqueItems),
+    ("SiteTexts", "name", Rule::Line(1, SITE_NAME_CHARS)),
+    (
+        "SiteTexts",
+        "description",
+        Rule::Text(0, MAX_DESCRIPTION_CHARS),
+    ),
+    ("SiteTexts", "copyright", Rule::Line(0, MAX_COPYRIGHT_CHARS)),
+    ("SocialLink", "network", Rule::Slug),
+    ("SocialLink", "url", Rule::WebUrl),
+    ("Contact", "email", Rule::Email),
+    ("Contact", "phone", Rule::Line(0, MAX_PHONE_CHARS)),
+    ("Contact", "address", Rule::Text(0, MAX_ADDRESS_CHARS)),
     ("CreateArticleRequest", "author_ids", Rule::UniqueItems),
     ("UpdateArticleRequest", "author_ids", Rule::UniqueItems),
     ("CreateUserRequest", "role", Rule::AccountRole),

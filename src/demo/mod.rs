@@ -143,23 +143,23 @@ pub fn load_synthetic(
     Ok(written)
 }
 
-/// Adds the demo locales an empty site may lack (a site seeded with other `SITE_LOCALES`).
-/// The site settings from the portal's footer: its name, the copyright line, the "Bizi Takip
-/// Edin" networks.
+/// The site settings from the portal's footer: its name, its copyright line and its social
+/// networks ("SOSYAL MEDYA BAĞLANTILARI"). The seed names the networks without their
+/// addresses, so the links point at placeholder addresses (`.example`).
 fn write_site(conn: &mut DbConnection) -> Result<(), DomainError> {
-    const COPYRIGHT: &str = "Bruxelles Korner Blog © 2015-2025 AEPI ASBL";
+    const COPYRIGHT: &str = "Bruxelles Korner Blog Copyright 2015-2025 AEPI ASBL";
     let texts = [
         (
             "tr",
-            "Brüksel'den Türkçe, Fransızca ve İngilizce haberler: Belçika, Avrupa ve Orta Asya.",
+            "Brüksel'den Türkçe, Fransızca ve İngilizce haberler: Belçika, Türkiye ve Orta Asya.",
         ),
         (
             "fr",
-            "L'actualité depuis Bruxelles en turc, en français et en anglais : Belgique, Europe et Asie centrale.",
+            "L'actualité depuis Bruxelles en turc, en français et en anglais : Belgique, Turquie et Asie centrale.",
         ),
         (
             "en",
-            "News from Brussels in Turkish, French and English: Belgium, Europe and Central Asia.",
+            "News from Brussels in Turkish, French and English: Belgium, Türkiye and Central Asia.",
         ),
     ];
     let translations: Vec<SiteTranslationRow> = texts
@@ -172,14 +172,11 @@ fn write_site(conn: &mut DbConnection) -> Result<(), DomainError> {
         })
         .collect();
     let social: Vec<SocialLink> = [
-        ("facebook", "https://www.facebook.com/bruxelleskorner"),
-        ("x", "https://x.com/bruxelleskorner"),
-        ("instagram", "https://www.instagram.com/bruxelleskorner"),
-        (
-            "linkedin",
-            "https://www.linkedin.com/company/bruxelleskorner",
-        ),
-        ("youtube", "https://www.youtube.com/@bruxelleskorner"),
+        ("facebook", "https://facebook.example/bruxelleskorner"),
+        ("twitter", "https://twitter.example/bruxelleskorner"),
+        ("instagram", "https://instagram.example/bruxelleskorner"),
+        ("linkedin", "https://linkedin.example/bruxelleskorner"),
+        ("youtube", "https://youtube.example/bruxelleskorner"),
     ]
     .into_iter()
     .map(|(network, url)| SocialLink {
@@ -191,6 +188,7 @@ fn write_site(conn: &mut DbConnection) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Adds the demo locales an empty site may lack (a site seeded with other `SITE_LOCALES`).
 fn ensure_locales(conn: &mut DbConnection) -> Result<(), DomainError> {
     let existing = crate::locales::store::codes(conn)?;
     let mut position = i32::try_from(existing.len()).unwrap_or(0);

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use crate::authors::model::check_url;
 use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
 use crate::locales::model::{Locale, LocaleChoice, LocaleRow};
-use crate::translated::{self, LocaleMap, description_errors};
+use crate::slug::check_slug;
+use crate::translated::{self, LocaleMap, description_errors, stored_description};
 use crate::users::model::normalize_email;
 
 /// The settings row (there is one).
@@ -19,10 +20,15 @@ use crate::users::model::normalize_email;
 pub struct SiteRow {
     /// Social links as stored: a JSON array of [`SocialLink`].
     pub social: String,
+    /// Contact email, normalised.
     pub contact_email: Option<String>,
+    /// Contact phone number.
     pub contact_phone: Option<String>,
+    /// Postal address, over several lines.
     pub contact_address: Option<String>,
+    /// Moves on with every write.
     pub version: i64,
+    /// Last change (UTC).
     pub updated_at: NaiveDateTime,
 }
 
@@ -46,9 +52,13 @@ impl SiteRow {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::db::schema::site_setting_translations)]
 pub struct SiteTranslationRow {
+    /// A site locale.
     pub locale: String,
+    /// The site's name there.
     pub name: String,
+    /// A sentence or two on the site.
     pub description: Option<String>,
+    /// The footer's copyright line.
     pub copyright: Option<String>,
 }
 
@@ -58,17 +68,22 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_COPYRIGHT_CHARS: usize = 300;
 /// Most social links.
 pub const MAX_SOCIAL_LINKS: usize = 20;
+/// Longest phone number.
+pub const MAX_PHONE_CHARS: usize = 50;
+/// Longest postal address.
+pub const MAX_ADDRESS_CHARS: usize = 500;
 
 /// The site's account on a social network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SocialLink {
-    /// The network, as a lower-case word (`facebook`, `x`, `instagram`, `linkedin`, `youtube`,
-    /// `tiktok`, `telegram`, `mastodon`, `bluesky`…): front-ends pick the icon by it.
+    /// The network, as a lower-case slug (`facebook`, `x`, `instagram`, `linkedin`, `youtube`,
+    /// `tiktok`, `telegram`, `mastodon`, `bluesky`…): front-ends pick the icon by it. A network
+    /// may appear more than once (two accounts).
     #[schema(example = "facebook")]
     pub network: String,
     /// The account's address (http or https).
-    #[schema(example = "https://www.facebook.com/bruxelleskorner")]
+    #[schema(example = "https://www.facebook.com/example")]
     pub url: String,
 }
 
@@ -76,8 +91,10 @@ pub struct SocialLink {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    /// An email address for readers.
     #[schema(example = "newsroom@example.com")]
     pub email: Option<String>,
+    /// A phone number, as it should be shown.
     #[schema(example = "+32 2 000 00 00")]
     pub phone: Option<String>,
     /// Postal address; line breaks separate its lines.
@@ -99,18 +116,17 @@ pub struct SiteTexts {
     pub copyright: Option<String>,
 }
 
-/// A change of the site settings: the whole of them (what is left out is emptied).
+/// The whole of the site settings, as a PUT replaces them.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteRequest {
-    /// The texts by locale code (site locales only); locales left out have none.
+    /// The texts by locale code (site locales only, at least one); a locale left out has none.
     #[schema(example = json!({"tr": {"name": "Bruxelles Korner", "copyright": "© 2015-2025 AEPI ASBL"}}))]
     pub translations: BTreeMap<String, SiteTexts>,
-    /// Social links, in the order pages show them (at most 20).
-    #[serde(default)]
+    /// Social links, in the order pages show them (at most 20, each once).
+    #[schema(max_items = 20)]
     pub social: Vec<SocialLink>,
-    /// Contact details.
-    #[serde(default)]
+    /// Contact details (`{}` for none).
     pub contact: Contact,
 }
 
@@ -124,30 +140,29 @@ impl SiteRequest {
             .map(|(locale, texts)| (locale.clone(), Some(texts.clone())))
             .collect();
         let mut errors = translated::errors(locales, "translations", &map, texts_errors);
+        if self.translations.is_empty() {
+            errors.push(FieldError::new(
+                "translations",
+                "must name at least one locale",
+            ));
+        }
         if self.social.len() > MAX_SOCIAL_LINKS {
             errors.push(FieldError::new(
                 "social",
                 format!("must have at most {MAX_SOCIAL_LINKS} links"),
             ));
-        }
-        for (index, link) in self.social.iter().enumerate() {
-            let network = link.network.trim();
-            let word = !network.is_empty()
-                && network.len() <= 32
-                && network
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !word {
-                errors.push(FieldError::new(
-                    format!("social[{index}].network"),
-                    "must be 1 to 32 lower-case letters, digits or hyphens",
-                ));
+        } else {
+            for (index, link) in self.social.iter().enumerate() {
+                errors.extend(check_slug(&link.network, &format!("social.{index}.network")).err());
+                errors.extend(check_url(&link.url, &format!("social.{index}.url")).err());
+                if self.social[..index].contains(link) {
+                    errors.push(FieldError::new(format!("social.{index}"), "is given twice"));
+                }
             }
-            errors.extend(check_url(&link.url, &format!("social[{index}].url")).err());
         }
         let contact = &mut self.contact;
-        contact.email = match contact.email.as_deref().map(str::trim) {
-            None | Some("") => None,
+        contact.email = match contact.email.as_deref() {
+            None => None,
             Some(email) => match normalize_email(email) {
                 Ok(email) => Some(email),
                 Err(error) => {
@@ -157,36 +172,42 @@ impl SiteRequest {
             },
         };
         errors.extend(
-            contact
-                .phone
-                .as_deref()
-                .and_then(|phone| check_text(phone, "contact.phone", Lines::One, 0, 50)),
+            contact.phone.as_deref().and_then(|phone| {
+                check_text(phone, "contact.phone", Lines::One, 0, MAX_PHONE_CHARS)
+            }),
         );
-        errors.extend(
-            contact
-                .address
-                .as_deref()
-                .and_then(|address| check_text(address, "contact.address", Lines::Many, 0, 500)),
-        );
+        errors.extend(contact.address.as_deref().and_then(|address| {
+            check_text(
+                address,
+                "contact.address",
+                Lines::Many,
+                0,
+                MAX_ADDRESS_CHARS,
+            )
+        }));
         check_fields(errors)?;
-        let trimmed = |text: &Option<String>| {
-            text.as_deref()
-                .map(str::trim)
-                .filter(|text| !text.is_empty())
-                .map(str::to_owned)
-        };
+        let stored = |text: &Option<String>| stored_description(text.as_deref()).map(str::to_owned);
         for texts in self.translations.values_mut() {
             texts.name = texts.name.trim().to_owned();
-            texts.description = trimmed(&texts.description);
-            texts.copyright = trimmed(&texts.copyright);
+            texts.description = stored(&texts.description);
+            texts.copyright = stored(&texts.copyright);
         }
-        for link in &mut self.social {
-            link.network = link.network.trim().to_owned();
-            link.url = link.url.trim().to_owned();
-        }
-        contact.phone = trimmed(&contact.phone);
-        contact.address = trimmed(&contact.address);
+        contact.phone = stored(&contact.phone);
+        contact.address = stored(&contact.address);
         Ok(self)
+    }
+
+    /// The texts as rows.
+    pub fn translation_rows(&self) -> Vec<SiteTranslationRow> {
+        self.translations
+            .iter()
+            .map(|(locale, texts)| SiteTranslationRow {
+                locale: locale.clone(),
+                name: texts.name.clone(),
+                description: texts.description.clone(),
+                copyright: texts.copyright.clone(),
+            })
+            .collect()
     }
 }
 
@@ -219,14 +240,18 @@ fn texts_errors(texts: &SiteTexts, prefix: &str) -> Vec<FieldError> {
 pub struct AdminSite {
     /// The texts by locale code.
     pub translations: BTreeMap<String, SiteTexts>,
+    /// Social links, in the order pages show them.
     pub social: Vec<SocialLink>,
+    /// Contact details.
     pub contact: Contact,
     /// Changes with every write; send it back in `If-Match`.
     pub version: i64,
+    /// Last change (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
 impl AdminSite {
+    /// The settings from their rows.
     pub fn new(row: SiteRow, translations: Vec<SiteTranslationRow>) -> Self {
         Self {
             translations: translations
@@ -254,6 +279,7 @@ pub struct PublicSite {
     /// The site's name, in the locale served (`null` until admins give it one).
     #[schema(example = "Bruxelles Korner")]
     pub name: Option<String>,
+    /// A sentence or two on the site.
     pub description: Option<String>,
     /// The footer's copyright line.
     pub copyright: Option<String>,
@@ -271,6 +297,7 @@ pub struct PublicSite {
     pub locales: Vec<Locale>,
     /// Social links, in the order pages show them.
     pub social: Vec<SocialLink>,
+    /// Contact details.
     pub contact: Contact,
 }
 

@@ -16,8 +16,8 @@ fn settings() -> Value {
             "fr": {"name": "Bruxelles Korner (FR)", "description": "  L'actualité depuis Bruxelles.  "}
         },
         "social": [
-            {"network": "facebook", "url": "https://www.facebook.com/bruxelleskorner"},
-            {"network": "x", "url": "https://x.com/bruxelleskorner"}
+            {"network": "facebook", "url": "https://facebook.example/newsroom"},
+            {"network": "x", "url": "https://x.example/newsroom"}
         ],
         "contact": {"email": "Newsroom@Example.com", "address": "Rue de la Loi 1\n1000 Bruxelles"}
     })
@@ -52,7 +52,15 @@ async fn the_site_frame_comes_in_one_call_in_the_negotiated_locale() {
         .collect();
     assert_eq!(codes, ["tr", "fr", "en", "nl"]);
 
-    let saved = put_site(&app, &admin, &settings(), None).await["data"].clone();
+    let mut response = app
+        .put("/api/v1/admin/site")
+        .bearer_auth(&admin)
+        .send_json(&settings())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let etag = header(&response, "etag").expect("an ETag");
+    let saved = json_body(&mut response).await["data"].clone();
     assert_eq!(saved["version"], 2, "{saved}");
     assert_eq!(saved["contact"]["email"], "newsroom@example.com");
     assert_eq!(
@@ -90,15 +98,21 @@ async fn the_site_frame_comes_in_one_call_in_the_negotiated_locale() {
     assert_eq!(dutch["requested_locale"], "nl");
     assert_eq!(dutch["fallback"], true);
 
-    let mut unknown = app.get("/api/v1/site?locale=xx").send().await.unwrap();
-    assert_problem(&mut unknown, 422).await;
+    for query in ["locale=xx", "fallback=false"] {
+        let mut refused = app
+            .get(&format!("/api/v1/site?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut refused, 422).await;
+    }
 
     // A PUT is the whole of the settings: what it leaves out goes.
     put_site(
         &app,
         &admin,
-        &json!({"translations": {"en": {"name": "Brussels Corner"}}}),
-        Some("\"2\""),
+        &json!({"translations": {"en": {"name": "Brussels Corner"}}, "social": [], "contact": {}}),
+        Some(&etag),
     )
     .await;
     let english = site(&app, "locale=fr").await;
@@ -115,6 +129,14 @@ async fn a_settings_change_refreshes_the_cached_frame() {
     put_site(&app, &admin, &settings(), None).await;
     let first = app.get("/api/v1/site?locale=tr").send().await.unwrap();
     assert_eq!(header(&first, "x-cache").as_deref(), Some("MISS"));
+    let etag = header(&first, "etag").expect("an ETag");
+    let unchanged = app
+        .get("/api/v1/site?locale=tr")
+        .insert_header(("If-None-Match", etag.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status().as_u16(), 304);
     let second = app.get("/api/v1/site?locale=tr").send().await.unwrap();
     assert_eq!(header(&second, "x-cache").as_deref(), Some("HIT"));
 
@@ -140,34 +162,73 @@ async fn bad_settings_and_stale_versions_change_nothing() {
         .put("/api/v1/admin/site")
         .bearer_auth(&admin)
         .insert_header(("If-Match", "\"1\""))
-        .send_json(&json!({"translations": {}}))
+        .send_json(&settings())
         .await
         .unwrap();
     assert_problem(&mut stale, 412).await;
 
+    let long = |n: usize| "a".repeat(n);
+    let with = |field: &str, value: Value| {
+        let mut body = settings();
+        body[field] = value;
+        body
+    };
+    let twice = json!([
+        {"network": "x", "url": "https://x.example/a"},
+        {"network": "x", "url": "https://x.example/a"}
+    ]);
+    let many: Vec<Value> = (0..21)
+        .map(|n| json!({"network": "x", "url": format!("https://x.example/{n}")}))
+        .collect();
     let cases = [
-        (json!({"translations": {}, "logo": 1}), "body"),
+        (with("logo", json!(1)), "body"),
+        (json!({"translations": {"tr": {"name": "X"}}}), "social"),
+        (with("translations", json!({})), "translations"),
         (
-            json!({"translations": {"de": {"name": "Brüsseler Ecke"}}}),
+            with("translations", json!({"de": {"name": "Brüsseler Ecke"}})),
             "translations.de",
         ),
         (
-            json!({"translations": {"tr": {"name": " "}}}),
+            with("translations", json!({"tr": {"name": " "}})),
             "translations.tr.name",
         ),
         (
-            json!({"translations": {}, "social": [{"network": "facebook", "url": "javascript:alert(1)"}]}),
-            "social[0].url",
+            with("translations", json!({"tr": {"name": long(201)}})),
+            "translations.tr.name",
         ),
         (
-            json!({"translations": {}, "social": [{"network": "Face Book", "url": "https://f.example"}]}),
-            "social[0].network",
+            with(
+                "translations",
+                json!({"tr": {"name": "X", "copyright": long(301)}}),
+            ),
+            "translations.tr.copyright",
         ),
         (
-            json!({"translations": {}, "contact": {"email": "not an address"}}),
+            with(
+                "social",
+                json!([{"network": "facebook", "url": "javascript:alert(1)"}]),
+            ),
+            "social.0.url",
+        ),
+        (
+            with(
+                "social",
+                json!([{"network": "Face Book", "url": "https://f.example"}]),
+            ),
+            "social.0.network",
+        ),
+        (with("social", twice), "social.1"),
+        (with("social", json!(many)), "social"),
+        (
+            with("contact", json!({"email": "not an address"})),
             "contact.email",
         ),
-        (json!({"translations": "tr"}), "translations"),
+        (with("contact", json!({"phone": "+32\n2"})), "contact.phone"),
+        (
+            with("contact", json!({"address": long(501)})),
+            "contact.address",
+        ),
+        (with("translations", json!("tr")), "translations"),
     ];
     for (body, field) in cases {
         let mut refused = app
@@ -197,7 +258,21 @@ async fn bad_settings_and_stale_versions_change_nothing() {
     assert_problem(&mut forbidden, 403).await;
     let mut anonymous = app.get("/api/v1/admin/site").send().await.unwrap();
     assert_problem(&mut anonymous, 401).await;
+    let after = expect_json(app.get("/api/v1/admin/site").bearer_auth(&admin), 200).await;
+    assert_eq!(after, before);
 
+    // A locale the site's texts are written in stays until they go.
+    let mut with_dutch = settings();
+    with_dutch["translations"]["nl"] = json!({"name": "Brusselse Hoek"});
+    put_site(&app, &admin, &with_dutch, None).await;
+    let before = expect_json(app.get("/api/v1/admin/site").bearer_auth(&admin), 200).await;
+    let mut kept = app
+        .delete("/api/v1/admin/locales/nl")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut kept, 409).await;
     let after = expect_json(app.get("/api/v1/admin/site").bearer_auth(&admin), 200).await;
     assert_eq!(after, before);
 }

@@ -10,10 +10,10 @@ CREATE TABLE site_settings (
     version BIGINT NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-INSERT INTO site_settings (id, social, version, updated_at) VALUES (1, '[]', 1, CURRENT_TIMESTAMP);
+INSERT INTO site_settings (id, social, version, updated_at) VALUES (1, '[]', 1, CURRENT_TIMESTAMP AT TIME ZONE 'UTC');
 
 CREATE TABLE site_setting_translations (
-    locale TEXT PRIMARY KEY NOT NULL REFERENCES locales (code) ON DELETE CASCADE,
+    locale TEXT PRIMARY KEY NOT NULL REFERENCES locales (code) ON DELETE RESTRICT,
     name TEXT NOT NULL,
     description TEXT,
     copyright TEXT

@@ -13,7 +13,7 @@ CREATE TABLE site_settings (
 INSERT INTO site_settings (id, social, version, updated_at) VALUES (1, '[]', 1, CURRENT_TIMESTAMP);
 
 CREATE TABLE site_setting_translations (
-    locale TEXT PRIMARY KEY NOT NULL REFERENCES locales (code) ON DELETE CASCADE,
+    locale TEXT PRIMARY KEY NOT NULL REFERENCES locales (code) ON DELETE RESTRICT,
     name TEXT NOT NULL,
     description TEXT,
     copyright TEXT

@@ -11,7 +11,7 @@ use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::locales::store as locales;
 use crate::openapi::{AdminOnly, InvalidFields, StaleIfMatch};
-use crate::site::model::{AdminSite, SiteRequest, SiteTranslationRow};
+use crate::site::model::{AdminSite, SiteRequest};
 use crate::site::store;
 use crate::versioning::{self, IfMatch};
 
@@ -82,21 +82,15 @@ pub async fn replace_site(
     let site = state
         .db
         .write(move |conn| {
-            let codes: Vec<String> = locales::list(conn)?.into_iter().map(|l| l.code).collect();
-            let request = request.checked(&codes)?;
             let current = store::lock(conn)?;
             versioning::check(expected, current.version)?;
-            let translations: Vec<SiteTranslationRow> = request
-                .translations
-                .into_iter()
-                .map(|(locale, texts)| SiteTranslationRow {
-                    locale,
-                    name: texts.name,
-                    description: texts.description,
-                    copyright: texts.copyright,
-                })
-                .collect();
-            store::replace(conn, &translations, &request.social, &request.contact)?;
+            let request = request.checked(&locales::codes(conn)?)?;
+            store::replace(
+                conn,
+                &request.translation_rows(),
+                &request.social,
+                &request.contact,
+            )?;
             let (row, translations) = store::find(conn)?;
             Ok(AdminSite::new(row, translations))
         })

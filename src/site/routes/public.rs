@@ -1,16 +1,26 @@
 //! `GET /api/v1/site`: the site settings in one locale, for every page's frame.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::delivery::cached_json_in;
-use crate::delivery::locale::{LocaleQuery, choose_locale};
-use crate::error::{ApiError, Problem};
+use crate::delivery::locale::choose_locale;
+use crate::error::ApiError;
 use crate::openapi::{NotModified, UnknownLocale};
 use crate::site::model::PublicSite;
 use crate::site::store;
+
+/// The locale of the site settings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SiteQuery {
+    /// Locale to serve (a site locale); else `Accept-Language`, else the site default. The texts
+    /// always show, in the first locale of the fallback chain that has them.
+    pub locale: Option<String>,
+}
 
 /// The site settings in one locale.
 #[derive(Debug, Serialize, ToSchema)]
@@ -26,25 +36,23 @@ pub struct SiteResponse {
 /// Cached like every public read.
 #[utoipa::path(
     tag = "site",
-    params(LocaleQuery),
+    params(SiteQuery),
     responses(
         (status = 200, description = "The settings.", body = SiteResponse,
          headers(("ETag" = String, description = "Strong validator."),
                  ("Content-Language" = String, description = "The requested locale."))),
         NotModified,
         UnknownLocale,
-        (status = 503, description = "The database is unavailable.", body = Problem,
-         content_type = "application/problem+json"),
     )
 )]
 #[get("/site")]
 pub async fn get_site(
     request: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LocaleQuery>,
+    query: web::Query<SiteQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
+    let choice = choose_locale(&state, &request, query.locale.as_deref(), None).await?;
     let locales = state.site_locales().await?;
     let (row, translations) = state.db.run(|conn| Ok(store::find(conn)?)).await?;
     let site = PublicSite::new(&row, &translations, &locales, &choice);
