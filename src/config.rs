@@ -16,6 +16,11 @@
 //! | `JWT_SECRET` | generated into `$DATA_DIR/jwt_secret` | token signing key, at least 32 bytes of which at least 8 differ |
 //! | `EMBED_HOSTS` | `youtube.com,youtube-nocookie.com,player.vimeo.com,platform.twitter.com,instagram.com,x.com` | hosts (and their subdomains) article bodies may frame with `<iframe>` (`https://` only, always sandboxed); empty: none |
 //! | `SITE_LOCALES` | `tr,fr,en,nl` | locales an empty database starts with; the first is the default |
+//! | `SITE_URL` | `http://localhost:3000` | the front-end's address: canonical URLs (`url`) of delivered content start with it |
+//! | `URL_ARTICLE` | `/{locale}/{category}/{slug}` | the front-end's route of an article (`{locale}`, `{category}`: the category's slug in that locale, `{slug}`, `{id}`) |
+//! | `URL_CATEGORY` | `/{locale}/{slug}` | the route of a category (`{locale}`, `{slug}`, `{id}`) |
+//! | `URL_TAG` | `/{locale}/tag/{slug}` | the route of a tag (same placeholders) |
+//! | `URL_AUTHOR` | `/{locale}/author/{slug}` | the route of an author (same placeholders) |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
 //! | `RESPONSE_CACHE_MB` | `64` | memory for cached public reads (0 turns the cache off) |
@@ -53,6 +58,8 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::urls::{self, SiteUrls};
+
 /// Smallest accepted `JWT_SECRET`, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -82,6 +89,8 @@ pub struct Settings {
     pub site_locales: Vec<String>,
     /// Hosts article bodies may embed with `<iframe>`.
     pub embed_hosts: Vec<String>,
+    /// Where the front-end shows delivered content.
+    pub urls: SiteUrls,
     /// Logging settings.
     pub log: LogSettings,
     /// Accounts, tokens and rate limits.
@@ -485,6 +494,14 @@ impl Settings {
             jwt_secret,
             site_locales,
             embed_hosts: parse_embed_hosts(get("EMBED_HOSTS").as_deref())?,
+            urls: SiteUrls::new(
+                &get("SITE_URL").unwrap_or_else(|| urls::DEFAULT_SITE_URL.into()),
+                &get("URL_ARTICLE").unwrap_or_else(|| urls::DEFAULT_ARTICLE.into()),
+                &get("URL_CATEGORY").unwrap_or_else(|| urls::DEFAULT_CATEGORY.into()),
+                &get("URL_TAG").unwrap_or_else(|| urls::DEFAULT_TAG.into()),
+                &get("URL_AUTHOR").unwrap_or_else(|| urls::DEFAULT_AUTHOR.into()),
+            )
+            .map_err(ConfigError)?,
             log: LogSettings {
                 json,
                 level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),

@@ -54,5 +54,6 @@ pub mod startup;
 pub mod tags;
 pub mod telemetry;
 pub mod translated;
+pub mod urls;
 pub mod users;
 pub mod versioning;

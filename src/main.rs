@@ -151,7 +151,7 @@ fn reindex(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = database.pool().get()?;
     let bar = progress_bar("articles");
     db::write_transaction(&mut conn, |conn| {
-        read_model::rebuild(conn, |done, total| {
+        read_model::rebuild(conn, &settings.urls, |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })

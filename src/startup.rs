@@ -204,7 +204,7 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     if reactions::store::seed_if_empty(&mut conn)? > 0 {
         tracing::info!("seeded the reaction kinds");
     }
-    if read_model::ensure_current(&mut conn)? {
+    if read_model::ensure_current(&mut conn, &settings.urls)? {
         db::analyze(&mut conn)?;
         tracing::info!("built the delivery read model");
     }

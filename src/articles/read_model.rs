@@ -26,10 +26,11 @@ use crate::delivery::cache::article_read_tags;
 use crate::locales::model::{LocaleChoice, LocaleRow};
 use crate::locales::store as locales;
 use crate::reactions::model::{KindRow, ReactionCounts};
+use crate::urls::SiteUrls;
 
 /// The shape of the views this build writes: a server finding another shape in the tables
 /// rebuilds them at start.
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 
 /// Articles rebuilt per batch.
 const BATCH: usize = 200;
@@ -42,6 +43,7 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     let site = SiteData {
         kinds: Arc::new(Vec::new()),
         categories: Arc::new(categories::load_all(conn)?),
+        urls: Arc::new(built_urls(conn)?),
     };
     let locales = locales::list(conn)?;
     let mut ids = ids.to_vec();
@@ -154,10 +156,24 @@ pub fn refresh_all(conn: &mut DbConnection) -> QueryResult<()> {
     refresh(conn, &ids)
 }
 
-/// Builds the read model from nothing: every view and every counter. `progress` hears how
-/// many articles are done out of how many.
-pub fn rebuild(conn: &mut DbConnection, mut progress: impl FnMut(u64, u64)) -> QueryResult<()> {
+/// The URL settings the views are built with: those of the last build (the documented
+/// defaults before the first).
+fn built_urls(conn: &mut DbConnection) -> QueryResult<SiteUrls> {
+    Ok(store::built_with(conn)?
+        .and_then(|(_, urls)| serde_json::from_str(&urls).ok())
+        .unwrap_or_default())
+}
+
+/// Builds the read model from nothing, with canonical URLs from `urls`: every view and every
+/// counter. `progress` hears how many articles are done out of how many.
+pub fn rebuild(
+    conn: &mut DbConnection,
+    urls: &SiteUrls,
+    mut progress: impl FnMut(u64, u64),
+) -> QueryResult<()> {
     store::clear(conn)?;
+    // Recorded first: the refreshes below build with them.
+    store::set_built_with(conn, VERSION, &urls_json(urls))?;
     let ids = store::all_articles(conn)?;
     let total = ids.len() as u64;
     let mut done = 0;
@@ -167,19 +183,25 @@ pub fn rebuild(conn: &mut DbConnection, mut progress: impl FnMut(u64, u64)) -> Q
         done += batch.len() as u64;
         progress(done, total);
     }
-    store::set_version(conn, VERSION)
+    Ok(())
 }
 
-/// Rebuilds the read model when the tables hold another shape than this build writes (or
-/// none yet), in one write transaction; true when it did.
-pub fn ensure_current(conn: &mut DbConnection) -> QueryResult<bool> {
+/// `urls` as the read model's state records them.
+fn urls_json(urls: &SiteUrls) -> String {
+    serde_json::to_string(urls).unwrap_or_default()
+}
+
+/// Rebuilds the read model when the tables hold another shape than this build writes, or
+/// URLs from other settings than `urls` (or nothing yet), in one write transaction; true
+/// when it did.
+pub fn ensure_current(conn: &mut DbConnection, urls: &SiteUrls) -> QueryResult<bool> {
     db::write_transaction(conn, |conn| {
         // Instances starting together build it once.
         db::lock_name(conn, "read_model")?;
-        if store::version(conn)? == Some(VERSION) {
+        if store::built_with(conn)? == Some((VERSION, urls_json(urls))) {
             return Ok(false);
         }
-        rebuild(conn, |_, _| {})?;
+        rebuild(conn, urls, |_, _| {})?;
         Ok(true)
     })
 }

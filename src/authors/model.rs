@@ -113,6 +113,8 @@ impl AdminAuthor {
 pub struct Author {
     pub id: i64,
     pub slug: String,
+    /// Canonical URL on the front-end in the requested locale (`SITE_URL` and `URL_AUTHOR`).
+    pub url: String,
     /// Byline.
     pub name: String,
     /// Bio in `locale`, if the author has one in the fallback chain.

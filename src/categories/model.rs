@@ -178,6 +178,8 @@ pub struct CategoryNode {
     pub id: i64,
     /// Slug in `locale`.
     pub slug: String,
+    /// Canonical URL on the front-end in `locale` (`SITE_URL` and `URL_CATEGORY`).
+    pub url: String,
     /// Name in `locale`.
     pub name: String,
     /// Description in `locale`.
@@ -210,6 +212,8 @@ pub struct CategoryAlternate {
     pub locale: String,
     /// Slug in that locale.
     pub slug: String,
+    /// Canonical URL on the front-end in that locale.
+    pub url: String,
     /// Name in that locale.
     pub name: String,
 }
@@ -220,6 +224,8 @@ pub struct CategoryDetail {
     pub id: i64,
     /// Slug in `locale`.
     pub slug: String,
+    /// Canonical URL on the front-end in `locale` (`SITE_URL` and `URL_CATEGORY`).
+    pub url: String,
     /// Name in `locale`.
     pub name: String,
     /// Description in `locale`.

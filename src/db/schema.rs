@@ -404,6 +404,7 @@ diesel::table! {
     read_model_state (id) {
         id -> Integer,
         version -> Integer,
+        urls -> Text,
     }
 }
 

@@ -115,6 +115,8 @@ pub struct Tag {
     pub id: i64,
     /// Slug in `locale`.
     pub slug: String,
+    /// Canonical URL on the front-end in `locale` (`SITE_URL` and `URL_TAG`).
+    pub url: String,
     /// Name in `locale`.
     pub name: String,
     /// Description in `locale`.
@@ -136,6 +138,8 @@ pub struct TagAlternate {
     pub locale: String,
     /// Slug in that locale.
     pub slug: String,
+    /// Canonical URL on the front-end in that locale.
+    pub url: String,
     /// Name in that locale.
     pub name: String,
 }

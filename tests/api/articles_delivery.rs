@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::fixtures::{Newsroom, article_body, create_article, newsroom, queries};
 use crate::helpers::{
     TestApp, assert_problem, expect_json, header, json_body, send_json_expect, spawn_app,
+    spawn_app_with, spawn_beside_with,
 };
 
 /// An article published now with translations in `locales` (each `status` published).
@@ -144,9 +145,15 @@ async fn locales_fall_back_and_say_so() {
     assert_eq!(
         fr["translations"],
         json!([
-            {"locale": "fr", "slug": "tokaiev-presente-sa-politique", "title": "Tokaïev présente sa politique"},
-            {"locale": "en", "slug": "tokayev-outlines-foreign-policy", "title": "Tokayev Outlines Foreign Policy"},
+            {"locale": "fr", "slug": "tokaiev-presente-sa-politique", "title": "Tokaïev présente sa politique",
+             "url": "http://localhost:3000/fr/asie-centrale/tokaiev-presente-sa-politique"},
+            {"locale": "en", "slug": "tokayev-outlines-foreign-policy", "title": "Tokayev Outlines Foreign Policy",
+             "url": "http://localhost:3000/en/central-asia/tokayev-outlines-foreign-policy"},
         ])
+    );
+    assert_eq!(
+        fr["url"],
+        "http://localhost:3000/fr/asie-centrale/tokaiev-presente-sa-politique"
     );
     assert!(fr["body"].as_str().unwrap().contains("body text"));
 
@@ -1166,4 +1173,66 @@ async fn percent_escaped_paths_never_put_a_callers_answer_in_the_shared_cache() 
     assert_eq!(json_body(&mut own).await["meta"]["total"], 1);
     let mut public = app.get(&escaped_thread).send().await.unwrap();
     assert_eq!(json_body(&mut public).await["meta"]["total"], 0);
+}
+
+/// Articles carry their canonical URLs from `SITE_URL` and `URL_ARTICLE`, in every locale, in
+/// reads and lists; a server started with other settings rebuilds them.
+#[actix_web::test]
+async fn delivered_articles_carry_their_canonical_urls() {
+    let app = spawn_app_with(|env| {
+        env.insert("SITE_URL".into(), "https://www.example.be/".into());
+        env.insert("URL_ARTICLE".into(), "/{locale}/haber/{id}-{slug}".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let article = publish(
+        &app,
+        &room,
+        &[
+            ("en", "Tokayev Outlines Foreign Policy"),
+            ("fr", "Tokaïev présente sa politique"),
+        ],
+        json!({}),
+    )
+    .await;
+    let id = article["id"].as_i64().unwrap();
+    let french = format!("https://www.example.be/fr/haber/{id}-tokaiev-presente-sa-politique");
+    let read = expect_json(app.get(&format!("/api/v1/articles/{id}?locale=fr")), 200).await;
+    assert_eq!(read["data"]["url"], french, "{read}");
+    assert_eq!(read["data"]["translations"][0]["url"], french);
+    assert_eq!(
+        read["data"]["translations"][1]["url"],
+        format!("https://www.example.be/en/haber/{id}-tokayev-outlines-foreign-policy")
+    );
+    let listed = list(&app, "locale=fr").await;
+    assert_eq!(listed["data"][0]["url"], french);
+    let site = "https://www.example.be";
+    for (path, url) in [
+        (
+            format!("/api/v1/categories/{}?locale=fr", room.category),
+            format!("{site}/fr/asie-centrale"),
+        ),
+        (
+            format!("/api/v1/tags/{}?locale=fr", room.tag),
+            format!("{site}/fr/tag/diplomatie"),
+        ),
+        (
+            format!("/api/v1/authors/{}?locale=fr", room.author),
+            format!("{site}/fr/author/ayana-birbayeva"),
+        ),
+    ] {
+        let read = expect_json(app.get(&path), 200).await;
+        assert_eq!(read["data"]["url"], url, "{path}");
+    }
+
+    // Another instance started with other templates rebuilds every URL at start.
+    let other = spawn_beside_with(&app, |env| {
+        env.insert("SITE_URL".into(), "https://news.example.be".into());
+    });
+    let read = expect_json(other.get(&format!("/api/v1/articles/{id}?locale=fr")), 200).await;
+    assert_eq!(
+        read["data"]["url"],
+        "https://news.example.be/fr/asie-centrale/tokaiev-presente-sa-politique"
+    );
+    drop(other);
 }

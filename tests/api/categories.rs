@@ -374,6 +374,8 @@ async fn the_public_tree_is_served_in_the_negotiated_locale_with_fallback() {
     assert_eq!(fr["data"][1]["name"], "Sağlık");
     assert_eq!(fr["data"][1]["locale"], "tr");
     assert_eq!(fr["data"][1]["fallback"], true);
+    // Its URL is the one of the locale it is shown in.
+    assert_eq!(fr["data"][1]["url"], "http://localhost:3000/tr/saglik");
 
     let mut strict = app
         .get("/api/v1/categories?locale=fr&fallback=false")
@@ -437,10 +439,13 @@ async fn the_public_tree_is_served_in_the_negotiated_locale_with_fallback() {
     assert_eq!(
         detail["translations"],
         json!([
-            {"locale": "tr", "slug": "kazakistan", "name": "Kazakistan"},
-            {"locale": "fr", "slug": "kazakhstan", "name": "Kazakhstan"},
+            {"locale": "tr", "slug": "kazakistan", "name": "Kazakistan",
+             "url": "http://localhost:3000/tr/kazakistan"},
+            {"locale": "fr", "slug": "kazakhstan", "name": "Kazakhstan",
+             "url": "http://localhost:3000/fr/kazakhstan"},
         ])
     );
+    assert_eq!(detail["url"], "http://localhost:3000/tr/kazakistan");
     let mut by_id = app
         .get(&format!("/api/v1/categories/{}?locale=fr", root["id"]))
         .send()

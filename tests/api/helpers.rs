@@ -319,6 +319,16 @@ pub fn spawn_beside(app: &TestApp) -> TestApp {
     start(None, &env)
 }
 
+/// [`spawn_beside`] with settings changed by `customize`.
+pub fn spawn_beside_with(
+    app: &TestApp,
+    customize: impl FnOnce(&mut HashMap<String, String>),
+) -> TestApp {
+    let mut env = test_env(app.database());
+    customize(&mut env);
+    start(None, &env)
+}
+
 /// A server on an existing database.
 pub fn spawn_on(database: TestDatabase, env: &HashMap<String, String>) -> TestApp {
     start(Some(database), env)

@@ -136,11 +136,14 @@ async fn the_public_tag_list_is_localized_and_paginated() {
         page["data"][0],
         json!({
             "id": first["id"], "slug": "kazakhstan", "name": "Kazakhstan",
+            "url": "http://localhost:3000/fr/tag/kazakhstan",
             "description": "L'actualité du Kazakhstan.\nChaque jour.",
             "locale": "fr", "fallback": false, "article_count": 0,
             "translations": [
-                {"locale": "fr", "slug": "kazakhstan", "name": "Kazakhstan"},
-                {"locale": "tr", "slug": "kazakistan", "name": "Kazakistan"},
+                {"locale": "fr", "slug": "kazakhstan", "name": "Kazakhstan",
+                 "url": "http://localhost:3000/fr/tag/kazakhstan"},
+                {"locale": "tr", "slug": "kazakistan", "name": "Kazakistan",
+                 "url": "http://localhost:3000/tr/tag/kazakistan"},
             ],
         })
     );

@@ -17,6 +17,7 @@ use crate::db;
 use crate::domain::FieldError;
 use crate::locales::model::LocaleChoice;
 use crate::reactions::model::{KindRow, ReactionCounts};
+use crate::urls::SiteUrls;
 
 /// A category, author or tag named by an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -96,7 +97,7 @@ pub struct ArticleCategory {
     pub path: Option<Vec<CategoryLink>>,
 }
 
-/// An article's title and slug in one locale, for hreflang alternates.
+/// An article's title, slug and URL in one locale, for hreflang alternates.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Alternate {
     /// Locale code.
@@ -105,6 +106,9 @@ pub struct Alternate {
     pub slug: String,
     /// Title in that locale.
     pub title: String,
+    /// Canonical URL on the front-end in that locale (`SITE_URL` and `URL_ARTICLE`).
+    #[schema(example = "https://www.example.be/fr/asie-centrale/tokaiev-politique-etrangere")]
+    pub url: String,
 }
 
 /// The cover image of an article.
@@ -126,6 +130,9 @@ pub struct ArticleSummary {
     pub fallback: bool,
     /// Slug in `locale`.
     pub slug: String,
+    /// Canonical URL on the front-end in `locale` (`SITE_URL` and `URL_ARTICLE`).
+    #[schema(example = "https://www.example.be/fr/asie-centrale/tokaiev-politique-etrangere")]
+    pub url: String,
     pub title: String,
     pub summary: Option<String>,
     /// Publication time (UTC).
@@ -230,6 +237,8 @@ pub struct Archive {
 pub struct SiteData {
     pub kinds: Arc<Vec<KindRow>>,
     pub categories: Arc<AllCategories>,
+    /// Where the front-end shows articles.
+    pub urls: Arc<SiteUrls>,
 }
 
 impl SiteData {
@@ -283,6 +292,7 @@ pub struct Related {
     authors: HashMap<i64, Vec<BylineAuthor>>,
     tags: HashMap<i64, Vec<TagName>>,
     categories: HashMap<i64, Vec<CategoryTranslationRow>>,
+    urls: Arc<SiteUrls>,
 }
 
 impl Related {
@@ -325,6 +335,7 @@ impl Related {
             authors,
             tags: db::group_by(loaded.tags, |t| t.article_id),
             categories,
+            urls: Arc::clone(&site.urls),
         }
     }
 
@@ -337,10 +348,20 @@ impl Related {
     ) -> Option<(ArticleSummary, &TranslationRow)> {
         let translations = self.translations.get(&row.id)?;
         let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
-        let category = self
-            .categories
-            .get(&row.category_id)
-            .and_then(|names| choice.name_in(names, |n| &n.locale));
+        let category_names = self.categories.get(&row.category_id);
+        let category = category_names.and_then(|names| choice.name_in(names, |n| &n.locale));
+        // The URL in a locale names the category as a read in that locale does.
+        let category_slug_in = |locale: &str| {
+            let chain = LocaleChoice {
+                requested: locale.to_owned(),
+                fallback: true,
+                ..choice.clone()
+            };
+            category_names
+                .and_then(|names| chain.name_in(names, |n| &n.locale))
+                .map(|c| c.slug.clone())
+                .unwrap_or_default()
+        };
         let mut tags: Vec<Reference> = Vec::new();
         if let Some(all) = self.tags.get(&row.id) {
             // Names come ordered by tag: each tag's names are one run.
@@ -360,6 +381,9 @@ impl Related {
                 locale: t.locale.clone(),
                 slug: t.slug.clone(),
                 title: t.title.clone(),
+                url: self
+                    .urls
+                    .article(&t.locale, &category_slug_in(&t.locale), &t.slug, row.id),
             })
             .collect();
         alternates.sort_by_key(|a| choice.order.iter().position(|l| *l == a.locale));
@@ -369,6 +393,12 @@ impl Related {
             requested_locale: choice.requested.clone(),
             fallback: picked.fallback,
             slug: translation.slug.clone(),
+            url: self.urls.article(
+                &picked.locale,
+                &category_slug_in(&picked.locale),
+                &translation.slug,
+                row.id,
+            ),
             title: translation.title.clone(),
             summary: translation.summary.clone(),
             published_at: row.published_at.map(|t| t.and_utc()),

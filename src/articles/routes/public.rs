@@ -3,6 +3,7 @@
 //! translations, exist here. A page costs a fixed number of queries whatever its length.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -504,6 +505,7 @@ async fn site_data(state: &AppState) -> Result<SiteData, ApiError> {
     Ok(SiteData {
         kinds: state.active_kinds().await?,
         categories: state.category_tree().await?,
+        urls: Arc::new(state.settings.urls.clone()),
     })
 }
 

@@ -524,22 +524,24 @@ pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// The shape of the read model the tables hold (`None` before the first build).
-pub fn version(conn: &mut DbConnection) -> QueryResult<Option<i32>> {
+/// The shape of the read model the tables hold and the URL settings it was built with (as
+/// JSON), `None` before the first build.
+pub fn built_with(conn: &mut DbConnection) -> QueryResult<Option<(i32, String)>> {
     read_model_state::table
         .find(1)
-        .select(read_model_state::version)
+        .select((read_model_state::version, read_model_state::urls))
         .first(conn)
         .optional()
 }
 
-/// Records the shape the tables now hold.
-pub fn set_version(conn: &mut DbConnection, version: i32) -> QueryResult<()> {
+/// Records the shape and the URL settings the tables now hold.
+pub fn set_built_with(conn: &mut DbConnection, version: i32, urls: &str) -> QueryResult<()> {
     diesel::delete(read_model_state::table).execute(conn)?;
     diesel::insert_into(read_model_state::table)
         .values((
             read_model_state::id.eq(1),
             read_model_state::version.eq(version),
+            read_model_state::urls.eq(urls),
         ))
         .execute(conn)?;
     Ok(())

@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
 use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
 use crate::pagination::{Page, PageMeta};
+use crate::urls::SiteUrls;
 
 /// Locale and page parameters of the public author list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,7 +82,7 @@ pub async fn list_authors(
         .into_iter()
         .map(|row| {
             let bios = grouped.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-            public_author(row, bios, &choice)
+            public_author(row, bios, &choice, &state.settings.urls)
         })
         .collect();
     let meta = page.meta(total);
@@ -119,15 +120,14 @@ pub async fn get_author(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let author = state
+    let (row, bios) = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            let row = store::find(conn, id)?;
-            let bios = store::bios_of(conn, &[id])?;
-            Ok(public_author(row, &bios, &choice))
+            Ok((store::find(conn, id)?, store::bios_of(conn, &[id])?))
         })
         .await?;
+    let author = public_author(row, &bios, &choice, &state.settings.urls);
     let locale = author.locale.clone();
     cached_json_in(
         &request,
@@ -137,7 +137,12 @@ pub async fn get_author(
     )
 }
 
-fn public_author(row: AuthorRow, bios: &[AuthorBioRow], choice: &LocaleChoice) -> Author {
+fn public_author(
+    row: AuthorRow,
+    bios: &[AuthorBioRow],
+    choice: &LocaleChoice,
+    urls: &SiteUrls,
+) -> Author {
     let (bio, picked) = match choice.pick_in(bios, |b| &b.locale) {
         Some((bio, picked)) => (Some(bio.bio.clone()), Some(picked)),
         None => (None, None),
@@ -145,6 +150,7 @@ fn public_author(row: AuthorRow, bios: &[AuthorBioRow], choice: &LocaleChoice) -
     Author {
         links: row.links(),
         id: row.id,
+        url: urls.author(&choice.requested, &row.slug, row.id),
         slug: row.slug,
         name: row.name,
         bio,

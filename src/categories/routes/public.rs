@@ -17,6 +17,7 @@ use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
 use crate::openapi::{NotModified, UnknownLocale};
+use crate::urls::SiteUrls;
 
 /// The public category tree.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,7 +62,13 @@ pub async fn list_categories(
         .db
         .run(move |conn| Ok(lists::category_totals(conn, &locale, only)?))
         .await?;
-    let view = TreeView::new(&tree.rows, tree.translations.clone(), counts, &choice);
+    let view = TreeView::new(
+        &tree.rows,
+        tree.translations.clone(),
+        counts,
+        &choice,
+        &state.settings.urls,
+    );
     let data = view.children_of(None);
     cached_json_in(
         &request,
@@ -105,7 +112,13 @@ pub async fn get_category(
         })
         .await?;
     let tree = state.category_tree().await?;
-    let view = TreeView::new(&tree.rows, tree.translations.clone(), counts, &choice);
+    let view = TreeView::new(
+        &tree.rows,
+        tree.translations.clone(),
+        counts,
+        &choice,
+        &state.settings.urls,
+    );
     let detail = view.detail(id, &choice).ok_or_else(ApiError::not_found)?;
     let locale = detail.locale.clone();
     cached_json_in(
@@ -122,6 +135,7 @@ struct TreeView<'a> {
     translations: HashMap<i64, Vec<CategoryTranslationRow>>,
     totals: HashMap<i64, i64>,
     choice: &'a LocaleChoice,
+    urls: &'a SiteUrls,
 }
 
 impl<'a> TreeView<'a> {
@@ -130,12 +144,14 @@ impl<'a> TreeView<'a> {
         translations: Vec<CategoryTranslationRow>,
         totals: HashMap<i64, i64>,
         choice: &'a LocaleChoice,
+        urls: &'a SiteUrls,
     ) -> Self {
         Self {
             rows,
             translations: db::group_by(translations, |t| t.category_id),
             totals,
             choice,
+            urls,
         }
     }
 
@@ -165,6 +181,9 @@ impl<'a> TreeView<'a> {
                 Some(CategoryNode {
                     id: row.id,
                     slug: translation.slug.clone(),
+                    url: self
+                        .urls
+                        .category(&translation.locale, &translation.slug, row.id),
                     name: translation.name.clone(),
                     description: translation.description.clone(),
                     locale: translation.locale.clone(),
@@ -199,6 +218,7 @@ impl<'a> TreeView<'a> {
                     .map(|t| CategoryAlternate {
                         locale: t.locale.clone(),
                         slug: t.slug.clone(),
+                        url: self.urls.category(&t.locale, &t.slug, id),
                         name: t.name.clone(),
                     })
                     .collect();
@@ -209,6 +229,9 @@ impl<'a> TreeView<'a> {
         Some(CategoryDetail {
             id,
             slug: translation.slug.clone(),
+            url: self
+                .urls
+                .category(&translation.locale, &translation.slug, id),
             name: translation.name.clone(),
             description: translation.description.clone(),
             locale: translation.locale.clone(),

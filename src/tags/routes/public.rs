@@ -17,6 +17,7 @@ use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
 use crate::pagination::{Page, PageMeta};
 use crate::tags::model::*;
 use crate::tags::store;
+use crate::urls::SiteUrls;
 
 /// Locale and page parameters of the public tag list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -91,7 +92,15 @@ pub async fn list_tags(
     let grouped = db::group_by(translations, |t| t.tag_id);
     let data = rows
         .iter()
-        .filter_map(|row| public_tag(row.id, grouped.get(&row.id)?, &counts, &choice))
+        .filter_map(|row| {
+            public_tag(
+                row.id,
+                grouped.get(&row.id)?,
+                &counts,
+                &choice,
+                &state.settings.urls,
+            )
+        })
         .collect();
     let meta = page.meta(total);
     let mut response = cached_json_in(
@@ -140,7 +149,8 @@ pub async fn get_tag(
             ))
         })
         .await?;
-    let tag = public_tag(id, &translations, &counts, &choice).ok_or_else(ApiError::not_found)?;
+    let tag = public_tag(id, &translations, &counts, &choice, &state.settings.urls)
+        .ok_or_else(ApiError::not_found)?;
     let locale = tag.locale.clone();
     cached_json_in(
         &request,
@@ -155,11 +165,13 @@ fn public_tag(
     translations: &[TagTranslationRow],
     counts: &HashMap<i64, i64>,
     choice: &LocaleChoice,
+    urls: &SiteUrls,
 ) -> Option<Tag> {
     let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
     Some(Tag {
         id,
         slug: translation.slug.clone(),
+        url: urls.tag(&picked.locale, &translation.slug, id),
         name: translation.name.clone(),
         description: translation.description.clone(),
         locale: picked.locale,
@@ -170,6 +182,7 @@ fn public_tag(
             .map(|t| TagAlternate {
                 locale: t.locale.clone(),
                 slug: t.slug.clone(),
+                url: urls.tag(&t.locale, &t.slug, id),
                 name: t.name.clone(),
             })
             .collect(),

@@ -1,0 +1,1 @@
+ALTER TABLE read_model_state DROP COLUMN urls;

@@ -1,0 +1,215 @@
+//! Canonical URLs of delivered content: where the front-end shows each article, category, tag
+//! and author, built from `SITE_URL` and one route template per kind (`URL_ARTICLE`…), so
+//! hreflang alternates and links need no string building in front-ends.
+
+use serde::{Deserialize, Serialize};
+
+/// `SITE_URL` and the front-end's route templates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteUrls {
+    /// Scheme and host (and a path prefix, if any), without a trailing slash.
+    pub site: String,
+    /// An article: `{locale}`, `{category}` (the category's slug in that locale), `{slug}`,
+    /// `{id}`.
+    pub article: String,
+    /// A category: `{locale}`, `{slug}`, `{id}`.
+    pub category: String,
+    /// A tag: `{locale}`, `{slug}`, `{id}`.
+    pub tag: String,
+    /// An author: `{locale}`, `{slug}`, `{id}`.
+    pub author: String,
+}
+
+/// The default `SITE_URL`.
+pub const DEFAULT_SITE_URL: &str = "http://localhost:3000";
+/// The default `URL_ARTICLE`.
+pub const DEFAULT_ARTICLE: &str = "/{locale}/{category}/{slug}";
+/// The default `URL_CATEGORY`.
+pub const DEFAULT_CATEGORY: &str = "/{locale}/{slug}";
+/// The default `URL_TAG`.
+pub const DEFAULT_TAG: &str = "/{locale}/tag/{slug}";
+/// The default `URL_AUTHOR`.
+pub const DEFAULT_AUTHOR: &str = "/{locale}/author/{slug}";
+
+impl Default for SiteUrls {
+    fn default() -> Self {
+        Self {
+            site: DEFAULT_SITE_URL.to_owned(),
+            article: DEFAULT_ARTICLE.to_owned(),
+            category: DEFAULT_CATEGORY.to_owned(),
+            tag: DEFAULT_TAG.to_owned(),
+            author: DEFAULT_AUTHOR.to_owned(),
+        }
+    }
+}
+
+/// The placeholders every template may use.
+const COMMON: [&str; 3] = ["locale", "slug", "id"];
+
+impl SiteUrls {
+    /// Checks a site URL and templates: the site an http(s) URL without query or fragment,
+    /// each template a path starting with `/` that names `{slug}` or `{id}` and only the
+    /// placeholders of its kind. The error names the setting.
+    pub fn new(
+        site: &str,
+        article: &str,
+        category: &str,
+        tag: &str,
+        author: &str,
+    ) -> Result<Self, String> {
+        let site = site.trim().trim_end_matches('/');
+        let lower = site.to_ascii_lowercase();
+        let valid_site = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && lower.len() > "https://".len()
+            && !site.contains(['?', '#'])
+            && !site.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !valid_site {
+            return Err(format!(
+                "SITE_URL must be an http or https URL without query or fragment, not `{site}`"
+            ));
+        }
+        Ok(Self {
+            site: site.to_owned(),
+            article: checked("URL_ARTICLE", article, &["category"])?,
+            category: checked("URL_CATEGORY", category, &[])?,
+            tag: checked("URL_TAG", tag, &[])?,
+            author: checked("URL_AUTHOR", author, &[])?,
+        })
+    }
+
+    /// An article's URL in `locale`, at `slug`, in the category whose slug there is `category`.
+    pub fn article(&self, locale: &str, category: &str, slug: &str, id: i64) -> String {
+        self.fill(
+            &self.article,
+            &[
+                ("locale", locale),
+                ("category", category),
+                ("slug", slug),
+                ("id", &id.to_string()),
+            ],
+        )
+    }
+
+    /// A category's URL in `locale`.
+    pub fn category(&self, locale: &str, slug: &str, id: i64) -> String {
+        self.fill(&self.category, &Self::common(locale, slug, &id.to_string()))
+    }
+
+    /// A tag's URL in `locale`.
+    pub fn tag(&self, locale: &str, slug: &str, id: i64) -> String {
+        self.fill(&self.tag, &Self::common(locale, slug, &id.to_string()))
+    }
+
+    /// An author's URL in `locale`.
+    pub fn author(&self, locale: &str, slug: &str, id: i64) -> String {
+        self.fill(&self.author, &Self::common(locale, slug, &id.to_string()))
+    }
+
+    fn common<'a>(locale: &'a str, slug: &'a str, id: &'a str) -> [(&'a str, &'a str); 3] {
+        [("locale", locale), ("slug", slug), ("id", id)]
+    }
+
+    /// `SITE_URL` and `template` with its placeholders replaced.
+    fn fill(&self, template: &str, values: &[(&str, &str)]) -> String {
+        let mut url = self.site.clone();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            url.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            if let Some((_, value)) = values.iter().find(|(key, _)| *key == name) {
+                url.push_str(value);
+            }
+            rest = &rest[open + close + 1..];
+        }
+        url.push_str(rest);
+        url
+    }
+}
+
+/// `template` when it is a path naming `{slug}` or `{id}` and only the placeholders every kind
+/// has and `extra`; else an error naming `variable`.
+fn checked(variable: &str, template: &str, extra: &[&str]) -> Result<String, String> {
+    let template = template.trim();
+    let refuse = |why: &str| Err(format!("{variable} {why}, not `{template}`"));
+    if !template.starts_with('/')
+        || template
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return refuse("must be a path starting with /");
+    }
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return refuse("has an unclosed {");
+        };
+        names.push(&rest[open + 1..open + close]);
+        rest = &rest[open + close + 1..];
+    }
+    if rest.contains('}') {
+        return refuse("has an unopened }");
+    }
+    if let Some(unknown) = names
+        .iter()
+        .find(|name| !COMMON.contains(name) && !extra.contains(name))
+    {
+        let mut known: Vec<&str> = COMMON.to_vec();
+        known.extend(extra);
+        return refuse(&format!(
+            "names {{{unknown}}}; it may name {}",
+            known
+                .iter()
+                .map(|n| format!("{{{n}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !names.iter().any(|name| *name == "slug" || *name == "id") {
+        return refuse("must name {slug} or {id}");
+    }
+    Ok(template.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_and_refuse() {
+        let urls = SiteUrls::new(
+            "https://www.example.be/",
+            "/{locale}/{category}/{slug}",
+            "/{locale}/c/{slug}",
+            "/{locale}/tag/{slug}",
+            "/yazar/{id}",
+        )
+        .unwrap();
+        assert_eq!(
+            urls.article("fr", "asie-centrale", "tokaiev", 7),
+            "https://www.example.be/fr/asie-centrale/tokaiev"
+        );
+        assert_eq!(
+            urls.author("tr", "ayana", 3),
+            "https://www.example.be/yazar/3"
+        );
+        assert!(SiteUrls::new("ftp://x", "/{slug}", "/{slug}", "/{slug}", "/{slug}").is_err());
+        let refused = SiteUrls::new(
+            "https://x.be",
+            "/{slug}",
+            "/{category}/{slug}",
+            "/{slug}",
+            "/{slug}",
+        )
+        .unwrap_err();
+        assert!(refused.starts_with("URL_CATEGORY"), "{refused}");
+        assert!(
+            SiteUrls::new("https://x.be", "/{locale}", "/{slug}", "/{slug}", "/{slug}").is_err()
+        );
+        assert!(SiteUrls::new("https://x.be", "/{slug", "/{slug}", "/{slug}", "/{slug}").is_err());
+        assert!(SiteUrls::new("https://x.be", "{slug}", "/{slug}", "/{slug}", "/{slug}").is_err());
+    }
+}
