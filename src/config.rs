@@ -21,6 +21,8 @@
 //! | `URL_CATEGORY` | `/{locale}/{slug}` | the route of a category (`{locale}`, `{slug}`, `{id}`) |
 //! | `URL_TAG` | `/{locale}/tag/{slug}` | the route of a tag (same placeholders) |
 //! | `URL_AUTHOR` | `/{locale}/author/{slug}` | the route of an author (same placeholders) |
+//! | `FEED_ITEMS` | `50` | newest items in each RSS, Atom and JSON feed (1 to 500) |
+//! | `FEED_FULL_CONTENT` | `false` | `true`: feeds carry each article's whole body, not only its summary |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
 //! | `RESPONSE_CACHE_MB` | `64` | memory for cached public reads (0 turns the cache off) |
@@ -91,12 +93,23 @@ pub struct Settings {
     pub embed_hosts: Vec<String>,
     /// Where the front-end shows delivered content.
     pub urls: SiteUrls,
+    /// RSS, Atom and JSON feeds.
+    pub feeds: FeedSettings,
     /// Logging settings.
     pub log: LogSettings,
     /// Accounts, tokens and rate limits.
     pub auth: AuthSettings,
     /// Reactions and comments.
     pub interaction: InteractionSettings,
+}
+
+/// RSS, Atom and JSON feeds.
+#[derive(Clone, Debug)]
+pub struct FeedSettings {
+    /// Newest items in each feed.
+    pub items: i64,
+    /// Whether items carry the whole body, not only the summary.
+    pub full_content: bool,
 }
 
 /// When readers' and visitors' comments are published.
@@ -502,6 +515,10 @@ impl Settings {
                 &get("URL_AUTHOR").unwrap_or_else(|| urls::DEFAULT_AUTHOR.into()),
             )
             .map_err(ConfigError)?,
+            feeds: FeedSettings {
+                items: parse(&get, "FEED_ITEMS", 50, 1..=500)?,
+                full_content: parse_bool(&get, "FEED_FULL_CONTENT", false)?,
+            },
             log: LogSettings {
                 json,
                 level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),

@@ -40,6 +40,7 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod html;
 pub mod idempotency;
 pub mod locales;

@@ -31,6 +31,7 @@ pub const BEARER: &str = "bearer";
         (name = "authors", description = "Bylines, with bios per locale."),
         (name = "categories", description = "The category tree, translated."),
         (name = "comments", description = "Readers' threaded comments, reports, and their moderation."),
+        (name = "feeds", description = "RSS, Atom and JSON feeds of the newest articles, per locale."),
         (name = "locales", description = "The languages the site is written in."),
         (name = "reactions", description = "Reaction kinds and readers' reactions to articles."),
         (name = "site", description = "Site settings: what every page's frame shows."),

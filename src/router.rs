@@ -9,7 +9,9 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
-use crate::{articles, authors, categories, comments, locales, reactions, site, tags, users};
+use crate::{
+    articles, authors, categories, comments, feeds, locales, reactions, site, tags, users,
+};
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
 /// served.
@@ -19,6 +21,9 @@ pub fn api_routes(config: &mut ServiceConfig) {
         .service(ops::readyz)
         .service(ops::prometheus_metrics)
         .service(ops::openapi_json)
+        .service(feeds::routes::rss_feed)
+        .service(feeds::routes::atom_feed)
+        .service(feeds::routes::json_feed)
         .service(
             scope("/api/v1")
                 .service(locales::routes::list_locales)

@@ -200,7 +200,7 @@ python_client() {
   # PATH: openapi-python-client runs ruff (a dependency, in the venv) on what it wrote.
   (cd "$GEN/py" && PATH="$VENV/bin:$PATH" "$VENV/bin/openapi-python-client" generate \
     --path "$SPEC" --meta none --output-path "$GEN/py/newsroom_cms_client" --overwrite \
-    --fail-on-warning) || return 1
+    --config "$HERE/py/config.yaml" --fail-on-warning) || return 1
   "$VENV/bin/mypy" --config-file "$HERE/py/mypy.ini" --strict \
     "$HERE/py/usage.py" "$GEN/py/newsroom_cms_client"
 }

@@ -208,9 +208,10 @@ pub fn routed_path(request: &ServiceRequest) -> &str {
 /// Whether `path` is a public read the cache may keep (`GET` only).
 pub fn cacheable(request: &ServiceRequest) -> bool {
     let path = routed_path(request);
-    let public = path.starts_with("/api/v1/")
+    let public = (path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/admin")
-        && !path.starts_with("/api/v1/auth");
+        && !path.starts_with("/api/v1/auth"))
+        || path.starts_with("/feeds/");
     // Reads that answer each caller their own: the caller's comments in threads, their
     // reaction, their lists.
     let per_caller = path.starts_with("/api/v1/me/")

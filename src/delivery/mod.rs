@@ -46,6 +46,18 @@ pub fn cached_body_in(
     body: Vec<u8>,
     locale: Option<&str>,
 ) -> HttpResponse {
+    cached_bytes(request, max_age, body, locale, "application/json")
+}
+
+/// A public read of `body` in `content_type`: strong `ETag` (304 on a match),
+/// `Cache-Control: public, max-age`, and, in a `locale`, `Content-Language`.
+pub fn cached_bytes(
+    request: &HttpRequest,
+    max_age: u32,
+    body: Vec<u8>,
+    locale: Option<&str>,
+    content_type: &str,
+) -> HttpResponse {
     let etag = format!(
         "\"{}\"",
         crate::config::encode_hex(&Sha256::digest(&body)[..16])
@@ -68,7 +80,7 @@ pub fn cached_body_in(
     if not_modified {
         return response.finish();
     }
-    response.content_type("application/json").body(body)
+    response.content_type(content_type.to_owned()).body(body)
 }
 
 /// Adds the `Link` header (`next`, `prev`) of a list page to a public response.

@@ -10,6 +10,7 @@ mod categories;
 mod coherence;
 mod comments;
 mod errors;
+mod feeds;
 mod fixtures;
 mod helpers;
 mod locales;

@@ -126,6 +126,20 @@ pub fn cards_of(
     Ok(rows.into_iter().collect())
 }
 
+/// The stored documents of these articles as served in `locale` (served in it, not by a
+/// fallback), by article.
+pub fn documents_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    locale: &str,
+) -> QueryResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = visible_in(locale, true)
+        .filter(article_views::article_id.eq_any(ids))
+        .select((article_views::article_id, article_views::document))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// A view and its article's counters, as one article read loads them.
 pub type ViewWithCounters = (ViewRow, Counters);
 

@@ -1,0 +1,264 @@
+//! A feed's items, read from the delivery read model's cards, and the three formats written
+//! from them.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+/// A name in a card: of its category, a tag, an author.
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    /// The name in the feed's locale.
+    pub name: String,
+}
+
+/// One item of a feed: an article's card in the feed's locale, and its body when feeds carry
+/// whole articles.
+#[derive(Debug, Deserialize)]
+pub struct FeedItem {
+    pub id: i64,
+    /// Canonical URL on the front-end.
+    pub url: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Last change of the translation.
+    pub updated_at: DateTime<Utc>,
+    pub category: Named,
+    pub authors: Vec<Named>,
+    pub tags: Vec<Named>,
+    /// Sanitised HTML body.
+    #[serde(skip)]
+    pub body: Option<String>,
+}
+
+impl FeedItem {
+    /// The item in a card's JSON, `None` when it isn't one.
+    pub fn from_card(card: &str) -> Option<Self> {
+        serde_json::from_str(card).ok()
+    }
+
+    fn published(&self) -> DateTime<Utc> {
+        self.published_at.unwrap_or(self.updated_at)
+    }
+}
+
+/// A feed, ready to be written in any format.
+#[derive(Debug)]
+pub struct Feed {
+    /// The site's name in the feed's locale.
+    pub title: String,
+    /// The site's description there.
+    pub description: Option<String>,
+    /// The front-end's home page (`SITE_URL`).
+    pub home: String,
+    /// This feed's own address.
+    pub self_url: String,
+    /// The feed's locale.
+    pub locale: String,
+    /// Newest first.
+    pub items: Vec<FeedItem>,
+}
+
+impl Feed {
+    /// When anything in it last changed (now for an empty feed, which says nothing older).
+    pub fn updated(&self) -> DateTime<Utc> {
+        self.items
+            .iter()
+            .map(|item| item.updated_at.max(item.published()))
+            .max()
+            .unwrap_or_else(Utc::now)
+    }
+
+    /// RSS 2.0, with `atom:link rel="self"`, `dc:creator` and, with whole articles,
+    /// `content:encoded`.
+    pub fn rss(&self) -> String {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+             xmlns:atom=\"http://www.w3.org/2005/Atom\" \
+             xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+             xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">\n<channel>\n",
+        );
+        element(&mut xml, "title", &self.title);
+        element(&mut xml, "link", &self.home);
+        element(
+            &mut xml,
+            "description",
+            self.description.as_deref().unwrap_or(&self.title),
+        );
+        element(&mut xml, "language", &self.locale);
+        element(&mut xml, "lastBuildDate", &self.updated().to_rfc2822());
+        xml.push_str(&format!(
+            "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+            escape(&self.self_url)
+        ));
+        for item in &self.items {
+            xml.push_str("<item>\n");
+            element(&mut xml, "title", &item.title);
+            element(&mut xml, "link", &item.url);
+            xml.push_str(&format!(
+                "<guid isPermaLink=\"true\">{}</guid>\n",
+                escape(&item.url)
+            ));
+            element(&mut xml, "pubDate", &item.published().to_rfc2822());
+            for author in &item.authors {
+                element(&mut xml, "dc:creator", &author.name);
+            }
+            for name in std::iter::once(&item.category).chain(&item.tags) {
+                element(&mut xml, "category", &name.name);
+            }
+            if let Some(summary) = &item.summary {
+                element(&mut xml, "description", summary);
+            }
+            if let Some(body) = &item.body {
+                element(&mut xml, "content:encoded", body);
+            }
+            xml.push_str("</item>\n");
+        }
+        xml.push_str("</channel>\n</rss>\n");
+        xml
+    }
+
+    /// Atom 1.0.
+    pub fn atom(&self) -> String {
+        let mut xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+            escape(&self.locale)
+        );
+        element(&mut xml, "id", &self.self_url);
+        element(&mut xml, "title", &self.title);
+        if let Some(description) = &self.description {
+            element(&mut xml, "subtitle", description);
+        }
+        element(&mut xml, "updated", &rfc3339(self.updated()));
+        xml.push_str(&format!(
+            "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n\
+             <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <author><name>{}</name></author>\n",
+            escape(&self.self_url),
+            escape(&self.home),
+            escape(&self.title)
+        ));
+        for item in &self.items {
+            xml.push_str("<entry>\n");
+            element(&mut xml, "id", &item.url);
+            element(&mut xml, "title", &item.title);
+            xml.push_str(&format!(
+                "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+                escape(&item.url)
+            ));
+            element(&mut xml, "published", &rfc3339(item.published()));
+            element(
+                &mut xml,
+                "updated",
+                &rfc3339(item.updated_at.max(item.published())),
+            );
+            for author in &item.authors {
+                xml.push_str(&format!(
+                    "<author><name>{}</name></author>\n",
+                    escape(&author.name)
+                ));
+            }
+            for name in std::iter::once(&item.category).chain(&item.tags) {
+                xml.push_str(&format!("<category term=\"{}\"/>\n", escape(&name.name)));
+            }
+            if let Some(summary) = &item.summary {
+                xml.push_str(&format!(
+                    "<summary type=\"text\">{}</summary>\n",
+                    escape(summary)
+                ));
+            }
+            if let Some(body) = &item.body {
+                xml.push_str(&format!(
+                    "<content type=\"html\">{}</content>\n",
+                    escape(body)
+                ));
+            }
+            xml.push_str("</entry>\n");
+        }
+        xml.push_str("</feed>\n");
+        xml
+    }
+
+    /// JSON Feed 1.1.
+    pub fn json(&self) -> String {
+        let items: Vec<serde_json::Value> = self
+            .items
+            .iter()
+            .map(|item| {
+                let mut value = json!({
+                    "id": item.url,
+                    "url": item.url,
+                    "title": item.title,
+                    "date_published": rfc3339(item.published()),
+                    "date_modified": rfc3339(item.updated_at.max(item.published())),
+                    "authors": item.authors.iter().map(|a| json!({"name": a.name})).collect::<Vec<_>>(),
+                    "tags": std::iter::once(&item.category).chain(&item.tags).map(|n| n.name.clone()).collect::<Vec<_>>(),
+                });
+                if let Some(summary) = &item.summary {
+                    value["summary"] = json!(summary);
+                }
+                // JSON Feed asks for content_html or content_text in every item.
+                match &item.body {
+                    Some(body) => value["content_html"] = json!(body),
+                    None => {
+                        value["content_text"] = json!(item.summary.as_deref().unwrap_or(&item.title))
+                    }
+                }
+                value
+            })
+            .collect();
+        let mut feed = json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.title,
+            "home_page_url": self.home,
+            "feed_url": self.self_url,
+            "language": self.locale,
+            "items": items,
+        });
+        if let Some(description) = &self.description {
+            feed["description"] = json!(description);
+        }
+        feed.to_string()
+    }
+}
+
+/// `<name>text</name>` and a line break, the text escaped.
+fn element(xml: &mut String, name: &str, text: &str) {
+    xml.push_str(&format!("<{name}>{}</{name}>\n", escape(text)));
+}
+
+/// `text` for XML character data and attribute values; characters XML 1.0 can't carry are
+/// left out.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            '\t' | '\n' | '\r' => escaped.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// A time as RFC 3339 in UTC, to the second.
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_drops_what_xml_cannot_carry() {
+        assert_eq!(escape("a < b & \"c\"\u{1}"), "a &lt; b &amp; &quot;c&quot;");
+    }
+}
