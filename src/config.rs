@@ -21,6 +21,7 @@
 //! | `URL_CATEGORY` | `/{locale}/{slug}` | the route of a category (`{locale}`, `{slug}`, `{id}`) |
 //! | `URL_TAG` | `/{locale}/tag/{slug}` | the route of a tag (same placeholders) |
 //! | `URL_AUTHOR` | `/{locale}/author/{slug}` | the route of an author (same placeholders) |
+//! | `PUBLIC_API_URL` | `http://localhost:8080` | this API's public address, as clients reach it (feeds name their own address with it) |
 //! | `FEED_ITEMS` | `50` | newest items in each RSS, Atom and JSON feed (1 to 500) |
 //! | `FEED_FULL_CONTENT` | `false` | `true`: feeds carry each article's whole body, not only its summary |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
@@ -106,6 +107,8 @@ pub struct Settings {
 /// RSS, Atom and JSON feeds.
 #[derive(Clone, Debug)]
 pub struct FeedSettings {
+    /// This API's public address (`PUBLIC_API_URL`): a feed's own address starts with it.
+    pub api_url: String,
     /// Newest items in each feed.
     pub items: i64,
     /// Whether items carry the whole body, not only the summary.
@@ -516,6 +519,11 @@ impl Settings {
             )
             .map_err(ConfigError)?,
             feeds: FeedSettings {
+                api_url: urls::checked_base(
+                    "PUBLIC_API_URL",
+                    &get("PUBLIC_API_URL").unwrap_or_else(|| "http://localhost:8080".into()),
+                )
+                .map_err(ConfigError)?,
                 items: parse(&get, "FEED_ITEMS", 50, 1..=500)?,
                 full_content: parse_bool(&get, "FEED_FULL_CONTENT", false)?,
             },

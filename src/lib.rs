@@ -22,7 +22,8 @@
 //!   the server.
 //!
 //! Shared pieces below the handlers: [`db`] (connections, transactions, the schema),
-//! [`domain`], [`translated`] (per-locale maps), [`slug`], [`html`]. Beside the handlers:
+//! [`domain`], [`translated`] (per-locale maps), [`slug`], [`html`], [`urls`] (canonical
+//! URLs). Beside the handlers:
 //! [`app`] (what every handler can reach), [`versioning`] (`ETag`, `If-Match`, 201),
 //! [`pagination`], [`body`] (JSON bodies), [`delivery`] (locale choice, caching), [`openapi`].
 

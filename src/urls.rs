@@ -4,6 +4,26 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Checks an address setting named `variable`: an http or https URL without query or
+/// fragment; the address without a trailing slash.
+pub fn checked_base(variable: &str, url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let lower = url.to_ascii_lowercase();
+    let scheme = ["https://", "http://"]
+        .into_iter()
+        .find(|scheme| lower.starts_with(scheme));
+    let valid = scheme.is_some_and(|scheme| lower.len() > scheme.len())
+        && !url.contains(['?', '#'])
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err(format!(
+            "{variable} must be an http or https URL without query or fragment, not `{url}`"
+        ))
+    }
+}
+
 /// `SITE_URL` and the front-end's route templates.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteUrls {
@@ -57,19 +77,8 @@ impl SiteUrls {
         tag: &str,
         author: &str,
     ) -> Result<Self, String> {
-        let site = site.trim().trim_end_matches('/');
-        let lower = site.to_ascii_lowercase();
-        let valid_site = (lower.starts_with("https://") || lower.starts_with("http://"))
-            && lower.len() > "https://".len()
-            && !site.contains(['?', '#'])
-            && !site.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !valid_site {
-            return Err(format!(
-                "SITE_URL must be an http or https URL without query or fragment, not `{site}`"
-            ));
-        }
         Ok(Self {
-            site: site.to_owned(),
+            site: checked_base("SITE_URL", site)?,
             article: checked("URL_ARTICLE", article, &["category"])?,
             category: checked("URL_CATEGORY", category, &[])?,
             tag: checked("URL_TAG", tag, &[])?,

@@ -1,6 +1,6 @@
 //! A response cache for public reads: a hit answers without touching the database.
 //!
-//! `GET`s of the delivery API are cached, keyed by path, query and the locale negotiated from
+//! `GET`s of the delivery API and the feeds are cached, keyed by path, query and the locale negotiated from
 //! `Accept-Language` (so every browser's way of asking for French shares one entry), whatever
 //! `Authorization` says, except for the reads that answer each caller their own (comment
 //! threads, `/me/…`) and reactions (always exact). Responses keep their strong `ETag`, so `If-None-Match` still
@@ -84,8 +84,9 @@ pub fn article_read_tags(
 }
 
 /// Headers kept with a cached body.
-const KEPT: [HeaderName; 8] = [
+const KEPT: [HeaderName; 9] = [
     SURROGATE_KEY,
+    header::LAST_MODIFIED,
     header::CONTENT_TYPE,
     header::ETAG,
     header::CACHE_CONTROL,

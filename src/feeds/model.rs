@@ -41,6 +41,14 @@ impl FeedItem {
     fn published(&self) -> DateTime<Utc> {
         self.published_at.unwrap_or(self.updated_at)
     }
+
+    /// The names it is filed under: its category, then its tags (those it has a name for).
+    fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&self.category)
+            .chain(&self.tags)
+            .map(|named| named.name.as_str())
+            .filter(|name| !name.is_empty())
+    }
 }
 
 /// A feed, ready to be written in any format.
@@ -54,6 +62,11 @@ pub struct Feed {
     pub home: String,
     /// This feed's own address.
     pub self_url: String,
+    /// The start of the feed's and its items' ids, `tag:<site host>,2026:`: ids that stay when
+    /// a slug or a route template changes, so readers never show an item twice.
+    pub id_prefix: String,
+    /// What the feed is narrowed to, in its id (`category:12`…; empty for the whole site).
+    pub scope: String,
     /// The feed's locale.
     pub locale: String,
     /// Newest first.
@@ -61,13 +74,27 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// When anything in it last changed (now for an empty feed, which says nothing older).
+    /// When anything in it last changed (the epoch for an empty feed, so its validators hold
+    /// until it has an item).
     pub fn updated(&self) -> DateTime<Utc> {
         self.items
             .iter()
             .map(|item| item.updated_at.max(item.published()))
             .max()
-            .unwrap_or_else(Utc::now)
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
+    /// The feed's id.
+    fn id(&self) -> String {
+        match self.scope.as_str() {
+            "" => format!("{}feed:{}", self.id_prefix, self.locale),
+            scope => format!("{}feed:{}:{scope}", self.id_prefix, self.locale),
+        }
+    }
+
+    /// An item's id.
+    fn item_id(&self, item: &FeedItem) -> String {
+        format!("{}article:{}", self.id_prefix, item.id)
     }
 
     /// RSS 2.0, with `atom:link rel="self"`, `dc:creator` and, with whole articles,
@@ -97,15 +124,15 @@ impl Feed {
             element(&mut xml, "title", &item.title);
             element(&mut xml, "link", &item.url);
             xml.push_str(&format!(
-                "<guid isPermaLink=\"true\">{}</guid>\n",
-                escape(&item.url)
+                "<guid isPermaLink=\"false\">{}</guid>\n",
+                escape(&self.item_id(item))
             ));
             element(&mut xml, "pubDate", &item.published().to_rfc2822());
             for author in &item.authors {
                 element(&mut xml, "dc:creator", &author.name);
             }
-            for name in std::iter::once(&item.category).chain(&item.tags) {
-                element(&mut xml, "category", &name.name);
+            for name in item.names() {
+                element(&mut xml, "category", name);
             }
             if let Some(summary) = &item.summary {
                 element(&mut xml, "description", summary);
@@ -126,7 +153,7 @@ impl Feed {
              <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
             escape(&self.locale)
         );
-        element(&mut xml, "id", &self.self_url);
+        element(&mut xml, "id", &self.id());
         element(&mut xml, "title", &self.title);
         if let Some(description) = &self.description {
             element(&mut xml, "subtitle", description);
@@ -142,7 +169,7 @@ impl Feed {
         ));
         for item in &self.items {
             xml.push_str("<entry>\n");
-            element(&mut xml, "id", &item.url);
+            element(&mut xml, "id", &self.item_id(item));
             element(&mut xml, "title", &item.title);
             xml.push_str(&format!(
                 "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
@@ -160,8 +187,8 @@ impl Feed {
                     escape(&author.name)
                 ));
             }
-            for name in std::iter::once(&item.category).chain(&item.tags) {
-                xml.push_str(&format!("<category term=\"{}\"/>\n", escape(&name.name)));
+            for name in item.names() {
+                xml.push_str(&format!("<category term=\"{}\"/>\n", escape(name)));
             }
             if let Some(summary) = &item.summary {
                 xml.push_str(&format!(
@@ -188,14 +215,21 @@ impl Feed {
             .iter()
             .map(|item| {
                 let mut value = json!({
-                    "id": item.url,
+                    "id": self.item_id(item),
                     "url": item.url,
                     "title": item.title,
                     "date_published": rfc3339(item.published()),
                     "date_modified": rfc3339(item.updated_at.max(item.published())),
-                    "authors": item.authors.iter().map(|a| json!({"name": a.name})).collect::<Vec<_>>(),
-                    "tags": std::iter::once(&item.category).chain(&item.tags).map(|n| n.name.clone()).collect::<Vec<_>>(),
+                    "tags": item.names().collect::<Vec<_>>(),
                 });
+                if !item.authors.is_empty() {
+                    value["authors"] = json!(
+                        item.authors
+                            .iter()
+                            .map(|a| json!({"name": a.name}))
+                            .collect::<Vec<_>>()
+                    );
+                }
                 if let Some(summary) = &item.summary {
                     value["summary"] = json!(summary);
                 }
@@ -203,7 +237,8 @@ impl Feed {
                 match &item.body {
                     Some(body) => value["content_html"] = json!(body),
                     None => {
-                        value["content_text"] = json!(item.summary.as_deref().unwrap_or(&item.title))
+                        value["content_text"] =
+                            json!(item.summary.as_deref().unwrap_or(&item.title))
                     }
                 }
                 value

@@ -56,7 +56,8 @@ async fn load(
     };
     let settings = state.settings.feeds.clone();
     let requested = locale.clone();
-    let (cards, bodies, settings_row) = state
+
+    let (cards, bodies, settings_row, scope) = state
         .db
         .run(move |conn| {
             let resolve = |found: Option<i64>| found.ok_or_else(ApiError::not_found);
@@ -68,6 +69,11 @@ async fn load(
                 Some(key) => Some(resolve(authors::resolve_key(conn, key)?)?),
                 None => None,
             };
+            let scope = [("category", category), ("tag", tag), ("author", author)]
+                .into_iter()
+                .filter_map(|(kind, id)| Some(format!("{kind}:{}", id?)))
+                .collect::<Vec<_>>()
+                .join(":");
             let filter = ListFilter {
                 requested_locale: requested.clone(),
                 only_requested: true,
@@ -91,7 +97,7 @@ async fn load(
             } else {
                 Default::default()
             };
-            Ok((cards, bodies, site::find(conn)?))
+            Ok((cards, bodies, site::find(conn)?, scope))
         })
         .await?;
     let items = cards
@@ -106,11 +112,27 @@ async fn load(
     let (row, translations) = settings_row;
     let frame = PublicSite::new(&row, &translations, &locales, &choice);
     let home = state.settings.urls.site.clone();
-    let info = request.connection_info();
+    // The feed's own address from settings, never from the request's headers: the answer is
+    // cached and shared, and a client's `Host` or `X-Forwarded-Host` must not end up in it.
+    let query = request.query_string();
+    let self_url = format!(
+        "{}{}{}{query}",
+        state.settings.feeds.api_url,
+        request.path(),
+        if query.is_empty() { "" } else { "?" },
+    );
+    let host = home
+        .split_once("://")
+        .map_or(home.as_str(), |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
     Ok(Feed {
         title: frame.name.unwrap_or_else(|| home.clone()),
         description: frame.description,
-        self_url: format!("{}://{}{}", info.scheme(), info.host(), request.uri()),
+        self_url,
+        id_prefix: format!("tag:{host},2026:"),
+        scope,
         home,
         locale,
         items,
@@ -135,19 +157,25 @@ fn answer(
     text: String,
     content_type: &str,
 ) -> HttpResponse {
+    // The locale is in the path: the answer doesn't vary with `Accept-Language`.
     let mut response = cached_bytes(
         request,
         state.settings.http.cache_max_age,
         text.into_bytes(),
-        Some(&feed.locale),
+        None,
         content_type,
     );
     let modified = feed
         .updated()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
-    if let Ok(value) = header::HeaderValue::from_str(&modified) {
-        response.headers_mut().insert(header::LAST_MODIFIED, value);
+    for (name, value) in [
+        (header::LAST_MODIFIED, modified.as_str()),
+        (header::CONTENT_LANGUAGE, feed.locale.as_str()),
+    ] {
+        if let Ok(value) = header::HeaderValue::from_str(value) {
+            response.headers_mut().insert(name, value);
+        }
     }
     response
 }

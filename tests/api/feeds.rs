@@ -3,7 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::{article_body, create_article, newsroom};
-use crate::helpers::{TestApp, assert_problem, expect_json, header, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, assert_problem, expect_json, header, send_json_expect, spawn_app, spawn_app_with,
+};
 
 const FORMATS: [(&str, &str); 3] = [
     ("rss.xml", "application/rss+xml"),
@@ -205,6 +207,7 @@ async fn a_publication_shows_in_the_cached_feeds_at_once() {
             Some("HIT"),
             "{format}"
         );
+        assert!(header(&cached, "last-modified").is_some(), "{format}");
     }
     let second = article(
         &app,
@@ -261,4 +264,61 @@ async fn feeds_carry_whole_articles_when_asked_to() {
             "{format}"
         );
     }
+}
+
+/// A feed names itself with `PUBLIC_API_URL` whatever the request's headers say (the answer is
+/// cached and shared), and names its items by ids that survive a new slug.
+#[actix_web::test]
+async fn feeds_name_themselves_and_their_items_stably() {
+    let app = spawn_app_with(|env| {
+        env.insert("PUBLIC_API_URL".into(), "https://api.example.be/".into());
+        env.insert("SITE_URL".into(), "https://www.example.be".into());
+    })
+    .await;
+    let room = newsroom(&app).await;
+    let id = article(
+        &app,
+        &room.editor,
+        article_body(&room, "unused", "published"),
+        &[("fr", "Premier titre", "published")],
+        "2026-11-20T10:00:00Z",
+    )
+    .await;
+    let mut response = app
+        .get("/feeds/fr/atom.xml?tag=diplomatie")
+        .insert_header(("X-Forwarded-Host", "evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        !header(&response, "vary")
+            .unwrap_or_default()
+            .contains("Accept-Language")
+    );
+    assert_eq!(header(&response, "content-language").as_deref(), Some("fr"));
+    let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    assert!(!body.contains("evil.example"), "{body}");
+    assert!(
+        body.contains("href=\"https://api.example.be/feeds/fr/atom.xml?tag=diplomatie\""),
+        "{body}"
+    );
+    let entry_id = format!("tag:www.example.be,2026:article:{id}");
+    assert!(body.contains(&format!("<id>{entry_id}</id>")), "{body}");
+
+    // A new slug moves the link, not the id.
+    send_json_expect(
+        app.put(&format!("/api/v1/admin/articles/{id}/translations/fr"))
+            .bearer_auth(&room.editor),
+        &json!({"title": "Titre refait", "slug": "titre-refait", "body": "<p>Texte.</p>", "status": "published"}),
+        200,
+    )
+    .await;
+    let mut response = app.get("/feeds/fr/rss.xml").send().await.unwrap();
+    let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    assert!(body.contains("/titre-refait</link>"), "{body}");
+    assert!(
+        body.contains(&format!("<guid isPermaLink=\"false\">{entry_id}</guid>")),
+        "{body}"
+    );
 }
