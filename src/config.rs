@@ -59,6 +59,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::urls::{self, SiteUrls};
@@ -93,7 +94,7 @@ pub struct Settings {
     /// Hosts article bodies may embed with `<iframe>`.
     pub embed_hosts: Vec<String>,
     /// Where the front-end shows delivered content.
-    pub urls: SiteUrls,
+    pub urls: Arc<SiteUrls>,
     /// RSS, Atom and JSON feeds.
     pub feeds: FeedSettings,
     /// Logging settings.
@@ -510,14 +511,16 @@ impl Settings {
             jwt_secret,
             site_locales,
             embed_hosts: parse_embed_hosts(get("EMBED_HOSTS").as_deref())?,
-            urls: SiteUrls::new(
-                &get("SITE_URL").unwrap_or_else(|| urls::DEFAULT_SITE_URL.into()),
-                &get("URL_ARTICLE").unwrap_or_else(|| urls::DEFAULT_ARTICLE.into()),
-                &get("URL_CATEGORY").unwrap_or_else(|| urls::DEFAULT_CATEGORY.into()),
-                &get("URL_TAG").unwrap_or_else(|| urls::DEFAULT_TAG.into()),
-                &get("URL_AUTHOR").unwrap_or_else(|| urls::DEFAULT_AUTHOR.into()),
-            )
-            .map_err(ConfigError)?,
+            urls: Arc::new(
+                SiteUrls::new(
+                    &get("SITE_URL").unwrap_or_else(|| urls::DEFAULT_SITE_URL.into()),
+                    &get("URL_ARTICLE").unwrap_or_else(|| urls::DEFAULT_ARTICLE.into()),
+                    &get("URL_CATEGORY").unwrap_or_else(|| urls::DEFAULT_CATEGORY.into()),
+                    &get("URL_TAG").unwrap_or_else(|| urls::DEFAULT_TAG.into()),
+                    &get("URL_AUTHOR").unwrap_or_else(|| urls::DEFAULT_AUTHOR.into()),
+                )
+                .map_err(ConfigError)?,
+            ),
             feeds: FeedSettings {
                 api_url: urls::checked_base(
                     "PUBLIC_API_URL",

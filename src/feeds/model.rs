@@ -259,6 +259,37 @@ impl Feed {
     }
 }
 
+/// The formats a feed is written in.
+#[derive(Clone, Copy, Debug)]
+pub enum Format {
+    /// RSS 2.0.
+    Rss,
+    /// Atom 1.0.
+    Atom,
+    /// JSON Feed 1.1.
+    Json,
+}
+
+impl Format {
+    /// `feed` in this format.
+    pub fn write(self, feed: &Feed) -> String {
+        match self {
+            Format::Rss => feed.rss(),
+            Format::Atom => feed.atom(),
+            Format::Json => feed.json(),
+        }
+    }
+
+    /// The answer's `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
 /// `<name>text</name>` and a line break, the text escaped.
 fn element(xml: &mut String, name: &str, text: &str) {
     xml.push_str(&format!("<{name}>{}</{name}>\n", escape(text)));

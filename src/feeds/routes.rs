@@ -13,7 +13,7 @@ use crate::authors::store as authors;
 use crate::categories::model::{resolve_in, with_descendants};
 use crate::delivery::cached_bytes;
 use crate::error::{ApiError, Problem};
-use crate::feeds::model::{Feed, FeedItem};
+use crate::feeds::model::{Feed, FeedItem, Format};
 use crate::locales::model::{LocaleChoice, normalize_code};
 use crate::openapi::{InvalidParameters, NotModified};
 use crate::site::model::PublicSite;
@@ -148,22 +148,23 @@ fn body_of(document: &str) -> Option<String> {
     serde_json::from_str::<Body>(document).ok().map(|d| d.body)
 }
 
-/// `text` as a cached public read of `content_type`, with `Last-Modified` the feed's newest
-/// change.
-fn answer(
+/// The feed of `locale` as `query` narrows it, written in `format` as a cached public read,
+/// with `Last-Modified` the feed's newest change.
+async fn serve(
     request: &HttpRequest,
     state: &AppState,
-    feed: &Feed,
-    text: String,
-    content_type: &str,
-) -> HttpResponse {
+    locale: &str,
+    query: FeedQuery,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    let feed = load(request, state, locale, query).await?;
     // The locale is in the path: the answer doesn't vary with `Accept-Language`.
     let mut response = cached_bytes(
         request,
         state.settings.http.cache_max_age,
-        text.into_bytes(),
+        format.write(&feed).into_bytes(),
         None,
-        content_type,
+        format.content_type(),
     );
     let modified = feed
         .updated()
@@ -177,7 +178,7 @@ fn answer(
             response.headers_mut().insert(name, value);
         }
     }
-    response
+    Ok(response)
 }
 
 /// The newest articles of a locale as RSS 2.0.
@@ -203,15 +204,7 @@ pub async fn rss_feed(
     locale: web::Path<String>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let feed = load(&request, &state, &locale, query.into_inner()).await?;
-    let text = feed.rss();
-    Ok(answer(
-        &request,
-        &state,
-        &feed,
-        text,
-        "application/rss+xml; charset=utf-8",
-    ))
+    serve(&request, &state, &locale, query.into_inner(), Format::Rss).await
 }
 
 /// The newest articles of a locale as Atom 1.0.
@@ -236,15 +229,7 @@ pub async fn atom_feed(
     locale: web::Path<String>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let feed = load(&request, &state, &locale, query.into_inner()).await?;
-    let text = feed.atom();
-    Ok(answer(
-        &request,
-        &state,
-        &feed,
-        text,
-        "application/atom+xml; charset=utf-8",
-    ))
+    serve(&request, &state, &locale, query.into_inner(), Format::Atom).await
 }
 
 /// The newest articles of a locale as JSON Feed 1.1.
@@ -269,13 +254,5 @@ pub async fn json_feed(
     locale: web::Path<String>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let feed = load(&request, &state, &locale, query.into_inner()).await?;
-    let text = feed.json();
-    Ok(answer(
-        &request,
-        &state,
-        &feed,
-        text,
-        "application/feed+json; charset=utf-8",
-    ))
+    serve(&request, &state, &locale, query.into_inner(), Format::Json).await
 }

@@ -505,7 +505,7 @@ async fn site_data(state: &AppState) -> Result<SiteData, ApiError> {
     Ok(SiteData {
         kinds: state.active_kinds().await?,
         categories: state.category_tree().await?,
-        urls: Arc::new(state.settings.urls.clone()),
+        urls: Arc::clone(&state.settings.urls),
     })
 }
 
