@@ -22,10 +22,12 @@ use crate::error::ApiError;
 use crate::html::Sanitizer;
 use crate::locales::model::LocaleRow;
 use crate::locales::store as locales;
+use crate::media::storage::MediaStorage;
 use crate::operations::metrics::Metrics;
 use crate::operations::route_table::RouteTable;
 use crate::reactions::model::KindRow;
 use crate::reactions::store as reactions;
+use crate::workers::Workers;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -35,6 +37,10 @@ pub struct AppState {
     /// Signs and checks access tokens.
     pub tokens: TokenKeys,
     pub passwords: PasswordHasherPool,
+    /// Where media files live.
+    pub media: MediaStorage,
+    /// Threads decoding and encoding pictures (`MEDIA_CONCURRENCY`).
+    pub media_workers: Workers,
     pub limits: RateLimits,
     /// Cached public reads.
     pub cache: ResponseCache,

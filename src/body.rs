@@ -38,13 +38,7 @@ impl<T> JsonBody<T> {
 impl<T: DeserializeOwned> JsonBody<T> {
     /// The body as `T`; unknown fields, wrong types and missing fields are 422.
     pub fn parse(self) -> Result<T, ApiError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.bytes);
-        let value = serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|error| deserialize_error(error.inner(), &error.path().to_string()))?;
-        deserializer
-            .end()
-            .map_err(|error| deserialize_error(&error, "."))?;
-        Ok(value)
+        parse_json(&self.bytes)
     }
 
     /// [`JsonBody::parse`] on a route with a smaller size limit than the server's: 413 when
@@ -57,6 +51,18 @@ impl<T: DeserializeOwned> JsonBody<T> {
         }
         self.parse()
     }
+}
+
+/// JSON `bytes` as `T` (a body, or a JSON part of a multipart body): malformed JSON is 400;
+/// unknown fields, wrong types and missing fields are 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| deserialize_error(error.inner(), &error.path().to_string()))?;
+    deserializer
+        .end()
+        .map_err(|error| deserialize_error(&error, "."))?;
+    Ok(value)
 }
 
 impl<T: 'static> FromRequest for JsonBody<T> {

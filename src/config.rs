@@ -24,6 +24,15 @@
 //! | `PUBLIC_API_URL` | `http://localhost:8080` | this API's public address, as clients reach it (feeds name their own address with it) |
 //! | `FEED_ITEMS` | `50` | newest items in each RSS, Atom and JSON feed (1 to 500) |
 //! | `FEED_FULL_CONTENT` | `false` | `true`: feeds carry each article's whole body, not only its summary |
+//! | `MEDIA_STORAGE` | `fs` | where uploaded media files live: `fs` (under `$DATA_DIR/media`) or `s3` (any S3-compatible store, shared by instances) |
+//! | `MEDIA_S3_ENDPOINT` | (AWS) | the S3-compatible store's address, such as `http://127.0.0.1:8333` (path-style requests) |
+//! | `MEDIA_S3_BUCKET` | (none) | the bucket media files go to (required with `s3`) |
+//! | `MEDIA_S3_REGION` | `us-east-1` | the bucket's region |
+//! | `MEDIA_S3_ACCESS_KEY_ID`, `MEDIA_S3_SECRET_ACCESS_KEY` | (none) | the store's credentials |
+//! | `MEDIA_PUBLIC_URL` | (none) | a CDN or bucket address serving the media files: delivered URLs point there and `/media/…` redirects to it |
+//! | `MEDIA_MAX_BYTES` | `20971520` | largest upload, in bytes (20 MiB) |
+//! | `MEDIA_MAX_PIXELS` | `50000000` | largest picture accepted, in pixels (width × height) |
+//! | `MEDIA_CONCURRENCY` | half the cores (at least 1) | pictures decoded and encoded at once |
 //! | `CACHE_MAX_AGE` | `60` | `Cache-Control: max-age` of public reads, in seconds |
 //! | `JSON_BODY_LIMIT` | `1048576` | largest JSON body accepted, in bytes |
 //! | `RESPONSE_CACHE_MB` | `64` | memory for cached public reads (0 turns the cache off) |
@@ -97,6 +106,8 @@ pub struct Settings {
     pub urls: Arc<SiteUrls>,
     /// RSS, Atom and JSON feeds.
     pub feeds: FeedSettings,
+    /// The media library.
+    pub media: MediaSettings,
     /// Logging settings.
     pub log: LogSettings,
     /// Accounts, tokens and rate limits.
@@ -114,6 +125,43 @@ pub struct FeedSettings {
     pub items: i64,
     /// Whether items carry the whole body, not only the summary.
     pub full_content: bool,
+}
+
+/// Where media files live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaStorageSettings {
+    /// Files under this directory.
+    Fs(PathBuf),
+    /// An S3-compatible store.
+    S3 {
+        /// Its address; `None` for AWS itself.
+        endpoint: Option<String>,
+        /// The bucket.
+        bucket: String,
+        /// The bucket's region.
+        region: String,
+        /// Access key id, if any.
+        access_key_id: Option<String>,
+        /// Secret access key, if any.
+        secret_access_key: Option<String>,
+    },
+}
+
+/// The media library.
+#[derive(Clone, Debug)]
+pub struct MediaSettings {
+    /// Where files live.
+    pub storage: MediaStorageSettings,
+    /// A CDN or bucket address serving the files, without a trailing slash.
+    pub public_url: Option<String>,
+    /// Largest upload, in bytes.
+    pub max_bytes: u64,
+    /// Largest picture, in pixels.
+    pub max_pixels: u64,
+    /// Pictures processed at once.
+    pub concurrency: usize,
+    /// Where uploads are streamed to before they are processed.
+    pub temp_dir: PathBuf,
 }
 
 /// When readers' and visitors' comments are published.
@@ -466,6 +514,16 @@ impl Settings {
             trusted_proxies,
             bootstrap_admin,
         };
+        let api_url = urls::checked_base(
+            "PUBLIC_API_URL",
+            &get("PUBLIC_API_URL").unwrap_or_else(|| "http://localhost:8080".into()),
+        )
+        .map_err(ConfigError)?;
+        let media = MediaSettings::from_lookup(&get, &data_dir, default_workers)?;
+        let media_base = media
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("{api_url}/media"));
         Ok(Self {
             database: DatabaseSettings {
                 url,
@@ -519,17 +577,15 @@ impl Settings {
                     &get("URL_TAG").unwrap_or_else(|| urls::DEFAULT_TAG.into()),
                     &get("URL_AUTHOR").unwrap_or_else(|| urls::DEFAULT_AUTHOR.into()),
                 )
-                .map_err(ConfigError)?,
+                .map_err(ConfigError)?
+                .with_media(media_base),
             ),
             feeds: FeedSettings {
-                api_url: urls::checked_base(
-                    "PUBLIC_API_URL",
-                    &get("PUBLIC_API_URL").unwrap_or_else(|| "http://localhost:8080".into()),
-                )
-                .map_err(ConfigError)?,
+                api_url: api_url.clone(),
                 items: parse(&get, "FEED_ITEMS", 50, 1..=500)?,
                 full_content: parse_bool(&get, "FEED_FULL_CONTENT", false)?,
             },
+            media,
             log: LogSettings {
                 json,
                 level: get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
@@ -546,6 +602,52 @@ impl Settings {
             JwtSecretSource::Given(secret) => Ok(secret.clone()),
             JwtSecretSource::DataDir => load_or_generate_secret(&self.data_dir.join("jwt_secret")),
         }
+    }
+}
+
+impl MediaSettings {
+    fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        data_dir: &Path,
+        cores: usize,
+    ) -> Result<Self, ConfigError> {
+        let storage = match get("MEDIA_STORAGE").as_deref().map(str::trim) {
+            None | Some("" | "fs") => MediaStorageSettings::Fs(data_dir.join("media")),
+            Some("s3") => MediaStorageSettings::S3 {
+                endpoint: match get("MEDIA_S3_ENDPOINT").filter(|e| !e.trim().is_empty()) {
+                    Some(endpoint) => Some(
+                        urls::checked_base("MEDIA_S3_ENDPOINT", &endpoint).map_err(ConfigError)?,
+                    ),
+                    None => None,
+                },
+                bucket: get("MEDIA_S3_BUCKET")
+                    .map(|b| b.trim().to_owned())
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| ConfigError("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.".into()))?,
+                region: get("MEDIA_S3_REGION")
+                    .filter(|r| !r.trim().is_empty())
+                    .unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: get("MEDIA_S3_ACCESS_KEY_ID").filter(|k| !k.is_empty()),
+                secret_access_key: get("MEDIA_S3_SECRET_ACCESS_KEY").filter(|k| !k.is_empty()),
+            },
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "MEDIA_STORAGE must be `fs` or `s3`, not `{other}`."
+                )));
+            }
+        };
+        let public_url = match get("MEDIA_PUBLIC_URL").filter(|u| !u.trim().is_empty()) {
+            Some(url) => Some(urls::checked_base("MEDIA_PUBLIC_URL", &url).map_err(ConfigError)?),
+            None => None,
+        };
+        Ok(Self {
+            storage,
+            public_url,
+            max_bytes: parse(get, "MEDIA_MAX_BYTES", 20u64 << 20, 1024..=(4u64 << 30))?,
+            max_pixels: parse(get, "MEDIA_MAX_PIXELS", 50_000_000u64, 1..=1_000_000_000)?,
+            concurrency: parse(get, "MEDIA_CONCURRENCY", (cores / 2).max(1), 1..=256)?,
+            temp_dir: data_dir.join("tmp"),
+        })
     }
 }
 

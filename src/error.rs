@@ -85,6 +85,9 @@ pub enum ApiError {
     /// 415: the body has the wrong media type.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 416: a `Range` starts past the end of a file of this many bytes.
+    #[error("The range starts past the end of the file ({0} bytes).")]
+    RangeNotSatisfiable(u64),
     /// 422: well-formed input that is not valid.
     #[error("{detail}")]
     Validation {
@@ -102,6 +105,9 @@ pub enum ApiError {
     /// 503: the database is unreachable or every connection is busy.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 503: the media storage failed.
+    #[error("media storage unavailable: {0}")]
+    StorageUnavailable(String),
     /// 500: a bug or an unexpected failure; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -149,9 +155,10 @@ impl ApiError {
             Self::PreconditionFailed(_) => "precondition-failed",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::RangeNotSatisfiable(_) => "range-not-satisfiable",
             Self::Validation { .. } => "validation-failed",
             Self::TooManyRequests { .. } => "too-many-requests",
-            Self::Unavailable(_) => "service-unavailable",
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => "service-unavailable",
             Self::Internal(_) => "internal-error",
         }
     }
@@ -169,6 +176,9 @@ impl ApiError {
             }
             Self::Unavailable(_) => {
                 "The database is unavailable right now; retry shortly.".to_owned()
+            }
+            Self::StorageUnavailable(_) => {
+                "The media storage is unavailable right now; retry shortly.".to_owned()
             }
             Self::Internal(_) => "The server failed to handle the request.".to_owned(),
             other => other.to_string(),
@@ -203,9 +213,10 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -213,6 +224,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::StorageUnavailable(cause) => tracing::warn!(%cause, "media storage failed"),
             Self::Internal(cause) => tracing::error!(%cause, "request failed"),
             _ => {}
         }
@@ -229,8 +241,11 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
+            }
+            Self::RangeNotSatisfiable(size) => {
+                response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
             }
             _ => {}
         }

@@ -59,6 +59,7 @@ impl Sanitizer {
                 (_, "srcset") => web_srcset(value).then(|| value.into()),
                 (_, "loading") => matches!(value, "lazy" | "eager").then(|| value.into()),
                 (_, "decoding") => matches!(value, "async" | "sync" | "auto").then(|| value.into()),
+                ("img", "data-media-id") => media_id(value).map(|_| value.into()),
                 _ => Some(value.into()),
             },
         );
@@ -289,7 +290,16 @@ fn base_builder() -> ammonia::Builder<'static> {
     attributes.insert(
         "img",
         [
-            "src", "alt", "title", "width", "height", "srcset", "sizes", "loading", "decoding",
+            "src",
+            "alt",
+            "title",
+            "width",
+            "height",
+            "srcset",
+            "sizes",
+            "loading",
+            "decoding",
+            "data-media-id",
         ]
         .into_iter()
         .collect(),
@@ -554,6 +564,143 @@ pub fn escape_text(text: &str) -> String {
     escaped
 }
 
+/// A `data-media-id` value: a positive id in digits.
+fn media_id(value: &str) -> Option<i64> {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| value.parse::<i64>().ok())
+        .flatten()
+        .filter(|id| *id > 0)
+}
+
+/// The attributes of an `<img>` tag as the sanitiser writes them (`name="value"`, values
+/// escaped), in order; `tag` runs from `<img` to its `>`.
+fn img_attributes(tag: &str) -> Vec<(&str, &str)> {
+    let mut attributes = Vec::new();
+    let mut rest = tag
+        .trim_start_matches("<img")
+        .trim_end_matches('>')
+        .trim_end_matches('/');
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return attributes;
+        }
+        let name_end = rest.find(['=', ' ']).unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        rest = &rest[name_end..];
+        if let Some(value) = rest.strip_prefix("=\"") {
+            let end = value.find('"').unwrap_or(value.len());
+            attributes.push((name, &value[..end]));
+            rest = value.get(end + 1..).unwrap_or("");
+        } else {
+            attributes.push((name, ""));
+        }
+    }
+}
+
+/// The ids of the media library pictures a sanitised body places with
+/// `<img data-media-id="…">`, in order, without repeats.
+pub fn media_ids(html: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for (_, tag) in img_tags(html) {
+        if let Some(id) = img_attributes(tag)
+            .into_iter()
+            .find(|(name, _)| *name == "data-media-id")
+            .and_then(|(_, value)| media_id(value))
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// Every `<img …>` tag of `html`, with where it starts.
+fn img_tags(html: &str) -> impl Iterator<Item = (usize, &str)> {
+    html.match_indices("<img")
+        .filter(|(at, _)| {
+            html[at + 4..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == ' ' || c == '>' || c == '/')
+        })
+        .filter_map(|(at, _)| html[at..].find('>').map(|end| (at, &html[at..=at + end])))
+}
+
+/// What a body's `<img data-media-id>` gets from its picture.
+pub struct PlacedImage {
+    pub src: String,
+    /// `url width` pairs, narrowest first.
+    pub srcset: Vec<(String, u32)>,
+    pub width: u32,
+    pub height: u32,
+    pub alt: Option<String>,
+}
+
+/// A sanitised body whose `<img data-media-id="…">` tags get `src`, `srcset`, `sizes`,
+/// `width`, `height` and `alt` from `lookup` (the picture in the served locale); an editor's
+/// own `alt` stays when the picture has none, and tags whose picture `lookup` doesn't know
+/// are left as they are.
+pub fn place_media(html: &str, lookup: impl Fn(i64) -> Option<PlacedImage>) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut copied = 0;
+    for (at, tag) in img_tags(html) {
+        let attributes = img_attributes(tag);
+        let Some(image) = attributes
+            .iter()
+            .find(|(name, _)| *name == "data-media-id")
+            .and_then(|(_, value)| media_id(value))
+            .and_then(&lookup)
+        else {
+            continue;
+        };
+        out.push_str(&html[copied..at]);
+        let replaced = ["src", "srcset", "sizes", "width", "height", "alt"];
+        let own_alt = attributes
+            .iter()
+            .find(|(name, _)| *name == "alt")
+            .map(|(_, value)| value.to_string());
+        out.push_str("<img src=\"");
+        out.push_str(&escape_text(&image.src));
+        out.push('"');
+        if !image.srcset.is_empty() {
+            let srcset: Vec<String> = image
+                .srcset
+                .iter()
+                .map(|(url, width)| format!("{url} {width}w"))
+                .collect();
+            out.push_str(&format!(
+                " srcset=\"{}\" sizes=\"(max-width: {}px) 100vw, {}px\"",
+                escape_text(&srcset.join(", ")),
+                image.width,
+                image.width
+            ));
+        }
+        out.push_str(&format!(
+            " width=\"{}\" height=\"{}\"",
+            image.width, image.height
+        ));
+        let alt = image
+            .alt
+            .map(|alt| escape_text(&alt))
+            .or(own_alt)
+            .unwrap_or_default();
+        out.push_str(&format!(" alt=\"{alt}\""));
+        for (name, value) in attributes
+            .iter()
+            .filter(|(name, _)| !replaced.contains(name))
+        {
+            out.push_str(&format!(" {name}=\"{value}\""));
+        }
+        out.push('>');
+        copied = at + tag.len();
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -693,5 +840,29 @@ mod tests {
             shape_error(&"<ul><li>one<li>two</ul><p>a<p>b".repeat(500)),
             None
         );
+    }
+
+    #[test]
+    fn media_images_get_their_files_and_alt() {
+        let sanitizer = Sanitizer::new(&[]);
+        let body = sanitizer
+            .sanitize(r#"<p>a</p><img data-media-id="12" alt="mine" loading="lazy"><img data-media-id="x1"><img src="https://x.test/a.jpg">"#)
+            .html;
+        assert_eq!(media_ids(&body), vec![12]);
+        let placed = place_media(&body, |id| {
+            (id == 12).then(|| PlacedImage {
+                src: "https://m.test/o.jpg".into(),
+                srcset: vec![("https://m.test/320.webp".into(), 320)],
+                width: 640,
+                height: 480,
+                alt: Some("Astana \"at night\"".into()),
+            })
+        });
+        assert!(placed.contains(r#"<img src="https://m.test/o.jpg" srcset="https://m.test/320.webp 320w" sizes="(max-width: 640px) 100vw, 640px" width="640" height="480" alt="Astana &quot;at night&quot;" data-media-id="12" loading="lazy">"#), "{placed}");
+        assert!(
+            placed.contains(r#"<img src="https://x.test/a.jpg">"#),
+            "{placed}"
+        );
+        assert!(!placed.contains("x1"), "{placed}");
     }
 }

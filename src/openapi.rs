@@ -37,6 +37,7 @@ pub const BEARER: &str = "bearer";
         (name = "site", description = "Site settings: what every page's frame shows."),
         (name = "tags", description = "Tags, translated."),
         (name = "users", description = "Account management, for admins."),
+        (name = "media", description = "The media library: uploads, descriptions per locale, files and their variants."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     modifiers(&SecuritySchemes),
@@ -236,6 +237,7 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             &mut item.put,
             &mut item.patch,
             &mut item.delete,
+            &mut item.head,
         ];
         for operation in operations.into_iter().flatten() {
             // Public operations say so, rather than leaving it to a global default.

@@ -10,7 +10,7 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, reactions, site, tags, users,
+    articles, authors, categories, comments, feeds, locales, media, reactions, site, tags, users,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -24,6 +24,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
         .service(feeds::routes::rss_feed)
         .service(feeds::routes::atom_feed)
         .service(feeds::routes::json_feed)
+        .service(media::routes::public::media_file)
         .service(
             scope("/api/v1")
                 .service(locales::routes::list_locales)
@@ -49,6 +50,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(authors::routes::public::get_author)
                 .service(tags::routes::public::get_tag)
                 .service(site::routes::public::get_site)
+                .service(media::routes::public::get_public_media)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -73,6 +75,11 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(locales::routes::delete_locale)
                         .service(site::routes::admin::admin_get_site)
                         .service(site::routes::admin::replace_site)
+                        .service(media::routes::admin::list_media)
+                        .service(media::routes::admin::upload_media)
+                        .service(media::routes::admin::get_media)
+                        .service(media::routes::admin::update_media)
+                        .service(media::routes::admin::delete_media)
                         .service(categories::routes::admin::admin_list_categories)
                         .service(categories::routes::admin::create_category)
                         .service(categories::routes::admin::admin_get_category)

@@ -26,6 +26,7 @@ use crate::delivery::memo::Memo;
 use crate::domain::DomainError;
 use crate::error;
 use crate::html::Sanitizer;
+use crate::media::storage::MediaStorage;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{
     cache_public_reads, fallback, head_as_get, observe, path_error, preflight_methods,
@@ -34,6 +35,7 @@ use crate::operations::middleware::{
 use crate::operations::route_table::RouteTable;
 use crate::router::{api_routes, openapi_document};
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
+use crate::workers::Workers;
 use crate::{locales, reactions, users};
 
 /// Why the server could not start.
@@ -94,6 +96,10 @@ impl Application {
             metrics: Metrics::new(),
             tokens: TokenKeys::new(&jwt_secret, &settings.auth),
             passwords: PasswordHasherPool::new(settings.auth.hash_concurrency)
+                .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
+            media: MediaStorage::new(&settings.media.storage)
+                .map_err(|error| StartupError::Config(ConfigError(error)))?,
+            media_workers: Workers::new("media", settings.media.concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
             limits: RateLimits::new(&settings.auth, &settings.interaction),
             locales: Memo::new(max_age),

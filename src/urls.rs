@@ -38,6 +38,17 @@ pub struct SiteUrls {
     pub tag: String,
     /// An author: `{locale}`, `{slug}`, `{id}`.
     pub author: String,
+    /// Where media file URLs start (`MEDIA_PUBLIC_URL`, else `PUBLIC_API_URL` + `/media`),
+    /// without a trailing slash.
+    #[serde(default = "default_media")]
+    pub media: String,
+}
+
+/// Where media file URLs start by default.
+pub const DEFAULT_MEDIA: &str = "http://localhost:8080/media";
+
+fn default_media() -> String {
+    DEFAULT_MEDIA.to_owned()
 }
 
 /// The default `SITE_URL`.
@@ -59,6 +70,7 @@ impl Default for SiteUrls {
             category: DEFAULT_CATEGORY.to_owned(),
             tag: DEFAULT_TAG.to_owned(),
             author: DEFAULT_AUTHOR.to_owned(),
+            media: default_media(),
         }
     }
 }
@@ -83,7 +95,21 @@ impl SiteUrls {
             category: checked("URL_CATEGORY", category, &[])?,
             tag: checked("URL_TAG", tag, &[])?,
             author: checked("URL_AUTHOR", author, &[])?,
+            media: default_media(),
         })
+    }
+
+    /// These settings with media file URLs starting at `base` (a checked address).
+    pub fn with_media(self, base: String) -> Self {
+        Self {
+            media: base,
+            ..self
+        }
+    }
+
+    /// The URL of the stored media file at `key`.
+    pub fn media_file(&self, key: &str) -> String {
+        format!("{}/{key}", self.media)
     }
 
     /// An article's URL in `locale`, at `slug`, in the category whose slug there is `category`.

@@ -251,6 +251,17 @@ pub struct TagName {
     pub name: String,
 }
 
+/// One picture of an article's gallery, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::article_gallery)]
+pub struct GalleryRow {
+    pub article_id: i64,
+    pub position: i32,
+    pub media_id: i64,
+    /// Captions by locale, a JSON object.
+    pub captions: String,
+}
+
 /// A stored article (the locale-independent part).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::articles)]

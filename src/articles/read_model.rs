@@ -23,8 +23,11 @@ use crate::categories::model::{parent_map, path_to_root, with_descendants};
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::delivery::cache::article_read_tags;
+use crate::html::media_ids;
 use crate::locales::model::{LocaleChoice, LocaleRow};
 use crate::locales::store as locales;
+use crate::media::model::MediaLibrary;
+use crate::media::store as media;
 use crate::reactions::model::{KindRow, ReactionCounts};
 use crate::urls::SiteUrls;
 
@@ -150,6 +153,17 @@ pub fn refresh_author(conn: &mut DbConnection, author: i64) -> QueryResult<()> {
     refresh(conn, &ids)
 }
 
+/// After a picture's texts change: the views of the articles that show it.
+pub fn refresh_media(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let mut ids: Vec<i64> = media::articles_using(conn, id, false)?
+        .into_iter()
+        .map(|(article, _)| article)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    refresh(conn, &ids)
+}
+
 /// After a locale write (a new locale, a new default, a new order): every view.
 pub fn refresh_all(conn: &mut DbConnection) -> QueryResult<()> {
     let ids = store::all_articles(conn)?;
@@ -219,10 +233,25 @@ fn build(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let translations = articles::published_translations_of(conn, &ids)?;
+    let gallery = articles::gallery_of(conn, &ids)?;
+    let mut media_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.cover_media_id)
+        .chain(gallery.iter().map(|g| g.media_id))
+        .chain(translations.iter().flat_map(|t| media_ids(&t.body)))
+        .collect();
+    media_ids.sort_unstable();
+    media_ids.dedup();
     let loaded = SummaryRows {
-        translations: articles::published_translations_of(conn, &ids)?,
+        translations,
         bylines: delivery::bylines_of(conn, &ids)?,
         tags: delivery::tag_names_of(conn, &ids)?,
+        gallery,
+        media: MediaLibrary::new(
+            media::by_ids(conn, &media_ids)?,
+            media::translations_of(conn, &media_ids)?,
+        ),
     };
     let mut corrections = db::group_by(articles::corrections_of(conn, &ids)?, |c| c.article_id);
     let related = Related::new(&rows, site, loaded);
@@ -271,6 +300,20 @@ fn view_of(
         summary.tags.iter().map(|t| t.id),
         summary.authors.iter().map(|a| a.id),
     );
+    // Reads showing a picture go stale when its texts change.
+    let mut shown: Vec<i64> = summary
+        .cover
+        .iter()
+        .map(|c| c.id)
+        .chain(detail.gallery.iter().map(|g| g.media.id))
+        .chain(media_ids(&detail.body))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let surrogate_keys = std::iter::once(surrogate_keys)
+        .chain(shown.into_iter().map(|id| format!("media:{id}")))
+        .collect::<Vec<_>>()
+        .join(" ");
     let card = {
         let mut card = without_counters(summary)?;
         // Lists show no breadcrumb.

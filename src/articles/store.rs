@@ -12,11 +12,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::articles::model::{
-    ArticleLink, ArticleRow, CorrectionRow, NewCorrection, SlugOwner, TranslationRow,
+    ArticleLink, ArticleRow, CorrectionRow, GalleryRow, NewCorrection, SlugOwner, TranslationRow,
 };
 use crate::db::schema::{
-    article_authors, article_corrections, article_slugs, article_tags, article_translations,
-    articles,
+    article_authors, article_corrections, article_gallery, article_slugs, article_tags,
+    article_translations, articles,
 };
 use crate::db::{self, DbConnection};
 use crate::slug;
@@ -128,6 +128,40 @@ pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleL
         .order((article_tags::article_id.asc(), article_tags::tag_id.asc()))
         .select((article_tags::article_id, article_tags::tag_id))
         .load(conn)
+}
+
+/// The gallery pictures of these articles, in order.
+pub fn gallery_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<GalleryRow>> {
+    article_gallery::table
+        .filter(article_gallery::article_id.eq_any(ids))
+        .order((
+            article_gallery::article_id.asc(),
+            article_gallery::position.asc(),
+        ))
+        .select(GalleryRow::as_select())
+        .load(conn)
+}
+
+/// Replaces an article's gallery with `items` (media id and captions as a JSON object), in
+/// order.
+pub fn replace_gallery(
+    conn: &mut DbConnection,
+    id: i64,
+    items: &[(i64, String)],
+) -> QueryResult<()> {
+    diesel::delete(article_gallery::table.filter(article_gallery::article_id.eq(id)))
+        .execute(conn)?;
+    for (position, (media, captions)) in items.iter().enumerate() {
+        diesel::insert_into(article_gallery::table)
+            .values((
+                article_gallery::article_id.eq(id),
+                article_gallery::position.eq(position as i32),
+                article_gallery::media_id.eq(*media),
+                article_gallery::captions.eq(captions.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The corrections of these articles, oldest first.

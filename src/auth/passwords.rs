@@ -1,27 +1,22 @@
 //! argon2id password hashing with the crate's defaults (the OWASP minimum: 19 MiB, 2 passes,
 //! 1 lane), computed off the async workers with bounded concurrency.
 //!
-//! Hashes run on a few dedicated threads rather than on the shared blocking pool: each hash
-//! allocates 19 MiB, and the allocator keeps freed memory per thread, so spreading hashes over
-//! dozens of blocking threads held over a gigabyte under a login burst, where a fixed set of
-//! threads holds a few tens of MiB.
+//! Hashes run on [`Workers`]: each allocates 19 MiB, and a fixed set of threads holds a few tens
+//! of MiB under a login burst where the shared blocking pool held over a gigabyte.
 
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
-use tokio::sync::oneshot;
 
 use crate::error::ApiError;
-
-type Job = Box<dyn FnOnce() + Send>;
+use crate::workers::Workers;
 
 /// Hashes and verifies passwords on `concurrency` dedicated threads; a burst of logins queues
 /// instead of taking every blocking thread or all memory.
 #[derive(Clone)]
 pub struct PasswordHasherPool {
-    jobs: mpsc::Sender<Job>,
+    workers: Workers,
     /// A hash of a random password, verified against when an email is unknown so that the
     /// answer takes as long as for a wrong password.
     dummy_hash: Arc<str>,
@@ -45,28 +40,9 @@ impl PasswordHasherPool {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| ApiError::Internal(e.to_string()))?;
         let dummy_hash = hash_now(&crate::config::encode_hex(&random))?;
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for _ in 0..concurrency.max(1) {
-            let queue = Arc::clone(&queue);
-            std::thread::Builder::new()
-                .name("password-hash".into())
-                .spawn(move || {
-                    loop {
-                        let job = match queue.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                })
-                .map_err(|e| ApiError::Internal(format!("no password hashing thread: {e}")))?;
-        }
+        let workers = Workers::new("password-hash", concurrency)?;
         Ok(Self {
-            jobs,
+            workers,
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -94,15 +70,7 @@ impl PasswordHasherPool {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = reply.send(work());
-            }))
-            .map_err(|_| ApiError::Unavailable("password hashing has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| ApiError::Internal("a password hashing thread failed".into()))
+        self.workers.run(work).await
     }
 }
 

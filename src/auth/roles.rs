@@ -38,6 +38,10 @@ pub enum Permission {
     WriteOwnArticles,
     /// Publish own articles.
     PublishOwnArticles,
+    /// Upload pictures to the media library, and change or delete one's own.
+    UploadMedia,
+    /// Change or delete any picture of the media library.
+    EditAnyMedia,
     /// Moderate comments and ban commenters.
     ModerateComments,
     /// Comment on articles.
@@ -69,11 +73,17 @@ impl Role {
             Role::Editor => !matches!(permission, ManageUsers | ManageSettings),
             Role::Author => matches!(
                 permission,
-                WriteOwnArticles | PublishOwnArticles | Comment | React | Vote | EditOwnProfile
+                WriteOwnArticles
+                    | PublishOwnArticles
+                    | UploadMedia
+                    | Comment
+                    | React
+                    | Vote
+                    | EditOwnProfile
             ),
             Role::Contributor => matches!(
                 permission,
-                WriteOwnArticles | Comment | React | Vote | EditOwnProfile
+                WriteOwnArticles | UploadMedia | Comment | React | Vote | EditOwnProfile
             ),
             Role::Reader => matches!(permission, Comment | React | Vote | EditOwnProfile),
             Role::Visitor => matches!(permission, Comment | React | Vote),

@@ -108,6 +108,7 @@ diesel::table! {
         user_id -> Nullable<BigInt>,
         avatar_url -> Nullable<Text>,
         links -> Text,
+        avatar_media_id -> Nullable<BigInt>,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -408,11 +409,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// An uploaded picture, its files addressed by the SHA-256 of its bytes.
+    media (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        mime -> Text,
+        file_name -> Text,
+        byte_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        credit -> Nullable<Text>,
+        focal_point -> Nullable<Text>,
+        renditions -> Text,
+        search_text -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A picture's alt text and caption in one locale.
+    media_translations (id) {
+        id -> BigInt,
+        media_id -> BigInt,
+        locale -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// One picture of an article's gallery, with its captions by locale (JSON).
+    article_gallery (article_id, position) {
+        article_id -> BigInt,
+        position -> Integer,
+        media_id -> BigInt,
+        captions -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
 diesel::joinable!(author_bios -> authors (author_id));
 diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(media_translations -> media (media_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -461,4 +505,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     read_model_state,
     site_settings,
     site_setting_translations,
+    media,
+    media_translations,
+    article_gallery,
 );

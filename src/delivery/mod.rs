@@ -101,7 +101,7 @@ pub fn uncached_json<T: Serialize>(value: &T) -> HttpResponse {
 }
 
 /// Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks).
-fn if_none_match(headers: &header::HeaderMap, etag: &str) -> bool {
+pub fn if_none_match(headers: &header::HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|value: &HeaderValue| value.to_str().ok())

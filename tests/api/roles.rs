@@ -86,6 +86,31 @@ async fn every_management_route_follows_the_role_table() {
             Allowed::Admin,
         ),
         ("GET", "/api/v1/admin/site".into(), None, Allowed::Admin),
+        ("GET", "/api/v1/admin/media".into(), None, Allowed::Writer),
+        (
+            "POST",
+            "/api/v1/admin/media".into(),
+            Some(json!({})),
+            Allowed::Writer,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/media/999999".into(),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "PATCH",
+            "/api/v1/admin/media/999999".into(),
+            Some(json!({})),
+            Allowed::Writer,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/media/999999".into(),
+            None,
+            Allowed::Writer,
+        ),
         (
             "PUT",
             "/api/v1/admin/site".into(),

@@ -1,21 +1,23 @@
 //! The public shape of articles (summaries, full articles, lists), assembled in the negotiated
 //! locale from what the stores load for a page of rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::articles::model::{ArticleRow, Byline, TagName, TranslationRow};
+use crate::articles::model::{ArticleRow, Byline, GalleryRow, TagName, TranslationRow};
 use crate::categories::model::{
     AllCategories, CategoryLink, CategoryTranslationRow, parent_map, path_to_root, resolve_in,
     with_descendants,
 };
 use crate::db;
 use crate::domain::FieldError;
+use crate::html::place_media;
 use crate::locales::model::LocaleChoice;
+use crate::media::model::{MediaLibrary, PublicMedia};
 use crate::reactions::model::{KindRow, ReactionCounts};
 use crate::urls::SiteUrls;
 
@@ -111,11 +113,13 @@ pub struct Alternate {
     pub url: String,
 }
 
-/// The cover image of an article.
+/// One picture of an article's gallery.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Cover {
-    /// The media item to show.
-    pub media_id: i64,
+pub struct GalleryItem {
+    /// Its caption in this gallery, in the served locale (or the nearest one that has it),
+    /// else the picture's own caption.
+    pub caption: Option<String>,
+    pub media: PublicMedia,
 }
 
 /// An article in a list.
@@ -143,8 +147,8 @@ pub struct ArticleSummary {
     /// Bylines, in order.
     pub authors: Vec<ArticleByline>,
     pub tags: Vec<Reference>,
-    /// Cover image.
-    pub cover: Option<Cover>,
+    /// Cover image, in the served locale.
+    pub cover: Option<PublicMedia>,
     /// Featured on the front page.
     pub featured: bool,
     /// Minutes to read.
@@ -187,8 +191,11 @@ pub struct ArticleDetail {
     /// The slug the article is at in the served locale: a read by id, an old slug or another
     /// locale's slug answers with `Content-Location: /api/v1/articles/{canonical_slug}`.
     pub canonical_slug: String,
-    /// Sanitised HTML body.
+    /// Sanitised HTML body; its `<img data-media-id>` pictures carry `src`, `srcset`, `sizes`,
+    /// `width`, `height` and the localized `alt`.
     pub body: String,
+    /// Photo gallery, in order.
+    pub gallery: Vec<GalleryItem>,
     /// Title for search engines.
     pub seo_title: Option<String>,
     /// Description for search engines.
@@ -284,6 +291,10 @@ pub struct SummaryRows {
     pub translations: Vec<TranslationRow>,
     pub bylines: Vec<Byline>,
     pub tags: Vec<TagName>,
+    /// Gallery pictures.
+    pub gallery: Vec<GalleryRow>,
+    /// Every picture shown: covers, gallery pictures, pictures in bodies.
+    pub media: MediaLibrary,
 }
 
 /// Everything summaries show about a page of articles, grouped by article.
@@ -292,6 +303,8 @@ pub struct Related {
     authors: HashMap<i64, Vec<BylineAuthor>>,
     tags: HashMap<i64, Vec<TagName>>,
     categories: HashMap<i64, Vec<CategoryTranslationRow>>,
+    gallery: HashMap<i64, Vec<GalleryRow>>,
+    media: MediaLibrary,
     urls: Arc<SiteUrls>,
 }
 
@@ -335,6 +348,8 @@ impl Related {
             authors,
             tags: db::group_by(loaded.tags, |t| t.article_id),
             categories,
+            gallery: db::group_by(loaded.gallery, |g| g.article_id),
+            media: loaded.media,
             urls: Arc::clone(&site.urls),
         }
     }
@@ -420,7 +435,9 @@ impl Related {
                 })
                 .unwrap_or_default(),
             tags,
-            cover: row.cover_media_id.map(|media_id| Cover { media_id }),
+            cover: row
+                .cover_media_id
+                .and_then(|id| self.media.public(id, choice, &self.urls)),
             featured: row.featured,
             reading_time_minutes: translation.reading_time_minutes,
             translations: alternates,
@@ -467,9 +484,34 @@ impl Related {
             })
             .collect();
         summary.category.path = Some(path);
+        let gallery = self
+            .gallery
+            .get(&row.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|item| {
+                let media = self.media.public(item.media_id, choice, &self.urls)?;
+                let captions: Vec<(String, String)> =
+                    serde_json::from_str::<BTreeMap<String, String>>(&item.captions)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect();
+                let caption = choice
+                    .name_in(&captions, |(locale, _)| locale)
+                    .map(|(_, caption)| caption.clone())
+                    .or_else(|| media.caption.clone());
+                Some(GalleryItem { caption, media })
+            })
+            .collect();
+        let body = place_media(&translation.body, |id| {
+            self.media
+                .public(id, choice, &self.urls)
+                .map(|media| media.placed())
+        });
         Some(ArticleDetail {
             canonical_slug: translation.slug.clone(),
-            body: translation.body.clone(),
+            body,
+            gallery,
             seo_title: translation.seo_title.clone(),
             seo_description: translation.seo_description.clone(),
             summary,

@@ -208,7 +208,7 @@ pub fn editable(
 }
 
 /// Refused when the principal sets what its role may not (see [`Rights::check_fields`]), or
-/// names a cover image that does not exist: no media item exists until the media library does.
+/// names a cover image that is not in the media library.
 pub fn check_set_fields(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -221,8 +221,12 @@ pub fn check_set_fields(
         _ => Vec::new(),
     };
     rights.check_fields(set, &own_authors)?;
-    if cover_media_id.is_some() {
-        return Err(FieldError::new("cover_media_id", "names no media item").into());
+    if let Some(cover) = cover_media_id
+        && !crate::media::store::missing(conn, &[cover])?.is_empty()
+    {
+        return Err(
+            FieldError::new("cover_media_id", format!("names no media item: {cover}")).into(),
+        );
     }
     Ok(())
 }
