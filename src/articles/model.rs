@@ -377,6 +377,72 @@ pub struct TranslationInput {
     pub status: Option<TranslationStatus>,
 }
 
+/// Most pictures in a gallery.
+pub const MAX_GALLERY_ITEMS: usize = 100;
+
+/// One picture of an article's gallery, as written and as editors see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GalleryItemInput {
+    /// A picture of the media library.
+    pub media_id: i64,
+    /// Its caption in this gallery, by locale (up to 2000 characters each); where a locale has
+    /// none, the picture's own caption shows.
+    #[serde(default)]
+    #[schema(example = json!({"tr": "Astana'da resmi tören", "fr": "Cérémonie officielle à Astana"}))]
+    pub captions: BTreeMap<String, String>,
+}
+
+/// What is wrong with a gallery (its pictures' existence aside): too many pictures, captions
+/// in locales the site doesn't have or too long.
+pub fn gallery_errors(site: &[String], gallery: &[GalleryItemInput]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if gallery.len() > MAX_GALLERY_ITEMS {
+        errors.push(FieldError::new(
+            "gallery",
+            format!("holds at most {MAX_GALLERY_ITEMS} pictures"),
+        ));
+    }
+    for (n, item) in gallery.iter().enumerate() {
+        for (locale, caption) in &item.captions {
+            let name = format!("gallery[{n}].captions.{locale}");
+            if !site.contains(locale) {
+                errors.push(FieldError::new(
+                    name,
+                    format!("is not a site locale ({})", site.join(", ")),
+                ));
+            } else if let Some(error) = check_text(caption, &name, Lines::Many, 0, 2000) {
+                errors.push(error);
+            }
+        }
+    }
+    errors
+}
+
+impl GalleryItemInput {
+    /// The item as stored: its picture and its captions (trimmed, empty ones dropped) as JSON.
+    pub fn stored(&self) -> (i64, String) {
+        let captions: BTreeMap<&str, &str> = self
+            .captions
+            .iter()
+            .map(|(locale, caption)| (locale.as_str(), caption.trim()))
+            .filter(|(_, caption)| !caption.is_empty())
+            .collect();
+        (
+            self.media_id,
+            serde_json::to_string(&captions).unwrap_or_else(|_| "{}".into()),
+        )
+    }
+
+    /// A stored item as editors see it.
+    pub fn of_row(row: &GalleryRow) -> Self {
+        Self {
+            media_id: row.media_id,
+            captions: serde_json::from_str(&row.captions).unwrap_or_default(),
+        }
+    }
+}
+
 /// A correction published with an article.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -432,6 +498,8 @@ pub struct AdminArticle {
     pub source_url: Option<String>,
     /// Cover image.
     pub cover_media_id: Option<i64>,
+    /// Photo gallery, in order.
+    pub gallery: Vec<GalleryItemInput>,
     /// The locale written first.
     pub source_locale: String,
     /// The account that created it.
@@ -698,6 +766,7 @@ impl AdminArticle {
         author_ids: Vec<i64>,
         tag_ids: Vec<i64>,
         corrections: Vec<Correction>,
+        gallery: Vec<GalleryItemInput>,
         now: chrono::NaiveDateTime,
     ) -> AdminArticle {
         let source_version: HashMap<&str, i64> = translations
@@ -743,6 +812,7 @@ impl AdminArticle {
             source_name: row.source_name,
             source_url: row.source_url,
             cover_media_id: row.cover_media_id,
+            gallery,
             source_locale: row.source_locale,
             created_by: row.created_by,
             version: row.version,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
+use crate::media::model::PublicMedia;
 
 /// Longest author name.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -31,6 +32,8 @@ pub struct AuthorRow {
     pub avatar_url: Option<String>,
     /// JSON array of links.
     pub links: String,
+    /// Avatar from the media library.
+    pub avatar_media_id: Option<i64>,
     /// Edit version.
     pub version: i64,
     /// Creation time.
@@ -79,6 +82,8 @@ pub struct AdminAuthor {
     /// Linked account.
     pub user_id: Option<i64>,
     pub avatar_url: Option<String>,
+    /// Avatar from the media library.
+    pub avatar_media_id: Option<i64>,
     pub links: Vec<AuthorLink>,
     /// Bio by locale code.
     pub bio: BTreeMap<String, String>,
@@ -100,6 +105,7 @@ impl AdminAuthor {
             slug: row.slug,
             user_id: row.user_id,
             avatar_url: row.avatar_url,
+            avatar_media_id: row.avatar_media_id,
             bio: bios.into_iter().map(|b| (b.locale, b.bio)).collect(),
             version: row.version,
             created_at: row.created_at.and_utc(),
@@ -123,7 +129,10 @@ pub struct Author {
     pub locale: String,
     /// Whether `bio` is in another locale than the requested one.
     pub fallback: bool,
+    /// An outside picture's address, when the avatar is not in the media library.
     pub avatar_url: Option<String>,
+    /// The avatar from the media library, in the requested locale.
+    pub avatar: Option<PublicMedia>,
     pub links: Vec<AuthorLink>,
 }
 

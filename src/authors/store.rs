@@ -77,6 +77,7 @@ pub struct AuthorFields {
     pub avatar_url: Option<String>,
     /// JSON array of links.
     pub links: String,
+    pub avatar_media_id: Option<i64>,
 }
 
 /// Inserts an author; returns the id.

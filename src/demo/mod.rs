@@ -537,6 +537,7 @@ impl Newsroom {
                     user_id: None,
                     avatar_url: None,
                     links: "[]".into(),
+                    avatar_media_id: None,
                 },
             )?;
             for (locale, bio) in *bios {

@@ -663,3 +663,148 @@ async fn a_media_public_url_is_where_files_are_found() {
     assert_eq!(header(&response, "location").unwrap(), url);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn galleries_and_avatars_come_from_the_library() {
+    for storage in STORAGES {
+        let app = spawn_media(storage).await;
+        let room = newsroom(&app).await;
+        let editor = room.editor.clone();
+        let meta = json!({"translations": {"tr": {"alt": "Tören", "caption": "Resmi tören"}}});
+        let first = uploaded(&app, &editor, &jpeg(640, 400), "1.jpg", Some(&meta)).await["id"]
+            .as_i64()
+            .unwrap();
+        let second = uploaded(&app, &editor, &png(300, 300), "2.png", None).await["id"]
+            .as_i64()
+            .unwrap();
+
+        let mut body = article_body(&room, "Foto Galeri", "published");
+        body["gallery"] = json!([{"media_id": 999999}]);
+        let mut response = app
+            .post("/api/v1/admin/articles")
+            .bearer_auth(&editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, 422).await;
+        assert!(
+            problem.to_string().contains("gallery[0].media_id"),
+            "{problem}"
+        );
+        body["gallery"] = json!([{"media_id": first, "captions": {"xx": "?"}}]);
+        let mut response = app
+            .post("/api/v1/admin/articles")
+            .bearer_auth(&editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+        body["translations"]["en"]["body"] = json!(r#"<p>x</p><img data-media-id="424242">"#);
+        body["gallery"] = json!([]);
+        let mut response = app
+            .post("/api/v1/admin/articles")
+            .bearer_auth(&editor)
+            .send_json(&body)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, 422).await;
+        assert!(
+            problem.to_string().contains("translations.en.body"),
+            "{problem}"
+        );
+
+        body["translations"]["en"]["body"] = json!("<p>Photos.</p>");
+        body["gallery"] = json!([
+            {"media_id": second, "captions": {"en": "The square", "tr": "Meydan"}},
+            {"media_id": first}
+        ]);
+        let article = create_article(&app, &editor, &body).await;
+        assert_eq!(
+            article["gallery"][0]["captions"]["tr"], "Meydan",
+            "{article}"
+        );
+        let slug = article["translations"]["en"]["slug"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let plain = article_body(&room, "No photos", "published");
+        create_article(&app, &editor, &plain).await;
+
+        let read =
+            expect_json(app.get(&format!("/api/v1/articles/{slug}?locale=tr")), 200).await["data"]
+                .clone();
+        let gallery = read["gallery"].as_array().unwrap();
+        assert_eq!(gallery.len(), 2, "{read}");
+        assert_eq!(gallery[0]["caption"], "Meydan");
+        assert_eq!(gallery[0]["media"]["id"], second);
+        // No gallery caption: the picture's own.
+        assert_eq!(gallery[1]["caption"], "Resmi tören");
+        assert_eq!(gallery[1]["media"]["alt"], "Tören");
+        let with = expect_json(app.get("/api/v1/articles?has_gallery=true"), 200).await;
+        let titles: Vec<&str> = with["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["Foto Galeri"], "{with}");
+        let without = expect_json(app.get("/api/v1/articles?has_gallery=false"), 200).await;
+        assert_eq!(without["meta"]["total"], 1, "{without}");
+        let mut response = app
+            .delete(&format!("/api/v1/admin/media/{first}"))
+            .bearer_auth(&editor)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut response, 409).await;
+        // An emptied gallery frees its pictures.
+        let id = article["id"].as_i64().unwrap();
+        send_json_expect(
+            app.patch(&format!("/api/v1/admin/articles/{id}"))
+                .bearer_auth(&editor),
+            &json!({"gallery": []}),
+            200,
+        )
+        .await;
+        let read =
+            expect_json(app.get(&format!("/api/v1/articles/{slug}")), 200).await["data"].clone();
+        assert_eq!(read["gallery"], json!([]));
+
+        // Avatars.
+        let mut response = app
+            .post("/api/v1/admin/authors")
+            .bearer_auth(&editor)
+            .send_json(&json!({"name": "Nurlan Ospanov", "avatar_media_id": 999999}))
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+        let author = send_json_expect(
+            app.post("/api/v1/admin/authors").bearer_auth(&editor),
+            &json!({"name": "Nurlan Ospanov", "avatar_media_id": first}),
+            201,
+        )
+        .await["data"]
+            .clone();
+        assert_eq!(author["avatar_media_id"], first);
+        let public = expect_json(
+            app.get(&format!("/api/v1/authors/{}?locale=tr", author["id"])),
+            200,
+        )
+        .await["data"]
+            .clone();
+        assert_eq!(public["avatar"]["id"], first, "{public}");
+        assert_eq!(public["avatar"]["alt"], "Tören");
+        let response = app
+            .delete(&format!("/api/v1/admin/media/{first}"))
+            .bearer_auth(&editor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            409,
+            "an avatar keeps its picture"
+        );
+        app.stop().await;
+    }
+}

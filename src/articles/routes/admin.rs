@@ -52,6 +52,8 @@ pub struct CreateArticleRequest {
     pub source_url: Option<String>,
     /// Cover image (media id); it must name an existing media item.
     pub cover_media_id: Option<i64>,
+    /// Photo gallery, in order (at most 100 pictures of the media library).
+    pub gallery: Option<Vec<GalleryItemInput>>,
     /// The locale the article is written in first; other translations are marked outdated
     /// when it changes after them. Default: the site default if given, else the first given.
     pub source_locale: Option<String>,
@@ -92,6 +94,8 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<i64>)]
     pub cover_media_id: Option<Option<i64>>,
+    /// Photo gallery (replacing the old one; `[]` empties it).
+    pub gallery: Option<Vec<GalleryItemInput>>,
     pub source_locale: Option<String>,
     /// Corrections (replacing the old ones).
     pub corrections: Option<Vec<CorrectionInput>>,
@@ -274,6 +278,9 @@ pub async fn create_article(
                 author_ids: Some(&body.author_ids),
             };
             editing::check_set_fields(conn, &principal, &rights, &set, body.cover_media_id)?;
+            if let Some(gallery) = &body.gallery {
+                editing::check_gallery(conn, &site, gallery)?;
+            }
             let tag_ids = body.tag_ids.clone().unwrap_or_default();
             editing::check_references(conn, body.category_id, &body.author_ids, &tag_ids)?;
             let corrections = body.corrections.clone().unwrap_or_default();
@@ -315,6 +322,9 @@ pub async fn create_article(
             store::set_authors(conn, id, &body.author_ids)?;
             store::set_tags(conn, id, &tag_ids)?;
             store::set_corrections(conn, id, &corrections_of(&corrections))?;
+            if let Some(gallery) = &body.gallery {
+                store::replace_gallery(conn, id, &gallery_of(gallery))?;
+            }
             let row = store::find(conn, id)?;
             // The source first, so the others are saved against its version.
             let mut order: Vec<&String> = translations.keys().collect();
@@ -436,6 +446,10 @@ pub async fn update_article(
                 .flatten()
                 .filter(|cover| Some(*cover) != current.cover_media_id);
             editing::check_set_fields(conn, &principal, &rights, &set, new_cover)?;
+            if let Some(gallery) = &body.gallery {
+                let site = locales::codes(conn)?;
+                editing::check_gallery(conn, &site, gallery)?;
+            }
             let tag_ids = body.tag_ids.clone().unwrap_or_default();
             editing::check_references(conn, category_id, &author_ids, &tag_ids)?;
             let source_name = body
@@ -480,6 +494,9 @@ pub async fn update_article(
             }
             if body.corrections.is_some() {
                 store::set_corrections(conn, id, &corrections_of(&corrections))?;
+            }
+            if let Some(gallery) = &body.gallery {
+                store::replace_gallery(conn, id, &gallery_of(gallery))?;
             }
             read_model::refresh(conn, &[id])?;
             Ok(load_admin(conn, id)?)
@@ -827,4 +844,9 @@ fn with_etag(version: i64, article: AdminArticle) -> HttpResponse {
             sanitizer_report: None,
         },
     )
+}
+
+/// A gallery as stored.
+fn gallery_of(gallery: &[GalleryItemInput]) -> Vec<(i64, String)> {
+    gallery.iter().map(GalleryItemInput::stored).collect()
 }

@@ -77,6 +77,8 @@ pub struct ArticleListQuery {
     pub published_before: Option<DateTime<Utc>>,
     /// Only featured (or only not featured) articles.
     pub featured: Option<bool>,
+    /// Only articles with (or only without) a photo gallery.
+    pub has_gallery: Option<bool>,
     /// `-published_at` (default), `published_at`, `title` or `-updated_at`.
     #[param(value_type = Option<String>)]
     pub sort: Option<ArticleSort>,
@@ -556,6 +558,7 @@ fn list_filter(
         published_after: query.published_after.map(|t| t.naive_utc()),
         published_before: query.published_before.map(|t| t.naive_utc()),
         featured: query.featured,
+        has_gallery: query.has_gallery,
     })
 }
 

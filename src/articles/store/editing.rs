@@ -68,6 +68,7 @@ pub fn save_translation(
     expected: Option<i64>,
 ) -> Result<(), DomainError> {
     let input = &prepared.input;
+    check_body_media(conn, &prepared.body, &format!("translations.{locale}.body"))?;
     let current = store::find_translation(conn, article.id, locale)?;
     match (&current, expected) {
         (None, Some(_)) => return Err(DomainError::Stale),
@@ -151,6 +152,7 @@ pub fn load_admin_many(
     let mut authors = db::group_by(store::authors_of(conn, &ids)?, |a| a.article_id);
     let mut tags = db::group_by(store::tags_of(conn, &ids)?, |t| t.article_id);
     let mut corrections = db::group_by(store::corrections_of(conn, &ids)?, |c| c.article_id);
+    let mut gallery = db::group_by(store::gallery_of(conn, &ids)?, |g| g.article_id);
     let now = db::now();
     Ok(rows
         .into_iter()
@@ -179,6 +181,12 @@ pub fn load_admin_many(
                         note: c.note,
                     })
                     .collect(),
+                gallery
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(GalleryItemInput::of_row)
+                    .collect(),
                 now,
             )
         })
@@ -204,6 +212,44 @@ pub fn editable(
         Ok(Editable { row, rights })
     } else {
         Err(DomainError::NotFound)
+    }
+}
+
+/// Refused when a gallery breaks a rule or names a picture that is not in the media library.
+pub fn check_gallery(
+    conn: &mut DbConnection,
+    site: &[String],
+    gallery: &[GalleryItemInput],
+) -> Result<(), DomainError> {
+    let mut errors = gallery_errors(site, gallery);
+    let ids: Vec<i64> = gallery.iter().map(|item| item.media_id).collect();
+    let missing = crate::media::store::missing(conn, &ids)?;
+    for (n, item) in gallery.iter().enumerate() {
+        if missing.contains(&item.media_id) {
+            errors.push(FieldError::new(
+                format!("gallery[{n}].media_id"),
+                format!("names no media item: {}", item.media_id),
+            ));
+        }
+    }
+    check_fields(errors)
+}
+
+/// Refused when a body places pictures (`<img data-media-id>`) that are not in the media
+/// library; `field` names the body.
+pub fn check_body_media(
+    conn: &mut DbConnection,
+    body: &str,
+    field: &str,
+) -> Result<(), DomainError> {
+    let missing = crate::media::store::missing(conn, &crate::html::media_ids(body))?;
+    match missing.first() {
+        Some(id) => Err(FieldError::new(
+            field,
+            format!("places a picture that is not in the media library: data-media-id=\"{id}\""),
+        )
+        .into()),
+        None => Ok(()),
     }
 }
 

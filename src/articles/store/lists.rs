@@ -16,8 +16,8 @@ use crate::articles::store::read_model::{
 };
 use crate::articles::store::visibility::PUBLISHED;
 use crate::db::schema::{
-    article_authors, article_counters, article_tags, article_translations, article_view_counts,
-    article_view_sections, article_views,
+    article_authors, article_counters, article_gallery, article_tags, article_translations,
+    article_view_counts, article_view_sections, article_views,
 };
 use crate::db::{self, DbConnection, MultiBackend};
 
@@ -62,6 +62,8 @@ pub struct ListFilter {
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub featured: Option<bool>,
+    /// Only articles with (or only without) a photo gallery.
+    pub has_gallery: Option<bool>,
 }
 
 impl ListFilter {
@@ -69,7 +71,7 @@ impl ListFilter {
     /// below it), a tag, an author or the featured articles, alone or with a publication
     /// window, and no other filter.
     fn section(&self) -> Option<Section> {
-        if self.text.is_some() {
+        if self.text.is_some() || self.has_gallery.is_some() {
             return None;
         }
         let featured = (self.featured == Some(true)).then_some(Section::Featured);
@@ -145,6 +147,16 @@ fn filtered<'a>(filter: &'a ListFilter) -> Views<'a> {
     }
     if let Some(featured) = filter.featured {
         query = query.filter(article_views::featured.eq(featured));
+    }
+    if let Some(has_gallery) = filter.has_gallery {
+        let with_gallery = article_gallery::table.select(article_gallery::article_id);
+        query = if has_gallery {
+            query.filter(article_views::article_id.eq_any(with_gallery))
+        } else {
+            query.filter(diesel::dsl::not(
+                article_views::article_id.eq_any(with_gallery),
+            ))
+        };
     }
     query
 }

@@ -17,6 +17,7 @@ use crate::db::{self, DbConnection, Paged};
 use crate::domain::{FieldError, Lines, check_fields, check_text};
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
+use crate::media::store as media;
 use crate::openapi::{EditorOnly, InvalidFields, InvalidParameters, StaleIfMatch};
 use crate::pagination::{PageMeta, PageQuery};
 use crate::slug::{assign, check_slug};
@@ -34,8 +35,10 @@ pub struct CreateAuthorRequest {
     pub slug: Option<String>,
     /// Account this byline belongs to.
     pub user_id: Option<i64>,
-    /// Avatar image URL (http or https).
+    /// Avatar image URL (http or https), for a picture outside the media library.
     pub avatar_url: Option<String>,
+    /// Avatar from the media library.
+    pub avatar_media_id: Option<i64>,
     /// Links (up to 20).
     #[schema(max_items = 20)]
     pub links: Option<Vec<AuthorLink>>,
@@ -61,6 +64,10 @@ pub struct UpdateAuthorRequest {
     #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<String>)]
     pub avatar_url: Option<Option<String>>,
+    /// New avatar from the media library, or `null`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<i64>)]
+    pub avatar_media_id: Option<Option<i64>>,
     /// New links (up to 20, replacing the old ones).
     #[schema(max_items = 20)]
     pub links: Option<Vec<AuthorLink>>,
@@ -171,6 +178,7 @@ pub async fn create_author(
             let slug = assign(body.slug.as_deref(), &name, "authors", |candidate| {
                 store::slug_taken(conn, candidate, None)
             })?;
+            let avatar_media_id = checked_avatar(conn, body.avatar_media_id)?;
             let id = store::insert(
                 conn,
                 &AuthorFields {
@@ -179,6 +187,7 @@ pub async fn create_author(
                     user_id: body.user_id,
                     avatar_url: body.avatar_url.clone(),
                     links: links_json(&links)?,
+                    avatar_media_id,
                 },
             )?;
             write_bios(conn, id, &bios)?;
@@ -286,12 +295,17 @@ pub async fn update_author(
                 }
                 _ => current.slug.clone(),
             };
+            let avatar_media_id = checked_avatar(
+                conn,
+                body.avatar_media_id.unwrap_or(current.avatar_media_id),
+            )?;
             let fields = AuthorFields {
                 name,
                 slug,
                 user_id,
                 avatar_url,
                 links: links_json(&links)?,
+                avatar_media_id,
             };
             if !store::update(conn, id, expected.unwrap_or(current.version), &fields)? {
                 return Err(ApiError::stale());
@@ -422,4 +436,17 @@ fn write_bios(conn: &mut DbConnection, id: i64, bios: &LocaleMap<String>) -> Res
         },
         |conn, locale| Ok(store::put_bio(conn, id, locale, None)?),
     )
+}
+
+/// `avatar` when it names a picture of the media library (422 otherwise).
+fn checked_avatar(conn: &mut DbConnection, avatar: Option<i64>) -> Result<Option<i64>, ApiError> {
+    if let Some(id) = avatar
+        && !media::missing(conn, &[id])?.is_empty()
+    {
+        return Err(ApiError::invalid(
+            "avatar_media_id",
+            format!("names no media item: {id}"),
+        ));
+    }
+    Ok(avatar)
 }

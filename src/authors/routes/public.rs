@@ -12,6 +12,8 @@ use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
+use crate::media::model::MediaLibrary;
+use crate::media::store as media;
 use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
 use crate::pagination::{Page, PageMeta};
 use crate::urls::SiteUrls;
@@ -73,16 +75,18 @@ pub async fn list_authors(
         .run(move |conn| {
             let Paged { rows, total } = store::page(conn, page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            Ok((rows, store::bios_of(conn, &ids)?, total))
+            let avatars = avatars_of(conn, &rows)?;
+            Ok((rows, (store::bios_of(conn, &ids)?, avatars), total))
         })
         .await?;
+    let (bios, avatars) = bios;
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let grouped = db::group_by(bios, |b| b.author_id);
     let data = rows
         .into_iter()
         .map(|row| {
             let bios = grouped.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-            public_author(row, bios, &choice, &state.settings.urls)
+            public_author(row, bios, &avatars, &choice, &state.settings.urls)
         })
         .collect();
     let meta = page.meta(total);
@@ -120,14 +124,16 @@ pub async fn get_author(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
-    let (row, bios) = state
+    let (row, bios, avatars) = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key)?.ok_or_else(ApiError::not_found)?;
-            Ok((store::find(conn, id)?, store::bios_of(conn, &[id])?))
+            let row = store::find(conn, id)?;
+            let avatars = avatars_of(conn, std::slice::from_ref(&row))?;
+            Ok((row, store::bios_of(conn, &[id])?, avatars))
         })
         .await?;
-    let author = public_author(row, &bios, &choice, &state.settings.urls);
+    let author = public_author(row, &bios, &avatars, &choice, &state.settings.urls);
     let locale = author.locale.clone();
     cached_json_in(
         &request,
@@ -137,9 +143,22 @@ pub async fn get_author(
     )
 }
 
+/// The media library avatars of these authors.
+fn avatars_of(
+    conn: &mut crate::db::DbConnection,
+    rows: &[AuthorRow],
+) -> diesel::QueryResult<MediaLibrary> {
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.avatar_media_id).collect();
+    Ok(MediaLibrary::new(
+        media::by_ids(conn, &ids)?,
+        media::translations_of(conn, &ids)?,
+    ))
+}
+
 fn public_author(
     row: AuthorRow,
     bios: &[AuthorBioRow],
+    avatars: &MediaLibrary,
     choice: &LocaleChoice,
     urls: &SiteUrls,
 ) -> Author {
@@ -159,5 +178,8 @@ fn public_author(
             .map_or(choice.requested.clone(), |p| p.locale.clone()),
         fallback: picked.is_some_and(|p| p.fallback),
         avatar_url: row.avatar_url,
+        avatar: row
+            .avatar_media_id
+            .and_then(|id| avatars.public(id, choice, urls)),
     }
 }
