@@ -7,6 +7,9 @@ use newsroom_cms::articles::read_model;
 use newsroom_cms::auth::passwords::hash_now;
 use newsroom_cms::auth::roles::Role;
 use newsroom_cms::config::Settings;
+use newsroom_cms::media::library;
+use newsroom_cms::media::storage::MediaStorage;
+use newsroom_cms::media::store as media_store;
 use newsroom_cms::startup::{self, Application};
 use newsroom_cms::users::model::{check_password, normalize_display_name, normalize_email};
 use newsroom_cms::users::store::create_account;
@@ -41,6 +44,11 @@ enum Command {
     Reindex,
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Look after the media library's stored files.
+    Media {
+        #[command(subcommand)]
+        action: MediaAction,
+    },
     /// Create an account (any role), reading its password from standard input.
     CreateUser {
         /// Email address.
@@ -57,6 +65,21 @@ enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum MediaAction {
+    /// Remove stored files that no media item uses (left by a crash between a delete's commit
+    /// and the files' removal, or by an upload that failed after storing them).
+    Gc {
+        /// Keep files younger than this many minutes: they may belong to an upload still being
+        /// committed.
+        #[arg(long, default_value_t = 60)]
+        min_age_minutes: u32,
+    },
+    /// Make every picture's variants again from its stored original (after the variant list
+    /// changed), with a progress bar.
+    Reprocess,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +109,10 @@ fn main() -> ExitCode {
         Command::Demo { articles } => load_demo(&settings, articles),
         Command::Migrate => migrate(&settings),
         Command::Reindex => reindex(&settings),
+        Command::Media { action } => match action {
+            MediaAction::Gc { min_age_minutes } => media_gc(&settings, min_age_minutes),
+            MediaAction::Reprocess => media_reprocess(&settings),
+        },
         Command::CreateUser {
             email,
             role,
@@ -113,9 +140,9 @@ fn main() -> ExitCode {
 fn serve(settings: Settings, demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(database = %db::redact(&settings.database.url), "starting");
     actix_web::rt::System::new().block_on(async move {
-        let application = Application::build(settings)?;
+        let application = Application::build(settings.clone())?;
         // Loaded through the server's own pool, before it serves a request.
-        if demo && demo::load_newsroom(&mut *application.pool().get()?)? {
+        if demo && load_demo_newsroom(&settings, &mut *application.pool().get()?).await? {
             tracing::info!("loaded the demo newsroom");
         }
         application.stop_on_signals()?;
@@ -128,7 +155,8 @@ fn serve(settings: Settings, demo: bool) -> Result<(), Box<dyn std::error::Error
 fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::error::Error>> {
     let database = startup::prepare_database(settings)?;
     let mut conn = database.pool().get()?;
-    if demo::load_newsroom(&mut conn)? {
+    let loaded = actix_web::rt::System::new().block_on(load_demo_newsroom(settings, &mut *conn))?;
+    if loaded {
         println!("loaded the demo newsroom");
     } else {
         println!("the database has content already; the demo newsroom was not loaded");
@@ -143,6 +171,54 @@ fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::erro
         db::analyze(&mut conn)?;
         println!("added {written} synthetic articles");
     }
+    Ok(())
+}
+
+/// Loads the demo newsroom, with its pictures in the media library, when the database has no
+/// content yet; whether it did.
+async fn load_demo_newsroom(
+    settings: &Settings,
+    conn: &mut db::DbConnection,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    if !demo::is_empty(conn)? {
+        return Ok(false);
+    }
+    let storage = MediaStorage::new(&settings.media.storage)?;
+    let mut pictures = Vec::new();
+    for picture in demo::pictures::pictures() {
+        pictures.push(library::import(&storage, conn, picture).await?);
+    }
+    Ok(demo::load_newsroom(conn, &pictures)?)
+}
+
+fn media_gc(settings: &Settings, min_age_minutes: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let database = startup::prepare_database(settings)?;
+    let mut conn = database.pool().get()?;
+    let storage = MediaStorage::new(&settings.media.storage)?;
+    let used = media_store::all_shas(&mut conn)?;
+    let before = chrono::Utc::now() - chrono::Duration::minutes(i64::from(min_age_minutes));
+    let removed =
+        actix_web::rt::System::new().block_on(library::collect_garbage(&storage, &used, before))?;
+    println!("removed {removed} stored files that no media item uses");
+    Ok(())
+}
+
+fn media_reprocess(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let database = startup::prepare_database(settings)?;
+    let mut conn = database.pool().get()?;
+    let storage = MediaStorage::new(&settings.media.storage)?;
+    let ids = media_store::all_ids(&mut conn)?;
+    let bar = progress_bar("pictures");
+    bar.set_length(ids.len() as u64);
+    actix_web::rt::System::new().block_on(async {
+        for id in &ids {
+            library::reprocess(&storage, &mut *conn, *id).await?;
+            bar.inc(1);
+        }
+        Ok::<_, library::ImportError>(())
+    })?;
+    bar.finish();
+    println!("made the variants of {} pictures again", ids.len());
     Ok(())
 }
 

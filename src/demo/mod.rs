@@ -5,6 +5,8 @@
 //!
 //! Everything is written through the same store functions and editorial rules as the API.
 
+pub mod pictures;
+
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -37,20 +39,46 @@ static DEMO_SANITIZER: LazyLock<Sanitizer> = LazyLock::new(|| Sanitizer::new(&[]
 
 /// Loads the newsroom into a database without articles or categories; any other database is
 /// left as it is (`false`).
-pub fn load_newsroom(conn: &mut DbConnection) -> Result<bool, DomainError> {
+pub fn load_newsroom(conn: &mut DbConnection, pictures: &[i64]) -> Result<bool, DomainError> {
     db::write_transaction(conn, |conn| {
-        if articles::count(conn)? > 0 || categories::count(conn)? > 0 {
+        if !is_empty(conn)? {
             return Ok(false);
         }
         ensure_locales(conn)?;
         write_site(conn)?;
         let newsroom = Newsroom::create(conn)?;
-        let articles = newsroom.write_articles(conn)?;
+        let articles = newsroom.write_articles(conn, pictures)?;
         write_interaction(conn, &articles)?;
         read_model::refresh(conn, &articles)?;
         read_model::recount(conn, &articles)?;
         Ok(true)
     })
+}
+
+/// Whether the database has no content yet (the demo newsroom loads only then).
+pub fn is_empty(conn: &mut DbConnection) -> Result<bool, DomainError> {
+    Ok(articles::count(conn)? == 0 && categories::count(conn)? == 0)
+}
+
+/// Places the interview picture `id` in a body: in its first empty figure, else after its
+/// first paragraph.
+fn with_picture(body: &str, id: i64) -> String {
+    let image = format!("<img data-media-id=\"{id}\">");
+    if body.contains("<figure><figcaption>") {
+        return body.replacen(
+            "<figure><figcaption>",
+            &format!("<figure>{image}<figcaption>"),
+            1,
+        );
+    }
+    match body.find("</p>") {
+        Some(end) => format!(
+            "{}<figure>{image}</figure>{}",
+            &body[..end + 4],
+            &body[end + 4..]
+        ),
+        None => format!("<figure>{image}</figure>{body}"),
+    }
 }
 
 /// Adds `count` deterministic synthetic articles in Turkish, French and English (bodies of about
@@ -61,7 +89,7 @@ pub fn load_synthetic(
     count: u32,
     mut progress: impl FnMut(u32),
 ) -> Result<u32, DomainError> {
-    load_newsroom(conn)?;
+    load_newsroom(conn, &[])?;
     let (category_ids, author_ids, tag_ids) = db::write_transaction(conn, |conn| {
         let category_ids = categories::ids(conn)?;
         let author_ids = authors::ids(conn)?;
@@ -560,10 +588,17 @@ impl Newsroom {
         })
     }
 
-    /// Writes the demo articles; returns their ids in order.
-    fn write_articles(&self, conn: &mut DbConnection) -> Result<Vec<i64>, DomainError> {
+    /// Writes the demo articles with their covers from `pictures` (in article order, then the
+    /// picture of the interview, the first article); returns their ids in order.
+    fn write_articles(
+        &self,
+        conn: &mut DbConnection,
+        pictures: &[i64],
+    ) -> Result<Vec<i64>, DomainError> {
         let mut ids = Vec::new();
-        for (category, bylines, tag_keys, published_at, source, translations) in ARTICLES {
+        for (n, (category, bylines, tag_keys, published_at, source, translations)) in
+            ARTICLES.iter().enumerate()
+        {
             let published_at = NaiveDateTime::parse_from_str(published_at, "%Y-%m-%dT%H:%M:%S")
                 .expect("the demo dates are well-formed");
             let fields = ArticleFields {
@@ -574,7 +609,7 @@ impl Newsroom {
                 comments_enabled: true,
                 source_name: source.map(|(name, _)| name.to_owned()),
                 source_url: source.map(|(_, url)| url.to_owned()),
-                cover_media_id: None,
+                cover_media_id: pictures.get(n).copied(),
                 source_locale: translations[0].0.into(),
             };
             let id = articles::insert(conn, &fields, None)?;
@@ -583,12 +618,17 @@ impl Newsroom {
             let tag_ids: Vec<i64> = tag_keys.iter().map(|key| self.tags[key]).collect();
             articles::set_tags(conn, id, &tag_ids)?;
             let row = articles::find(conn, id)?;
+            let inline = pictures.get(pictures::COVERS).filter(|_| n == 0);
             for (locale, title, summary, body) in *translations {
+                let body = match inline {
+                    Some(picture) => with_picture(body, *picture),
+                    None => (*body).to_owned(),
+                };
                 let input = TranslationInput {
                     title: (*title).into(),
                     slug: None,
                     summary: Some((*summary).into()),
-                    body: (*body).into(),
+                    body,
                     seo_title: None,
                     seo_description: None,
                     status: Some(TranslationStatus::Published),

@@ -3,6 +3,7 @@
 //! caption) with a credit and a focal point, and delivered wherever content uses them.
 
 pub mod image;
+pub mod library;
 pub mod model;
 pub mod routes;
 pub mod storage;

@@ -201,6 +201,14 @@ pub fn sha_in_use(conn: &mut DbConnection, sha256: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// The pictures sharing the files of upload `sha256`.
+pub fn with_sha(conn: &mut DbConnection, sha256: &str) -> QueryResult<Vec<i64>> {
+    media::table
+        .filter(media::sha256.eq(sha256))
+        .select(media::id)
+        .load(conn)
+}
+
 /// The content addresses of every picture.
 pub fn all_shas(conn: &mut DbConnection) -> QueryResult<HashSet<String>> {
     Ok(media::table

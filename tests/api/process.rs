@@ -514,6 +514,22 @@ async fn serve_demo_serves_the_demo_newsroom() {
     assert_eq!(article["reaction_counts"]["love"], 14);
     assert_eq!(article["reaction_counts"]["angry"], 2);
     assert_eq!(article["comment_count"], 6);
+    // Drawn pictures: a cover with its credit line and an inline picture, described in Turkish.
+    assert_eq!(article["cover"]["credit"], "Fotoğraf: Akorda Basın Servisi");
+    assert_eq!(
+        article["cover"]["caption"],
+        "Astana'da Ak Orda Cumhurbaşkanlığı Sarayı"
+    );
+    assert_eq!(article["cover"]["variants"].as_array().unwrap().len(), 4);
+    let body = article["body"].as_str().unwrap();
+    assert!(
+        body.contains("srcset=") && body.contains("alt=\"Tokayev Türkistan gazetesine konuşuyor\""),
+        "{body}"
+    );
+    let cover = article["cover"]["variants"][0]["url"].as_str().unwrap();
+    let key = cover.split_once("/media/").unwrap().1;
+    let file = get(&format!("/media/{key}")).await.unwrap();
+    assert_eq!(file.status().as_u16(), 200);
     let mut threads = get(&format!("/api/v1/articles/{}/comments", article["id"]))
         .await
         .unwrap();
@@ -539,6 +555,66 @@ async fn serve_demo_serves_the_demo_newsroom() {
         .await
         .unwrap();
     assert_eq!(json_body(&mut list).await["meta"]["total"], 5);
+}
+
+#[actix_web::test]
+async fn media_gc_removes_unused_files_and_reprocess_makes_variants_again() {
+    let database = TestDatabase::create();
+    let env = test_env(&database);
+    let (code, _, stderr) = run(database.dir.path(), &env, &["demo"]);
+    assert_eq!(code, 0, "{stderr}");
+    let media = std::path::Path::new(&env["DATA_DIR"]).join("media");
+    let orphan = media.join("ab").join("ab".repeat(32));
+    std::fs::create_dir_all(&orphan).unwrap();
+    std::fs::write(orphan.join("320.webp"), b"left behind").unwrap();
+    let files = |dir: &std::path::Path| -> usize {
+        fn count(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|e| {
+                            if e.path().is_dir() {
+                                count(&e.path())
+                            } else {
+                                1
+                            }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        count(dir)
+    };
+    let before = files(&media);
+    let (code, stdout, stderr) = run(database.dir.path(), &env, &["media", "gc"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("removed 0"), "young files stay: {stdout}");
+    let (code, stdout, stderr) = run(
+        database.dir.path(),
+        &env,
+        &["media", "gc", "--min-age-minutes", "0"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("removed 1 "), "{stdout}");
+    assert_eq!(files(&media), before - 1);
+    assert!(!orphan.join("320.webp").exists());
+
+    let variant = std::fs::read_dir(&media)
+        .unwrap()
+        .flatten()
+        .flat_map(|prefix| std::fs::read_dir(prefix.path()).unwrap().flatten())
+        .map(|folder| folder.path().join("640.webp"))
+        .find(|path| path.exists())
+        .expect("a stored variant");
+    std::fs::remove_file(&variant).unwrap();
+    let (code, stdout, stderr) = run(database.dir.path(), &env, &["media", "reprocess"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("made the variants of 7 pictures"),
+        "{stdout}"
+    );
+    assert!(variant.exists(), "reprocess writes the variants again");
 }
 
 #[actix_web::test]

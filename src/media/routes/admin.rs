@@ -19,7 +19,8 @@ use crate::db::{self, DbConnection, Paged};
 use crate::domain::DomainError;
 use crate::error::{ApiError, Problem};
 use crate::locales::store as locales;
-use crate::media::image::{self, Format, Processed, Refused, Renditions};
+use crate::media::image::{self, Format, Refused};
+use crate::media::library;
 use crate::media::model::*;
 use crate::media::store::{self, Filter};
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, StaleIfMatch};
@@ -224,31 +225,19 @@ pub async fn upload_media(
         })
         .await?
         .map_err(refused)?;
-    store_files(&state, &received.sha256, &processed).await?;
-    let new = NewMedia {
-        sha256: received.sha256,
-        mime: format.mime().into(),
-        file_name: kept_file_name(received.file_name.as_deref()),
-        byte_size: processed.original.len() as i64,
-        width: processed.width as i32,
-        height: processed.height as i32,
-        credit: meta
-            .credit
-            .clone()
-            .flatten()
-            .as_deref()
-            .and_then(|c| stored_text(Some(c))),
-        focal_point: meta
-            .focal_point
+    library::store_files(&state.media, &received.sha256, &processed)
+        .await
+        .map_err(|e| ApiError::StorageUnavailable(e.to_string()))?;
+    let new = library::new_row(
+        &received.sha256,
+        &processed,
+        received.file_name.as_deref(),
+        meta.credit.clone().flatten().as_deref(),
+        meta.focal_point
             .flatten()
             .map(|p| serde_json::to_string(&p).unwrap_or_default()),
-        renditions: renditions_json(&processed),
-        search_text: String::new(),
-        uploaded_by: principal.user_id(),
-        version: 1,
-        created_at: db::now(),
-        updated_at: db::now(),
-    };
+        principal.user_id(),
+    );
     let translations = meta.translations;
     let media = state
         .db
@@ -540,42 +529,6 @@ async fn receive(
         file_name,
         meta,
     })
-}
-
-/// Stores the files of a processed upload, unless an earlier upload of the same bytes did:
-/// the original is written last, so its presence means every file is there.
-async fn store_files(
-    state: &AppState,
-    sha256: &str,
-    processed: &Processed,
-) -> Result<(), ApiError> {
-    let original = image::original_key(sha256, processed.format);
-    let failed = |e: crate::media::storage::Error| ApiError::StorageUnavailable(e.to_string());
-    if state.media.size(&original).await.map_err(failed)?.is_some() {
-        return Ok(());
-    }
-    for (variant, bytes) in &processed.variants {
-        state
-            .media
-            .put(&variant.key, bytes.clone())
-            .await
-            .map_err(failed)?;
-    }
-    state
-        .media
-        .put(&original, processed.original.clone())
-        .await
-        .map_err(failed)
-}
-
-/// The renditions of a processed picture, as stored.
-pub fn renditions_json(processed: &Processed) -> String {
-    serde_json::to_string(&Renditions {
-        placeholder: processed.placeholder.clone(),
-        color: processed.color.clone(),
-        variants: processed.variants.iter().map(|(v, _)| v.clone()).collect(),
-    })
-    .unwrap_or_default()
 }
 
 /// A refusal of the picture as an answer.
