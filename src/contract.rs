@@ -17,6 +17,7 @@ use crate::articles::model::{
     MAX_SEO_DESCRIPTION_CHARS, MAX_SEO_TITLE_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
 };
 use crate::comments::model::{MAX_AUTHOR_NAME_CHARS, MAX_BODY_CHARS, MAX_NOTE_CHARS};
+use crate::media::model::{MAX_ALT_CHARS, MAX_CAPTION_CHARS, MAX_CREDIT_CHARS};
 use crate::reactions::model::{MAX_EMOJI_CHARS, MAX_LABEL_CHARS};
 use crate::site::model::{
     MAX_ADDRESS_CHARS, MAX_COPYRIGHT_CHARS, MAX_NAME_CHARS as SITE_NAME_CHARS, MAX_PHONE_CHARS,
@@ -190,6 +191,19 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ),
     ("UpdateAuthorRequest", "slug", Rule::Slug),
     ("UpdateAuthorRequest", "avatar_url", Rule::WebUrl),
+    ("MediaMeta", "credit", Rule::Line(0, MAX_CREDIT_CHARS)),
+    ("MediaMeta", "translations", Rule::ByLocale(0, None)),
+    ("MediaTranslationInput", "alt", Rule::Line(0, MAX_ALT_CHARS)),
+    (
+        "MediaTranslationInput",
+        "caption",
+        Rule::Text(0, MAX_CAPTION_CHARS),
+    ),
+    (
+        "GalleryItemInput",
+        "captions",
+        Rule::ByLocale(0, Some(&Rule::Text(0, 2000))),
+    ),
     (
         "CreateReactionKind",
         "emoji",
@@ -292,6 +306,26 @@ pub fn apply(document: &mut OpenApi) {
             panic!("constraints: `{schema}.{property}` is not an inline schema");
         };
         constrain(field, *rule);
+    }
+    // An upload's `meta` part is JSON.
+    if let Some(content) = document
+        .paths
+        .paths
+        .get_mut("/api/v1/admin/media")
+        .and_then(|item| item.post.as_mut())
+        .and_then(|post| post.request_body.as_mut())
+        .and_then(|body| match body {
+            RefOr::T(body) => body.content.get_mut("multipart/form-data"),
+            RefOr::Ref(_) => None,
+        })
+        && let RefOr::T(content) = content
+    {
+        content.encoding.insert(
+            "meta".into(),
+            utoipa::openapi::encoding::EncodingBuilder::new()
+                .content_type(Some("application/json"))
+                .build(),
+        );
     }
     for (path, item) in document.paths.paths.iter_mut() {
         let operations: [&mut Option<Operation>; 5] = [

@@ -155,7 +155,7 @@ fn serve(settings: Settings, demo: bool) -> Result<(), Box<dyn std::error::Error
 fn load_demo(settings: &Settings, articles: u32) -> Result<(), Box<dyn std::error::Error>> {
     let database = startup::prepare_database(settings)?;
     let mut conn = database.pool().get()?;
-    let loaded = actix_web::rt::System::new().block_on(load_demo_newsroom(settings, &mut *conn))?;
+    let loaded = actix_web::rt::System::new().block_on(load_demo_newsroom(settings, &mut conn))?;
     if loaded {
         println!("loaded the demo newsroom");
     } else {
@@ -212,7 +212,7 @@ fn media_reprocess(settings: &Settings) -> Result<(), Box<dyn std::error::Error>
     bar.set_length(ids.len() as u64);
     actix_web::rt::System::new().block_on(async {
         for id in &ids {
-            library::reprocess(&storage, &mut *conn, *id).await?;
+            library::reprocess(&storage, &mut conn, *id).await?;
             bar.inc(1);
         }
         Ok::<_, library::ImportError>(())

@@ -237,7 +237,6 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             &mut item.put,
             &mut item.patch,
             &mut item.delete,
-            &mut item.head,
         ];
         for operation in operations.into_iter().flatten() {
             // Public operations say so, rather than leaving it to a global default.
@@ -253,8 +252,12 @@ pub fn add_shared_answers(document: &mut utoipa::openapi::OpenApi) {
                     .parameters
                     .get_or_insert_with(Vec::new)
                     .push(if_none_match.clone().into());
-                // Cacheable reads: what the response cache says of them.
-                if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+                // Cacheable reads: what the response cache says of them (media files are
+                // immutable and never in it).
+                if let Some(RefOr::T(ok)) = responses
+                    .get_mut("200")
+                    .filter(|_| !path.starts_with("/media/"))
+                {
                     for (name, description) in CACHE_HEADERS {
                         ok.headers.insert(
                             name.into(),

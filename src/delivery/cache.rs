@@ -284,7 +284,8 @@ pub const SETTINGS_TAG: &str = "settings";
 fn purged_by(path: &str) -> Option<Vec<String>> {
     let rest = path.strip_prefix("/api/v1/admin/")?;
     let (collection, rest) = rest.split_once('/').unwrap_or((rest, ""));
-    if UNSEEN_WRITES.contains(&collection) {
+    // A new upload shows nowhere until content uses it.
+    if UNSEEN_WRITES.contains(&collection) || (collection == "media" && rest.is_empty()) {
         return Some(Vec::new());
     }
     let (_, tag, settings) = TAGGED_WRITES

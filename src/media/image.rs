@@ -252,16 +252,19 @@ impl Processed {
 fn variants(picture: &DynamicImage, sha256: &str) -> Vec<(Variant, Vec<u8>)> {
     let alpha = picture.color().has_alpha();
     let folder = folder(sha256);
-    let mut source = picture.clone();
+    // Each variant is made from the next wider one (the picture itself for the widest).
+    let mut wider: Option<DynamicImage> = None;
     let mut out = Vec::new();
     for width in variant_widths(picture.width()).into_iter().rev() {
         let height = ((u64::from(picture.height()) * u64::from(width)
             + u64::from(picture.width()) / 2)
             / u64::from(picture.width()))
         .max(1) as u32;
-        if source.width() != width || source.height() != height {
-            source = source.resize_exact(width, height, FilterType::CatmullRom);
+        let from = wider.as_ref().unwrap_or(picture);
+        if from.width() != width || from.height() != height {
+            wider = Some(from.resize_exact(width, height, FilterType::CatmullRom));
         }
+        let source = wider.as_ref().unwrap_or(picture);
         let encoded = if alpha {
             let rgba = source.to_rgba8();
             webp::Encoder::from_rgba(rgba.as_raw(), width, height)

@@ -53,6 +53,7 @@ pub struct CreateArticleRequest {
     /// Cover image (media id); it must name an existing media item.
     pub cover_media_id: Option<i64>,
     /// Photo gallery, in order (at most 100 pictures of the media library).
+    #[schema(max_items = 100)]
     pub gallery: Option<Vec<GalleryItemInput>>,
     /// The locale the article is written in first; other translations are marked outdated
     /// when it changes after them. Default: the site default if given, else the first given.
@@ -94,7 +95,8 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<i64>)]
     pub cover_media_id: Option<Option<i64>>,
-    /// Photo gallery (replacing the old one; `[]` empties it).
+    /// Photo gallery (replacing the old one; `[]` empties it; at most 100 pictures).
+    #[schema(max_items = 100)]
     pub gallery: Option<Vec<GalleryItemInput>>,
     pub source_locale: Option<String>,
     /// Corrections (replacing the old ones).

@@ -228,7 +228,7 @@ pub fn check_gallery(
         if missing.contains(&item.media_id) {
             errors.push(FieldError::new(
                 format!("gallery[{n}].media_id"),
-                format!("names no media item: {}", item.media_id),
+                "names no media item",
             ));
         }
     }
@@ -270,9 +270,7 @@ pub fn check_set_fields(
     if let Some(cover) = cover_media_id
         && !crate::media::store::missing(conn, &[cover])?.is_empty()
     {
-        return Err(
-            FieldError::new("cover_media_id", format!("names no media item: {cover}")).into(),
-        );
+        return Err(FieldError::new("cover_media_id", "names no media item").into());
     }
     Ok(())
 }

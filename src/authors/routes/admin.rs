@@ -443,10 +443,7 @@ fn checked_avatar(conn: &mut DbConnection, avatar: Option<i64>) -> Result<Option
     if let Some(id) = avatar
         && !media::missing(conn, &[id])?.is_empty()
     {
-        return Err(ApiError::invalid(
-            "avatar_media_id",
-            format!("names no media item: {id}"),
-        ));
+        return Err(ApiError::invalid("avatar_media_id", "names no media item"));
     }
     Ok(avatar)
 }

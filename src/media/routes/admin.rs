@@ -53,15 +53,43 @@ pub struct MediaMeta {
 }
 
 /// An upload: the picture and, optionally, its description.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct MediaUpload {
     /// The picture: JPEG, PNG, WebP or GIF, told by its content (not its name or type).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// JSON: `{credit?, focal_point?: {x, y}, translations?: {tr: {alt, caption}, …}}`.
-    #[schema(value_type = Option<String>, example = r#"{"credit": "Fotoğraf: AA", "translations": {"tr": {"alt": "Astana"}}}"#)]
-    meta: Option<String>,
+    /// Its credit, focal point and texts, as JSON.
+    meta: Option<MediaMeta>,
+}
+
+/// A type of stored original.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum MediaType {
+    #[serde(rename = "image/jpeg")]
+    #[schema(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/png")]
+    #[schema(rename = "image/png")]
+    Png,
+    #[serde(rename = "image/webp")]
+    #[schema(rename = "image/webp")]
+    WebP,
+    #[serde(rename = "image/gif")]
+    #[schema(rename = "image/gif")]
+    Gif,
+}
+
+impl MediaType {
+    fn format(self) -> Format {
+        match self {
+            Self::Jpeg => Format::Jpeg,
+            Self::Png => Format::Png,
+            Self::WebP => Format::WebP,
+            Self::Gif => Format::Gif,
+        }
+    }
 }
 
 /// Filters and page of the library.
@@ -72,8 +100,8 @@ pub struct MediaQuery {
     /// Only pictures whose file name, credit, alt text or caption contains this (accent- and
     /// case-insensitive).
     pub q: Option<String>,
-    /// Only pictures of this type (`image/jpeg`, `image/png`, `image/webp`, `image/gif`).
-    pub mime: Option<String>,
+    /// Only pictures of this type.
+    pub mime: Option<MediaType>,
     /// Only pictures uploaded by this account.
     pub uploaded_by: Option<i64>,
     /// Page, from 1 to 100000.
@@ -120,21 +148,13 @@ pub async fn list_media(
     principal.require(Permission::UploadMedia)?;
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    if let Some(mime) = &query.mime
-        && Format::of_mime(mime).is_none()
-    {
-        return Err(ApiError::invalid(
-            "mime",
-            "must be image/jpeg, image/png, image/webp or image/gif",
-        ));
-    }
     let filter = Filter {
         query: query
             .q
             .as_deref()
             .map(fold)
             .filter(|q| !q.trim().is_empty()),
-        mime: query.mime,
+        mime: query.mime.map(|m| m.format().mime().to_owned()),
         uploaded_by: query.uploaded_by,
     };
     let (rows, translations, total) = state
@@ -203,8 +223,8 @@ pub async fn upload_media(
         ));
     }
     let received = receive(&request, payload, &state.settings.media).await?;
-    let meta: MediaMeta = match &received.meta {
-        Some(bytes) => parse_json(bytes)?,
+    let meta = match &received.meta {
+        Some(bytes) => parse_meta(bytes)?,
         None => MediaMeta::default(),
     };
     let site = state.site_locales().await?;
@@ -529,6 +549,15 @@ async fn receive(
         file_name,
         meta,
     })
+}
+
+/// The `meta` part: a JSON object (or `null`, as if absent).
+fn parse_meta(bytes: &[u8]) -> Result<MediaMeta, ApiError> {
+    match parse_json::<serde_json::Value>(bytes)? {
+        serde_json::Value::Null => Ok(MediaMeta::default()),
+        serde_json::Value::Object(_) => parse_json(bytes),
+        _ => Err(ApiError::invalid("meta", "must be a JSON object")),
+    }
 }
 
 /// A refusal of the picture as an answer.

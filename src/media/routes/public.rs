@@ -2,7 +2,7 @@
 //! (`GET /media/{key}`).
 
 use actix_web::http::header::{self, ContentEncoding, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, get, route, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -105,7 +105,7 @@ pub async fn get_public_media(
          headers(("Content-Range" = String, description = "`bytes */{size}`."))),
     )
 )]
-#[route("/media/{key:.*}", method = "GET", method = "HEAD")]
+#[get("/media/{key:.*}")]
 pub async fn media_file(
     request: HttpRequest,
     state: web::Data<AppState>,
