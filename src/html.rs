@@ -59,7 +59,8 @@ impl Sanitizer {
                 (_, "srcset") => web_srcset(value).then(|| value.into()),
                 (_, "loading") => matches!(value, "lazy" | "eager").then(|| value.into()),
                 (_, "decoding") => matches!(value, "async" | "sync" | "auto").then(|| value.into()),
-                ("img", "data-media-id") => media_id(value).map(|_| value.into()),
+                // Written as the id itself: `012` and `12` name the same picture.
+                ("img", "data-media-id") => media_id(value).map(|id| id.to_string().into()),
                 _ => Some(value.into()),
             },
         );

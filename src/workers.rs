@@ -39,7 +39,11 @@ impl Workers {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A job that panics fails alone (its caller hears of it); the
+                            // thread goes on with the next.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
                             Err(_) => return,
                         }
                     }

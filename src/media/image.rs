@@ -2,14 +2,15 @@
 //! metadata-free original, WebP variants, a placeholder and a dominant colour. Pure and
 //! blocking: handlers run it on the media workers.
 
-use std::io::{BufRead, Cursor, Seek};
+use std::io::{BufRead, Seek};
 
-use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use image::codecs::gif::GifEncoder;
 use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::imageops::FilterType;
 use image::metadata::Orientation;
-use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use serde::{Deserialize, Serialize};
 
 /// Widths of the WebP variants; none is wider than its original.
@@ -168,14 +169,16 @@ pub fn variant_widths(width: u32) -> Vec<u32> {
     widths
 }
 
-/// Decodes `bytes` (of `format`, at most `max_pixels` pixels), turns it upright and makes the
-/// stored files of the upload whose SHA-256 is `sha256`.
-pub fn process(
+/// Longest side a WebP file can have.
+pub const MAX_SIDE: u32 = 16_383;
+
+/// Decodes `bytes` (of `format`, at most `max_pixels` pixels) and turns it upright: the
+/// picture, and whether it had to be turned.
+fn decode(
     bytes: impl BufRead + Seek,
     format: Format,
-    sha256: &str,
     max_pixels: u64,
-) -> Result<Processed, Refused> {
+) -> Result<(DynamicImage, bool), Refused> {
     let undecodable =
         |e: image::ImageError| Refused::Picture(format!("the picture could not be decoded: {e}"));
     let mut reader = ImageReader::with_format(bytes, format.image_format());
@@ -194,29 +197,52 @@ pub fn process(
     if pixels == 0 {
         return Err(Refused::Picture("the picture has no pixels".into()));
     }
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Refused::Picture(format!(
+            "the picture is {width} × {height} pixels; at most {MAX_SIDE} pixels are accepted on a side"
+        )));
+    }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut picture = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
     picture.apply_orientation(orientation);
+    Ok((picture, orientation != Orientation::NoTransforms))
+}
+
+/// Decodes `bytes` (of `format`, at most `max_pixels` pixels), turns it upright and makes the
+/// variants of the upload whose SHA-256 is `sha256` (the original is left empty).
+pub fn process(
+    bytes: impl BufRead + Seek,
+    format: Format,
+    sha256: &str,
+    max_pixels: u64,
+) -> Result<Processed, Refused> {
+    let (picture, _) = decode(bytes, format, max_pixels)?;
+    rendered(&picture, format, sha256)
+}
+
+/// The variants, placeholder and colour of an upright picture.
+fn rendered(picture: &DynamicImage, format: Format, sha256: &str) -> Result<Processed, Refused> {
     Ok(Processed {
         format,
         width: picture.width(),
         height: picture.height(),
         original: Vec::new(),
-        variants: variants(&picture, sha256),
+        variants: variants(picture, sha256)?,
         placeholder: String::new(),
         color: String::new(),
     }
-    .with_placeholder(&picture))
+    .with_placeholder(picture))
 }
 
-/// [`process`], then the original without metadata: `source` is the uploaded file again.
+/// [`process`], with the original without metadata: `source` is the uploaded file.
 pub fn process_upload(
     mut source: impl BufRead + Seek,
     format: Format,
     sha256: &str,
     max_pixels: u64,
 ) -> Result<Processed, Refused> {
-    let mut processed = process(&mut source, format, sha256, max_pixels)?;
+    let (picture, turned) = decode(&mut source, format, max_pixels)?;
+    let mut processed = rendered(&picture, format, sha256)?;
     source
         .rewind()
         .map_err(|e| Refused::Picture(e.to_string()))?;
@@ -224,7 +250,7 @@ pub fn process_upload(
     source
         .read_to_end(&mut bytes)
         .map_err(|e| Refused::Picture(e.to_string()))?;
-    processed.original = stripped(&bytes, format, &processed)?;
+    processed.original = stripped(&bytes, format, turned.then_some(&picture))?;
     Ok(processed)
 }
 
@@ -249,7 +275,7 @@ impl Processed {
 }
 
 /// The WebP variants of `picture`, narrowest first; each is made from the next wider one.
-fn variants(picture: &DynamicImage, sha256: &str) -> Vec<(Variant, Vec<u8>)> {
+fn variants(picture: &DynamicImage, sha256: &str) -> Result<Vec<(Variant, Vec<u8>)>, Refused> {
     let alpha = picture.color().has_alpha();
     let folder = folder(sha256);
     // Each variant is made from the next wider one (the picture itself for the widest).
@@ -265,15 +291,19 @@ fn variants(picture: &DynamicImage, sha256: &str) -> Vec<(Variant, Vec<u8>)> {
             wider = Some(from.resize_exact(width, height, FilterType::CatmullRom));
         }
         let source = wider.as_ref().unwrap_or(picture);
+        let unencodable =
+            |e| Refused::Picture(format!("the picture could not be encoded as WebP: {e:?}"));
         let encoded = if alpha {
             let rgba = source.to_rgba8();
             webp::Encoder::from_rgba(rgba.as_raw(), width, height)
-                .encode(WEBP_QUALITY)
+                .encode_simple(false, WEBP_QUALITY)
+                .map_err(unencodable)?
                 .to_vec()
         } else {
             let rgb = source.to_rgb8();
             webp::Encoder::from_rgb(rgb.as_raw(), width, height)
-                .encode(WEBP_QUALITY)
+                .encode_simple(false, WEBP_QUALITY)
+                .map_err(unencodable)?
                 .to_vec()
         };
         out.push((
@@ -287,85 +317,77 @@ fn variants(picture: &DynamicImage, sha256: &str) -> Vec<(Variant, Vec<u8>)> {
         ));
     }
     out.reverse();
-    out
+    Ok(out)
 }
 
-/// The uploaded `bytes` without metadata (EXIF, XMP, IPTC, comments, text chunks): a JPEG or
-/// PNG has those segments dropped and keeps its pixels bit for bit, unless it had to be turned
-/// upright; a WebP or GIF is encoded again from its pixels (a GIF keeps its animation).
-fn stripped(bytes: &[u8], format: Format, processed: &Processed) -> Result<Vec<u8>, Refused> {
+/// The uploaded `bytes` without metadata (EXIF, XMP, IPTC, comments, text chunks, trailers):
+/// a JPEG, PNG or GIF has those parts dropped and keeps its pixels bit for bit (and a GIF its
+/// animation); a WebP, or a picture that had to be turned upright (`turned`), is encoded again
+/// from its pixels.
+fn stripped(
+    bytes: &[u8],
+    format: Format,
+    turned: Option<&DynamicImage>,
+) -> Result<Vec<u8>, Refused> {
     let failed =
         |e: image::ImageError| Refused::Picture(format!("the picture could not be encoded: {e}"));
-    match format {
-        Format::Jpeg => {
-            let upright = jpeg_dimensions(bytes) == Some((processed.width, processed.height))
-                && !has_rotation(bytes);
-            if upright && let Some(clean) = strip_jpeg(bytes) {
-                return Ok(clean);
-            }
-            let picture =
-                image::load_from_memory_with_format(bytes, ImageFormat::Jpeg).map_err(failed)?;
-            let mut oriented = picture;
-            if let Some(orientation) = exif_orientation(bytes) {
-                oriented.apply_orientation(orientation);
-            }
-            let mut out = Vec::new();
-            oriented
+    let damaged = || Refused::Picture(format!("the {} file is damaged", format.extension()));
+    let mut out = Vec::new();
+    match (format, turned) {
+        (Format::Jpeg, None) => strip_jpeg(bytes).ok_or_else(damaged),
+        (Format::Png, None) => strip_png(bytes).ok_or_else(damaged),
+        (Format::Gif, None) => strip_gif(bytes).ok_or_else(damaged),
+        (Format::Jpeg, Some(picture)) => {
+            picture
                 .to_rgb8()
                 .write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY))
                 .map_err(failed)?;
             Ok(out)
         }
-        Format::Png => {
-            strip_png(bytes).ok_or_else(|| Refused::Picture("the PNG file is damaged".into()))
+        (Format::Png, Some(picture)) => {
+            picture
+                .to_rgba8()
+                .write_with_encoder(PngEncoder::new(&mut out))
+                .map_err(failed)?;
+            Ok(out)
         }
-        Format::WebP => {
-            let picture =
-                image::load_from_memory_with_format(bytes, ImageFormat::WebP).map_err(failed)?;
-            let mut out = Vec::new();
+        (Format::Gif, Some(picture)) => {
+            GifEncoder::new(&mut out)
+                .encode_frame(image::Frame::new(picture.to_rgba8()))
+                .map_err(failed)?;
+            Ok(out)
+        }
+        (Format::WebP, picture) => {
+            let picture = match picture {
+                Some(picture) => picture.clone(),
+                None => {
+                    image::load_from_memory_with_format(bytes, ImageFormat::WebP).map_err(failed)?
+                }
+            };
             picture
                 .to_rgba8()
                 .write_with_encoder(WebPEncoder::new_lossless(&mut out))
                 .map_err(failed)?;
             Ok(out)
         }
-        Format::Gif => {
-            let frames = GifDecoder::new(Cursor::new(bytes))
-                .map_err(failed)?
-                .into_frames()
-                .collect_frames()
-                .map_err(failed)?;
-            let mut out = Vec::new();
-            {
-                let mut encoder = GifEncoder::new(&mut out);
-                encoder.set_repeat(Repeat::Infinite).map_err(failed)?;
-                encoder.encode_frames(frames).map_err(failed)?;
-            }
-            Ok(out)
-        }
     }
 }
 
-/// The EXIF orientation of a JPEG, if it has one other than upright.
-fn exif_orientation(bytes: &[u8]) -> Option<Orientation> {
-    let mut decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes)).ok()?;
-    let orientation = decoder.orientation().ok()?;
-    (orientation != Orientation::NoTransforms).then_some(orientation)
+/// Whether a JPEG marker segment is kept: not APP1–APP15 (EXIF, XMP, IPTC, maker notes…)
+/// other than an ICC profile (APP2) and Adobe's colour transform (APP14), nor a comment.
+fn keep_jpeg_segment(marker: u8, payload: &[u8]) -> bool {
+    match marker {
+        0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+        0xEE => payload.starts_with(b"Adobe"),
+        0xE0 => payload.starts_with(b"JFIF\0"),
+        0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
+        _ => true,
+    }
 }
 
-/// Whether a JPEG's EXIF turns it.
-fn has_rotation(bytes: &[u8]) -> bool {
-    exif_orientation(bytes).is_some()
-}
-
-/// Width and height in a JPEG's frame header.
-fn jpeg_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes)).ok()?;
-    Some(decoder.dimensions())
-}
-
-/// A JPEG without APP1–APP15 segments (EXIF, XMP, IPTC…) other than an ICC profile (APP2) and
-/// Adobe's colour transform (APP14), and without comments; `None` when its structure is broken.
+/// A JPEG without metadata segments ([`keep_jpeg_segment`]), between scans too, and without
+/// anything after its end (motion photos, secondary images, gain maps with their own EXIF);
+/// `None` when its structure is broken.
 fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(bytes.get(..2)?);
@@ -375,38 +397,110 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
         let marker = *bytes.get(at + 1)?;
-        if marker == 0xFF {
-            at += 1;
-            continue;
-        }
-        // Markers without a length.
-        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            out.extend_from_slice(&bytes[at..at + 2]);
-            at += 2;
-            continue;
+        match marker {
+            0xFF => {
+                at += 1;
+                continue;
+            }
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Some(out);
+            }
+            0xD0..=0xD7 | 0x01 => {
+                out.extend_from_slice(&[0xFF, marker]);
+                at += 2;
+                continue;
+            }
+            _ => {}
         }
         let length = usize::from(u16::from_be_bytes([
             *bytes.get(at + 2)?,
             *bytes.get(at + 3)?,
         ]));
-        let end = at + 2 + length;
+        let end = at.checked_add(2)?.checked_add(length)?;
         let segment = bytes.get(at..end)?;
-        let payload = &segment[4.min(segment.len())..];
-        let keep = match marker {
-            0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
-            0xEE => payload.starts_with(b"Adobe"),
-            0xE0 => payload.starts_with(b"JFIF\0"),
-            0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
-            _ => true,
-        };
-        if keep {
+        if keep_jpeg_segment(marker, segment.get(4..).unwrap_or_default()) {
             out.extend_from_slice(segment);
         }
         at = end;
-        // Start of scan: the compressed data and everything after it stay as they are.
         if marker == 0xDA {
-            out.extend_from_slice(bytes.get(at..)?);
-            return Some(out);
+            // Entropy-coded data: up to the next marker that is not a stuffed 0xFF00 or a
+            // restart (D0–D7).
+            let start = at;
+            loop {
+                let byte = *bytes.get(at)?;
+                if byte == 0xFF {
+                    let next = *bytes.get(at + 1)?;
+                    if next != 0x00 && !(0xD0..=0xD7).contains(&next) {
+                        break;
+                    }
+                    at += 2;
+                } else {
+                    at += 1;
+                }
+            }
+            out.extend_from_slice(&bytes[start..at]);
+        }
+    }
+}
+
+/// A GIF with only what draws and animates it: its images, colour tables, graphic control
+/// (timing, transparency) and the looping extension; comments, XMP and other application
+/// blocks, and anything after its trailer, are dropped. `None` when its structure is broken.
+fn strip_gif(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let flags = *bytes.get(10)?;
+    let global = if flags & 0x80 != 0 {
+        3 << ((flags & 0x07) + 1)
+    } else {
+        0
+    };
+    let mut at = 13 + global;
+    out.extend_from_slice(bytes.get(..at)?);
+    // The end of the sub-blocks starting at `from` (after their terminator).
+    let sub_blocks = |mut from: usize| -> Option<usize> {
+        loop {
+            let size = usize::from(*bytes.get(from)?);
+            from += 1;
+            if size == 0 {
+                return Some(from);
+            }
+            from = from.checked_add(size)?;
+        }
+    };
+    loop {
+        match *bytes.get(at)? {
+            0x3B => {
+                out.push(0x3B);
+                return Some(out);
+            }
+            0x2C => {
+                let flags = *bytes.get(at + 9)?;
+                let local = if flags & 0x80 != 0 {
+                    3 << ((flags & 0x07) + 1)
+                } else {
+                    0
+                };
+                // Descriptor, local colour table, LZW code size, then the image data.
+                let end = sub_blocks(at + 10 + local + 1)?;
+                out.extend_from_slice(bytes.get(at..end)?);
+                at = end;
+            }
+            0x21 => {
+                let label = *bytes.get(at + 1)?;
+                let end = sub_blocks(at + 2)?;
+                let block = bytes.get(at..end)?;
+                let looping = label == 0xFF
+                    && matches!(
+                        block.get(3..14),
+                        Some(b"NETSCAPE2.0") | Some(b"ANIMEXTS1.0")
+                    );
+                if label == 0xF9 || label == 0x01 || looping {
+                    out.extend_from_slice(block);
+                }
+                at = end;
+            }
+            _ => return None,
         }
     }
 }

@@ -167,8 +167,8 @@ pub async fn reprocess(
     db::write_transaction(conn, |conn| {
         for same in store::with_sha(conn, &row.sha256)? {
             store::set_renditions(conn, same, &renditions)?;
+            crate::articles::read_model::refresh_media(conn, same)?;
         }
-        crate::articles::read_model::refresh_media(conn, id)?;
         Ok::<_, DomainError>(())
     })?;
     for key in stale {

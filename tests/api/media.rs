@@ -808,3 +808,100 @@ async fn galleries_and_avatars_come_from_the_library() {
         app.stop().await;
     }
 }
+
+/// An animated GIF of `frames` frames with a comment and an XMP block.
+fn gif_with_metadata(frames: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut out);
+        encoder
+            .set_repeat(image::codecs::gif::Repeat::Infinite)
+            .unwrap();
+        for n in 0..frames {
+            let frame = ImageBuffer::from_fn(40, 30, |x, _| {
+                Rgba([(x * 6) as u8, (n * 60) as u8, 90, 255])
+            });
+            encoder.encode_frame(image::Frame::new(frame)).unwrap();
+        }
+    }
+    // Before the trailer: a comment and an XMP application block, as editors' tools write.
+    let trailer = out.pop();
+    assert_eq!(trailer, Some(0x3B));
+    out.extend([0x21, 0xFE, 9]);
+    out.extend(b"GPSMARKER");
+    out.push(0);
+    out.extend([0x21, 0xFF, 11]);
+    out.extend(b"XMP DataXMP");
+    out.push(9);
+    out.extend(b"GPSMARKER");
+    out.push(0);
+    out.push(0x3B);
+    out
+}
+
+#[actix_web::test]
+async fn metadata_goes_from_every_format_and_oversized_sides_are_refused() {
+    let app = spawn_media(Storage::Fs).await;
+    let admin = app.admin_token().await;
+    let has_marker = |bytes: &[u8]| bytes.windows(9).any(|w| w == b"GPSMARKER");
+
+    // A JPEG with a motion-photo trailer after its end, carrying its own EXIF.
+    let mut photo = jpeg(200, 100);
+    photo.extend(b"\xFF\xD8\xFF\xE1\x00\x11Exif\x00\x00GPSMARKER\xFF\xD9");
+    let media = uploaded(&app, &admin, &photo, "motion.jpg", None).await;
+    let (_, _, original) = fetch(&app, media["url"].as_str().unwrap()).await;
+    assert!(!has_marker(&original), "a JPEG trailer was kept");
+    assert!(original.ends_with(&[0xFF, 0xD9]));
+    assert_eq!(image::load_from_memory(&original).unwrap().width(), 200);
+
+    // An animated GIF keeps its frames and loses its comment and XMP.
+    let media = uploaded(&app, &admin, &gif_with_metadata(3), "anim.gif", None).await;
+    assert_eq!(media["mime"], "image/gif");
+    let (_, _, original) = fetch(&app, media["url"].as_str().unwrap()).await;
+    assert!(!has_marker(&original), "GIF metadata was kept");
+    use image::AnimationDecoder;
+    let frames = image::codecs::gif::GifDecoder::new(Cursor::new(&original))
+        .unwrap()
+        .into_frames()
+        .collect_frames()
+        .unwrap();
+    assert_eq!(frames.len(), 3);
+
+    // A PNG's text chunks go.
+    let mut png_bytes = png(30, 20);
+    let end = png_bytes.len() - 12;
+    png_bytes.splice(end..end, chunk(b"tEXt", b"Comment\0GPSMARKER"));
+    let media = uploaded(&app, &admin, &png_bytes, "text.png", None).await;
+    let (_, _, original) = fetch(&app, media["url"].as_str().unwrap()).await;
+    assert!(!has_marker(&original), "a PNG text chunk was kept");
+
+    // WebP can't hold a side over 16383 pixels: a long screenshot is refused, not a failure.
+    let mut response = upload(
+        &app,
+        &admin,
+        &png(20, 17_000),
+        "long.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let problem = assert_problem(&mut response, 422).await;
+    assert!(problem.to_string().contains("on a side"), "{problem}");
+
+    // `012` names picture 12 as `12` does.
+    let room = newsroom(&app).await;
+    let id = uploaded(&app, &admin, &png(30, 20), "p.png", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let mut body = article_body(&room, "Zeros", "published");
+    body["translations"]["en"]["body"] = json!(format!(r#"<p>x</p><img data-media-id="00{id}">"#));
+    create_article(&app, &room.editor, &body).await;
+    let response = app
+        .delete(&format!("/api/v1/admin/media/{id}"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 409);
+    app.stop().await;
+}

@@ -1,7 +1,8 @@
 -- The media library: uploaded pictures, stored once per content (by the SHA-256 of the
 -- stripped original) with their WebP variants, described per locale.
 CREATE TABLE media (
-    id INTEGER PRIMARY KEY NOT NULL,
+    -- AUTOINCREMENT: a deleted picture's id is never given to another (bodies name ids).
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     -- SHA-256 of the uploaded bytes: the stored files' address.
     sha256 TEXT NOT NULL,
     -- Type of the stored original: image/jpeg, image/png, image/webp or image/gif.

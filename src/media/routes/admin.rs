@@ -101,6 +101,7 @@ pub struct MediaQuery {
     /// case-insensitive).
     pub q: Option<String>,
     /// Only pictures of this type.
+    #[param(inline)]
     pub mime: Option<MediaType>,
     /// Only pictures uploaded by this account.
     pub uploaded_by: Option<i64>,
@@ -267,6 +268,11 @@ pub async fn upload_media(
             Ok(loaded(conn, id)?)
         })
         .await?;
+    // A delete of another picture with the same files may have removed them between the check
+    // above and this commit: they are written again.
+    library::store_files(&state.media, &media.0.sha256, &processed)
+        .await
+        .map_err(|e| ApiError::StorageUnavailable(e.to_string()))?;
     let admin = AdminMedia::new(media.0, media.1, &state.settings.urls);
     Ok(versioning::created(
         format!("/api/v1/admin/media/{}", admin.id),
@@ -486,10 +492,14 @@ async fn receive(
                 let mut size: u64 = 0;
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(unreadable)?;
+                    size += chunk.len() as u64;
                     if too_large {
+                        // Read on (so the client hears the 413) only so far.
+                        if size > settings.max_bytes.saturating_mul(4) {
+                            return Err(too_large_error(settings.max_bytes));
+                        }
                         continue;
                     }
-                    size += chunk.len() as u64;
                     if size > settings.max_bytes {
                         too_large = true;
                         continue;
@@ -531,10 +541,7 @@ async fn receive(
         }
     }
     if too_large {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "The file is larger than {} bytes (MEDIA_MAX_BYTES).",
-            settings.max_bytes
-        )));
+        return Err(too_large_error(settings.max_bytes));
     }
     let Some((file, head, sha256, file_name)) = file else {
         return Err(ApiError::invalid(
@@ -549,6 +556,13 @@ async fn receive(
         file_name,
         meta,
     })
+}
+
+/// The answer to a file over `MEDIA_MAX_BYTES`.
+fn too_large_error(max_bytes: u64) -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "The file is larger than {max_bytes} bytes (MEDIA_MAX_BYTES)."
+    ))
 }
 
 /// The `meta` part: a JSON object (or `null`, as if absent).
