@@ -27,7 +27,7 @@ database_url="${1:-sqlite://$work/cms.sqlite3}"
 mkdir -p bench/results
 
 # 40 distinct 4000 × 3000 photos (a landscape with grain, so every upload is new content).
-python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" pillow
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" pillow
 PYTHONPATH="$work/py" python3 - "$work" <<'PY'
 import random, sys
 from PIL import Image, ImageDraw, ImageFilter
@@ -57,7 +57,7 @@ server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 token=$(curl -sf -H 'Content-Type: application/json' \
   -d '{"email":"bench@newsroom.test","password":"bench-password-1"}' \
-  "http://127.0.0.1:$PORT/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["access_token"])')
+  "http://127.0.0.1:$PORT/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 upload() { # photo number → prints "status seconds"
   curl -s -o "$work/upload-$1.json" -w '%{http_code} %{time_total}\n' \

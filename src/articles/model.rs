@@ -236,6 +236,8 @@ pub struct Byline {
     pub slug: String,
     pub name: String,
     pub avatar_url: Option<String>,
+    /// Avatar from the media library (preferred to `avatar_url`).
+    pub avatar_media_id: Option<i64>,
     /// The locale of `bio`: a byline comes once per bio the author has.
     pub bio_locale: Option<String>,
     pub bio: Option<String>,

@@ -235,17 +235,19 @@ fn build(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let translations = articles::published_translations_of(conn, &ids)?;
     let gallery = articles::gallery_of(conn, &ids)?;
+    let bylines = delivery::bylines_of(conn, &ids)?;
     let mut media_ids: Vec<i64> = rows
         .iter()
         .filter_map(|r| r.cover_media_id)
         .chain(gallery.iter().map(|g| g.media_id))
         .chain(translations.iter().flat_map(|t| media_ids(&t.body)))
+        .chain(bylines.iter().filter_map(|b| b.avatar_media_id))
         .collect();
     media_ids.sort_unstable();
     media_ids.dedup();
     let loaded = SummaryRows {
         translations,
-        bylines: delivery::bylines_of(conn, &ids)?,
+        bylines,
         tags: delivery::tag_names_of(conn, &ids)?,
         gallery,
         media: MediaLibrary::new(

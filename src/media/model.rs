@@ -409,6 +409,17 @@ impl MediaLibrary {
     }
 }
 
+impl MediaLibrary {
+    /// The address of picture `id`'s narrowest variant (its original when it has none).
+    pub fn thumbnail_url(&self, id: i64, urls: &SiteUrls) -> Option<String> {
+        let row = self.rows.get(&id)?;
+        match row.renditions().variants.first() {
+            Some(variant) => Some(urls.media_file(&variant.key)),
+            None => row.original_key().map(|key| urls.media_file(&key)),
+        }
+    }
+}
+
 impl PublicMedia {
     /// What a body's `<img data-media-id>` of this picture gets.
     pub fn placed(&self) -> PlacedImage {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::stream::{BoxStream, TryStreamExt};
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -15,6 +15,9 @@ use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload
 use crate::config::MediaStorageSettings;
 
 pub use object_store::Error;
+
+/// Files up to this size are read whole before they are sent.
+const WHOLE_READ_BYTES: u64 = 1 << 20;
 
 /// The media files.
 #[derive(Clone, Debug)]
@@ -92,11 +95,19 @@ impl MediaStorage {
             ..GetOptions::default()
         };
         match self.store.get_opts(&Path::from(key), options).await {
-            Ok(result) => Ok(Some(Stored {
-                size: result.meta.size,
-                range: result.range.clone(),
-                body: result.into_stream(),
-            })),
+            Ok(result) => {
+                let size = result.meta.size;
+                let range = result.range.clone();
+                // A small file (every variant) in one read: a stream reads a local file in
+                // small blocking steps, each a hop to another thread.
+                let body = if range.end - range.start <= WHOLE_READ_BYTES {
+                    let bytes = result.bytes().await?;
+                    futures_util::stream::once(async move { Ok(bytes) }).boxed()
+                } else {
+                    result.into_stream()
+                };
+                Ok(Some(Stored { size, range, body }))
+            }
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }

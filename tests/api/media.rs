@@ -794,6 +794,17 @@ async fn galleries_and_avatars_come_from_the_library() {
             .clone();
         assert_eq!(public["avatar"]["id"], first, "{public}");
         assert_eq!(public["avatar"]["alt"], "Tören");
+        let mut bylined = article_body(&room, "By Nurlan", "published");
+        bylined["author_ids"] = json!([author["id"]]);
+        let bylined = create_article(&app, &editor, &bylined).await;
+        let read = expect_json(app.get(&format!("/api/v1/articles/{}", bylined["id"])), 200).await
+            ["data"]
+            .clone();
+        let avatar = read["authors"][0]["avatar"].as_str().unwrap();
+        assert!(
+            avatar.ends_with("/320.webp"),
+            "a byline shows the library avatar: {avatar}"
+        );
         let response = app
             .delete(&format!("/api/v1/admin/media/{first}"))
             .bearer_auth(&editor)

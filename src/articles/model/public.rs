@@ -38,7 +38,8 @@ pub struct ArticleByline {
     pub id: i64,
     pub slug: String,
     pub name: String,
-    /// Address of the author's picture.
+    /// Address of the author's picture: its narrowest variant when it is in the media library
+    /// (the whole description is on `/authors/{key}`), else the outside address given.
     #[schema(example = "https://cdn.example.com/authors/aigerim.jpg")]
     pub avatar: Option<String>,
     /// The start of the author's bio in the served locale (at most 200 characters, cut at a
@@ -320,7 +321,10 @@ impl Related {
                     id: byline.author_id,
                     slug: byline.slug,
                     name: byline.name,
-                    avatar: byline.avatar_url,
+                    avatar: byline
+                        .avatar_media_id
+                        .and_then(|id| loaded.media.thumbnail_url(id, &site.urls))
+                        .or(byline.avatar_url),
                     bios: Vec::new(),
                 });
             }

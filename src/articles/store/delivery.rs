@@ -54,6 +54,7 @@ pub fn bylines_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Bylin
             authors::slug,
             authors::name,
             authors::avatar_url,
+            authors::avatar_media_id,
             author_bios::locale.nullable(),
             author_bios::bio.nullable(),
         ))
