@@ -378,6 +378,7 @@ diesel::table! {
         contact_address -> Nullable<Text>,
         version -> BigInt,
         updated_at -> Timestamp,
+        logo_media_id -> Nullable<BigInt>,
     }
 }
 

@@ -212,7 +212,7 @@ fn write_site(conn: &mut DbConnection) -> Result<(), DomainError> {
         url: url.to_owned(),
     })
     .collect();
-    site::replace(conn, &translations, &social, &Contact::default())?;
+    site::replace(conn, &translations, &social, &Contact::default(), None)?;
     Ok(())
 }
 

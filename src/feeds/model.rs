@@ -12,6 +12,14 @@ pub struct Named {
     pub name: String,
 }
 
+/// An item's cover picture: its original.
+#[derive(Debug, Deserialize)]
+pub struct Cover {
+    pub url: String,
+    pub mime: String,
+    pub byte_size: u64,
+}
+
 /// One item of a feed: an article's card in the feed's locale, and its body when feeds carry
 /// whole articles.
 #[derive(Debug, Deserialize)]
@@ -27,6 +35,8 @@ pub struct FeedItem {
     pub category: Named,
     pub authors: Vec<Named>,
     pub tags: Vec<Named>,
+    /// Cover picture, sent as an enclosure (RSS, Atom) or the item's image (JSON Feed).
+    pub cover: Option<Cover>,
     /// Sanitised HTML body.
     #[serde(skip)]
     pub body: Option<String>,
@@ -137,6 +147,14 @@ impl Feed {
             if let Some(summary) = &item.summary {
                 element(&mut xml, "description", summary);
             }
+            if let Some(cover) = &item.cover {
+                xml.push_str(&format!(
+                    "<enclosure url=\"{}\" length=\"{}\" type=\"{}\"/>\n",
+                    escape(&cover.url),
+                    cover.byte_size,
+                    escape(&cover.mime)
+                ));
+            }
             if let Some(body) = &item.body {
                 element(&mut xml, "content:encoded", body);
             }
@@ -190,6 +208,14 @@ impl Feed {
             for name in item.names() {
                 xml.push_str(&format!("<category term=\"{}\"/>\n", escape(name)));
             }
+            if let Some(cover) = &item.cover {
+                xml.push_str(&format!(
+                    "<link rel=\"enclosure\" type=\"{}\" href=\"{}\" length=\"{}\"/>\n",
+                    escape(&cover.mime),
+                    escape(&cover.url),
+                    cover.byte_size
+                ));
+            }
             if let Some(summary) = &item.summary {
                 xml.push_str(&format!(
                     "<summary type=\"text\">{}</summary>\n",
@@ -232,6 +258,9 @@ impl Feed {
                 }
                 if let Some(summary) = &item.summary {
                     value["summary"] = json!(summary);
+                }
+                if let Some(cover) = &item.cover {
+                    value["image"] = json!(cover.url);
                 }
                 // JSON Feed asks for content_html or content_text in every item.
                 match &item.body {

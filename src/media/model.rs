@@ -228,6 +228,8 @@ pub struct PublicMedia {
     pub height: u32,
     /// Type of the original.
     pub mime: String,
+    /// Size of the original, in bytes.
+    pub byte_size: u64,
     /// Alt text in the served locale (or the nearest one that has it).
     pub alt: Option<String>,
     pub caption: Option<String>,
@@ -267,6 +269,7 @@ impl PublicMedia {
             width: row.width as u32,
             height: row.height as u32,
             mime: row.mime.clone(),
+            byte_size: row.byte_size.max(0) as u64,
             alt: texts(|t| t.alt.as_ref()),
             caption: texts(|t| t.caption.as_ref()),
             credit: row.credit.clone(),

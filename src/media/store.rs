@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{
     article_gallery, article_translations, articles, authors, media, media_translations,
+    site_settings,
 };
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 use crate::media::model::{MediaRow, MediaTranslationRow, MediaUse, NewMedia};
@@ -293,6 +294,18 @@ pub fn public_uses(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<MediaUse
             id: article,
             title: title.unwrap_or_default(),
             role: role.into(),
+        });
+    }
+    let logo: Option<Option<i64>> = site_settings::table
+        .select(site_settings::logo_media_id)
+        .first(conn)
+        .optional()?;
+    if logo.flatten() == Some(id) {
+        uses.push(MediaUse {
+            kind: "site".into(),
+            id: 1,
+            title: "site settings".into(),
+            role: "logo".into(),
         });
     }
     for (author, name) in authors::table

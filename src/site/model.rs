@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::authors::model::check_url;
 use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
 use crate::locales::model::{Locale, LocaleChoice, LocaleRow};
+use crate::media::model::PublicMedia;
 use crate::slug::check_slug;
 use crate::translated::{self, LocaleMap, description_errors, stored_description};
 use crate::users::model::normalize_email;
@@ -30,6 +31,8 @@ pub struct SiteRow {
     pub version: i64,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
+    /// The logo, a picture of the media library.
+    pub logo_media_id: Option<i64>,
 }
 
 impl SiteRow {
@@ -128,6 +131,9 @@ pub struct SiteRequest {
     pub social: Vec<SocialLink>,
     /// Contact details (`{}` for none).
     pub contact: Contact,
+    /// The logo: a picture of the media library (none when left out).
+    #[serde(default)]
+    pub logo_media_id: Option<i64>,
 }
 
 impl SiteRequest {
@@ -244,6 +250,8 @@ pub struct AdminSite {
     pub social: Vec<SocialLink>,
     /// Contact details.
     pub contact: Contact,
+    /// The logo, a picture of the media library.
+    pub logo_media_id: Option<i64>,
     /// Changes with every write; send it back in `If-Match`.
     pub version: i64,
     /// Last change (UTC).
@@ -267,6 +275,7 @@ impl AdminSite {
                 .collect(),
             social: row.social_links(),
             contact: row.contact(),
+            logo_media_id: row.logo_media_id,
             version: row.version,
             updated_at: row.updated_at.and_utc(),
         }
@@ -299,6 +308,8 @@ pub struct PublicSite {
     pub social: Vec<SocialLink>,
     /// Contact details.
     pub contact: Contact,
+    /// The logo, in the locale served.
+    pub logo: Option<PublicMedia>,
 }
 
 impl PublicSite {
@@ -308,6 +319,7 @@ impl PublicSite {
         translations: &[SiteTranslationRow],
         locales: &[LocaleRow],
         choice: &LocaleChoice,
+        logo: Option<PublicMedia>,
     ) -> Self {
         let texts = choice.name_in(translations, |t| &t.locale);
         Self {
@@ -321,6 +333,7 @@ impl PublicSite {
             locales: locales.iter().cloned().map(Locale::from).collect(),
             social: row.social_links(),
             contact: row.contact(),
+            logo,
         }
     }
 }

@@ -41,6 +41,7 @@ pub fn replace(
     translations: &[SiteTranslationRow],
     social: &[SocialLink],
     contact: &Contact,
+    logo: Option<i64>,
 ) -> QueryResult<()> {
     let social = serde_json::to_string(social).unwrap_or_else(|_| "[]".to_owned());
     diesel::update(site_settings::table.find(1))
@@ -49,6 +50,7 @@ pub fn replace(
             site_settings::contact_email.eq(&contact.email),
             site_settings::contact_phone.eq(&contact.phone),
             site_settings::contact_address.eq(&contact.address),
+            site_settings::logo_media_id.eq(logo),
             site_settings::version.eq(site_settings::version + 1),
             site_settings::updated_at.eq(db::now()),
         ))

@@ -499,6 +499,17 @@ async fn owners_edit_their_media_and_used_covers_are_not_deleted() {
             .as_str()
             .unwrap()
             .to_owned();
+        // Feeds carry the cover.
+        let mut rss = app.get("/feeds/en/rss.xml").send().await.unwrap();
+        let rss = String::from_utf8(rss.body().await.unwrap().to_vec()).unwrap();
+        let enclosure = format!(
+            "<enclosure url=\"{}\" length=\"{}\" type=\"image/jpeg\"/>",
+            media["url"].as_str().unwrap(),
+            media["byte_size"]
+        );
+        assert!(rss.contains(&enclosure), "{rss}");
+        let json_feed = expect_json(app.get("/feeds/en/feed.json"), 200).await;
+        assert_eq!(json_feed["items"][0]["image"], media["url"]);
         let mut response = app
             .delete(&path)
             .bearer_auth(&room.editor)
@@ -815,6 +826,40 @@ async fn galleries_and_avatars_come_from_the_library() {
             response.status().as_u16(),
             409,
             "an avatar keeps its picture"
+        );
+
+        // The site's logo.
+        let admin = app.admin_token().await;
+        let site = json!({"translations": {"tr": {"name": "Bruxelles Korner"}}, "social": [],
+                          "contact": {}, "logo_media_id": 999999});
+        let mut response = app
+            .put("/api/v1/admin/site")
+            .bearer_auth(&admin)
+            .send_json(&site)
+            .await
+            .unwrap();
+        assert_problem(&mut response, 422).await;
+        let site = json!({"translations": {"tr": {"name": "Bruxelles Korner"}}, "social": [],
+                          "contact": {}, "logo_media_id": second});
+        send_json_expect(
+            app.put("/api/v1/admin/site").bearer_auth(&admin),
+            &site,
+            200,
+        )
+        .await;
+        let public = expect_json(app.get("/api/v1/site?locale=fr"), 200).await["data"].clone();
+        assert_eq!(public["logo"]["id"], second, "{public}");
+        assert_eq!(public["logo"]["mime"], "image/png");
+        let mut response = app
+            .delete(&format!("/api/v1/admin/media/{second}"))
+            .bearer_auth(&editor)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut response, 409).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("logo"),
+            "{problem}"
         );
         app.stop().await;
     }

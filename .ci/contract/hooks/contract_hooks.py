@@ -223,7 +223,7 @@ class Allowed:
 STATE_DEPENDENT: tuple[Allowed, ...] = (
     Allowed(
         "reference names no row",
-        r"user_id|visitor_id|category_id|parent_id|cover_media_id|avatar_media_id"
+        r"user_id|visitor_id|category_id|parent_id|cover_media_id|avatar_media_id|logo_media_id"
         r"|gallery\[\d+\]\.media_id|tag|author|category|categories",
         r"names no (account|visitor|category|tag|author|media item)(: `.*`)?",
         "An id, slug or key that must name an existing account, visitor, category, tag, author or"

@@ -10,6 +10,7 @@ use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::locales::store as locales;
+use crate::media::store as media;
 use crate::openapi::{AdminOnly, InvalidFields, StaleIfMatch};
 use crate::site::model::{AdminSite, SiteRequest};
 use crate::site::store;
@@ -85,11 +86,17 @@ pub async fn replace_site(
             let current = store::lock(conn)?;
             versioning::check(expected, current.version)?;
             let request = request.checked(&locales::codes(conn)?)?;
+            if let Some(logo) = request.logo_media_id
+                && !media::missing(conn, &[logo])?.is_empty()
+            {
+                return Err(ApiError::invalid("logo_media_id", "names no media item"));
+            }
             store::replace(
                 conn,
                 &request.translation_rows(),
                 &request.social,
                 &request.contact,
+                request.logo_media_id,
             )?;
             let (row, translations) = store::find(conn)?;
             Ok(AdminSite::new(row, translations))

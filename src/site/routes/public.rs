@@ -8,6 +8,8 @@ use crate::app::AppState;
 use crate::delivery::cached_json_in;
 use crate::delivery::locale::choose_locale;
 use crate::error::ApiError;
+use crate::media::model::MediaLibrary;
+use crate::media::store as media;
 use crate::openapi::{NotModified, UnknownLocale};
 use crate::site::model::PublicSite;
 use crate::site::store;
@@ -54,8 +56,22 @@ pub async fn get_site(
     let query = query.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), None).await?;
     let locales = state.site_locales().await?;
-    let (row, translations) = state.db.run(|conn| Ok(store::find(conn)?)).await?;
-    let site = PublicSite::new(&row, &translations, &locales, &choice);
+    let (row, translations, logo) = state
+        .db
+        .run(|conn| {
+            let (row, translations) = store::find(conn)?;
+            let logo: Vec<i64> = row.logo_media_id.into_iter().collect();
+            let logo = MediaLibrary::new(
+                media::by_ids(conn, &logo)?,
+                media::translations_of(conn, &logo)?,
+            );
+            Ok((row, translations, logo))
+        })
+        .await?;
+    let logo = row
+        .logo_media_id
+        .and_then(|id| logo.public(id, &choice, &state.settings.urls));
+    let site = PublicSite::new(&row, &translations, &locales, &choice, logo);
     cached_json_in(
         &request,
         state.settings.http.cache_max_age,
