@@ -52,6 +52,7 @@ pub mod pagination;
 pub mod reactions;
 pub mod router;
 pub mod site;
+pub mod sitemaps;
 pub mod slug;
 pub mod startup;
 pub mod tags;

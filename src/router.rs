@@ -10,7 +10,8 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, media, reactions, site, tags, users,
+    articles, authors, categories, comments, feeds, locales, media, reactions, site, sitemaps,
+    tags, users,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -25,6 +26,9 @@ pub fn api_routes(config: &mut ServiceConfig) {
         .service(feeds::routes::atom_feed)
         .service(feeds::routes::json_feed)
         .service(media::routes::public::media_file)
+        .service(sitemaps::routes::sitemap_index)
+        .service(sitemaps::routes::news_sitemap)
+        .service(sitemaps::routes::sitemap_file)
         .service(
             scope("/api/v1")
                 .service(locales::routes::list_locales)

@@ -326,7 +326,7 @@ fn element(xml: &mut String, name: &str, text: &str) {
 
 /// `text` for XML character data and attribute values; characters XML 1.0 can't carry are
 /// left out.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -110,7 +110,14 @@ async fn load(
         .collect();
     let choice = LocaleChoice::serving(&locale, &locales);
     let (row, translations) = settings_row;
-    let frame = PublicSite::new(&row, &translations, &locales, &choice, None);
+    let frame = PublicSite::new(
+        &row,
+        &translations,
+        &locales,
+        &choice,
+        None,
+        &settings.api_url,
+    );
     let home = state.settings.urls.site.clone();
     // The feed's own address from settings, never from the request's headers: the answer is
     // cached and shared, and a client's `Host` or `X-Forwarded-Host` must not end up in it.

@@ -310,6 +310,20 @@ pub struct PublicSite {
     pub contact: Contact,
     /// The logo, in the locale served.
     pub logo: Option<PublicMedia>,
+    /// The feeds of the requested locale.
+    pub feeds: SiteFeeds,
+    /// The sitemap index.
+    #[schema(example = "https://api.example.be/sitemap.xml")]
+    pub sitemap: String,
+}
+
+/// The addresses of a locale's feeds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteFeeds {
+    #[schema(example = "https://api.example.be/feeds/tr/rss.xml")]
+    pub rss: String,
+    pub atom: String,
+    pub json: String,
 }
 
 impl PublicSite {
@@ -320,7 +334,9 @@ impl PublicSite {
         locales: &[LocaleRow],
         choice: &LocaleChoice,
         logo: Option<PublicMedia>,
+        api_url: &str,
     ) -> Self {
+        let feed = |file: &str| format!("{api_url}/feeds/{}/{file}", choice.requested);
         let texts = choice.name_in(translations, |t| &t.locale);
         Self {
             name: texts.map(|t| t.name.clone()),
@@ -334,6 +350,12 @@ impl PublicSite {
             social: row.social_links(),
             contact: row.contact(),
             logo,
+            feeds: SiteFeeds {
+                rss: feed("rss.xml"),
+                atom: feed("atom.xml"),
+                json: feed("feed.json"),
+            },
+            sitemap: format!("{api_url}/sitemap.xml"),
         }
     }
 }

@@ -23,5 +23,6 @@ mod read_model;
 mod roles;
 mod seaweed;
 mod site;
+mod sitemaps;
 mod tags;
 mod users;

@@ -71,7 +71,14 @@ pub async fn get_site(
     let logo = row
         .logo_media_id
         .and_then(|id| logo.public(id, &choice, &state.settings.urls));
-    let site = PublicSite::new(&row, &translations, &locales, &choice, logo);
+    let site = PublicSite::new(
+        &row,
+        &translations,
+        &locales,
+        &choice,
+        logo,
+        &state.settings.feeds.api_url,
+    );
     cached_json_in(
         &request,
         state.settings.http.cache_max_age,
