@@ -203,6 +203,8 @@ pub struct CategoryLink {
     pub slug: String,
     /// Name in the served locale.
     pub name: String,
+    /// Canonical URL on the front-end in the requested locale (`SITE_URL` and `URL_CATEGORY`).
+    pub url: String,
 }
 
 /// A category's slug and name in one locale, for hreflang alternates.

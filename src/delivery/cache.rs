@@ -354,7 +354,12 @@ impl ResponseCache {
         if let Some(key) = &key
             && let Some(cached) = entries.get(key)
         {
-            let not_modified = super::if_none_match(request.headers(), &cached.etag);
+            let last_modified = cached
+                .headers
+                .iter()
+                .find(|(name, _)| name == header::LAST_MODIFIED)
+                .and_then(|(_, value)| value.to_str().ok());
+            let not_modified = super::not_modified(request.headers(), &cached.etag, last_modified);
             let mut response = if not_modified {
                 HttpResponse::NotModified()
             } else {

@@ -100,6 +100,25 @@ pub fn uncached_json<T: Serialize>(value: &T) -> HttpResponse {
         .json(value)
 }
 
+/// Whether a read may be answered 304 (RFC 9110, 13.2.2): its `If-None-Match` names `etag`;
+/// or, when it sends none, its `If-Modified-Since` is at or after `last_modified`.
+pub fn not_modified(headers: &header::HeaderMap, etag: &str, last_modified: Option<&str>) -> bool {
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        return if_none_match(headers, etag);
+    }
+    unchanged_since(headers, last_modified)
+}
+
+/// Whether the request's `If-Modified-Since` is at or after `last_modified` (both HTTP dates).
+pub fn unchanged_since(headers: &header::HeaderMap, last_modified: Option<&str>) -> bool {
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| chrono::DateTime::parse_from_rfc2822(value).ok());
+    let modified = last_modified.and_then(|value| chrono::DateTime::parse_from_rfc2822(value).ok());
+    matches!((since, modified), (Some(since), Some(modified)) if modified <= since)
+}
+
 /// Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks).
 pub fn if_none_match(headers: &header::HeaderMap, etag: &str) -> bool {
     headers

@@ -11,7 +11,7 @@ use crate::articles::store::lists::{self, ListFilter};
 use crate::articles::store::read_model as views;
 use crate::authors::store as authors;
 use crate::categories::model::{resolve_in, with_descendants};
-use crate::delivery::cached_bytes;
+use crate::delivery::{cached_bytes, unchanged_since};
 use crate::error::{ApiError, Problem};
 use crate::feeds::model::{Feed, FeedItem, Format};
 use crate::locales::model::{LocaleChoice, normalize_code};
@@ -177,6 +177,19 @@ async fn serve(
         .updated()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
+    // Without `If-None-Match` (answered above), `If-Modified-Since` decides.
+    if response.status() == actix_web::http::StatusCode::OK
+        && !request.headers().contains_key(header::IF_NONE_MATCH)
+        && unchanged_since(request.headers(), Some(&modified))
+    {
+        let mut unchanged = HttpResponse::NotModified();
+        for name in [header::ETAG, header::CACHE_CONTROL] {
+            if let Some(value) = response.headers().get(&name) {
+                unchanged.insert_header((name.clone(), value.clone()));
+            }
+        }
+        response = unchanged.finish();
+    }
     for (name, value) in [
         (header::LAST_MODIFIED, modified.as_str()),
         (header::CONTENT_LANGUAGE, feed.locale.as_str()),

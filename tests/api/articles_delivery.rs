@@ -1207,6 +1207,22 @@ async fn delivered_articles_carry_their_canonical_urls() {
     let listed = list(&app, "locale=fr").await;
     assert_eq!(listed["data"][0]["url"], french);
     let site = "https://www.example.be";
+    // The references inside an article link to their own pages.
+    let data = &read["data"];
+    assert_eq!(
+        data["category"]["url"],
+        format!("{site}/fr/asie-centrale"),
+        "{data}"
+    );
+    assert_eq!(
+        data["category"]["path"][0]["url"],
+        format!("{site}/fr/asie-centrale")
+    );
+    assert_eq!(data["tags"][0]["url"], format!("{site}/fr/tag/diplomatie"));
+    assert_eq!(
+        data["authors"][0]["url"],
+        format!("{site}/fr/author/ayana-birbayeva")
+    );
     for (path, url) in [
         (
             format!("/api/v1/categories/{}?locale=fr", room.category),

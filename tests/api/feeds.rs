@@ -207,7 +207,22 @@ async fn a_publication_shows_in_the_cached_feeds_at_once() {
             Some("HIT"),
             "{format}"
         );
-        assert!(header(&cached, "last-modified").is_some(), "{format}");
+        let modified = header(&cached, "last-modified").expect("Last-Modified");
+        // If-Modified-Since: unchanged since then is a 304, from the cache as on a miss.
+        let unchanged = app
+            .get(&path)
+            .insert_header(("If-Modified-Since", modified.as_str()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unchanged.status().as_u16(), 304, "{format}");
+        let earlier = app
+            .get(&path)
+            .insert_header(("If-Modified-Since", "Mon, 02 Nov 2026 10:00:00 GMT"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(earlier.status().as_u16(), 200, "{format}");
     }
     let second = article(
         &app,

@@ -30,6 +30,8 @@ pub struct Reference {
     pub slug: String,
     /// Name in the served locale.
     pub name: String,
+    /// Canonical URL on the front-end in the requested locale.
+    pub url: String,
 }
 
 /// An author in an article's byline, with what a byline box shows.
@@ -38,6 +40,8 @@ pub struct ArticleByline {
     pub id: i64,
     pub slug: String,
     pub name: String,
+    /// Canonical URL of the author's page on the front-end in the requested locale.
+    pub url: String,
     /// Address of the author's picture: its narrowest variant when it is in the media library
     /// (the whole description is on `/authors/{key}`), else the outside address given.
     #[schema(example = "https://cdn.example.com/authors/aigerim.jpg")]
@@ -72,9 +76,10 @@ struct BylineAuthor {
 }
 
 impl BylineAuthor {
-    fn served_in(&self, locale: &str) -> ArticleByline {
+    fn served_in(&self, locale: &str, url: String) -> ArticleByline {
         ArticleByline {
             id: self.id,
+            url,
             slug: self.slug.clone(),
             name: self.name.clone(),
             avatar: self.avatar.clone(),
@@ -95,6 +100,9 @@ pub struct ArticleCategory {
     pub slug: String,
     /// Name in the served locale.
     pub name: String,
+    /// Canonical URL on the front-end (`SITE_URL` and `URL_CATEGORY`), in the locale of the
+    /// name shown.
+    pub url: String,
     /// Breadcrumb from the root down to this category.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Vec<CategoryLink>>,
@@ -281,6 +289,9 @@ impl SiteData {
             id,
             slug: name.map(|n| n.slug.clone()).unwrap_or_default(),
             name: name.map(|n| n.name.clone()).unwrap_or_default(),
+            url: name
+                .map(|n| self.urls.category(&n.locale, &n.slug, id))
+                .unwrap_or_default(),
         }
     }
 }
@@ -388,6 +399,7 @@ impl Related {
                 if let Some(tag) = choice.name_in(names, |t| &t.locale) {
                     tags.push(Reference {
                         id: tag.tag_id,
+                        url: self.urls.tag(&tag.locale, &tag.slug, tag.tag_id),
                         slug: tag.slug.clone(),
                         name: tag.name.clone(),
                     });
@@ -426,6 +438,9 @@ impl Related {
                 id: row.category_id,
                 slug: category.map(|c| c.slug.clone()).unwrap_or_default(),
                 name: category.map(|c| c.name.clone()).unwrap_or_default(),
+                url: category
+                    .map(|c| self.urls.category(&c.locale, &c.slug, row.category_id))
+                    .unwrap_or_default(),
                 path: None,
             },
             authors: self
@@ -434,7 +449,10 @@ impl Related {
                 .map(|bylines| {
                     bylines
                         .iter()
-                        .map(|author| author.served_in(&picked.locale))
+                        .map(|author| {
+                            let url = self.urls.author(&picked.locale, &author.slug, author.id);
+                            author.served_in(&picked.locale, url)
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -482,6 +500,7 @@ impl Related {
                 let name = choice.name_in(&names, |n| &n.locale)?;
                 Some(CategoryLink {
                     id: *id,
+                    url: site.urls.category(&name.locale, &name.slug, *id),
                     slug: name.slug.clone(),
                     name: name.name.clone(),
                 })

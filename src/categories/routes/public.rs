@@ -167,6 +167,9 @@ impl<'a> TreeView<'a> {
         let (translation, _) = self.pick(id)?;
         Some(CategoryLink {
             id,
+            url: self
+                .urls
+                .category(&translation.locale, &translation.slug, id),
             slug: translation.slug.clone(),
             name: translation.name.clone(),
         })
