@@ -135,11 +135,13 @@ async fn locales_fall_back_and_say_so() {
     assert_eq!(fr["category"]["name"], "Asie Centrale");
     assert_eq!(
         fr["category"]["path"],
-        json!([{"id": room.category, "slug": "asie-centrale", "name": "Asie Centrale"}])
+        json!([{"id": room.category, "slug": "asie-centrale", "name": "Asie Centrale",
+                "url": "http://localhost:3000/fr/asie-centrale"}])
     );
     assert_eq!(
         fr["authors"],
-        json!([{"id": room.author, "slug": "ayana-birbayeva", "name": "Ayana Birbayeva", "avatar": null, "bio": null}])
+        json!([{"id": room.author, "slug": "ayana-birbayeva", "name": "Ayana Birbayeva", "avatar": null, "bio": null,
+                "url": "http://localhost:3000/fr/author/ayana-birbayeva"}])
     );
     assert_eq!(fr["tags"][0]["name"], "Diplomatie");
     assert_eq!(
@@ -876,7 +878,8 @@ async fn a_front_page_gets_the_newest_articles_of_several_categories_in_one_call
     assert_eq!(data.len(), 2, "{sections}");
     assert_eq!(
         data[0]["category"],
-        json!({"id": health, "slug": "sante", "name": "Santé"})
+        json!({"id": health, "slug": "sante", "name": "Santé",
+               "url": "http://localhost:3000/fr/sante"})
     );
     assert_eq!(titles(&json!({"data": data[0]["articles"]})), ["Santé 1"]);
     assert_eq!(data[1]["category"]["name"], "Asie Centrale");

@@ -432,8 +432,10 @@ async fn the_public_tree_is_served_in_the_negotiated_locale_with_fallback() {
     assert_eq!(
         detail["path"],
         json!([
-            {"id": root["id"], "slug": "orta-asya", "name": "Orta Asya"},
-            {"id": child["id"], "slug": "kazakistan", "name": "Kazakistan"},
+            {"id": root["id"], "slug": "orta-asya", "name": "Orta Asya",
+             "url": "http://localhost:3000/tr/orta-asya"},
+            {"id": child["id"], "slug": "kazakistan", "name": "Kazakistan",
+             "url": "http://localhost:3000/tr/kazakistan"},
         ])
     );
     assert_eq!(
@@ -454,7 +456,8 @@ async fn the_public_tree_is_served_in_the_negotiated_locale_with_fallback() {
     let by_id = json_body(&mut by_id).await["data"].clone();
     assert_eq!(
         by_id["children"],
-        json!([{"id": child["id"], "slug": "kazakhstan", "name": "Kazakhstan"}])
+        json!([{"id": child["id"], "slug": "kazakhstan", "name": "Kazakhstan",
+                "url": "http://localhost:3000/fr/kazakhstan"}])
     );
 
     let mut saglik = app
