@@ -192,6 +192,16 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ("UpdateAuthorRequest", "slug", Rule::Slug),
     ("UpdateAuthorRequest", "avatar_url", Rule::WebUrl),
     ("MediaMeta", "credit", Rule::Line(0, MAX_CREDIT_CHARS)),
+    ("CreateMenuRequest", "name", Rule::Slug),
+    (
+        "MenuItemInput",
+        "labels",
+        Rule::ByLocale(
+            1,
+            Some(&Rule::Line(1, crate::menus::model::MAX_LABEL_CHARS)),
+        ),
+    ),
+    ("MenuItemInput", "url", Rule::WebUrl),
     ("MediaMeta", "translations", Rule::ByLocale(0, None)),
     ("MediaTranslationInput", "alt", Rule::Line(0, MAX_ALT_CHARS)),
     (

@@ -46,6 +46,7 @@ pub mod html;
 pub mod idempotency;
 pub mod locales;
 pub mod media;
+pub mod menus;
 pub mod openapi;
 pub mod operations;
 pub mod pagination;

@@ -39,6 +39,7 @@ pub const BEARER: &str = "bearer";
         (name = "users", description = "Account management, for admins."),
         (name = "media", description = "The media library: uploads, descriptions per locale, files and their variants."),
         (name = "sitemaps", description = "Sitemaps for search engines: the index, per-locale files with hreflang alternates, Google News."),
+        (name = "menus", description = "Named menus of categories, articles, tags, authors and outside links, resolved per locale."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     modifiers(&SecuritySchemes),

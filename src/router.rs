@@ -10,8 +10,8 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, media, reactions, site, sitemaps,
-    tags, users,
+    articles, authors, categories, comments, feeds, locales, media, menus, reactions, site,
+    sitemaps, tags, users,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -55,6 +55,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(tags::routes::public::get_tag)
                 .service(site::routes::public::get_site)
                 .service(media::routes::public::get_public_media)
+                .service(menus::routes::public::get_menu)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -84,6 +85,11 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(media::routes::admin::get_media)
                         .service(media::routes::admin::update_media)
                         .service(media::routes::admin::delete_media)
+                        .service(menus::routes::admin::list_menus)
+                        .service(menus::routes::admin::create_menu)
+                        .service(menus::routes::admin::admin_get_menu)
+                        .service(menus::routes::admin::replace_menu)
+                        .service(menus::routes::admin::delete_menu)
                         .service(categories::routes::admin::admin_list_categories)
                         .service(categories::routes::admin::create_category)
                         .service(categories::routes::admin::admin_get_category)

@@ -452,6 +452,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A named menu: its item tree as JSON.
+    menus (id) {
+        id -> BigInt,
+        name -> Text,
+        items -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -509,4 +521,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     media_translations,
     article_gallery,
+    menus,
 );

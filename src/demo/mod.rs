@@ -23,6 +23,8 @@ use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::DomainError;
 use crate::html::Sanitizer;
+use crate::menus::model::{MenuItemInput, TargetKind};
+use crate::menus::store as menus;
 use crate::site::model::{Contact, SiteTranslationRow, SocialLink};
 use crate::site::store as site;
 use crate::slug::slugify;
@@ -47,6 +49,7 @@ pub fn load_newsroom(conn: &mut DbConnection, pictures: &[i64]) -> Result<bool, 
         ensure_locales(conn)?;
         write_site(conn)?;
         let newsroom = Newsroom::create(conn)?;
+        newsroom.write_menu(conn)?;
         let articles = newsroom.write_articles(conn, pictures)?;
         write_interaction(conn, &articles)?;
         read_model::refresh(conn, &articles)?;
@@ -586,6 +589,114 @@ impl Newsroom {
             authors: author_ids,
             tags: tag_ids,
         })
+    }
+
+    /// Writes the seed page's header menu: its categories, Central Asia with its countries.
+    fn write_menu(&self, conn: &mut DbConnection) -> Result<(), DomainError> {
+        let item =
+            |key: &str, labels: [(&str, &str); 3], children: Vec<MenuItemInput>| MenuItemInput {
+                labels: labels
+                    .into_iter()
+                    .map(|(locale, label)| (locale.to_owned(), label.to_owned()))
+                    .collect(),
+                kind: TargetKind::Category,
+                target_id: Some(self.categories[key]),
+                url: None,
+                children,
+            };
+        let countries = vec![
+            item(
+                "kazakhstan",
+                [
+                    ("tr", "Kazakistan"),
+                    ("fr", "Kazakhstan"),
+                    ("en", "Kazakhstan"),
+                ],
+                vec![],
+            ),
+            item(
+                "kyrgyzstan",
+                [
+                    ("tr", "Kırgızistan"),
+                    ("fr", "Kirghizistan"),
+                    ("en", "Kyrgyzstan"),
+                ],
+                vec![],
+            ),
+            item(
+                "uzbekistan",
+                [
+                    ("tr", "Özbekistan"),
+                    ("fr", "Ouzbékistan"),
+                    ("en", "Uzbekistan"),
+                ],
+                vec![],
+            ),
+        ];
+        let items = vec![
+            item(
+                "belgium",
+                [
+                    ("tr", "BELÇİKA HABER"),
+                    ("fr", "ACTUALITÉ BELGIQUE"),
+                    ("en", "BELGIUM"),
+                ],
+                vec![],
+            ),
+            item(
+                "tax",
+                [
+                    ("tr", "TAX MAN BRUXELLES"),
+                    ("fr", "TAX MAN BRUXELLES"),
+                    ("en", "TAX MAN BRUSSELS"),
+                ],
+                vec![],
+            ),
+            item(
+                "central-asia",
+                [
+                    ("tr", "ORTA ASYA"),
+                    ("fr", "ASIE CENTRALE"),
+                    ("en", "CENTRAL ASIA"),
+                ],
+                countries,
+            ),
+            item(
+                "turkey",
+                [
+                    ("tr", "HABER TÜRKİYE"),
+                    ("fr", "ACTUALITÉ TURQUIE"),
+                    ("en", "TURKEY"),
+                ],
+                vec![],
+            ),
+            item(
+                "programmes",
+                [
+                    ("tr", "BRUXELLES KORNER PROGRAMLARI"),
+                    ("fr", "PROGRAMMES"),
+                    ("en", "PROGRAMMES"),
+                ],
+                vec![],
+            ),
+            item(
+                "health",
+                [("tr", "SAĞLIK"), ("fr", "SANTÉ"), ("en", "HEALTH")],
+                vec![],
+            ),
+            item(
+                "culture",
+                [
+                    ("tr", "KÜLTÜR SANAT & SPOR"),
+                    ("fr", "CULTURE ET SPORT"),
+                    ("en", "CULTURE & SPORT"),
+                ],
+                vec![],
+            ),
+        ];
+        let items = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
+        menus::insert(conn, "header", &items)?;
+        Ok(())
     }
 
     /// Writes the demo articles with their covers from `pictures` (in article order, then the

@@ -15,6 +15,7 @@ mod fixtures;
 mod helpers;
 mod locales;
 mod media;
+mod menus;
 mod openapi;
 mod operations;
 mod process;

@@ -530,6 +530,12 @@ async fn serve_demo_serves_the_demo_newsroom() {
     let key = cover.split_once("/media/").unwrap().1;
     let file = get(&format!("/media/{key}")).await.unwrap();
     assert_eq!(file.status().as_u16(), 200);
+    // The seed page's header menu.
+    let mut menu = get("/api/v1/menus/header?locale=fr").await.unwrap();
+    let menu = json_body(&mut menu).await["data"].clone();
+    assert_eq!(menu["items"][0]["label"], "ACTUALITÉ BELGIQUE", "{menu}");
+    assert_eq!(menu["items"][2]["label"], "ASIE CENTRALE");
+    assert_eq!(menu["items"][2]["children"].as_array().unwrap().len(), 3);
     let mut threads = get(&format!("/api/v1/articles/{}/comments", article["id"]))
         .await
         .unwrap();

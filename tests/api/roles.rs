@@ -87,6 +87,31 @@ async fn every_management_route_follows_the_role_table() {
         ),
         ("GET", "/api/v1/admin/site".into(), None, Allowed::Admin),
         ("GET", "/api/v1/admin/media".into(), None, Allowed::Writer),
+        ("GET", "/api/v1/admin/menus".into(), None, Allowed::Editor),
+        (
+            "POST",
+            "/api/v1/admin/menus".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/menus/nope".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "PUT",
+            "/api/v1/admin/menus/nope".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/menus/nope".into(),
+            None,
+            Allowed::Editor,
+        ),
         (
             "POST",
             "/api/v1/admin/media".into(),

@@ -224,8 +224,9 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
     Allowed(
         "reference names no row",
         r"user_id|visitor_id|category_id|parent_id|cover_media_id|avatar_media_id|logo_media_id"
-        r"|gallery\[\d+\]\.media_id|tag|author|category|categories",
-        r"names no (account|visitor|category|tag|author|media item)(: `.*`)?",
+        r"|gallery\[\d+\]\.media_id|items\[\d+\](\.children\[\d+\])?\.target_id"
+        r"|tag|author|category|categories",
+        r"names no (account|visitor|category|tag|author|article|media item)(: `.*`)?",
         "An id, slug or key that must name an existing account, visitor, category, tag, author or"
         " media item: which ones exist is data, created and deleted while the run goes on.",
     ),
@@ -237,7 +238,8 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
     ),
     Allowed(
         "not a site locale",
-        r"(translations|bio|labels)\..*|gallery\[\d+\]\.captions\..*|body|locale",
+        r"(translations|bio|labels)\..*|gallery\[\d+\]\.captions\..*"
+        r"|items\[\d+\](\.children\[\d+\])?\.labels\..*|body|locale",
         r"is not a site locale \([^)]*\)",
         "A locale key (translations, bios, labels, or the `{locale}` of a translation, reported as"
         " `body`) must be one of the site's locales, which are rows (`/api/v1/admin/locales`"
@@ -329,6 +331,16 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         "A cross-field rule, said in the operation's description rather than the schema: as a"
         " `oneOf` over the ban body it would turn the generated clients' one request model into a"
         " union of three near-identical ones.",
+    ),
+    Allowed(
+        "menu item target",
+        r"items\[\d+\](\.children\[\d+\])?\.(url|target_id|children)",
+        r"an external item has a url and no target_id"
+        r"|an item of this kind has a target_id and no url"
+        r"|menus are two levels deep: an item's children have none",
+        "Cross-field rules of an item (its kind decides between `url` and `target_id`; a"
+        " child has no children), said in the schema's descriptions: as `oneOf` per kind they"
+        " would turn the generated clients' one item model into five.",
     ),
     Allowed(
         "current password with a new one",
