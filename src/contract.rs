@@ -202,6 +202,15 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
         ),
     ),
     ("MenuItemInput", "url", Rule::WebUrl),
+    (
+        "MenuChildInput",
+        "labels",
+        Rule::ByLocale(
+            1,
+            Some(&Rule::Line(1, crate::menus::model::MAX_LABEL_CHARS)),
+        ),
+    ),
+    ("MenuChildInput", "url", Rule::WebUrl),
     ("MediaMeta", "translations", Rule::ByLocale(0, None)),
     ("MediaTranslationInput", "alt", Rule::Line(0, MAX_ALT_CHARS)),
     (

@@ -23,7 +23,7 @@ use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::DomainError;
 use crate::html::Sanitizer;
-use crate::menus::model::{MenuItemInput, TargetKind};
+use crate::menus::model::{MenuChildInput, MenuItemInput, TargetKind};
 use crate::menus::store as menus;
 use crate::site::model::{Contact, SiteTranslationRow, SocialLink};
 use crate::site::store as site;
@@ -594,7 +594,7 @@ impl Newsroom {
     /// Writes the seed page's header menu: its categories, Central Asia with its countries.
     fn write_menu(&self, conn: &mut DbConnection) -> Result<(), DomainError> {
         let item =
-            |key: &str, labels: [(&str, &str); 3], children: Vec<MenuItemInput>| MenuItemInput {
+            |key: &str, labels: [(&str, &str); 3], children: Vec<MenuChildInput>| MenuItemInput {
                 labels: labels
                     .into_iter()
                     .map(|(locale, label)| (locale.to_owned(), label.to_owned()))
@@ -604,33 +604,39 @@ impl Newsroom {
                 url: None,
                 children,
             };
+        let child = |key: &str, labels: [(&str, &str); 3]| {
+            let item = item(key, labels, Vec::new());
+            MenuChildInput {
+                labels: item.labels,
+                kind: item.kind,
+                target_id: item.target_id,
+                url: None,
+            }
+        };
         let countries = vec![
-            item(
+            child(
                 "kazakhstan",
                 [
                     ("tr", "Kazakistan"),
                     ("fr", "Kazakhstan"),
                     ("en", "Kazakhstan"),
                 ],
-                vec![],
             ),
-            item(
+            child(
                 "kyrgyzstan",
                 [
                     ("tr", "Kırgızistan"),
                     ("fr", "Kirghizistan"),
                     ("en", "Kyrgyzstan"),
                 ],
-                vec![],
             ),
-            item(
+            child(
                 "uzbekistan",
                 [
                     ("tr", "Özbekistan"),
                     ("fr", "Ouzbékistan"),
                     ("en", "Uzbekistan"),
                 ],
-                vec![],
             ),
         ];
         let items = vec![

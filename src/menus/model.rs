@@ -63,10 +63,35 @@ pub struct MenuItemInput {
     pub target_id: Option<i64>,
     /// The address, for `external` only.
     pub url: Option<String>,
-    /// Items under this one (one level only).
+    /// Items under this one (one level: they have no children).
     #[serde(default)]
-    #[schema(no_recursion)]
-    pub children: Vec<MenuItemInput>,
+    pub children: Vec<MenuChildInput>,
+}
+
+/// An item under a first-level item, as written: labels by locale and a target.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MenuChildInput {
+    /// Label by locale code (at least one; 1 to 100 characters).
+    #[schema(example = json!({"tr": "Kazakistan", "fr": "Kazakhstan"}))]
+    pub labels: BTreeMap<String, String>,
+    pub kind: TargetKind,
+    /// The category, article, tag or author (not for `external`).
+    pub target_id: Option<i64>,
+    /// The address, for `external` only.
+    pub url: Option<String>,
+}
+
+impl From<&MenuChildInput> for MenuItemInput {
+    fn from(child: &MenuChildInput) -> Self {
+        Self {
+            labels: child.labels.clone(),
+            kind: child.kind,
+            target_id: child.target_id,
+            url: child.url.clone(),
+            children: Vec::new(),
+        }
+    }
 }
 
 /// What is wrong with a menu's name.
@@ -85,18 +110,12 @@ pub fn items_errors(site: &[String], items: &[MenuItemInput]) -> Vec<FieldError>
         ));
     }
     for (n, item) in items.iter().enumerate() {
-        item_errors(site, item, &format!("items[{n}]"), true, &mut errors);
+        item_errors(site, item, &format!("items[{n}]"), &mut errors);
     }
     errors
 }
 
-fn item_errors(
-    site: &[String],
-    item: &MenuItemInput,
-    name: &str,
-    top: bool,
-    errors: &mut Vec<FieldError>,
-) {
+fn item_errors(site: &[String], item: &MenuItemInput, name: &str, errors: &mut Vec<FieldError>) {
     if item.labels.is_empty() {
         errors.push(FieldError::new(
             format!("{name}.labels"),
@@ -130,14 +149,13 @@ fn item_errors(
             "an item of this kind has a target_id and no url",
         )),
     }
-    if !top && !item.children.is_empty() {
-        errors.push(FieldError::new(
-            format!("{name}.children"),
-            "menus are two levels deep: an item's children have none",
-        ));
-    }
     for (n, child) in item.children.iter().enumerate() {
-        item_errors(site, child, &format!("{name}.children[{n}]"), false, errors);
+        item_errors(
+            site,
+            &MenuItemInput::from(child),
+            &format!("{name}.children[{n}]"),
+            errors,
+        );
     }
 }
 
@@ -199,6 +217,7 @@ pub struct PublicMenuItem {
     /// The target's slug in the served locale.
     pub slug: Option<String>,
     pub target_id: Option<i64>,
+    /// Items under this one (which have none).
     #[schema(no_recursion)]
     pub children: Vec<PublicMenuItem>,
 }
@@ -242,7 +261,15 @@ pub fn resolved(
                 url: target.url,
                 slug: target.slug,
                 target_id: item.target_id,
-                children: resolved(&item.children, choice, resolve),
+                children: resolved(
+                    &item
+                        .children
+                        .iter()
+                        .map(MenuItemInput::from)
+                        .collect::<Vec<_>>(),
+                    choice,
+                    resolve,
+                ),
             })
         })
         .collect()

@@ -334,13 +334,12 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
     ),
     Allowed(
         "menu item target",
-        r"items\[\d+\](\.children\[\d+\])?\.(url|target_id|children)",
+        r"items\[\d+\](\.children\[\d+\])?\.(url|target_id)",
         r"an external item has a url and no target_id"
-        r"|an item of this kind has a target_id and no url"
-        r"|menus are two levels deep: an item's children have none",
-        "Cross-field rules of an item (its kind decides between `url` and `target_id`; a"
-        " child has no children), said in the schema's descriptions: as `oneOf` per kind they"
-        " would turn the generated clients' one item model into five.",
+        r"|an item of this kind has a target_id and no url",
+        "A cross-field rule of an item (its kind decides between `url` and `target_id`), said"
+        " in the schema's descriptions: as `oneOf` per kind it would turn the generated"
+        " clients' one item model into five.",
     ),
     Allowed(
         "current password with a new one",
