@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{
-    article_views, articles, authors, categories, menus, tag_translations, tags,
-};
+use crate::db::schema::{article_views, articles, authors, categories, menus, tags};
 use crate::db::{self, DbConnection};
 use crate::menus::model::{MenuRow, TargetKind};
 
@@ -92,22 +90,6 @@ pub fn missing(conn: &mut DbConnection, kind: TargetKind, ids: &[i64]) -> QueryR
         .copied()
         .filter(|id| !found.contains(id))
         .collect())
-}
-
-/// The slugs of these tags in every locale: (id, locale, slug).
-pub fn tag_slugs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
-    tag_translations::table
-        .filter(tag_translations::tag_id.eq_any(ids))
-        .select((
-            tag_translations::tag_id,
-            tag_translations::locale,
-            tag_translations::slug,
-        ))
-        .order((
-            tag_translations::tag_id.asc(),
-            tag_translations::locale.asc(),
-        ))
-        .load(conn)
 }
 
 /// The slugs of these authors: (id, slug).

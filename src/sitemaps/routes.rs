@@ -121,11 +121,16 @@ pub async fn sitemap_file(
     let urls = state.settings.urls.clone();
     let codes: Vec<String> = locales.iter().map(|l| l.code.clone()).collect();
     let default = LocaleChoice::serving(&locale, &locales).default;
+    let tree = state.category_tree().await?;
     let slugs = state
         .db
         .run(move |conn| {
             Ok(match kind {
-                Kind::Categories => store::category_slugs(conn)?,
+                Kind::Categories => tree
+                    .translations
+                    .iter()
+                    .map(|t| (t.category_id, t.locale.clone(), t.slug.clone()))
+                    .collect(),
                 Kind::Tags => store::tag_slugs(conn)?,
                 _ => store::author_slugs(conn)?
                     .into_iter()

@@ -4,25 +4,28 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{article_views, authors, category_translations, tag_translations};
+use crate::db::schema::{article_views, authors, tag_translations};
 use crate::db::{self, DbConnection};
 
-/// How many articles are published in `locale` itself (not served there by fallback).
-pub fn own_count(conn: &mut DbConnection, locale: &str) -> QueryResult<i64> {
+/// The views of articles published in `locale` itself (not served there by fallback), now.
+fn own_views(locale: &str) -> Views<'_> {
     article_views::table
         .filter(article_views::locale.eq(locale))
         .filter(article_views::served_locale.eq(locale))
         .filter(article_views::published_at.le(db::now()))
-        .count()
-        .get_result(conn)
+        .into_boxed()
+}
+
+type Views<'a> = article_views::BoxedQuery<'a, db::MultiBackend>;
+
+/// How many articles are published in `locale` itself.
+pub fn own_count(conn: &mut DbConnection, locale: &str) -> QueryResult<i64> {
+    own_views(locale).count().get_result(conn)
 }
 
 /// The newest change among them.
 pub fn own_newest(conn: &mut DbConnection, locale: &str) -> QueryResult<Option<NaiveDateTime>> {
-    article_views::table
-        .filter(article_views::locale.eq(locale))
-        .filter(article_views::served_locale.eq(locale))
-        .filter(article_views::published_at.le(db::now()))
+    own_views(locale)
         .select(diesel::dsl::max(article_views::updated_at))
         .first(conn)
 }
@@ -33,10 +36,7 @@ pub fn own_start(conn: &mut DbConnection, locale: &str, offset: i64) -> QueryRes
     if offset == 0 {
         return Ok(Some(0));
     }
-    article_views::table
-        .filter(article_views::locale.eq(locale))
-        .filter(article_views::served_locale.eq(locale))
-        .filter(article_views::published_at.le(db::now()))
+    own_views(locale)
         .select(article_views::article_id)
         .order(article_views::article_id.asc())
         .offset(offset - 1)
@@ -51,10 +51,7 @@ pub fn own_after(
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<(i64, String)>> {
-    article_views::table
-        .filter(article_views::locale.eq(locale))
-        .filter(article_views::served_locale.eq(locale))
-        .filter(article_views::published_at.le(db::now()))
+    own_views(locale)
         .filter(article_views::article_id.gt(after))
         .select((article_views::article_id, article_views::card))
         .order(article_views::article_id.asc())
@@ -84,21 +81,6 @@ pub fn published_since(
             article_views::article_id.desc(),
         ))
         .limit(limit)
-        .load(conn)
-}
-
-/// Every category's slug in each locale: (id, locale, slug).
-pub fn category_slugs(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String, String)>> {
-    category_translations::table
-        .select((
-            category_translations::category_id,
-            category_translations::locale,
-            category_translations::slug,
-        ))
-        .order((
-            category_translations::category_id.asc(),
-            category_translations::locale.asc(),
-        ))
         .load(conn)
 }
 

@@ -478,6 +478,21 @@ async fn owners_edit_their_media_and_used_covers_are_not_deleted() {
         )
         .await;
         assert_eq!(none["meta"]["total"], 0);
+        let uploader = media["uploaded_by"].as_i64().unwrap();
+        let mine = expect_json(
+            app.get(&format!("/api/v1/admin/media?uploaded_by={uploader}"))
+                .bearer_auth(&other_token),
+            200,
+        )
+        .await;
+        assert_eq!(mine["meta"]["total"], 1, "{mine}");
+        let nobody = expect_json(
+            app.get("/api/v1/admin/media?uploaded_by=999999")
+                .bearer_auth(&other_token),
+            200,
+        )
+        .await;
+        assert_eq!(nobody["meta"]["total"], 0);
 
         // A cover must name media; a published article's cover can't be deleted.
         let mut body = article_body(&room, "Astana by night", "published");

@@ -356,7 +356,7 @@ pub async fn update_media(
                 Some(point) => point.map(|p| serde_json::to_string(&p).unwrap_or_default()),
                 None => current.focal_point.clone(),
             };
-            write_translations(conn, id, &meta.translations)?;
+            write_texts(conn, id, &meta.translations)?;
             let (mut row, translations) = loaded(conn, id)?;
             row.credit = credit.clone();
             store::update(
@@ -601,8 +601,20 @@ fn check_meta(site: &[String], meta: &MediaMeta) -> Result<(), ApiError> {
     }
 }
 
-/// Writes a description's translations and the search text.
+/// Writes a new picture's translations and its search text.
 fn write_translations(
+    conn: &mut DbConnection,
+    id: i64,
+    translations: &LocaleMap<MediaTranslationInput>,
+) -> Result<(), ApiError> {
+    write_texts(conn, id, translations)?;
+    let (row, translations) = loaded(conn, id)?;
+    store::set_search_text(conn, id, &search_text(&row, &translations))?;
+    Ok(())
+}
+
+/// Writes a description's translations (the caller writes the search text).
+fn write_texts(
     conn: &mut DbConnection,
     id: i64,
     translations: &LocaleMap<MediaTranslationInput>,
@@ -621,8 +633,6 @@ fn write_translations(
         },
         |conn, locale| store::remove_translation(conn, id, locale),
     )?;
-    let (row, translations) = loaded(conn, id)?;
-    store::set_search_text(conn, id, &search_text(&row, &translations))?;
     Ok(())
 }
 

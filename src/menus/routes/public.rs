@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 use crate::menus::model::*;
 use crate::menus::store;
 use crate::openapi::{NotModified, UnknownLocale};
+use crate::tags::store as tags;
 
 /// The locale of a menu.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -73,14 +74,14 @@ pub async fn get_menu(
                     .map(|(_, id, _)| id)
                     .collect()
             };
-            let tags = store::tag_slugs(conn, &ids(TargetKind::Tag))?;
+            let tags = tags::translations_of(conn, &ids(TargetKind::Tag))?;
             let authors = store::author_slugs(conn, &ids(TargetKind::Author))?;
             let articles = store::article_cards(conn, &ids(TargetKind::Article), &locale, only)?;
             Ok((row, tags, authors, articles))
         })
         .await?;
     let urls = &state.settings.urls;
-    let tags = crate::db::group_by(tags, |(id, _, _)| *id);
+    let tags = crate::db::group_by(tags, |t| t.tag_id);
     let authors: HashMap<i64, String> = authors.into_iter().collect();
     let articles: HashMap<i64, (String, String)> = articles
         .into_iter()
@@ -110,11 +111,10 @@ pub async fn get_menu(
                 })
             }
             TargetKind::Tag => {
-                let names = tags.get(&id)?;
-                let (_, locale, slug) = choice.name_in(names, |(_, l, _)| l)?;
+                let name = choice.name_in(tags.get(&id)?, |t| &t.locale)?;
                 Some(Resolved {
-                    url: urls.tag(locale, slug, id),
-                    slug: Some(slug.clone()),
+                    url: urls.tag(&name.locale, &name.slug, id),
+                    slug: Some(name.slug.clone()),
                 })
             }
             TargetKind::Author => {
