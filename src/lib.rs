@@ -49,6 +49,7 @@ pub mod media;
 pub mod menus;
 pub mod openapi;
 pub mod operations;
+pub mod pages;
 pub mod pagination;
 pub mod reactions;
 pub mod router;

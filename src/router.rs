@@ -10,7 +10,7 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, media, menus, reactions, site,
+    articles, authors, categories, comments, feeds, locales, media, menus, pages, reactions, site,
     sitemaps, tags, users,
 };
 
@@ -56,6 +56,8 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(site::routes::public::get_site)
                 .service(media::routes::public::get_public_media)
                 .service(menus::routes::public::get_menu)
+                .service(pages::routes::public::list_pages)
+                .service(pages::routes::public::get_page)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -90,6 +92,16 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(menus::routes::admin::admin_get_menu)
                         .service(menus::routes::admin::replace_menu)
                         .service(menus::routes::admin::delete_menu)
+                        .service(pages::routes::admin::admin_list_pages)
+                        .service(pages::routes::admin::create_page)
+                        .service(pages::routes::admin::admin_get_page)
+                        .service(pages::routes::admin::update_page)
+                        .service(pages::routes::admin::delete_page)
+                        .service(pages::routes::admin::put_page_translation)
+                        .service(pages::routes::admin::delete_page_translation)
+                        .service(pages::routes::admin::list_page_revisions)
+                        .service(pages::routes::admin::get_page_revision)
+                        .service(pages::routes::admin::restore_page_revision)
                         .service(categories::routes::admin::admin_list_categories)
                         .service(categories::routes::admin::create_category)
                         .service(categories::routes::admin::admin_get_category)

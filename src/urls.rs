@@ -38,6 +38,10 @@ pub struct SiteUrls {
     pub tag: String,
     /// An author: `{locale}`, `{slug}`, `{id}`.
     pub author: String,
+    /// A page: `{locale}`, `{slug}`, `{id}`, `{key}` (the page's key, or its slug when it has
+    /// none).
+    #[serde(default = "default_page")]
+    pub page: String,
     /// Where media file URLs start (`MEDIA_PUBLIC_URL`, else `PUBLIC_API_URL` + `/media`),
     /// without a trailing slash.
     #[serde(default = "default_media")]
@@ -46,6 +50,10 @@ pub struct SiteUrls {
 
 /// Where media file URLs start by default.
 pub const DEFAULT_MEDIA: &str = "http://localhost:8080/media";
+
+fn default_page() -> String {
+    DEFAULT_PAGE.to_owned()
+}
 
 fn default_media() -> String {
     DEFAULT_MEDIA.to_owned()
@@ -61,6 +69,8 @@ pub const DEFAULT_CATEGORY: &str = "/{locale}/{slug}";
 pub const DEFAULT_TAG: &str = "/{locale}/tag/{slug}";
 /// The default `URL_AUTHOR`.
 pub const DEFAULT_AUTHOR: &str = "/{locale}/author/{slug}";
+/// The default `URL_PAGE`.
+pub const DEFAULT_PAGE: &str = "/{locale}/page/{slug}";
 
 impl Default for SiteUrls {
     fn default() -> Self {
@@ -70,6 +80,7 @@ impl Default for SiteUrls {
             category: DEFAULT_CATEGORY.to_owned(),
             tag: DEFAULT_TAG.to_owned(),
             author: DEFAULT_AUTHOR.to_owned(),
+            page: default_page(),
             media: default_media(),
         }
     }
@@ -95,7 +106,16 @@ impl SiteUrls {
             category: checked("URL_CATEGORY", category, &[])?,
             tag: checked("URL_TAG", tag, &[])?,
             author: checked("URL_AUTHOR", author, &[])?,
+            page: default_page(),
             media: default_media(),
+        })
+    }
+
+    /// These settings with pages at `template` (`URL_PAGE`), when it is a valid one.
+    pub fn with_page(self, template: &str) -> Result<Self, String> {
+        Ok(Self {
+            page: checked("URL_PAGE", template, &["key"])?,
+            ..self
         })
     }
 
@@ -138,6 +158,20 @@ impl SiteUrls {
     /// An author's URL in `locale`.
     pub fn author(&self, locale: &str, slug: &str, id: i64) -> String {
         self.fill(&self.author, &Self::common(locale, slug, &id.to_string()))
+    }
+
+    /// A page's URL in `locale`; `key` is its key, if it has one.
+    pub fn page(&self, locale: &str, slug: &str, id: i64, key: Option<&str>) -> String {
+        let id = id.to_string();
+        self.fill(
+            &self.page,
+            &[
+                ("locale", locale),
+                ("slug", slug),
+                ("id", &id),
+                ("key", key.unwrap_or(slug)),
+            ],
+        )
     }
 
     fn common<'a>(locale: &'a str, slug: &'a str, id: &'a str) -> [(&'a str, &'a str); 3] {
@@ -231,6 +265,16 @@ mod tests {
             urls.author("tr", "ayana", 3),
             "https://www.example.be/yazar/3"
         );
+        let pages = urls.clone().with_page("/{locale}/{key}").unwrap();
+        assert_eq!(
+            pages.page("fr", "mentions-legales", 4, Some("imprint")),
+            "https://www.example.be/fr/imprint"
+        );
+        assert_eq!(
+            pages.page("fr", "a-propos", 5, None),
+            "https://www.example.be/fr/a-propos"
+        );
+        assert!(urls.clone().with_page("/{locale}/{category}").is_err());
         assert!(SiteUrls::new("ftp://x", "/{slug}", "/{slug}", "/{slug}", "/{slug}").is_err());
         let refused = SiteUrls::new(
             "https://x.be",

@@ -331,12 +331,61 @@ pub struct TranslationRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// A stored revision: the state of a translation before a save.
+/// Whose translations a revision keeps: revisions are shared by articles and pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Article,
+    Page,
+}
+
+impl Subject {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Article => "article",
+            Self::Page => "page",
+        }
+    }
+}
+
+/// The text of a translation as a revision keeps it.
+#[derive(Debug)]
+pub struct RevisedText<'a> {
+    pub locale: &'a str,
+    /// The translation's version.
+    pub version: i64,
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub summary: Option<&'a str>,
+    pub body: &'a str,
+    pub seo_title: Option<&'a str>,
+    pub seo_description: Option<&'a str>,
+    /// Translation status name.
+    pub status: &'a str,
+}
+
+impl TranslationRow {
+    /// The text a revision keeps of this translation.
+    pub fn revised(&self) -> RevisedText<'_> {
+        RevisedText {
+            locale: &self.locale,
+            version: self.version,
+            title: &self.title,
+            slug: &self.slug,
+            summary: self.summary.as_deref(),
+            body: &self.body,
+            seo_title: self.seo_title.as_deref(),
+            seo_description: self.seo_description.as_deref(),
+            status: &self.status,
+        }
+    }
+}
+
+/// A stored revision: the state of a translation of an article or a page before a save.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::db::schema::article_revisions)]
+#[diesel(table_name = crate::db::schema::revisions)]
 pub struct RevisionRow {
     pub id: i64,
-    pub article_id: i64,
     /// Locale code.
     pub locale: String,
     /// The translation version this revision was.
@@ -353,6 +402,21 @@ pub struct RevisionRow {
     pub saved_by: Option<i64>,
     /// When it was replaced.
     pub created_at: NaiveDateTime,
+}
+
+impl RevisionRow {
+    /// The revision's text as a translation to save again (its slug explicit).
+    pub fn into_input(self) -> TranslationInput {
+        TranslationInput {
+            title: self.title,
+            slug: Some(self.slug),
+            summary: self.summary,
+            body: self.body,
+            seo_title: self.seo_title,
+            seo_description: self.seo_description,
+            status: Some(TranslationStatus::parse(&self.status)),
+        }
+    }
 }
 
 /// One translation, as written by an editor.
@@ -560,6 +624,19 @@ pub struct Revision {
     pub saved_by: Option<i64>,
     /// When it was replaced (UTC).
     pub created_at: DateTime<Utc>,
+}
+
+impl From<RevisionRow> for RevisionSummary {
+    fn from(row: RevisionRow) -> Self {
+        Self {
+            id: row.id,
+            locale: row.locale,
+            translation_version: row.translation_version,
+            title: row.title,
+            saved_by: row.saved_by,
+            created_at: row.created_at.and_utc(),
+        }
+    }
 }
 
 impl From<RevisionRow> for Revision {

@@ -12,7 +12,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::articles::model::{
-    ArticleLink, ArticleRow, CorrectionRow, GalleryRow, NewCorrection, SlugOwner, TranslationRow,
+    ArticleLink, ArticleRow, CorrectionRow, GalleryRow, NewCorrection, SlugOwner, Subject,
+    TranslationRow,
 };
 use crate::db::schema::{
     article_authors, article_corrections, article_gallery, article_slugs, article_tags,
@@ -398,6 +399,7 @@ pub fn delete_translation(conn: &mut DbConnection, id: i64) -> QueryResult<usize
 
 /// Deletes an article and everything that belongs to it.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    revisions::delete_all(conn, Subject::Article, id)?;
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 

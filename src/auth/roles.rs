@@ -30,6 +30,8 @@ pub enum Permission {
     ManageSettings,
     /// Manage categories, authors (bylines) and tags.
     ManageTaxonomy,
+    /// Write, publish and delete static pages (imprint, privacy…).
+    ManagePages,
     /// Edit any article, whoever wrote it.
     EditAnyArticle,
     /// Publish, schedule or archive any article.

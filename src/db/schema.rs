@@ -197,10 +197,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Earlier states of translations.
-    article_revisions (id) {
+    /// Earlier states of translations of articles and pages.
+    revisions (id) {
         id -> BigInt,
-        article_id -> BigInt,
+        subject -> Text,
+        subject_id -> BigInt,
         locale -> Text,
         translation_version -> BigInt,
         title -> Text,
@@ -464,6 +465,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Static pages: the locale-independent part.
+    pages (id) {
+        id -> BigInt,
+        key -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        source_locale -> Text,
+        created_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One translation of a page per locale.
+    page_translations (id) {
+        id -> BigInt,
+        page_id -> BigInt,
+        locale -> Text,
+        title -> Text,
+        slug -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        seo_title -> Nullable<Text>,
+        seo_description -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -476,7 +513,7 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_translations -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
-diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(page_translations -> pages (page_id));
 diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(reaction_kind_labels -> reaction_kinds (kind_id));
 diesel::joinable!(reactions -> articles (article_id));
@@ -502,7 +539,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_translations,
     article_slugs,
-    article_revisions,
+    revisions,
     article_corrections,
     reaction_kinds,
     reaction_kind_labels,
@@ -522,4 +559,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     media_translations,
     article_gallery,
     menus,
+    pages,
+    page_translations,
 );

@@ -261,12 +261,13 @@ pub fn apply_message(cache: &ResponseCache, message: &str, forget_settings: impl
 
 /// Resources whose admin writes purge by tag: (collection under `/api/v1/admin/`, tag prefix,
 /// whether the site settings kept in memory change too).
-const TAGGED_WRITES: [(&str, &str, bool); 5] = [
+const TAGGED_WRITES: [(&str, &str, bool); 6] = [
     ("articles", "article", false),
     ("categories", "category", true),
     ("tags", "tag", false),
     ("authors", "author", false),
     ("media", "media", false),
+    ("pages", "page", false),
 ];
 
 /// Admin collections whose writes change no public read by themselves: accounts and bans show

@@ -694,20 +694,15 @@ pub async fn list_revisions(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
-            Ok(revisions::list(conn, id, locale.as_deref())?)
+            Ok(revisions::list(
+                conn,
+                Subject::Article,
+                id,
+                locale.as_deref(),
+            )?)
         })
         .await?;
-    let data = rows
-        .into_iter()
-        .map(|row| RevisionSummary {
-            id: row.id,
-            locale: row.locale,
-            translation_version: row.translation_version,
-            title: row.title,
-            saved_by: row.saved_by,
-            created_at: row.created_at.and_utc(),
-        })
-        .collect();
+    let data = rows.into_iter().map(RevisionSummary::from).collect();
     Ok(HttpResponse::Ok().json(RevisionList { data }))
 }
 
@@ -734,7 +729,7 @@ pub async fn get_revision(
         .db
         .run(move |conn| {
             editable(conn, &principal, id)?;
-            Ok(revisions::find(conn, id, rev)?)
+            Ok(revisions::find(conn, Subject::Article, id, rev)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(RevisionResponse { data: row.into() }))
@@ -774,23 +769,15 @@ pub async fn restore_revision(
         .db
         .write(move |conn| {
             let row = editable(conn, &principal, id)?.row;
-            let revision = revisions::find(conn, id, rev)?;
-            let input = TranslationInput {
-                title: revision.title,
-                slug: Some(revision.slug),
-                summary: revision.summary,
-                body: revision.body,
-                seo_title: revision.seo_title,
-                seo_description: revision.seo_description,
-                status: Some(TranslationStatus::parse(&revision.status)),
-            };
-            let prepared = PreparedTranslation::stored(input);
-            save_translation(conn, &row, &revision.locale, &prepared, user, expected)?;
+            let revision = revisions::find(conn, Subject::Article, id, rev)?;
+            let locale = revision.locale.clone();
+            let prepared = PreparedTranslation::stored(revision.into_input());
+            save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
             let article = load_admin(conn, id)?;
             let version = article
                 .translations
-                .get(&revision.locale)
+                .get(&locale)
                 .map_or(1, |t| t.version);
             Ok((article, version))
         })
@@ -800,7 +787,7 @@ pub async fn restore_revision(
 
 /// Checks and sanitises translation bodies (locale, input, the body's field name) on the
 /// blocking thread pool, before any transaction starts: the parse is the costly part of a save.
-async fn prepare(
+pub async fn prepare(
     state: &AppState,
     translations: impl IntoIterator<Item = (String, TranslationInput, String)>,
 ) -> Result<BTreeMap<String, PreparedTranslation>, ApiError> {
@@ -819,7 +806,7 @@ async fn prepare(
 }
 
 /// What sanitising removed from each prepared body, by locale.
-fn sanitizer_report(
+pub fn sanitizer_report(
     translations: &BTreeMap<String, PreparedTranslation>,
 ) -> BTreeMap<String, Vec<Removal>> {
     translations

@@ -122,7 +122,13 @@ pub fn save_translation(
     };
     match current {
         Some(current) => {
-            revisions::insert_revision(conn, &current, saved_by)?;
+            revisions::insert_revision(
+                conn,
+                Subject::Article,
+                article.id,
+                &current.revised(),
+                saved_by,
+            )?;
             if !store::update_translation(conn, current.id, current.version, &fields)? {
                 return Err(DomainError::Stale);
             }

@@ -1,0 +1,406 @@
+//! Page rows, the rules of their keys and hierarchy, and pages as editors and readers see them.
+//! A page's translations are written like an article's ([`TranslationInput`]), sanitised the
+//! same way, and keep their revisions in the same place.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::{Queryable, Selectable};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::articles::model::{RevisedText, TranslationStatus};
+use crate::domain::FieldError;
+use crate::locales::model::LocaleChoice;
+use crate::urls::SiteUrls;
+
+/// Longest page key.
+pub const MAX_KEY_CHARS: usize = 64;
+/// Deepest hierarchy: a page, its sub-pages and theirs.
+pub const MAX_DEPTH: usize = 3;
+
+/// Where a page is in its workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PageStatus {
+    /// Not shown.
+    Draft,
+    /// Shown in its published translations.
+    Published,
+    /// Taken down; kept for the record.
+    Archived,
+}
+
+impl PageStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// A stored page (the locale-independent part).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::pages)]
+pub struct PageRow {
+    pub id: i64,
+    /// The name templates look it up by (`imprint`).
+    pub key: Option<String>,
+    pub parent_id: Option<i64>,
+    /// Order among its siblings.
+    pub position: i32,
+    /// Workflow status name.
+    pub status: String,
+    /// When it was first published.
+    pub published_at: Option<NaiveDateTime>,
+    /// The locale it is written in first.
+    pub source_locale: String,
+    /// The account that created it.
+    pub created_by: Option<i64>,
+    /// Edit version.
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PageRow {
+    /// The workflow status.
+    pub fn status(&self) -> PageStatus {
+        PageStatus::parse(&self.status)
+    }
+}
+
+/// A stored translation of a page.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::page_translations)]
+pub struct PageTranslationRow {
+    pub id: i64,
+    pub page_id: i64,
+    pub locale: String,
+    pub title: String,
+    /// Slug, unique among pages per locale.
+    pub slug: String,
+    pub summary: Option<String>,
+    /// Sanitised HTML body.
+    pub body: String,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    /// Translation status name.
+    pub status: String,
+    /// Edit version.
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PageTranslationRow {
+    /// The text a revision keeps of this translation.
+    pub fn revised(&self) -> RevisedText<'_> {
+        RevisedText {
+            locale: &self.locale,
+            version: self.version,
+            title: &self.title,
+            slug: &self.slug,
+            summary: self.summary.as_deref(),
+            body: &self.body,
+            seo_title: self.seo_title.as_deref(),
+            seo_description: self.seo_description.as_deref(),
+            status: &self.status,
+        }
+    }
+
+    /// Whether readers may see it (when its page is published).
+    pub fn published(&self) -> bool {
+        TranslationStatus::parse(&self.status) == TranslationStatus::Published
+    }
+}
+
+/// The translated fields of a page translation as stored.
+#[derive(Debug, Clone)]
+pub struct PageTextFields {
+    pub title: String,
+    pub slug: String,
+    pub summary: Option<String>,
+    /// Sanitised HTML.
+    pub body: String,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    /// Translation status name.
+    pub status: String,
+}
+
+/// The locale-independent fields written on create and update.
+#[derive(Debug, Clone)]
+pub struct PageFields {
+    pub key: Option<String>,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub source_locale: String,
+}
+
+/// What is wrong with a page key named `field`: 1 to 64 lowercase ASCII letters, digits and
+/// hyphens, starting with a letter (so a key is never taken for an id).
+pub fn key_error(key: &str, field: &str) -> Option<FieldError> {
+    let valid = key.len() <= MAX_KEY_CHARS
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !key.ends_with('-')
+        && !key.contains("--");
+    (!valid).then(|| {
+        FieldError::new(
+            field,
+            format!(
+                "must be 1 to {MAX_KEY_CHARS} lowercase letters, digits and single hyphens, \
+                 starting with a letter"
+            ),
+        )
+    })
+}
+
+/// What is wrong with making `parent` the parent of page `id` (`None` for a new page), given
+/// `ancestors`: the parent's own ancestors, nearest first. A page can't be its own ancestor,
+/// and the hierarchy is at most [`MAX_DEPTH`] levels deep (`subtree_depth`: levels of page
+/// `id` and its descendants, 1 for a page without children).
+pub fn parent_error(
+    id: Option<i64>,
+    parent: i64,
+    ancestors: &[i64],
+    subtree_depth: usize,
+) -> Option<FieldError> {
+    if Some(parent) == id || ancestors.iter().any(|a| Some(*a) == id) {
+        return Some(FieldError::new(
+            "parent_id",
+            "must not be the page itself or one of its sub-pages",
+        ));
+    }
+    (ancestors.len() + 1 + subtree_depth > MAX_DEPTH).then(|| {
+        FieldError::new(
+            "parent_id",
+            format!("would make the hierarchy deeper than {MAX_DEPTH} levels"),
+        )
+    })
+}
+
+/// One translation of a page as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminPageTranslation {
+    pub title: String,
+    pub slug: String,
+    pub summary: Option<String>,
+    /// Sanitised HTML body.
+    pub body: String,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    /// Translation status.
+    pub status: TranslationStatus,
+    /// Edit version; send it in `If-Match` when saving this translation.
+    pub version: i64,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminPage {
+    pub id: i64,
+    /// The name templates look it up by.
+    pub key: Option<String>,
+    /// The page above it, if any.
+    pub parent_id: Option<i64>,
+    /// Order among its siblings (ascending).
+    pub position: i32,
+    /// Workflow status.
+    pub status: PageStatus,
+    /// When it was first published (UTC).
+    pub published_at: Option<DateTime<Utc>>,
+    /// The locale it is written in first.
+    pub source_locale: String,
+    /// The account that created it.
+    pub created_by: Option<i64>,
+    /// Edit version; send it in `If-Match` when changing or deleting the page.
+    pub version: i64,
+    /// Translations by locale code.
+    pub translations: BTreeMap<String, AdminPageTranslation>,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change of the page itself (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AdminPage {
+    /// A page and its translations as editors see them.
+    pub fn new(row: PageRow, translations: Vec<PageTranslationRow>) -> Self {
+        Self {
+            id: row.id,
+            status: row.status(),
+            key: row.key,
+            parent_id: row.parent_id,
+            position: row.position,
+            published_at: row.published_at.map(|at| at.and_utc()),
+            source_locale: row.source_locale,
+            created_by: row.created_by,
+            version: row.version,
+            translations: translations
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.locale.clone(),
+                        AdminPageTranslation {
+                            status: TranslationStatus::parse(&t.status),
+                            title: t.title,
+                            slug: t.slug,
+                            summary: t.summary,
+                            body: t.body,
+                            seo_title: t.seo_title,
+                            seo_description: t.seo_description,
+                            version: t.version,
+                            updated_at: t.updated_at.and_utc(),
+                        },
+                    )
+                })
+                .collect(),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A page's translation in another locale, for hreflang alternates and language switchers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageAlternate {
+    pub locale: String,
+    pub slug: String,
+    pub title: String,
+    /// Its canonical URL.
+    pub url: String,
+}
+
+/// Another page linked from this one (its parent, its children), in the served locale.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageLink {
+    pub id: i64,
+    pub key: Option<String>,
+    pub slug: String,
+    pub title: String,
+    /// Its canonical URL.
+    pub url: String,
+}
+
+/// A page in a list, in the served locale.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageSummary {
+    pub id: i64,
+    /// The name templates look it up by.
+    pub key: Option<String>,
+    /// The page above it, if any.
+    pub parent_id: Option<i64>,
+    /// Order among its siblings.
+    pub position: i32,
+    /// Slug in the served locale.
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    /// The locale served.
+    pub locale: String,
+    /// The locale asked for.
+    pub requested_locale: String,
+    /// Whether the served locale is not the one asked for.
+    pub fallback: bool,
+    /// Canonical URL in the served locale.
+    pub url: String,
+    /// Every published translation (the served one included), for hreflang.
+    pub translations: Vec<PageAlternate>,
+    /// First publication (UTC).
+    pub published_at: Option<DateTime<Utc>>,
+    /// Last change of the page or the served translation (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A whole page, in the served locale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicPage {
+    #[serde(flatten)]
+    pub summary: PageSummary,
+    /// Sanitised HTML; pictures of the media library carry `src`, `srcset`, size and `alt`.
+    pub body: String,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    /// The page above it, when it is visible.
+    pub parent: Option<PageLink>,
+    /// Its visible sub-pages, in order.
+    pub children: Vec<PageLink>,
+}
+
+impl PageSummary {
+    /// Page `row` in `choice`'s locale, from its published `translations`, with the translation
+    /// served; `None` when none may be served there.
+    pub fn new<'a>(
+        row: &PageRow,
+        translations: &'a [PageTranslationRow],
+        choice: &LocaleChoice,
+        urls: &SiteUrls,
+    ) -> Option<(Self, &'a PageTranslationRow)> {
+        let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
+        let key = row.key.as_deref();
+        let summary = Self {
+            id: row.id,
+            key: row.key.clone(),
+            parent_id: row.parent_id,
+            position: row.position,
+            slug: translation.slug.clone(),
+            title: translation.title.clone(),
+            summary: translation.summary.clone(),
+            url: urls.page(&picked.locale, &translation.slug, row.id, key),
+            locale: picked.locale,
+            requested_locale: choice.requested.clone(),
+            fallback: picked.fallback,
+            translations: translations
+                .iter()
+                .map(|t| PageAlternate {
+                    locale: t.locale.clone(),
+                    slug: t.slug.clone(),
+                    title: t.title.clone(),
+                    url: urls.page(&t.locale, &t.slug, row.id, key),
+                })
+                .collect(),
+            published_at: row.published_at.map(|at| at.and_utc()),
+            updated_at: row.updated_at.max(translation.updated_at).and_utc(),
+        };
+        Some((summary, translation))
+    }
+}
+
+impl PageLink {
+    /// Page `row` as a link in `choice`'s locale, from its published `translations`.
+    pub fn new(
+        row: &PageRow,
+        translations: &[PageTranslationRow],
+        choice: &LocaleChoice,
+        urls: &SiteUrls,
+    ) -> Option<Self> {
+        let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
+        Some(Self {
+            id: row.id,
+            key: row.key.clone(),
+            slug: translation.slug.clone(),
+            title: translation.title.clone(),
+            url: urls.page(&picked.locale, &translation.slug, row.id, row.key.as_deref()),
+        })
+    }
+}

@@ -1,0 +1,470 @@
+//! Page queries: editing, the hierarchy's checks, and what readers may see.
+
+use diesel::prelude::*;
+
+use crate::articles::model::{PreparedTranslation, Subject, TranslationStatus, trimmed};
+use crate::articles::store::editing::check_body_media;
+use crate::articles::store::revisions;
+use crate::db::schema::{page_translations, pages};
+use crate::db::{self, DbConnection, MultiBackend, Paged};
+use crate::domain::DomainError;
+use crate::pages::model::{
+    PageFields, PageRow, PageStatus, PageTextFields, PageTranslationRow, key_error,
+};
+use crate::slug;
+
+/// Stores a new page; its id.
+pub fn insert(
+    conn: &mut DbConnection,
+    fields: &PageFields,
+    created_by: Option<i64>,
+) -> QueryResult<i64> {
+    let now = db::now();
+    diesel::insert_into(pages::table)
+        .values((
+            pages::key.eq(&fields.key),
+            pages::parent_id.eq(fields.parent_id),
+            pages::position.eq(fields.position),
+            pages::status.eq(&fields.status),
+            pages::published_at.eq(fields.published_at),
+            pages::source_locale.eq(&fields.source_locale),
+            pages::created_by.eq(created_by),
+            pages::created_at.eq(now),
+            pages::updated_at.eq(now),
+        ))
+        .returning(pages::id)
+        .get_result(conn)
+}
+
+/// One page.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<PageRow> {
+    pages::table
+        .find(id)
+        .select(PageRow::as_select())
+        .first(conn)
+}
+
+/// One page, locked for the write that follows (on PostgreSQL; SQLite's write transaction
+/// holds the database already).
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<PageRow> {
+    match conn {
+        DbConnection::Pg(pg) => pages::table
+            .find(id)
+            .select(PageRow::as_select())
+            .for_update()
+            .first(pg),
+        DbConnection::Sqlite(sqlite) => pages::table
+            .find(id)
+            .select(PageRow::as_select())
+            .first(sqlite),
+    }
+}
+
+/// Changes a page when it is still at `version`; `false` when stale.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    fields: &PageFields,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        pages::table
+            .filter(pages::id.eq(id))
+            .filter(pages::version.eq(version)),
+    )
+    .set((
+        pages::key.eq(&fields.key),
+        pages::parent_id.eq(fields.parent_id),
+        pages::position.eq(fields.position),
+        pages::status.eq(&fields.status),
+        pages::published_at.eq(fields.published_at),
+        pages::source_locale.eq(&fields.source_locale),
+        pages::version.eq(pages::version + 1),
+        pages::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Deletes a page with its translations and revisions.
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    revisions::delete_all(conn, Subject::Page, id)?;
+    diesel::delete(pages::table.find(id)).execute(conn).map(drop)
+}
+
+/// Whether another page than `except` has `key`.
+pub fn key_taken(conn: &mut DbConnection, key: &str, except: Option<i64>) -> QueryResult<bool> {
+    let mut query = pages::table
+        .filter(pages::key.eq(key))
+        .select(pages::id)
+        .into_boxed::<MultiBackend>();
+    if let Some(except) = except {
+        query = query.filter(pages::id.ne(except));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+/// The ancestors of page `id`, nearest first (at most a few levels: the hierarchy is shallow,
+/// and a broken chain stops the walk).
+pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
+    let mut chain = Vec::new();
+    let mut at = id;
+    while chain.len() <= crate::pages::model::MAX_DEPTH {
+        let parent: Option<Option<i64>> = pages::table
+            .find(at)
+            .select(pages::parent_id)
+            .first(conn)
+            .optional()?;
+        match parent.flatten() {
+            Some(parent) if !chain.contains(&parent) => {
+                chain.push(parent);
+                at = parent;
+            }
+            _ => break,
+        }
+    }
+    Ok(chain)
+}
+
+/// Levels of page `id` and the pages below it: 1 for a page without sub-pages.
+pub fn subtree_depth(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    let mut depth = 1;
+    let mut level = vec![id];
+    while depth <= crate::pages::model::MAX_DEPTH {
+        level = pages::table
+            .filter(pages::parent_id.eq_any(&level))
+            .select(pages::id)
+            .load(conn)?;
+        if level.is_empty() {
+            break;
+        }
+        depth += 1;
+    }
+    Ok(depth)
+}
+
+/// Whether page `id` has sub-pages.
+pub fn has_children(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        pages::table.filter(pages::parent_id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// Pages as editors list them, most recently changed first: optionally only in `status` or
+/// with a translation in `locale`.
+pub fn admin_page(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    locale: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Paged<PageRow>> {
+    let filtered = || {
+        let mut q = pages::table.into_boxed::<MultiBackend>();
+        if let Some(status) = status {
+            q = q.filter(pages::status.eq(status.to_owned()));
+        }
+        if let Some(locale) = locale {
+            q = q.filter(
+                pages::id.eq_any(
+                    page_translations::table
+                        .filter(page_translations::locale.eq(locale.to_owned()))
+                        .select(page_translations::page_id),
+                ),
+            );
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .select(PageRow::as_select())
+        .order((pages::updated_at.desc(), pages::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok(Paged { rows, total })
+}
+
+/// These pages, by id.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PageRow>> {
+    pages::table
+        .filter(pages::id.eq_any(ids))
+        .select(PageRow::as_select())
+        .order(pages::id.asc())
+        .load(conn)
+}
+
+/// Every translation of these pages.
+pub fn translations_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<PageTranslationRow>> {
+    page_translations::table
+        .filter(page_translations::page_id.eq_any(ids))
+        .select(PageTranslationRow::as_select())
+        .order(page_translations::id.asc())
+        .load(conn)
+}
+
+/// The translation of page `id` in `locale`.
+pub fn find_translation(
+    conn: &mut DbConnection,
+    id: i64,
+    locale: &str,
+) -> QueryResult<Option<PageTranslationRow>> {
+    page_translations::table
+        .filter(page_translations::page_id.eq(id))
+        .filter(page_translations::locale.eq(locale))
+        .select(PageTranslationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether a page other than `except` has `slug` in `locale` (serialised per slug, so two
+/// saves can't both find a generated one free).
+pub fn slug_taken(
+    conn: &mut DbConnection,
+    locale: &str,
+    slug: &str,
+    except: i64,
+) -> QueryResult<bool> {
+    db::lock_name(conn, &format!("slug:pages:{locale}:{}", slug::base(slug)))?;
+    diesel::select(diesel::dsl::exists(
+        page_translations::table
+            .filter(page_translations::locale.eq(locale))
+            .filter(page_translations::slug.eq(slug))
+            .filter(page_translations::page_id.ne(except)),
+    ))
+    .get_result(conn)
+}
+
+/// Stores a new translation of page `id`.
+pub fn insert_translation(
+    conn: &mut DbConnection,
+    id: i64,
+    locale: &str,
+    fields: &PageTextFields,
+) -> QueryResult<()> {
+    let now = db::now();
+    diesel::insert_into(page_translations::table)
+        .values((
+            page_translations::page_id.eq(id),
+            page_translations::locale.eq(locale),
+            page_translations::title.eq(&fields.title),
+            page_translations::slug.eq(&fields.slug),
+            page_translations::summary.eq(&fields.summary),
+            page_translations::body.eq(&fields.body),
+            page_translations::seo_title.eq(&fields.seo_title),
+            page_translations::seo_description.eq(&fields.seo_description),
+            page_translations::status.eq(&fields.status),
+            page_translations::created_at.eq(now),
+            page_translations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Replaces a translation when it is still at `version`; `false` when stale.
+pub fn update_translation(
+    conn: &mut DbConnection,
+    translation: i64,
+    version: i64,
+    fields: &PageTextFields,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        page_translations::table
+            .filter(page_translations::id.eq(translation))
+            .filter(page_translations::version.eq(version)),
+    )
+    .set((
+        page_translations::title.eq(&fields.title),
+        page_translations::slug.eq(&fields.slug),
+        page_translations::summary.eq(&fields.summary),
+        page_translations::body.eq(&fields.body),
+        page_translations::seo_title.eq(&fields.seo_title),
+        page_translations::seo_description.eq(&fields.seo_description),
+        page_translations::status.eq(&fields.status),
+        page_translations::version.eq(page_translations::version + 1),
+        page_translations::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Deletes one translation.
+pub fn delete_translation(conn: &mut DbConnection, translation: i64) -> QueryResult<()> {
+    diesel::delete(page_translations::table.find(translation))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The published page a public `key` names: its id (digits), its key, or a slug of one of its
+/// published translations in any locale (the requested locale's first).
+pub fn resolve_key(conn: &mut DbConnection, key: &str, locale: &str) -> QueryResult<Option<i64>> {
+    let published = pages::table
+        .filter(pages::status.eq("published"))
+        .select(pages::id)
+        .into_boxed::<MultiBackend>();
+    if let Ok(id) = key.parse::<i64>() {
+        return published.filter(pages::id.eq(id)).first(conn).optional();
+    }
+    if key_error(key, "key").is_none()
+        && let Some(id) = pages::table
+            .filter(pages::status.eq("published"))
+            .filter(pages::key.eq(key))
+            .select(pages::id)
+            .first(conn)
+            .optional()?
+    {
+        return Ok(Some(id));
+    }
+    let by_slug: Vec<(i64, String)> = page_translations::table
+        .inner_join(pages::table)
+        .filter(pages::status.eq("published"))
+        .filter(page_translations::status.eq("published"))
+        .filter(page_translations::slug.eq(key))
+        .select((pages::id, page_translations::locale))
+        .load(conn)?;
+    Ok(by_slug
+        .iter()
+        .find(|(_, l)| l == locale)
+        .or(by_slug.first())
+        .map(|(id, _)| *id))
+}
+
+/// A page of published pages with a published translation (in `only`, when given), under
+/// `parent` when given, ordered as siblings are (position, then id).
+pub fn published_page(
+    conn: &mut DbConnection,
+    parent: Option<i64>,
+    only: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Paged<PageRow>> {
+    // Any locale matches `%`; locale codes hold no wildcard.
+    let locale = only.unwrap_or("%").to_owned();
+    let filtered = || {
+        let translated = page_translations::table
+            .filter(page_translations::status.eq("published"))
+            .filter(page_translations::locale.like(locale.clone()))
+            .select(page_translations::page_id);
+        let mut q = pages::table
+            .filter(pages::status.eq("published"))
+            .filter(pages::id.eq_any(translated))
+            .into_boxed::<MultiBackend>();
+        if let Some(parent) = parent {
+            q = q.filter(pages::parent_id.eq(parent));
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .select(PageRow::as_select())
+        .order((pages::position.asc(), pages::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok(Paged { rows, total })
+}
+
+/// The published sub-pages of page `id`, in order.
+pub fn published_children(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<PageRow>> {
+    pages::table
+        .filter(pages::status.eq("published"))
+        .filter(pages::parent_id.eq(id))
+        .select(PageRow::as_select())
+        .order((pages::position.asc(), pages::id.asc()))
+        .load(conn)
+}
+
+/// Every published page (for the sitemaps; a site has tens of pages, not thousands), in order.
+pub fn all_published(conn: &mut DbConnection) -> QueryResult<Vec<PageRow>> {
+    pages::table
+        .filter(pages::status.eq("published"))
+        .select(PageRow::as_select())
+        .order((pages::position.asc(), pages::id.asc()))
+        .load(conn)
+}
+
+/// The published translations of these pages, whatever the pages' status.
+pub fn published_translations_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<PageTranslationRow>> {
+    page_translations::table
+        .filter(page_translations::page_id.eq_any(ids))
+        .filter(page_translations::status.eq("published"))
+        .select(PageTranslationRow::as_select())
+        .order(page_translations::id.asc())
+        .load(conn)
+}
+
+/// How many pages there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    pages::table.count().get_result(conn)
+}
+
+/// Saves one translation of `page`: a new version when it exists (its previous state kept as
+/// a revision), else a new translation. With `expected`, only when the translation is at that
+/// version (stale otherwise). An explicit slug must be free among pages in the locale (a
+/// conflict); a generated one gets a suffix; a published translation of a published page keeps
+/// its slug whatever its title, unless the client names a new one.
+pub fn save_translation(
+    conn: &mut DbConnection,
+    page: &PageRow,
+    locale: &str,
+    prepared: &PreparedTranslation,
+    saved_by: Option<i64>,
+    expected: Option<i64>,
+) -> Result<(), DomainError> {
+    let input = &prepared.input;
+    check_body_media(conn, &prepared.body, &format!("translations.{locale}.body"))?;
+    let current = find_translation(conn, page.id, locale)?;
+    match (&current, expected) {
+        (None, Some(_)) => return Err(DomainError::Stale),
+        (Some(current), Some(version)) if current.version != version => {
+            return Err(DomainError::Stale);
+        }
+        _ => {}
+    }
+    let title = input.title.trim().to_owned();
+    let slug = match (&input.slug, &current) {
+        (None, Some(current))
+            if current.title == title
+                || (page.status() == PageStatus::Published && current.published()) =>
+        {
+            current.slug.clone()
+        }
+        (explicit, _) => slug::assign(explicit.as_deref(), &title, locale, |candidate| {
+            slug_taken(conn, locale, candidate, page.id)
+        })?,
+    };
+    let status = input
+        .status
+        .or_else(|| {
+            current
+                .as_ref()
+                .map(|c| TranslationStatus::parse(&c.status))
+        })
+        .unwrap_or(TranslationStatus::Published);
+    let fields = PageTextFields {
+        title,
+        slug,
+        summary: trimmed(&input.summary),
+        body: prepared.body.clone(),
+        seo_title: trimmed(&input.seo_title),
+        seo_description: trimmed(&input.seo_description),
+        status: status.as_str().to_owned(),
+    };
+    match current {
+        Some(current) => {
+            revisions::insert_revision(conn, Subject::Page, page.id, &current.revised(), saved_by)?;
+            if !update_translation(conn, current.id, current.version, &fields)? {
+                return Err(DomainError::Stale);
+            }
+        }
+        None => insert_translation(conn, page.id, locale, &fields)?,
+    }
+    Ok(())
+}
