@@ -1,10 +1,11 @@
 //! The demo newsroom, built from the kind of site Newsroom CMS serves (a Brussels news portal in
 //! Turkish, French and English): its categories, bylines, tags, the Tokayev interview with its
 //! English text, French summary and a Turkish translation, and the Central Asia newsletters
-//! around it. Plus deterministic synthetic articles for benchmarks.
+//! around it, the imprint and privacy pages. Plus deterministic synthetic articles for benchmarks.
 //!
 //! Everything is written through the same store functions and editorial rules as the API.
 
+pub mod pages;
 pub mod pictures;
 
 use std::collections::BTreeMap;
@@ -50,6 +51,7 @@ pub fn load_newsroom(conn: &mut DbConnection, pictures: &[i64]) -> Result<bool, 
         write_site(conn)?;
         let newsroom = Newsroom::create(conn)?;
         newsroom.write_menu(conn)?;
+        pages::write(conn)?;
         let articles = newsroom.write_articles(conn, pictures)?;
         write_interaction(conn, &articles)?;
         read_model::refresh(conn, &articles)?;

@@ -379,10 +379,10 @@ pub fn may_edit(row: &MediaRow, user: i64, edits_any: bool) -> bool {
 /// Content that uses a picture, as a refused delete names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MediaUse {
-    /// `article` or `author`.
+    /// `article`, `page`, `site` or `author`.
     pub kind: String,
     pub id: i64,
-    /// The article's title or the author's name.
+    /// The article's or page's title, or the author's name.
     pub title: String,
     /// How: `cover`, `gallery`, `body` or `avatar`.
     pub role: String,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{
     article_gallery, article_translations, articles, authors, media, media_translations,
-    site_settings,
+    page_translations, pages, site_settings,
 };
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 use crate::media::model::{MediaRow, MediaTranslationRow, MediaUse, NewMedia};
@@ -279,7 +279,8 @@ pub fn articles_using(
     Ok(uses)
 }
 
-/// What uses picture `id` that a reader can see: published articles and author avatars.
+/// What uses picture `id` that a reader can see: published articles and pages, the site's
+/// logo and author avatars.
 pub fn public_uses(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<MediaUse>> {
     let mut uses = Vec::new();
     for (article, role) in articles_using(conn, id, true)? {
@@ -295,6 +296,24 @@ pub fn public_uses(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<MediaUse
             title: title.unwrap_or_default(),
             role: role.into(),
         });
+    }
+    let pages: Vec<(i64, String)> = page_translations::table
+        .inner_join(pages::table)
+        .filter(pages::status.eq("published"))
+        .filter(page_translations::status.eq("published"))
+        .filter(page_translations::body.like(body_marker(id)))
+        .select((pages::id, page_translations::title))
+        .load(conn)?;
+    let mut seen = HashSet::new();
+    for (page, title) in pages {
+        if seen.insert(page) {
+            uses.push(MediaUse {
+                kind: "page".into(),
+                id: page,
+                title,
+                role: "body".into(),
+            });
+        }
     }
     let logo: Option<Option<i64>> = site_settings::table
         .select(site_settings::logo_media_id)

@@ -44,6 +44,7 @@ impl MenuRow {
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     Category,
+    Page,
     Article,
     Tag,
     Author,
@@ -59,7 +60,7 @@ pub struct MenuItemInput {
     #[schema(example = json!({"tr": "ORTA ASYA", "fr": "ASIE CENTRALE"}))]
     pub labels: BTreeMap<String, String>,
     pub kind: TargetKind,
-    /// The category, article, tag or author (not for `external`).
+    /// The category, page, article, tag or author (not for `external`).
     pub target_id: Option<i64>,
     /// The address, for `external` only.
     pub url: Option<String>,
@@ -76,7 +77,7 @@ pub struct MenuChildInput {
     #[schema(example = json!({"tr": "Kazakistan", "fr": "Kazakhstan"}))]
     pub labels: BTreeMap<String, String>,
     pub kind: TargetKind,
-    /// The category, article, tag or author (not for `external`).
+    /// The category, page, article, tag or author (not for `external`).
     pub target_id: Option<i64>,
     /// The address, for `external` only.
     pub url: Option<String>,

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{article_views, articles, authors, categories, menus, tags};
+use crate::db::schema::{article_views, articles, authors, categories, menus, pages, tags};
 use crate::db::{self, DbConnection};
 use crate::menus::model::{MenuRow, TargetKind};
 
@@ -68,6 +68,10 @@ pub fn missing(conn: &mut DbConnection, kind: TargetKind, ids: &[i64]) -> QueryR
         TargetKind::Category => categories::table
             .filter(categories::id.eq_any(ids))
             .select(categories::id)
+            .load::<i64>(conn)?,
+        TargetKind::Page => pages::table
+            .filter(pages::id.eq_any(ids))
+            .select(pages::id)
             .load::<i64>(conn)?,
         TargetKind::Article => articles::table
             .filter(articles::id.eq_any(ids))

@@ -24,18 +24,26 @@ pub const URLSET_TAIL: &str = "</urlset>\n";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Articles,
+    Pages,
     Categories,
     Tags,
     Authors,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Articles, Kind::Categories, Kind::Tags, Kind::Authors];
+    pub const ALL: [Kind; 5] = [
+        Kind::Articles,
+        Kind::Pages,
+        Kind::Categories,
+        Kind::Tags,
+        Kind::Authors,
+    ];
 
     /// The kind's name in file names.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Articles => "articles",
+            Kind::Pages => "pages",
             Kind::Categories => "categories",
             Kind::Tags => "tags",
             Kind::Authors => "authors",
@@ -214,7 +222,8 @@ mod tests {
         assert_eq!(Kind::of_file("tags-1.xml"), Some((Kind::Tags, 1)));
         assert_eq!(Kind::of_file("articles-0.xml"), None);
         assert_eq!(Kind::of_file("articles-02.xml"), None);
-        assert_eq!(Kind::of_file("pages-1.xml"), None);
+        assert_eq!(Kind::of_file("pages-1.xml"), Some((Kind::Pages, 1)));
+        assert_eq!(Kind::of_file("menus-1.xml"), None);
         assert_eq!(Kind::of_file("articles-1.json"), None);
     }
 }

@@ -1,11 +1,12 @@
-//! `GET /sitemap.xml` (the index), `/sitemaps/{locale}/{kind}-{n}.xml` (articles, categories,
-//! tags, authors) and `/sitemaps/news.xml` (Google News).
+//! `GET /sitemap.xml` (the index), `/sitemaps/{locale}/{kind}-{n}.xml` (articles, pages,
+//! categories, tags, authors) and `/sitemaps/news.xml` (Google News).
 
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
@@ -14,6 +15,7 @@ use crate::delivery::{cached_bytes, if_none_match};
 use crate::error::{ApiError, Problem};
 use crate::locales::model::{LocaleChoice, LocaleRow, normalize_code};
 use crate::openapi::NotModified;
+use crate::pages::store as pages;
 use crate::site::store as site;
 use crate::sitemaps::model::*;
 use crate::sitemaps::store;
@@ -31,7 +33,7 @@ const NEWS_HOURS: i64 = 48;
 const NEWS_MAX: i64 = 1000;
 
 /// The sitemap index: for every site locale, its article files (50,000 URLs each) and its
-/// category, tag and author files, with when each last changed.
+/// page, category, tag and author files, with when each last changed.
 #[utoipa::path(
     tag = "sitemaps",
     responses(
@@ -66,7 +68,7 @@ pub async fn sitemap_index(
         for n in 1..=(count + MAX_URLS - 1) / MAX_URLS {
             files.push((format!("{base}/sitemaps/{locale}/articles-{n}.xml"), newest));
         }
-        for kind in [Kind::Categories, Kind::Tags, Kind::Authors] {
+        for kind in [Kind::Pages, Kind::Categories, Kind::Tags, Kind::Authors] {
             files.push((
                 format!("{base}/sitemaps/{locale}/{}-1.xml", kind.name()),
                 None,
@@ -84,14 +86,15 @@ pub async fn sitemap_index(
 }
 
 /// One sitemap file of a locale: `articles-{n}.xml` (the articles published in that locale
-/// itself, by id, 50,000 a file, written as a stream), or `categories-1.xml`, `tags-1.xml`,
-/// `authors-1.xml`. Every URL carries its alternates in each published translation plus
-/// `x-default`; articles their `lastmod` and cover image.
+/// itself, by id, 50,000 a file, written as a stream), or `pages-1.xml` (pages published in
+/// that locale), `categories-1.xml`, `tags-1.xml`, `authors-1.xml`. Every URL carries its
+/// alternates in each published translation plus `x-default`; articles and pages their
+/// `lastmod`, articles their cover image.
 #[utoipa::path(
     tag = "sitemaps",
     params(
         ("locale" = String, Path, description = "A site locale."),
-        ("file" = String, Path, description = "`articles-{n}.xml`, `categories-1.xml`, `tags-1.xml` or `authors-1.xml`."),
+        ("file" = String, Path, description = "`articles-{n}.xml`, `pages-1.xml`, `categories-1.xml`, `tags-1.xml` or `authors-1.xml`."),
     ),
     responses(
         (status = 200, description = "The sitemap file.", body = String, content_type = "application/xml",
@@ -122,44 +125,76 @@ pub async fn sitemap_file(
     let codes: Vec<String> = locales.iter().map(|l| l.code.clone()).collect();
     let default = LocaleChoice::serving(&locale, &locales).default;
     let tree = state.category_tree().await?;
-    let slugs = state
+    let found = state
         .db
         .run(move |conn| {
-            Ok(match kind {
+            // (id, locale, URL, last change) of every published translation.
+            let found: Vec<(i64, String, String, Option<DateTime<Utc>>)> = match kind {
+                Kind::Pages => {
+                    let rows = pages::all_published(conn)?;
+                    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                    let texts = db::group_by(pages::published_translations_of(conn, &ids)?, |t| {
+                        t.page_id
+                    });
+                    rows.iter()
+                        .flat_map(|row| {
+                            texts.get(&row.id).into_iter().flatten().map(|t| {
+                                (
+                                    row.id,
+                                    t.locale.clone(),
+                                    urls.page(&t.locale, &t.slug, row.id, row.key.as_deref()),
+                                    Some(db::to_utc(row.updated_at.max(t.updated_at))),
+                                )
+                            })
+                        })
+                        .collect()
+                }
                 Kind::Categories => tree
                     .translations
                     .iter()
-                    .map(|t| (t.category_id, t.locale.clone(), t.slug.clone()))
+                    .map(|t| {
+                        let url = urls.category(&t.locale, &t.slug, t.category_id);
+                        (t.category_id, t.locale.clone(), url, None)
+                    })
                     .collect(),
-                Kind::Tags => store::tag_slugs(conn)?,
+                Kind::Tags => store::tag_slugs(conn)?
+                    .into_iter()
+                    .map(|(id, code, slug)| {
+                        let url = urls.tag(&code, &slug, id);
+                        (id, code, url, None)
+                    })
+                    .collect(),
                 _ => store::author_slugs(conn)?
                     .into_iter()
                     .flat_map(|(id, slug)| {
                         codes
                             .iter()
-                            .map(move |code| (id, code.clone(), slug.clone()))
+                            .map(|code| (id, code.clone(), urls.author(code, &slug, id), None))
                             .collect::<Vec<_>>()
                     })
                     .collect(),
-            })
+            };
+            Ok(found)
         })
         .await?;
     let mut by_id: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
-    for (id, code, slug) in slugs {
-        let url = match kind {
-            Kind::Categories => urls.category(&code, &slug, id),
-            Kind::Tags => urls.tag(&code, &slug, id),
-            _ => urls.author(&code, &slug, id),
-        };
+    let mut lastmod: BTreeMap<i64, DateTime<Utc>> = BTreeMap::new();
+    for (id, code, url, changed) in found {
+        if code == locale
+            && let Some(changed) = changed
+        {
+            lastmod.insert(id, changed);
+        }
         by_id.entry(id).or_default().push((code, url));
     }
     let mut out = String::from(URLSET_HEAD);
-    for translations in by_id.values() {
+    for (id, translations) in &by_id {
         let Some((_, loc)) = translations.iter().find(|(code, _)| *code == locale) else {
             continue;
         };
         Entry {
             loc: loc.clone(),
+            lastmod: lastmod.get(id).copied(),
             alternates: alternates(translations, &default),
             ..Entry::default()
         }

@@ -243,6 +243,7 @@ fn checked_items(
         if kind != TargetKind::External && !store::missing(conn, kind, &[id])?.is_empty() {
             let what = match kind {
                 TargetKind::Category => "category",
+                TargetKind::Page => "page",
                 TargetKind::Article => "article",
                 TargetKind::Tag => "tag",
                 _ => "author",

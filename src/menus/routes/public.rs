@@ -13,6 +13,8 @@ use crate::error::{ApiError, Problem};
 use crate::menus::model::*;
 use crate::menus::store;
 use crate::openapi::{NotModified, UnknownLocale};
+use crate::pages::model::{PageLink, PageRow, PageStatus};
+use crate::pages::store as pages;
 use crate::tags::store as tags;
 
 /// The locale of a menu.
@@ -22,7 +24,8 @@ use crate::tags::store as tags;
 pub struct MenuQuery {
     /// Locale to serve (a site locale); else `Accept-Language`, else the site default.
     pub locale: Option<String>,
-    /// Whether articles published only in another locale may be linked (default true).
+    /// Whether articles and pages published only in another locale may be linked (default
+    /// true).
     pub fallback: Option<bool>,
 }
 
@@ -35,9 +38,9 @@ pub struct MenuResponse {
 /// A menu in the negotiated locale, in one response.
 ///
 /// Every item's label is in that locale (falling back like category names), and its target
-/// (a category, article, tag or author) is resolved to its slug and canonical URL there.
-/// Items whose target is not visible (an unpublished or deleted article, a deleted category)
-/// are left out, with their children; they come back when the target does.
+/// (a category, page, article, tag or author) is resolved to its slug and canonical URL there.
+/// Items whose target is not visible (an unpublished or deleted article or page, a deleted
+/// category) are left out, with their children; they come back when the target does.
 #[utoipa::path(
     tag = "menus",
     params(("name" = String, Path, description = "Menu name."), MenuQuery),
@@ -62,7 +65,7 @@ pub async fn get_menu(
     let tree = state.category_tree().await?;
     let locale = choice.requested.clone();
     let only = !choice.fallback;
-    let (row, tags, authors, articles) = state
+    let (row, tags, authors, articles, pages, page_translations) = state
         .db
         .run(move |conn| {
             let row = store::find(conn, &name)?.ok_or_else(ApiError::not_found)?;
@@ -77,11 +80,18 @@ pub async fn get_menu(
             let tags = tags::translations_of(conn, &ids(TargetKind::Tag))?;
             let authors = store::author_slugs(conn, &ids(TargetKind::Author))?;
             let articles = store::article_cards(conn, &ids(TargetKind::Article), &locale, only)?;
-            Ok((row, tags, authors, articles))
+            let pages: Vec<PageRow> = pages::by_ids(conn, &ids(TargetKind::Page))?
+                .into_iter()
+                .filter(|page| page.status() == PageStatus::Published)
+                .collect();
+            let page_ids: Vec<i64> = pages.iter().map(|p| p.id).collect();
+            let page_translations = pages::published_translations_of(conn, &page_ids)?;
+            Ok((row, tags, authors, articles, pages, page_translations))
         })
         .await?;
     let urls = &state.settings.urls;
     let tags = crate::db::group_by(tags, |t| t.tag_id);
+    let page_translations = crate::db::group_by(page_translations, |t| t.page_id);
     let authors: HashMap<i64, String> = authors.into_iter().collect();
     let articles: HashMap<i64, (String, String)> = articles
         .into_iter()
@@ -108,6 +118,14 @@ pub async fn get_menu(
                 Some(Resolved {
                     url: urls.category(&name.locale, &name.slug, id),
                     slug: Some(name.slug.clone()),
+                })
+            }
+            TargetKind::Page => {
+                let page = pages.iter().find(|p| p.id == id)?;
+                let link = PageLink::new(page, page_translations.get(&id)?, &choice, urls)?;
+                Some(Resolved {
+                    url: link.url,
+                    slug: Some(link.slug),
                 })
             }
             TargetKind::Tag => {
