@@ -42,6 +42,8 @@ pub enum Rule {
     Text(usize, usize),
     /// Lower-case letters, digits and single hyphens.
     Slug,
+    /// A page key: a slug starting with a letter, up to `pages::model::MAX_KEY_CHARS`.
+    PageKey,
     /// An `http://` or `https://` address without spaces.
     WebUrl,
     /// An email address.
@@ -119,6 +121,11 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
         Rule::Text(0, MAX_SEO_DESCRIPTION_CHARS),
     ),
     ("CorrectionInput", "note", Rule::Text(1, MAX_NOTE_CHARS)),
+    ("CreatePageRequest", "key", Rule::PageKey),
+    ("CreatePageRequest", "source_locale", Rule::LocaleCode),
+    ("CreatePageRequest", "translations", Rule::ByLocale(1, None)),
+    ("UpdatePageRequest", "key", Rule::PageKey),
+    ("UpdatePageRequest", "source_locale", Rule::LocaleCode),
     ("CreateArticleRequest", "source_url", Rule::WebUrl),
     ("CreateArticleRequest", "source_name", Rule::Line(0, 200)),
     ("CreateArticleRequest", "source_locale", Rule::LocaleCode),
@@ -428,6 +435,11 @@ fn constrain(schema: &mut Object, rule: Rule) {
             schema.pattern = Some("^[a-z0-9]+(-[a-z0-9]+)*$".into());
             schema.min_length = Some(1);
             schema.max_length = Some(MAX_SLUG_CHARS);
+        }
+        Rule::PageKey => {
+            schema.pattern = Some("^[a-z][a-z0-9]*(-[a-z0-9]+)*$".into());
+            schema.min_length = Some(1);
+            schema.max_length = Some(crate::pages::model::MAX_KEY_CHARS);
         }
         Rule::WebUrl => {
             // ASCII only, so `maxLength` counts the bytes the server counts.

@@ -20,8 +20,8 @@ use crate::auth::roles::Role;
 use crate::auth::tokens::TokenKeys;
 use crate::body::BodyReadTimeout;
 use crate::config::{ConfigError, Settings};
-use crate::db::{self, Db, DbPool};
-use crate::delivery::cache::ResponseCache;
+use crate::db::{self, Db, DbConnection, DbPool};
+use crate::delivery::cache::{self, ResponseCache};
 use crate::delivery::memo::Memo;
 use crate::domain::DomainError;
 use crate::error;
@@ -210,7 +210,16 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     if reactions::store::seed_if_empty(&mut conn)? > 0 {
         tracing::info!("seeded the reaction kinds");
     }
-    if read_model::ensure_current(&mut conn, &settings.urls)? {
+    // Every instance on the database forgets what it cached from the views before.
+    let purge_all = |conn: &mut DbConnection| {
+        let everything = [cache::PURGE_EVERYTHING.to_owned()];
+        db::notify(
+            conn,
+            db::CACHE_CHANNEL,
+            &cache::message("startup", &everything),
+        )
+    };
+    if read_model::ensure_current(&mut conn, &settings.urls, purge_all)? {
         db::analyze(&mut conn)?;
         tracing::info!("built the delivery read model");
     }

@@ -237,7 +237,11 @@ fn checked(variable: &str, template: &str, extra: &[&str]) -> Result<String, Str
                 .join(", ")
         ));
     }
-    if !names.iter().any(|name| *name == "slug" || *name == "id") {
+    // A page's key falls back to its slug, so it names the page too.
+    if !names
+        .iter()
+        .any(|name| matches!(*name, "slug" | "id" | "key"))
+    {
         return refuse("must name {slug} or {id}");
     }
     Ok(template.to_owned())

@@ -205,17 +205,35 @@ fn urls_json(urls: &SiteUrls) -> String {
     serde_json::to_string(urls).unwrap_or_default()
 }
 
+/// Whether views built with the `stored` settings hold the URLs `urls` gives: the page route
+/// aside, since no article view holds a page's URL.
+fn same_urls(stored: &str, urls: &SiteUrls) -> bool {
+    serde_json::from_str::<SiteUrls>(stored).is_ok_and(|stored| {
+        SiteUrls {
+            page: urls.page.clone(),
+            ..stored
+        } == *urls
+    })
+}
+
 /// Rebuilds the read model when the tables hold another shape than this build writes, or
-/// URLs from other settings than `urls` (or nothing yet), in one write transaction; true
-/// when it did.
-pub fn ensure_current(conn: &mut DbConnection, urls: &SiteUrls) -> QueryResult<bool> {
+/// URLs from other settings than `urls` (or nothing yet), in one write transaction that ends
+/// with `rebuilt` (which tells the other instances); true when it did.
+pub fn ensure_current(
+    conn: &mut DbConnection,
+    urls: &SiteUrls,
+    rebuilt: impl FnOnce(&mut DbConnection) -> QueryResult<()>,
+) -> QueryResult<bool> {
     db::write_transaction(conn, |conn| {
         // Instances starting together build it once.
         db::lock_name(conn, "read_model")?;
-        if store::built_with(conn)? == Some((VERSION, urls_json(urls))) {
+        if let Some((VERSION, stored)) = store::built_with(conn)?
+            && same_urls(&stored, urls)
+        {
             return Ok(false);
         }
         rebuild(conn, urls, |_, _| {})?;
+        rebuilt(conn)?;
         Ok(true)
     })
 }

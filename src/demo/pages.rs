@@ -12,7 +12,10 @@ use crate::pages::store as pages;
 use super::DEMO_SANITIZER;
 
 /// A demo page: its key and its (locale, title, slug, body) translations.
-type DemoPage = (&'static str, [(&'static str, &'static str, &'static str, &'static str); 3]);
+type DemoPage = (
+    &'static str,
+    [(&'static str, &'static str, &'static str, &'static str); 3],
+);
 
 const PAGES: [DemoPage; 2] = [
     (

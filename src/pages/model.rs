@@ -2,7 +2,7 @@
 //! A page's translations are written like an article's ([`TranslationInput`]), sanitised the
 //! same way, and keep their revisions in the same place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::{Queryable, Selectable};
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::articles::model::{RevisedText, TranslationStatus};
+use crate::categories::model::path_to_root;
 use crate::domain::FieldError;
 use crate::locales::model::LocaleChoice;
 use crate::urls::SiteUrls;
@@ -174,27 +175,46 @@ pub fn key_error(key: &str, field: &str) -> Option<FieldError> {
 }
 
 /// What is wrong with making `parent` the parent of page `id` (`None` for a new page), given
-/// `ancestors`: the parent's own ancestors, nearest first. A page can't be its own ancestor,
-/// and the hierarchy is at most [`MAX_DEPTH`] levels deep (`subtree_depth`: levels of page
-/// `id` and its descendants, 1 for a page without children).
+/// every page's parent: a page can't be its own ancestor, and the hierarchy is at most
+/// [`MAX_DEPTH`] levels deep, counting the levels below page `id`.
 pub fn parent_error(
+    parents: &HashMap<i64, Option<i64>>,
     id: Option<i64>,
     parent: i64,
-    ancestors: &[i64],
-    subtree_depth: usize,
 ) -> Option<FieldError> {
-    if Some(parent) == id || ancestors.iter().any(|a| Some(*a) == id) {
+    let above = path_to_root(parents, parent);
+    if id.is_some_and(|id| above.contains(&id)) {
         return Some(FieldError::new(
             "parent_id",
             "must not be the page itself or one of its sub-pages",
         ));
     }
-    (ancestors.len() + 1 + subtree_depth > MAX_DEPTH).then(|| {
+    let below = id.map_or(1, |id| levels_from(parents, id));
+    (above.len() + below > MAX_DEPTH).then(|| {
         FieldError::new(
             "parent_id",
             format!("would make the hierarchy deeper than {MAX_DEPTH} levels"),
         )
     })
+}
+
+/// Levels of page `id` and the pages below it: 1 for a page without sub-pages.
+fn levels_from(parents: &HashMap<i64, Option<i64>>, id: i64) -> usize {
+    let mut depth = 1;
+    let mut level = vec![id];
+    // Bounded, so stored data with a cycle can't loop.
+    while depth <= parents.len() {
+        level = parents
+            .iter()
+            .filter(|(_, parent)| parent.is_some_and(|p| level.contains(&p)))
+            .map(|(child, _)| *child)
+            .collect();
+        if level.is_empty() {
+            break;
+        }
+        depth += 1;
+    }
+    depth
 }
 
 /// One translation of a page as editors see it.
@@ -308,7 +328,7 @@ pub struct PageSummary {
     pub id: i64,
     /// The name templates look it up by.
     pub key: Option<String>,
-    /// The page above it, if any.
+    /// The page above it, when that is published.
     pub parent_id: Option<i64>,
     /// Order among its siblings.
     pub position: i32,
@@ -358,6 +378,9 @@ impl PageSummary {
     ) -> Option<(Self, &'a PageTranslationRow)> {
         let (translation, picked) = choice.pick_in(translations, |t| &t.locale)?;
         let key = row.key.as_deref();
+        // In the switcher's order of the site's locales.
+        let mut alternates: Vec<&PageTranslationRow> = translations.iter().collect();
+        alternates.sort_by_key(|t| choice.order.iter().position(|code| *code == t.locale));
         let summary = Self {
             id: row.id,
             key: row.key.clone(),
@@ -370,8 +393,8 @@ impl PageSummary {
             locale: picked.locale,
             requested_locale: choice.requested.clone(),
             fallback: picked.fallback,
-            translations: translations
-                .iter()
+            translations: alternates
+                .into_iter()
                 .map(|t| PageAlternate {
                     locale: t.locale.clone(),
                     slug: t.slug.clone(),
@@ -383,6 +406,19 @@ impl PageSummary {
             updated_at: row.updated_at.max(translation.updated_at).and_utc(),
         };
         Some((summary, translation))
+    }
+}
+
+impl PageSummary {
+    /// Leaves `parent_id` out unless the parent is among `shown` (published pages): a draft's
+    /// id is not the public's business.
+    pub fn hide_parent_unless(&mut self, shown: &[i64]) {
+        if self
+            .parent_id
+            .is_some_and(|parent| !shown.contains(&parent))
+        {
+            self.parent_id = None;
+        }
     }
 }
 
@@ -400,7 +436,12 @@ impl PageLink {
             key: row.key.clone(),
             slug: translation.slug.clone(),
             title: translation.title.clone(),
-            url: urls.page(&picked.locale, &translation.slug, row.id, row.key.as_deref()),
+            url: urls.page(
+                &picked.locale,
+                &translation.slug,
+                row.id,
+                row.key.as_deref(),
+            ),
         })
     }
 }

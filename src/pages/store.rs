@@ -2,14 +2,14 @@
 
 use diesel::prelude::*;
 
-use crate::articles::model::{PreparedTranslation, Subject, TranslationStatus, trimmed};
-use crate::articles::store::editing::check_body_media;
+use crate::articles::model::{PreparedTranslation, Subject, trimmed};
+use crate::articles::store::editing::{PlannedText, check_body_media, plan_text};
 use crate::articles::store::revisions;
 use crate::db::schema::{page_translations, pages};
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 use crate::domain::DomainError;
 use crate::pages::model::{
-    PageFields, PageRow, PageStatus, PageTextFields, PageTranslationRow, key_error,
+    AdminPage, PageFields, PageRow, PageStatus, PageTextFields, PageTranslationRow, key_error,
 };
 use crate::slug;
 
@@ -89,7 +89,30 @@ pub fn update(
 /// Deletes a page with its translations and revisions.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     revisions::delete_all(conn, Subject::Page, id)?;
-    diesel::delete(pages::table.find(id)).execute(conn).map(drop)
+    diesel::delete(pages::table.find(id))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The editor view of one page.
+pub fn load_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminPage> {
+    let row = find(conn, id)?;
+    load_admin_many(conn, vec![row])?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The editor view of these pages, in their order: two queries whatever their number.
+pub fn load_admin_many(conn: &mut DbConnection, rows: Vec<PageRow>) -> QueryResult<Vec<AdminPage>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut translations = db::group_by(translations_of(conn, &ids)?, |t| t.page_id);
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id;
+            AdminPage::new(row, translations.remove(&id).unwrap_or_default())
+        })
+        .collect())
 }
 
 /// Whether another page than `except` has `key`.
@@ -104,43 +127,13 @@ pub fn key_taken(conn: &mut DbConnection, key: &str, except: Option<i64>) -> Que
     Ok(query.first::<i64>(conn).optional()?.is_some())
 }
 
-/// The ancestors of page `id`, nearest first (at most a few levels: the hierarchy is shallow,
-/// and a broken chain stops the walk).
-pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    let mut chain = Vec::new();
-    let mut at = id;
-    while chain.len() <= crate::pages::model::MAX_DEPTH {
-        let parent: Option<Option<i64>> = pages::table
-            .find(at)
-            .select(pages::parent_id)
-            .first(conn)
-            .optional()?;
-        match parent.flatten() {
-            Some(parent) if !chain.contains(&parent) => {
-                chain.push(parent);
-                at = parent;
-            }
-            _ => break,
-        }
-    }
-    Ok(chain)
-}
-
-/// Levels of page `id` and the pages below it: 1 for a page without sub-pages.
-pub fn subtree_depth(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    let mut depth = 1;
-    let mut level = vec![id];
-    while depth <= crate::pages::model::MAX_DEPTH {
-        level = pages::table
-            .filter(pages::parent_id.eq_any(&level))
-            .select(pages::id)
-            .load(conn)?;
-        if level.is_empty() {
-            break;
-        }
-        depth += 1;
-    }
-    Ok(depth)
+/// Every page's parent, for checks of the hierarchy (a site has tens of pages), after
+/// taking the lock that makes moves take turns, so two can't make a cycle together.
+pub fn lock_hierarchy(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Option<i64>)>> {
+    db::lock_name(conn, "pages:tree")?;
+    pages::table
+        .select((pages::id, pages::parent_id))
+        .load(conn)
 }
 
 /// Whether page `id` has sub-pages.
@@ -325,6 +318,7 @@ pub fn resolve_key(conn: &mut DbConnection, key: &str, locale: &str) -> QueryRes
         .filter(page_translations::status.eq("published"))
         .filter(page_translations::slug.eq(key))
         .select((pages::id, page_translations::locale))
+        .order(pages::id.asc())
         .load(conn)?;
     Ok(by_slug
         .iter()
@@ -421,33 +415,20 @@ pub fn save_translation(
     let input = &prepared.input;
     check_body_media(conn, &prepared.body, &format!("translations.{locale}.body"))?;
     let current = find_translation(conn, page.id, locale)?;
-    match (&current, expected) {
-        (None, Some(_)) => return Err(DomainError::Stale),
-        (Some(current), Some(version)) if current.version != version => {
-            return Err(DomainError::Stale);
-        }
-        _ => {}
-    }
-    let title = input.title.trim().to_owned();
-    let slug = match (&input.slug, &current) {
-        (None, Some(current))
-            if current.title == title
-                || (page.status() == PageStatus::Published && current.published()) =>
-        {
-            current.slug.clone()
-        }
-        (explicit, _) => slug::assign(explicit.as_deref(), &title, locale, |candidate| {
-            slug_taken(conn, locale, candidate, page.id)
-        })?,
-    };
-    let status = input
-        .status
-        .or_else(|| {
-            current
-                .as_ref()
-                .map(|c| TranslationStatus::parse(&c.status))
-        })
-        .unwrap_or(TranslationStatus::Published);
+    let keep_slug =
+        page.status() == PageStatus::Published && current.as_ref().is_some_and(|c| c.published());
+    let PlannedText {
+        title,
+        slug,
+        status,
+    } = plan_text(
+        current.as_ref().map(PageTranslationRow::revised).as_ref(),
+        expected,
+        input,
+        locale,
+        keep_slug,
+        |candidate| slug_taken(conn, locale, candidate, page.id),
+    )?;
     let fields = PageTextFields {
         title,
         slug,

@@ -133,9 +133,8 @@ pub async fn sitemap_file(
                 Kind::Pages => {
                     let rows = pages::all_published(conn)?;
                     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                    let texts = db::group_by(pages::published_translations_of(conn, &ids)?, |t| {
-                        t.page_id
-                    });
+                    let texts =
+                        db::group_by(pages::published_translations_of(conn, &ids)?, |t| t.page_id);
                     rows.iter()
                         .flat_map(|row| {
                             texts.get(&row.id).into_iter().flatten().map(|t| {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::fixtures::{article_body, create_article, newsroom};
 use crate::helpers::{
     TestApp, header, json_body, on_postgres, send_json_expect, spawn_app, spawn_beside,
+    spawn_beside_with,
 };
 
 /// Reads `path` from `app` until `shows` accepts the body; panics after `within`. Returns how
@@ -181,4 +182,48 @@ async fn a_write_through_one_instance_is_seen_through_another_within_a_second() 
     })
     .await;
     drop(b);
+}
+
+#[actix_web::test]
+async fn an_instance_that_rebuilds_the_read_model_at_start_purges_the_others() {
+    if !on_postgres() {
+        return;
+    }
+    let a = spawn_app().await;
+    let room = newsroom(&a).await;
+    let article = create_article(
+        &a,
+        &room.editor,
+        &article_body(&room, "Rebuilt elsewhere", "published"),
+    )
+    .await;
+    let read = format!("/api/v1/articles/{}?locale=en", article["id"]);
+    let started = Instant::now();
+    while metric(&a, "cache_listener_connected").await != 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "A never listened"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    loop {
+        a.get(&read).send().await.unwrap();
+        let again = a.get(&read).send().await.unwrap();
+        if header(&again, "x-cache").as_deref() == Some("HIT") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "never cached");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Another instance starts with another site address: it rebuilds the views, and A's
+    // cached read of the old ones goes.
+    let _b = spawn_beside_with(&a, |env| {
+        env.insert("SITE_URL".into(), "https://www.example.be".into());
+    });
+    until(&a, &read, Duration::from_secs(2), |body| {
+        body["data"]["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("https://www.example.be/"))
+    })
+    .await;
 }

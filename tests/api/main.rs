@@ -18,6 +18,7 @@ mod media;
 mod menus;
 mod openapi;
 mod operations;
+mod pages;
 mod process;
 mod reactions;
 mod read_model;

@@ -8,7 +8,7 @@ use crate::fixtures::{article_body, create_article, newsroom};
 use crate::helpers::{TestApp, expect_json, header, spawn_app};
 
 /// A sitemap's text after checking it is well-formed XML.
-async fn xml(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
+pub async fn xml(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
     let mut response = app.get(path).send().await.unwrap();
     let status = response.status().as_u16();
     let etag = header(&response, "etag");
@@ -30,7 +30,7 @@ async fn xml(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
 type Url = (String, Vec<(String, String)>, Vec<String>);
 
 /// The `<url>` entries of a sitemap.
-fn entries(text: &str) -> Vec<Url> {
+pub fn entries(text: &str) -> Vec<Url> {
     let between = |s: &str, open: &str, close: &str| -> Vec<String> {
         s.split(open)
             .skip(1)
@@ -175,7 +175,8 @@ async fn sitemaps_list_exactly_the_visible_items_with_their_alternates() {
     for missing in [
         "/sitemaps/en/articles-2.xml",
         "/sitemaps/xx/articles-1.xml",
-        "/sitemaps/en/pages-1.xml",
+        "/sitemaps/en/pages-2.xml",
+        "/sitemaps/en/menus-1.xml",
         "/sitemaps/en/tags-2.xml",
     ] {
         assert_eq!(xml(&app, missing).await.0, 404, "{missing}");

@@ -226,9 +226,10 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         r"user_id|visitor_id|category_id|parent_id|cover_media_id|avatar_media_id|logo_media_id"
         r"|gallery\[\d+\]\.media_id|items\[\d+\](\.children\[\d+\])?\.target_id"
         r"|tag|author|category|categories",
-        r"names no (account|visitor|category|tag|author|article|media item)(: `.*`)?",
-        "An id, slug or key that must name an existing account, visitor, category, tag, author or"
-        " media item: which ones exist is data, created and deleted while the run goes on.",
+        r"names no (account|visitor|category|tag|author|article|page|media item)(: `.*`)?",
+        "An id, slug or key that must name an existing account, visitor, category, tag, author,"
+        " page or media item: which ones exist is data, created and deleted while the run goes"
+        " on.",
     ),
     Allowed(
         "reference names no row (lists)",
@@ -278,6 +279,20 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         "Depends on the category tree as it stands.",
     ),
     Allowed(
+        "source locale among the translations",
+        r"source_locale",
+        r"must be one of the given translations",
+        "A rule across two properties of one body (the source locale must be a key of"
+        " `translations`), which JSON Schema can't say of a map's keys.",
+    ),
+    Allowed(
+        "page hierarchy",
+        r"parent_id",
+        r"must not be the page itself or one of its sub-pages"
+        r"|would make the hierarchy deeper than \d+ levels",
+        "Depends on the pages stored above and below the one named.",
+    ),
+    Allowed(
         "reply target",
         r"parent_id",
         r"is not a public comment of this article|threads have at most \d+ levels; reply to a comment higher up",
@@ -287,8 +302,9 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
     Allowed(
         "source locale not translated",
         r"source_locale",
-        r"must be a locale the article is translated in",
-        "On an update, the article's stored translations decide which locales are valid.",
+        r"must be a locale the (article|page) is translated in",
+        "On an update, the article's or page's stored translations decide which locales are"
+        " valid.",
     ),
     Allowed(
         "last translation or label",

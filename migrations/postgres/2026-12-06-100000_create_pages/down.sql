@@ -22,3 +22,4 @@ SELECT id, subject_id, locale, translation_version, title, slug, summary, body, 
 FROM revisions WHERE subject = 'article';
 DROP TABLE revisions;
 CREATE INDEX article_revisions_article ON article_revisions (article_id, locale);
+SELECT setval(pg_get_serial_sequence('article_revisions', 'id'), COALESCE((SELECT MAX(id) FROM article_revisions), 0) + 1, false);

@@ -775,10 +775,7 @@ pub async fn restore_revision(
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
             let article = load_admin(conn, id)?;
-            let version = article
-                .translations
-                .get(&locale)
-                .map_or(1, |t| t.version);
+            let version = article.translations.get(&locale).map_or(1, |t| t.version);
             Ok((article, version))
         })
         .await?;

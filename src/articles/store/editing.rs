@@ -70,29 +70,22 @@ pub fn save_translation(
     let input = &prepared.input;
     check_body_media(conn, &prepared.body, &format!("translations.{locale}.body"))?;
     let current = store::find_translation(conn, article.id, locale)?;
-    match (&current, expected) {
-        (None, Some(_)) => return Err(DomainError::Stale),
-        (Some(current), Some(version)) if current.version != version => {
-            return Err(DomainError::Stale);
-        }
-        _ => {}
-    }
-    let title = input.title.trim().to_owned();
-    let slug = match (&input.slug, &current) {
-        // An unchanged title keeps its slug, and so does a published translation of a
-        // published article: its URL changes only when the client names a new slug.
-        (None, Some(current))
-            if current.title == title
-                || (article.status() == ArticleStatus::Published
-                    && TranslationStatus::parse(&current.status)
-                        == TranslationStatus::Published) =>
-        {
-            current.slug.clone()
-        }
-        (explicit, _) => slug::assign(explicit.as_deref(), &title, locale, |candidate| {
-            store::slug_taken(conn, locale, candidate, article.id)
-        })?,
-    };
+    let keep_slug = article.status() == ArticleStatus::Published
+        && current
+            .as_ref()
+            .is_some_and(|c| TranslationStatus::parse(&c.status) == TranslationStatus::Published);
+    let PlannedText {
+        title,
+        slug,
+        status,
+    } = plan_text(
+        current.as_ref().map(TranslationRow::revised).as_ref(),
+        expected,
+        input,
+        locale,
+        keep_slug,
+        |candidate| store::slug_taken(conn, locale, candidate, article.id),
+    )?;
     let summary = trimmed(&input.summary);
     let source_version = if locale == article.source_locale {
         None
@@ -100,14 +93,6 @@ pub fn save_translation(
         store::find_translation(conn, article.id, &article.source_locale)?
             .map(|source| source.version)
     };
-    let status = input
-        .status
-        .or_else(|| {
-            current
-                .as_ref()
-                .map(|c| TranslationStatus::parse(&c.status))
-        })
-        .unwrap_or(TranslationStatus::Published);
     let fields = TranslationFields {
         search_text: prepared.search_text.clone(),
         reading_time_minutes: prepared.reading_time_minutes,
@@ -138,6 +123,52 @@ pub fn save_translation(
     store::remember_slug(conn, article.id, locale, &slug)?;
     store::refresh_published_flag(conn, article.id)?;
     Ok(())
+}
+
+/// What a save of one translation (of an article or a page) writes besides its text.
+#[derive(Debug)]
+pub struct PlannedText {
+    /// Trimmed.
+    pub title: String,
+    pub slug: String,
+    pub status: TranslationStatus,
+}
+
+/// Plans the save of `input` over `current` (the translation as stored, if any): refused as
+/// stale when it is not at `expected`. An unchanged title keeps its slug, and so does a
+/// translation whose URL must not move (`keep_slug`: a published translation of a published
+/// article or page) unless the client names a new one; else the slug is the one given, which
+/// must be free (`taken` says whether a candidate is another's), or one made from the title.
+/// The status is the one given, else the current one, else published.
+pub fn plan_text(
+    current: Option<&RevisedText<'_>>,
+    expected: Option<i64>,
+    input: &TranslationInput,
+    locale: &str,
+    keep_slug: bool,
+    taken: impl FnMut(&str) -> QueryResult<bool>,
+) -> Result<PlannedText, DomainError> {
+    match (current, expected) {
+        (None, Some(_)) => return Err(DomainError::Stale),
+        (Some(current), Some(version)) if current.version != version => {
+            return Err(DomainError::Stale);
+        }
+        _ => {}
+    }
+    let title = input.title.trim().to_owned();
+    let slug = match (&input.slug, current) {
+        (None, Some(current)) if current.title == title || keep_slug => current.slug.to_owned(),
+        (explicit, _) => slug::assign(explicit.as_deref(), &title, locale, taken)?,
+    };
+    let status = input
+        .status
+        .or_else(|| current.map(|c| TranslationStatus::parse(c.status)))
+        .unwrap_or(TranslationStatus::Published);
+    Ok(PlannedText {
+        title,
+        slug,
+        status,
+    })
 }
 
 /// The editor view of one article.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::delivery::cache::SURROGATE_KEY;
+use crate::delivery::cache::{LISTS_TAG, SURROGATE_KEY};
 use crate::delivery::locale::choose_locale;
 use crate::delivery::{cached_json_in, if_none_match};
 use crate::error::{ApiError, Problem};
@@ -76,7 +76,8 @@ pub async fn get_public_media(
         &MediaResponse { data: media },
         Some(&choice.requested),
     )?;
-    if let Ok(tag) = HeaderValue::from_str(&format!("media:{id}")) {
+    // Purged when the picture changes, and when what uses it comes or goes.
+    if let Ok(tag) = HeaderValue::from_str(&format!("media:{id} {LISTS_TAG}")) {
         response.headers_mut().insert(SURROGATE_KEY, tag);
     }
     Ok(response)

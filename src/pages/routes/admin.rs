@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,6 +18,7 @@ use crate::articles::store::revisions;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
+use crate::categories::model::parent_map;
 use crate::db::{self, DbConnection, Paged};
 use crate::domain::{DomainError, FieldError, check_fields};
 use crate::error::{ApiError, Problem};
@@ -139,7 +139,7 @@ pub async fn admin_list_pages(
         .run(move |conn| {
             let Paged { rows, total } =
                 store::admin_page(conn, status, locale.as_deref(), page.offset(), page.limit())?;
-            Ok((load_admin_many(conn, rows)?, total))
+            Ok((store::load_admin_many(conn, rows)?, total))
         })
         .await?;
     let meta = page.meta(total);
@@ -229,7 +229,7 @@ pub async fn create_page(
             for (locale, translation) in &translations {
                 store::save_translation(conn, &row, locale, translation, user, None)?;
             }
-            Ok(load_admin(conn, id)?)
+            Ok(store::load_admin(conn, id)?)
         })
         .await?;
     Ok(versioning::created(
@@ -263,7 +263,10 @@ pub async fn admin_get_page(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManagePages)?;
     let id = id.into_inner();
-    let page = state.db.run(move |conn| Ok(load_admin(conn, id)?)).await?;
+    let page = state
+        .db
+        .run(move |conn| Ok(store::load_admin(conn, id)?))
+        .await?;
     Ok(with_etag(page.version, page))
 }
 
@@ -309,7 +312,8 @@ pub async fn update_page(
             check_place(
                 conn,
                 Some(id),
-                key.as_deref().filter(|k| Some(*k) != current.key.as_deref()),
+                key.as_deref()
+                    .filter(|k| Some(*k) != current.key.as_deref()),
                 parent_id.filter(|p| Some(*p) != current.parent_id),
             )?;
             let source_locale = body
@@ -336,7 +340,7 @@ pub async fn update_page(
             if !store::update(conn, id, current.version, &fields)? {
                 return Err(ApiError::stale());
             }
-            Ok(load_admin(conn, id)?)
+            Ok(store::load_admin(conn, id)?)
         })
         .await?;
     Ok(with_etag(page.version, page))
@@ -602,7 +606,10 @@ pub async fn restore_page_revision(
 
 /// Refused when a key or position breaks its rule (before any transaction).
 fn check_own_fields(key: Option<&str>, position: Option<i32>) -> Result<(), DomainError> {
-    let mut errors: Vec<FieldError> = key.and_then(|key| key_error(key, "key")).into_iter().collect();
+    let mut errors: Vec<FieldError> = key
+        .and_then(|key| key_error(key, "key"))
+        .into_iter()
+        .collect();
     if position.is_some_and(|p| !(0..=10_000).contains(&p)) {
         errors.push(FieldError::new("position", "must be 0 to 10000"));
     }
@@ -627,15 +634,11 @@ fn check_place(
     let Some(parent) = parent else {
         return Ok(());
     };
-    if store::find(conn, parent).optional()?.is_none() {
+    let parents = parent_map(store::lock_hierarchy(conn)?);
+    if !parents.contains_key(&parent) {
         return Err(ApiError::invalid("parent_id", "names no page"));
     }
-    let ancestors = store::ancestors(conn, parent)?;
-    let depth = match id {
-        Some(id) => store::subtree_depth(conn, id)?,
-        None => 1,
-    };
-    match parent_error(id, parent, &ancestors, depth) {
+    match parent_error(&parents, id, parent) {
         Some(error) => Err(DomainError::from(error).into()),
         None => Ok(()),
     }
@@ -648,33 +651,9 @@ fn translation_saved(
     id: i64,
     locale: &str,
 ) -> Result<(AdminPage, i64), ApiError> {
-    let page = load_admin(conn, id)?;
+    let page = store::load_admin(conn, id)?;
     let version = page.translations.get(locale).map_or(1, |t| t.version);
     Ok((page, version))
-}
-
-/// The editor view of one page.
-fn load_admin(conn: &mut DbConnection, id: i64) -> diesel::QueryResult<AdminPage> {
-    let row = store::find(conn, id)?;
-    load_admin_many(conn, vec![row])?
-        .pop()
-        .ok_or(diesel::result::Error::NotFound)
-}
-
-/// The editor view of these pages, in their order: two queries whatever their number.
-fn load_admin_many(
-    conn: &mut DbConnection,
-    rows: Vec<PageRow>,
-) -> diesel::QueryResult<Vec<AdminPage>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut translations = db::group_by(store::translations_of(conn, &ids)?, |t| t.page_id);
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let id = row.id;
-            AdminPage::new(row, translations.remove(&id).unwrap_or_default())
-        })
-        .collect())
 }
 
 fn with_etag(version: i64, page: AdminPage) -> HttpResponse {

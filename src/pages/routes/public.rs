@@ -81,7 +81,7 @@ pub async fn list_pages(
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let (locale, only) = (choice.requested.clone(), choice.only().map(str::to_owned));
     let parent = query.parent;
-    let (rows, translations, total) = state
+    let (rows, translations, shown_parents, total) = state
         .db
         .run(move |conn| {
             let parent = match parent {
@@ -93,7 +93,14 @@ pub async fn list_pages(
             let Paged { rows, total } =
                 store::published_page(conn, parent, only.as_deref(), page.offset(), page.limit())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            Ok((rows, store::published_translations_of(conn, &ids)?, total))
+            let parents: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
+            let shown_parents: Vec<i64> = store::by_ids(conn, &parents)?
+                .into_iter()
+                .filter(|p| p.status() == PageStatus::Published)
+                .map(|p| p.id)
+                .collect();
+            let translations = store::published_translations_of(conn, &ids)?;
+            Ok((rows, translations, shown_parents, total))
         })
         .await?;
     let translations = db::group_by(translations, |t| t.page_id);
@@ -101,7 +108,9 @@ pub async fn list_pages(
     let data = rows
         .iter()
         .filter_map(|row| {
-            let (summary, _) = PageSummary::new(row, translations.get(&row.id)?, &choice, urls)?;
+            let (mut summary, _) =
+                PageSummary::new(row, translations.get(&row.id)?, &choice, urls)?;
+            summary.hide_parent_unless(&shown_parents);
             Some(summary)
         })
         .collect();
@@ -175,8 +184,10 @@ pub async fn get_page(
     let urls = &state.settings.urls;
     let translations = db::group_by(translations, |t| t.page_id);
     let own = translations.get(&row.id).ok_or_else(ApiError::not_found)?;
-    let (summary, translation) =
+    let (mut summary, translation) =
         PageSummary::new(&row, own, &choice, urls).ok_or_else(ApiError::not_found)?;
+    let shown_parents: Vec<i64> = related.iter().map(|p| p.id).collect();
+    summary.hide_parent_unless(&shown_parents);
     let link = |page: &PageRow| PageLink::new(page, translations.get(&page.id)?, &choice, urls);
     let body = place_media(&translation.body, |id| {
         library.public(id, &choice, urls).map(|m| m.placed())
@@ -186,7 +197,11 @@ pub async fn get_page(
         .map(|p| p.id)
         .chain([row.id])
         .map(|id| format!("page:{id}"))
-        .chain(media_ids(&translation.body).into_iter().map(|id| format!("media:{id}")))
+        .chain(
+            media_ids(&translation.body)
+                .into_iter()
+                .map(|id| format!("media:{id}")),
+        )
         .chain([LISTS_TAG.to_owned()])
         .collect();
     let page = PublicPage {
