@@ -27,6 +27,7 @@ use crate::operations::metrics::Metrics;
 use crate::operations::route_table::RouteTable;
 use crate::reactions::model::KindRow;
 use crate::reactions::store as reactions;
+use crate::reads::model::ReadTally;
 use crate::workers::Workers;
 
 /// What every handler can reach.
@@ -42,6 +43,8 @@ pub struct AppState {
     /// Threads decoding and encoding pictures (`MEDIA_CONCURRENCY`).
     pub media_workers: Workers,
     pub limits: RateLimits,
+    /// Reads of articles counted since the last write.
+    pub reads: ReadTally,
     /// Cached public reads.
     pub cache: ResponseCache,
     /// Cleans article bodies (with `EMBED_HOSTS`).

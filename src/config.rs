@@ -60,6 +60,8 @@
 //! | `INTERACTION_BODY_LIMIT` | `65536` | largest body of a comment, report or reaction, in bytes |
 //! | `RATE_LIMIT_REACTIONS_PER_ACTOR` | `60` | reaction changes per minute per account or visitor |
 //! | `RATE_LIMIT_REACTIONS_PER_IP` | `600` | reaction changes per minute per client IP |
+//! | `RATE_LIMIT_VIEWS_PER_IP` | `300` | article reads recorded per minute per client IP |
+//! | `VIEWS_FLUSH_SECONDS` | `10` | how often counted reads are written (1 to 60): what a crash may lose |
 //! | `RATE_LIMIT_COMMENTS_PER_ACTOR` | `5` | comments per minute per account or visitor |
 //! | `RATE_LIMIT_COMMENTS_PER_IP` | `30` | comments per minute per client IP |
 //! | `RATE_LIMIT_REPORTS_PER_ACTOR` | `10` | comment reports per minute per account or visitor |
@@ -193,6 +195,10 @@ pub struct InteractionSettings {
     pub comments: PerMinute,
     /// Per-minute limits of comment reports.
     pub reports: PerMinute,
+    /// Recorded reads per minute per client IP.
+    pub views_per_ip: u32,
+    /// How often counted reads are written, in seconds: what a crash may lose.
+    pub views_flush_seconds: u64,
 }
 
 /// A rate limit per actor (account or visitor) and per client IP, in requests per minute.
@@ -745,6 +751,8 @@ impl InteractionSettings {
                 per_actor: limit("RATE_LIMIT_REPORTS_PER_ACTOR", 10)?,
                 per_ip: limit("RATE_LIMIT_REPORTS_PER_IP", 60)?,
             },
+            views_per_ip: limit("RATE_LIMIT_VIEWS_PER_IP", 300)?,
+            views_flush_seconds: parse(get, "VIEWS_FLUSH_SECONDS", 10, 1..=60)?,
         })
     }
 }

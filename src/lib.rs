@@ -52,6 +52,7 @@ pub mod operations;
 pub mod pages;
 pub mod pagination;
 pub mod reactions;
+pub mod reads;
 pub mod router;
 pub mod site;
 pub mod sitemaps;

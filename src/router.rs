@@ -10,8 +10,8 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, media, menus, pages, reactions, site,
-    sitemaps, tags, users,
+    articles, authors, categories, comments, feeds, locales, media, menus, pages, reactions, reads,
+    site, sitemaps, tags, users,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -56,6 +56,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(site::routes::public::get_site)
                 .service(media::routes::public::get_public_media)
                 .service(menus::routes::public::get_menu)
+                .service(reads::routes::record_view)
                 .service(pages::routes::public::list_pages)
                 .service(pages::routes::public::get_page)
                 .service(

@@ -102,6 +102,7 @@ impl Application {
             media_workers: Workers::new("media", settings.media.concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
             limits: RateLimits::new(&settings.auth, &settings.interaction),
+            reads: Default::default(),
             locales: Memo::new(max_age),
             reaction_kinds: Memo::new(max_age),
             categories: Memo::new(max_age),
@@ -122,6 +123,7 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         crate::delivery::schedule::spawn(state.clone());
         crate::delivery::coherence::spawn(state.clone());
+        crate::reads::flush::spawn(state.clone());
         // Database work runs on each worker's blocking threads; more of them than connections
         // would only wait for one, and each keeps its own memory.
         let blocking_threads = (settings.database.pool_size as usize)

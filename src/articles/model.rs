@@ -195,6 +195,10 @@ pub enum ArticleSort {
     /// Most recently updated first.
     #[serde(rename = "-updated_at")]
     RecentlyUpdated,
+    /// Most read in `window` first (articles not read in it are not listed); pages by `page`,
+    /// not `cursor`.
+    #[serde(rename = "popular")]
+    Popular,
 }
 
 /// An article's link to one of its authors or tags.

@@ -68,6 +68,7 @@ pub struct RateLimits {
     reactions: InteractionLimiter,
     comments: InteractionLimiter,
     reports: InteractionLimiter,
+    views_per_ip: InformedLimiter<IpAddr>,
     trusted_proxies: Vec<IpNetwork>,
 }
 
@@ -81,6 +82,7 @@ impl RateLimits {
             reactions: InteractionLimiter::new(interaction.reactions),
             comments: InteractionLimiter::new(interaction.comments),
             reports: InteractionLimiter::new(interaction.reports),
+            views_per_ip: informed(interaction.views_per_ip),
             trusted_proxies: settings.trusted_proxies.clone(),
         }
     }
@@ -144,6 +146,11 @@ impl RateLimits {
             },
             v4 => v4,
         }
+    }
+
+    /// Counts one recorded read for the request's client IP.
+    pub fn check_view(&self, request: &HttpRequest) -> Result<(), ApiError> {
+        check_told(&self.views_per_ip, self.client_key(request), request)
     }
 
     /// Counts one visitor token for the request's client IP.

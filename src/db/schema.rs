@@ -501,6 +501,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Reads of articles per hour.
+    article_reads (article_id, hour) {
+        article_id -> BigInt,
+        hour -> Timestamp,
+        count -> Integer,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -514,6 +523,7 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_translations -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(page_translations -> pages (page_id));
+diesel::joinable!(article_reads -> articles (article_id));
 diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(reaction_kind_labels -> reaction_kinds (kind_id));
 diesel::joinable!(reactions -> articles (article_id));
@@ -561,4 +571,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     menus,
     pages,
     page_translations,
+    article_reads,
 );

@@ -44,6 +44,8 @@ pub struct Metrics {
     listener_connected: Gauge,
     listener_connects: Counter,
     purge_messages: Counter,
+    reads_counted: Counter,
+    reads_writes: Counter,
     /// Serialises renders, which bring `queries` up to the pool's count.
     render_lock: std::sync::Mutex<()>,
 }
@@ -115,7 +117,21 @@ impl Metrics {
             "Cache purge messages received from writes on any instance",
             purge_messages.clone(),
         );
+        let reads_counted = Counter::default();
+        registry.register(
+            "article_reads_counted",
+            "Reads of articles counted (once per reader, article and hour)",
+            reads_counted.clone(),
+        );
+        let reads_writes = Counter::default();
+        registry.register(
+            "article_reads_writes",
+            "Transactions that wrote counted reads to the database",
+            reads_writes.clone(),
+        );
         Self {
+            reads_counted,
+            reads_writes,
             render_lock: std::sync::Mutex::new(()),
             listener_connected,
             listener_connects,
@@ -155,6 +171,16 @@ impl Metrics {
             self.listener_connects.inc();
         }
         self.listener_connected.set(i64::from(connected));
+    }
+
+    /// Counts a read of an article that counted.
+    pub fn read_counted(&self) {
+        self.reads_counted.inc();
+    }
+
+    /// Counts a transaction that wrote counted reads.
+    pub fn reads_written(&self) {
+        self.reads_writes.inc();
     }
 
     /// Counts a cache purge message received.

@@ -22,6 +22,7 @@ mod pages;
 mod process;
 mod reactions;
 mod read_model;
+mod reads;
 mod roles;
 mod seaweed;
 mod site;

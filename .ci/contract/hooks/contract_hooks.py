@@ -273,6 +273,13 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         " description).",
     ),
     Allowed(
+        "window without the most-read sort",
+        r"window",
+        r"goes with `sort=popular`",
+        "A rule across two parameters (`window` only with `sort=popular`), said in the"
+        " parameter's description.",
+    ),
+    Allowed(
         "category cycle",
         r"parent_id",
         r"can't be the category itself or one of its descendants",

@@ -28,6 +28,8 @@ use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
 use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
 use crate::pagination::{self, Page};
+use crate::reads::flush::READS_TAG;
+use crate::reads::model::Window;
 use crate::tags::store as tags;
 
 /// A page of articles.
@@ -79,9 +81,13 @@ pub struct ArticleListQuery {
     pub featured: Option<bool>,
     /// Only articles with (or only without) a photo gallery.
     pub has_gallery: Option<bool>,
-    /// `-published_at` (default), `published_at`, `title` or `-updated_at`.
+    /// `-published_at` (default), `published_at`, `title`, `-updated_at`, or `popular` (most
+    /// read in `window` first; only articles read in it).
     #[param(value_type = Option<String>)]
     pub sort: Option<ArticleSort>,
+    /// With `sort=popular`: `24h` (default), `7d` or `30d` back from now, in whole hours.
+    #[param(inline)]
+    pub window: Option<Window>,
     /// Page, from 1 to 100000.
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
@@ -268,6 +274,17 @@ pub async fn list_articles(
             })?),
             None => None,
         };
+    let popular = match (sort, query.window) {
+        (ArticleSort::Popular, window) => Some(window.unwrap_or_default().since(crate::db::now())),
+        (_, Some(_)) => return Err(ApiError::invalid("window", "goes with `sort=popular`")),
+        (_, None) => None,
+    };
+    if popular.is_some() && query.cursor.is_some() {
+        return Err(ApiError::invalid(
+            "cursor",
+            "is not a cursor of this list's sort",
+        ));
+    }
     let counting = query.count.unwrap_or(true);
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let loader_choice = choice.clone();
@@ -279,6 +296,11 @@ pub async fn list_articles(
             let filter = list_filter(conn, &query, &loader_choice, &site)?;
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than the page, to know whether there is a next one.
+            if let Some(since) = popular {
+                let (rows, total) =
+                    lists::popular_page(conn, &filter, since, offset, page.limit() + 1)?;
+                return Ok((rows, counting.then_some(total)));
+            }
             let rows = lists::cards_page(
                 conn,
                 &filter,
@@ -299,7 +321,7 @@ pub async fn list_articles(
     rows.truncate(page.limit() as usize);
     let next_cursor = rows
         .last()
-        .filter(|_| more)
+        .filter(|_| more && popular.is_none())
         .map(|(last, _)| write_cursor(sort, last));
     let by_page = query_is_paged(&request);
     let meta = ArticleListMeta {
@@ -325,7 +347,14 @@ pub async fn list_articles(
         body.into_bytes(),
         Some(&choice.requested),
     );
-    match (by_page, total) {
+    // Most-read lists go stale as reads are written, besides with every list.
+    if popular.is_some() {
+        let tags = format!("{} {}", crate::delivery::cache::LISTS_TAG, READS_TAG);
+        if let Ok(tags) = header::HeaderValue::from_str(&tags) {
+            response.headers_mut().insert(SURROGATE_KEY, tags);
+        }
+    }
+    match (by_page || popular.is_some(), total) {
         (true, Some(total)) => link_pages(&mut response, &request, &page.meta(total)),
         _ => {
             if let Some(cursor) = &next_cursor
@@ -606,5 +635,6 @@ fn sort_name(sort: ArticleSort) -> &'static str {
         ArticleSort::OldestFirst => "o",
         ArticleSort::Title => "t",
         ArticleSort::RecentlyUpdated => "u",
+        ArticleSort::Popular => "p",
     }
 }

@@ -1,0 +1,65 @@
+//! Writes the reads counted in memory every `VIEWS_FLUSH_SECONDS`, in one transaction that
+//! also prunes hours older than the longest window; and, at most once a minute, purges the
+//! most-read lists here and (on PostgreSQL) on every other instance.
+
+use std::time::{Duration, Instant};
+
+use actix_web::web;
+
+use crate::app::AppState;
+use crate::db;
+use crate::delivery::cache;
+use crate::reads::model::pruned_before;
+use crate::reads::store;
+
+/// The tag of the most-read lists' cached responses.
+pub const READS_TAG: &str = "reads";
+
+/// Least time between two purges of the most-read lists.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
+/// Starts the task on the current runtime; it ends with the runtime.
+pub fn spawn(state: web::Data<AppState>) {
+    let period = Duration::from_secs(state.settings.interaction.views_flush_seconds);
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(period);
+        let mut purged: Option<Instant> = None;
+        loop {
+            tick.tick().await;
+            let now = db::now();
+            let counts = state.reads.take(now);
+            if counts.is_empty() {
+                continue;
+            }
+            let purge = purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY);
+            let tags = [READS_TAG.to_owned()];
+            let message = cache::message(state.cache.origin(), &tags);
+            let kept = counts.clone();
+            let written = state
+                .db
+                .write(move |conn| {
+                    store::add(conn, &counts)?;
+                    store::prune(conn, pruned_before(now))?;
+                    if purge {
+                        db::notify(conn, db::CACHE_CHANNEL, &message)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if written.is_ok() {
+                state.metrics.reads_written();
+            }
+            match written {
+                Ok(()) if purge => {
+                    state.cache.purge(&tags);
+                    purged = Some(Instant::now());
+                }
+                Ok(()) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "could not write the counted reads; keeping them");
+                    state.reads.restore(kept);
+                }
+            }
+        }
+    });
+}
