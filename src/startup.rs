@@ -75,6 +75,7 @@ pub struct Application {
     address: String,
     server: Server,
     pool: DbPool,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -129,7 +130,8 @@ impl Application {
         let blocking_threads = (settings.database.pool_size as usize)
             .div_ceil(settings.http.workers.max(1))
             .max(2);
-        let server = HttpServer::new(move || build_app(state.clone()))
+        let served = state.clone();
+        let server = HttpServer::new(move || build_app(served.clone()))
             .workers(settings.http.workers)
             .worker_max_blocking_threads(blocking_threads)
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
@@ -145,6 +147,7 @@ impl Application {
             address,
             server,
             pool,
+            state,
         })
     }
 
@@ -192,6 +195,10 @@ impl Application {
     /// `SHUTDOWN_TIMEOUT`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
+        // The reads counted since the last write are not lost to a graceful stop.
+        if let Err(error) = crate::reads::flush::write(&self.state, true).await {
+            tracing::warn!(%error, "could not write the counted reads at the stop");
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -1,6 +1,7 @@
-//! Writes the reads counted in memory every `VIEWS_FLUSH_SECONDS`, in one transaction that
-//! also prunes hours older than the longest window; and, at most once a minute, purges the
-//! most-read lists here and (on PostgreSQL) on every other instance.
+//! Writes the reads counted in memory every `VIEWS_FLUSH_SECONDS` (and once more when the
+//! server stops), in one transaction that also prunes hours older than the longest window;
+//! and, at most once a minute, purges the most-read lists here and (on PostgreSQL) on every
+//! other instance.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use actix_web::web;
 use crate::app::AppState;
 use crate::db;
 use crate::delivery::cache;
+use crate::error::ApiError;
 use crate::reads::model::pruned_before;
 use crate::reads::store;
 
@@ -26,40 +28,46 @@ pub fn spawn(state: web::Data<AppState>) {
         let mut purged: Option<Instant> = None;
         loop {
             tick.tick().await;
-            let now = db::now();
-            let counts = state.reads.take(now);
-            if counts.is_empty() {
-                continue;
-            }
             let purge = purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY);
-            let tags = [READS_TAG.to_owned()];
-            let message = cache::message(state.cache.origin(), &tags);
-            let kept = counts.clone();
-            let written = state
-                .db
-                .write(move |conn| {
-                    store::add(conn, &counts)?;
-                    store::prune(conn, pruned_before(now))?;
-                    if purge {
-                        db::notify(conn, db::CACHE_CHANNEL, &message)?;
-                    }
-                    Ok(())
-                })
-                .await;
-            if written.is_ok() {
-                state.metrics.reads_written();
-            }
-            match written {
-                Ok(()) if purge => {
-                    state.cache.purge(&tags);
-                    purged = Some(Instant::now());
-                }
-                Ok(()) => {}
-                Err(error) => {
-                    tracing::warn!(%error, "could not write the counted reads; keeping them");
-                    state.reads.restore(kept);
-                }
+            match write(&state, purge).await {
+                Ok(true) if purge => purged = Some(Instant::now()),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not write the counted reads; kept"),
             }
         }
     });
+}
+
+/// Writes the reads counted so far, if any (whether it did); with `purge`, purges the
+/// most-read lists everywhere once they are written. On failure the reads are kept for the
+/// next write.
+pub async fn write(state: &AppState, purge: bool) -> Result<bool, ApiError> {
+    let now = db::now();
+    let counts = state.reads.take(now);
+    if counts.is_empty() {
+        return Ok(false);
+    }
+    let tags = [READS_TAG.to_owned()];
+    let message = cache::message(state.cache.origin(), &tags);
+    let kept = counts.clone();
+    let written = state
+        .db
+        .write(move |conn| {
+            store::add(conn, &counts)?;
+            store::prune(conn, pruned_before(now))?;
+            if purge {
+                db::notify(conn, db::CACHE_CHANNEL, &message)?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(error) = written {
+        state.reads.restore(kept);
+        return Err(error);
+    }
+    state.metrics.reads_written();
+    if purge {
+        state.cache.purge(&tags);
+    }
+    Ok(true)
 }

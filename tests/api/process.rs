@@ -179,6 +179,36 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
 }
 
 #[actix_web::test]
+async fn reads_counted_before_a_sigterm_are_written_on_the_way_out() {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    env.insert("VIEWS_FLUSH_SECONDS".into(), "60".into());
+    let mut server = Server::start_with(database.dir.path(), &env, &["serve", "--demo"]);
+    let slug = "tokayev-outlines-foreign-policy-reform-agenda-for-2026-in-interview";
+    let read = client()
+        .post(format!("{}/api/v1/articles/{slug}/views", server.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 204);
+    // Long before the next write is due, the server stops.
+    server.sigterm();
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+    let server = Server::start(database.dir.path(), &env);
+    let mut popular = client()
+        .get(format!("{}/api/v1/articles?sort=popular", server.address))
+        .send()
+        .await
+        .unwrap();
+    let popular = json_body(&mut popular).await;
+    assert_eq!(popular["meta"]["total"], 1, "{popular}");
+    assert_eq!(
+        popular["data"][0]["slug"],
+        "tokayev-2026-icin-dis-politika-ve-reform-gundemini-acikladi"
+    );
+}
+
+#[actix_web::test]
 async fn json_logs_carry_the_request_id() {
     let database = TestDatabase::create();
     let env = test_env(&database);
