@@ -21,6 +21,7 @@
 //! | `URL_CATEGORY` | `/{locale}/{slug}` | the route of a category (`{locale}`, `{slug}`, `{id}`) |
 //! | `URL_TAG` | `/{locale}/tag/{slug}` | the route of a tag (same placeholders) |
 //! | `URL_AUTHOR` | `/{locale}/author/{slug}` | the route of an author (same placeholders) |
+//! | `URL_PREVIEW` | `/preview/{token}` | the front-end's route that shows a draft preview (`{token}`; it reads `GET /api/v1/preview/{token}`) |
 //! | `URL_PAGE` | `/{locale}/page/{slug}` | the route of a page (same placeholders, and `{key}`: the page's key, or its slug when it has none) |
 //! | `PUBLIC_API_URL` | `http://localhost:8080` | this API's public address, as clients reach it (feeds name their own address with it) |
 //! | `FEED_ITEMS` | `50` | newest items in each RSS, Atom and JSON feed (1 to 500) |
@@ -586,6 +587,11 @@ impl Settings {
                 )
                 .and_then(|urls| {
                     urls.with_page(&get("URL_PAGE").unwrap_or_else(|| urls::DEFAULT_PAGE.into()))
+                })
+                .and_then(|urls| {
+                    urls.with_preview(
+                        &get("URL_PREVIEW").unwrap_or_else(|| urls::DEFAULT_PREVIEW.into()),
+                    )
                 })
                 .map_err(ConfigError)?
                 .with_media(media_base),

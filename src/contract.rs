@@ -121,6 +121,7 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
         Rule::Text(0, MAX_SEO_DESCRIPTION_CHARS),
     ),
     ("CorrectionInput", "note", Rule::Text(1, MAX_NOTE_CHARS)),
+    ("CreatePreviewRequest", "locale", Rule::LocaleCode),
     ("CreatePageRequest", "key", Rule::PageKey),
     ("CreatePageRequest", "source_locale", Rule::LocaleCode),
     ("CreatePageRequest", "translations", Rule::ByLocale(1, None)),

@@ -51,6 +51,7 @@ pub mod openapi;
 pub mod operations;
 pub mod pages;
 pub mod pagination;
+pub mod previews;
 pub mod reactions;
 pub mod reads;
 pub mod router;

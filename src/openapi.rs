@@ -40,6 +40,7 @@ pub const BEARER: &str = "bearer";
         (name = "media", description = "The media library: uploads, descriptions per locale, files and their variants."),
         (name = "sitemaps", description = "Sitemaps for search engines: the index, per-locale files with hreflang alternates, Google News."),
         (name = "menus", description = "Named menus of categories, pages, articles, tags, authors and outside links, resolved per locale."),
+        (name = "previews", description = "Draft previews: tokens that show an article or page as it stands, before it is published."),
         (name = "pages", description = "Static pages (imprint, privacy…), translated, with keys, sub-pages and revisions."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),

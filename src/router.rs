@@ -10,8 +10,8 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, media, menus, pages, reactions, reads,
-    site, sitemaps, tags, users,
+    articles, authors, categories, comments, feeds, locales, media, menus, pages, previews,
+    reactions, reads, site, sitemaps, tags, users,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -57,6 +57,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(media::routes::public::get_public_media)
                 .service(menus::routes::public::get_menu)
                 .service(reads::routes::record_view)
+                .service(previews::routes::public::get_preview)
                 .service(pages::routes::public::list_pages)
                 .service(pages::routes::public::get_page)
                 .service(
@@ -103,6 +104,11 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(pages::routes::admin::list_page_revisions)
                         .service(pages::routes::admin::get_page_revision)
                         .service(pages::routes::admin::restore_page_revision)
+                        .service(previews::routes::admin::create_article_preview)
+                        .service(previews::routes::admin::list_article_previews)
+                        .service(previews::routes::admin::create_page_preview)
+                        .service(previews::routes::admin::list_page_previews)
+                        .service(previews::routes::admin::revoke_preview)
                         .service(categories::routes::admin::admin_list_categories)
                         .service(categories::routes::admin::create_category)
                         .service(categories::routes::admin::admin_get_category)

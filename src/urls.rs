@@ -42,6 +42,9 @@ pub struct SiteUrls {
     /// none).
     #[serde(default = "default_page")]
     pub page: String,
+    /// A draft preview: `{token}`.
+    #[serde(default = "default_preview")]
+    pub preview: String,
     /// Where media file URLs start (`MEDIA_PUBLIC_URL`, else `PUBLIC_API_URL` + `/media`),
     /// without a trailing slash.
     #[serde(default = "default_media")]
@@ -50,6 +53,10 @@ pub struct SiteUrls {
 
 /// Where media file URLs start by default.
 pub const DEFAULT_MEDIA: &str = "http://localhost:8080/media";
+
+fn default_preview() -> String {
+    DEFAULT_PREVIEW.to_owned()
+}
 
 fn default_page() -> String {
     DEFAULT_PAGE.to_owned()
@@ -69,6 +76,8 @@ pub const DEFAULT_CATEGORY: &str = "/{locale}/{slug}";
 pub const DEFAULT_TAG: &str = "/{locale}/tag/{slug}";
 /// The default `URL_AUTHOR`.
 pub const DEFAULT_AUTHOR: &str = "/{locale}/author/{slug}";
+/// The default `URL_PREVIEW`.
+pub const DEFAULT_PREVIEW: &str = "/preview/{token}";
 /// The default `URL_PAGE`.
 pub const DEFAULT_PAGE: &str = "/{locale}/page/{slug}";
 
@@ -81,6 +90,7 @@ impl Default for SiteUrls {
             tag: DEFAULT_TAG.to_owned(),
             author: DEFAULT_AUTHOR.to_owned(),
             page: default_page(),
+            preview: default_preview(),
             media: default_media(),
         }
     }
@@ -107,6 +117,7 @@ impl SiteUrls {
             tag: checked("URL_TAG", tag, &[])?,
             author: checked("URL_AUTHOR", author, &[])?,
             page: default_page(),
+            preview: default_preview(),
             media: default_media(),
         })
     }
@@ -117,6 +128,34 @@ impl SiteUrls {
             page: checked("URL_PAGE", template, &["key"])?,
             ..self
         })
+    }
+
+    /// These settings with draft previews at `template` (`URL_PREVIEW`): a path naming
+    /// `{token}` and nothing else.
+    pub fn with_preview(self, template: &str) -> Result<Self, String> {
+        let template = template.trim();
+        let rest = template.replacen("{token}", "", 1);
+        if !template.starts_with('/')
+            || !template.contains("{token}")
+            || rest.contains(['{', '}'])
+            || template
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(format!(
+                "URL_PREVIEW must be a path starting with / that names {{token}} once and no \
+                 other placeholder, not `{template}`"
+            ));
+        }
+        Ok(Self {
+            preview: template.to_owned(),
+            ..self
+        })
+    }
+
+    /// Where the front-end shows the draft preview `token`.
+    pub fn preview(&self, token: &str) -> String {
+        self.fill(&self.preview, &[("token", token)])
     }
 
     /// These settings with media file URLs starting at `base` (a checked address).
@@ -279,6 +318,13 @@ mod tests {
             "https://www.example.be/fr/a-propos"
         );
         assert!(urls.clone().with_page("/{locale}/{category}").is_err());
+        let previews = urls.clone().with_preview("/onizleme/{token}").unwrap();
+        assert_eq!(
+            previews.preview("abc"),
+            "https://www.example.be/onizleme/abc"
+        );
+        assert!(urls.clone().with_preview("/preview/{slug}").is_err());
+        assert!(urls.clone().with_preview("/preview").is_err());
         assert!(SiteUrls::new("ftp://x", "/{slug}", "/{slug}", "/{slug}", "/{slug}").is_err());
         let refused = SiteUrls::new(
             "https://x.be",

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use diesel::QueryResult;
+use diesel::{OptionalExtension, QueryResult};
 use serde::Serialize;
 
 use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
@@ -205,12 +205,13 @@ fn urls_json(urls: &SiteUrls) -> String {
     serde_json::to_string(urls).unwrap_or_default()
 }
 
-/// Whether views built with the `stored` settings hold the URLs `urls` gives: the page route
-/// aside, since no article view holds a page's URL.
+/// Whether views built with the `stored` settings hold the URLs `urls` gives: the page and
+/// preview routes aside, since no article view holds them.
 fn same_urls(stored: &str, urls: &SiteUrls) -> bool {
     serde_json::from_str::<SiteUrls>(stored).is_ok_and(|stored| {
         SiteUrls {
             page: urls.page.clone(),
+            preview: urls.preview.clone(),
             ..stored
         } == *urls
     })
@@ -252,27 +253,7 @@ fn build(
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let translations = articles::published_translations_of(conn, &ids)?;
-    let gallery = articles::gallery_of(conn, &ids)?;
-    let bylines = delivery::bylines_of(conn, &ids)?;
-    let mut media_ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| r.cover_media_id)
-        .chain(gallery.iter().map(|g| g.media_id))
-        .chain(translations.iter().flat_map(|t| media_ids(&t.body)))
-        .chain(bylines.iter().filter_map(|b| b.avatar_media_id))
-        .collect();
-    media_ids.sort_unstable();
-    media_ids.dedup();
-    let loaded = SummaryRows {
-        translations,
-        bylines,
-        tags: delivery::tag_names_of(conn, &ids)?,
-        gallery,
-        media: MediaLibrary::new(
-            media::by_ids(conn, &media_ids)?,
-            media::translations_of(conn, &media_ids)?,
-        ),
-    };
+    let loaded = load_summaries(conn, &rows, translations)?;
     let mut corrections = db::group_by(articles::corrections_of(conn, &ids)?, |c| c.article_id);
     let related = Related::new(&rows, site, loaded);
     let mut views = Vec::with_capacity(rows.len() * locales.len());
@@ -294,6 +275,75 @@ fn build(
         }
     }
     Ok(views)
+}
+
+/// What the summaries and details of `rows` show besides `translations`: bylines, tags,
+/// gallery and every picture, in a fixed number of statements.
+fn load_summaries(
+    conn: &mut DbConnection,
+    rows: &[ArticleRow],
+    translations: Vec<crate::articles::model::TranslationRow>,
+) -> QueryResult<SummaryRows> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let gallery = articles::gallery_of(conn, &ids)?;
+    let bylines = delivery::bylines_of(conn, &ids)?;
+    let mut media_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.cover_media_id)
+        .chain(gallery.iter().map(|g| g.media_id))
+        .chain(translations.iter().flat_map(|t| media_ids(&t.body)))
+        .chain(bylines.iter().filter_map(|b| b.avatar_media_id))
+        .collect();
+    media_ids.sort_unstable();
+    media_ids.dedup();
+    Ok(SummaryRows {
+        translations,
+        bylines,
+        tags: delivery::tag_names_of(conn, &ids)?,
+        gallery,
+        media: MediaLibrary::new(
+            media::by_ids(conn, &media_ids)?,
+            media::translations_of(conn, &media_ids)?,
+        ),
+    })
+}
+
+/// The document a public read of article `id` would serve in `locale` were it published as it
+/// stands, draft translation included (without counters): what a preview shows. `None` when
+/// the article or its translation in `locale` is gone.
+pub fn preview_document(
+    conn: &mut DbConnection,
+    id: i64,
+    locale: &str,
+) -> QueryResult<Option<String>> {
+    let Some(row) = articles::find(conn, id).optional()? else {
+        return Ok(None);
+    };
+    let site = SiteData {
+        kinds: Arc::new(Vec::new()),
+        categories: Arc::new(categories::load_all(conn)?),
+        urls: Arc::new(built_urls(conn)?),
+    };
+    let locales = locales::list(conn)?;
+    let translations: Vec<_> = articles::translations_of(conn, &[id])?
+        .into_iter()
+        .filter(|t| t.locale == locale)
+        .collect();
+    let loaded = load_summaries(conn, std::slice::from_ref(&row), translations)?;
+    let corrections = articles::corrections_of(conn, &[id])?
+        .into_iter()
+        .map(|c| PublicCorrection {
+            at: c.at.and_utc(),
+            note: c.note,
+        })
+        .collect();
+    let related = Related::new(std::slice::from_ref(&row), &site, loaded);
+    let mut choice = LocaleChoice::serving(locale, &locales);
+    choice.fallback = false;
+    Ok(related
+        .detail(row, &choice, &site, corrections)
+        .and_then(|detail| without_counters(&detail))
+        .map(|document| document.to_string()))
 }
 
 /// The view of `row` for a read asking for `choice.requested`; `None` when nothing can be

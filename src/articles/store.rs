@@ -400,6 +400,7 @@ pub fn delete_translation(conn: &mut DbConnection, id: i64) -> QueryResult<usize
 /// Deletes an article and everything that belongs to it.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     revisions::delete_all(conn, Subject::Article, id)?;
+    crate::previews::store::delete_all(conn, Subject::Article, id)?;
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 

@@ -11,7 +11,7 @@ use crate::auth::passwords::Verified;
 use crate::auth::rate_limit::AuthAction;
 use crate::auth::roles::{Permission, Role};
 use crate::auth::store::{self, NewRefreshToken, Rotation};
-use crate::auth::tokens::{hash_refresh_token, new_refresh_token, random_hex};
+use crate::auth::tokens::{hash_token, new_refresh_token, random_hex};
 use crate::body::JsonBody;
 use crate::db;
 use crate::domain::DomainError;
@@ -277,9 +277,9 @@ pub async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     state.limits.check_auth(&request, AuthAction::Refresh)?;
     let body = body.parse()?;
-    let old_hash = hash_refresh_token(body.refresh_token.trim());
+    let old_hash = hash_token(body.refresh_token.trim());
     let new_token = new_refresh_token()?;
-    let new_hash = hash_refresh_token(&new_token);
+    let new_hash = hash_token(&new_token);
     let expires_at = refresh_expiry(&state);
     let rotation = state
         .db
@@ -323,7 +323,7 @@ pub async fn logout(
     body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.parse()?;
-    let hash = hash_refresh_token(body.refresh_token.trim());
+    let hash = hash_token(body.refresh_token.trim());
     state
         .db
         .run(move |conn| Ok(store::logout(conn, &hash)?))
@@ -498,7 +498,7 @@ async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse, 
         .tokens
         .issue_access(user.id, user.role(), user.security_version, &family)?;
     let refresh_token = new_refresh_token()?;
-    let token_hash = hash_refresh_token(&refresh_token);
+    let token_hash = hash_token(&refresh_token);
     let expires_at = refresh_expiry(state);
     let user_id = user.id;
     state

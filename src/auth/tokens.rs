@@ -170,8 +170,8 @@ pub fn new_refresh_token() -> Result<String, ApiError> {
     random_hex(32)
 }
 
-/// The stored form of a refresh token.
-pub fn hash_refresh_token(token: &str) -> String {
+/// The stored form of a secret token (a refresh token, a preview token): its SHA-256.
+pub fn hash_token(token: &str) -> String {
     encode_hex(&Sha256::digest(token.as_bytes()))
 }
 

@@ -510,6 +510,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Draft previews.
+    previews (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        subject -> Text,
+        subject_id -> BigInt,
+        locale -> Text,
+        created_by -> Nullable<BigInt>,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -572,4 +586,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pages,
     page_translations,
     article_reads,
+    previews,
 );

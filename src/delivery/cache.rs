@@ -218,8 +218,9 @@ pub fn cacheable(request: &ServiceRequest) -> bool {
     let per_caller = path.starts_with("/api/v1/me/")
         || path.ends_with("/comments")
         || path.ends_with("/replies");
-    // Reactions are exact on every read (`no-store`): never kept, never waited for.
-    let never_kept = path.ends_with("/reactions");
+    // Reactions are exact on every read (`no-store`), and a preview shows the draft as it
+    // stands: never kept, never waited for.
+    let never_kept = path.ends_with("/reactions") || path.starts_with("/api/v1/preview/");
     let anonymous = !request.headers().contains_key(header::AUTHORIZATION);
     request.method() == Method::GET && public && !never_kept && (anonymous || !per_caller)
 }

@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use crate::articles::model::{RevisedText, TranslationStatus};
 use crate::categories::model::path_to_root;
 use crate::domain::FieldError;
+use crate::html::{media_ids, place_media};
 use crate::locales::model::LocaleChoice;
+use crate::media::model::MediaLibrary;
 use crate::urls::SiteUrls;
 
 /// Longest page key.
@@ -443,5 +445,65 @@ impl PageLink {
                 row.key.as_deref(),
             ),
         })
+    }
+}
+
+/// What a delivered page is made of: the page, the translations it may be served in, its
+/// published parent and sub-pages with their published translations, and the pictures its
+/// body places.
+pub struct PageParts {
+    pub row: PageRow,
+    /// The translations it may be served in.
+    pub own: Vec<PageTranslationRow>,
+    /// Its published parent and sub-pages.
+    pub related: Vec<PageRow>,
+    /// Their published translations, by page.
+    pub translations: HashMap<i64, Vec<PageTranslationRow>>,
+    pub library: MediaLibrary,
+}
+
+impl PageParts {
+    /// The page in `choice`'s locale, if it has a translation to serve there.
+    pub fn public(&self, choice: &LocaleChoice, urls: &SiteUrls) -> Option<PublicPage> {
+        let row = &self.row;
+        let (mut summary, translation) = PageSummary::new(row, &self.own, choice, urls)?;
+        let shown: Vec<i64> = self.related.iter().map(|p| p.id).collect();
+        summary.hide_parent_unless(&shown);
+        let link =
+            |page: &PageRow| PageLink::new(page, self.translations.get(&page.id)?, choice, urls);
+        let body = place_media(&translation.body, |id| {
+            self.library.public(id, choice, urls).map(|m| m.placed())
+        });
+        Some(PublicPage {
+            body,
+            seo_title: translation.seo_title.clone(),
+            seo_description: translation.seo_description.clone(),
+            parent: self
+                .related
+                .iter()
+                .find(|p| Some(p.id) == row.parent_id)
+                .and_then(link),
+            children: self
+                .related
+                .iter()
+                .filter(|p| p.parent_id == Some(row.id))
+                .filter_map(link)
+                .collect(),
+            summary,
+        })
+    }
+
+    /// The cache tags of a read of the page: the pages it links, the pictures it shows.
+    pub fn tags(&self) -> Vec<String> {
+        let mut pictures: Vec<i64> = self.own.iter().flat_map(|t| media_ids(&t.body)).collect();
+        pictures.sort_unstable();
+        pictures.dedup();
+        self.related
+            .iter()
+            .map(|p| p.id)
+            .chain([self.row.id])
+            .map(|id| format!("page:{id}"))
+            .chain(pictures.into_iter().map(|id| format!("media:{id}")))
+            .collect()
     }
 }

@@ -8,8 +8,12 @@ use crate::articles::store::revisions;
 use crate::db::schema::{page_translations, pages};
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 use crate::domain::DomainError;
+use crate::html::media_ids;
+use crate::media::model::MediaLibrary;
+use crate::media::store as media;
 use crate::pages::model::{
-    AdminPage, PageFields, PageRow, PageStatus, PageTextFields, PageTranslationRow, key_error,
+    AdminPage, PageFields, PageParts, PageRow, PageStatus, PageTextFields, PageTranslationRow,
+    key_error,
 };
 use crate::slug;
 
@@ -89,6 +93,7 @@ pub fn update(
 /// Deletes a page with its translations and revisions.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     revisions::delete_all(conn, Subject::Page, id)?;
+    crate::previews::store::delete_all(conn, Subject::Page, id)?;
     diesel::delete(pages::table.find(id))
         .execute(conn)
         .map(drop)
@@ -448,4 +453,37 @@ pub fn save_translation(
         None => insert_translation(conn, page.id, locale, &fields)?,
     }
     Ok(())
+}
+
+/// The parts of page `id` served in its `own` translations (see [`PageParts`]).
+pub fn parts(
+    conn: &mut DbConnection,
+    id: i64,
+    own: Vec<PageTranslationRow>,
+) -> QueryResult<PageParts> {
+    let row = find(conn, id)?;
+    let mut related = published_children(conn, id)?;
+    if let Some(parent) = row.parent_id {
+        related.extend(
+            by_ids(conn, &[parent])?
+                .into_iter()
+                .filter(|p| p.status() == PageStatus::Published),
+        );
+    }
+    let ids: Vec<i64> = related.iter().map(|r| r.id).collect();
+    let translations = db::group_by(published_translations_of(conn, &ids)?, |t| t.page_id);
+    let mut pictures: Vec<i64> = own.iter().flat_map(|t| media_ids(&t.body)).collect();
+    pictures.sort_unstable();
+    pictures.dedup();
+    let library = MediaLibrary::new(
+        media::by_ids(conn, &pictures)?,
+        media::translations_of(conn, &pictures)?,
+    );
+    Ok(PageParts {
+        row,
+        own,
+        related,
+        translations,
+        library,
+    })
 }

@@ -19,6 +19,7 @@ mod menus;
 mod openapi;
 mod operations;
 mod pages;
+mod previews;
 mod process;
 mod reactions;
 mod read_model;

@@ -142,6 +142,36 @@ async fn every_management_route_follows_the_role_table() {
             None,
             Allowed::Editor,
         ),
+        (
+            "POST",
+            "/api/v1/admin/pages/999999/previews".into(),
+            Some(json!({})),
+            Allowed::Editor,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/pages/999999/previews".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
+            "POST",
+            format!("/api/v1/admin/articles/{article}/previews"),
+            Some(json!({})),
+            Allowed::Writer,
+        ),
+        (
+            "GET",
+            format!("/api/v1/admin/articles/{article}/previews"),
+            None,
+            Allowed::Writer,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/previews/999999".into(),
+            None,
+            Allowed::Writer,
+        ),
         ("GET", "/api/v1/admin/menus".into(), None, Allowed::Editor),
         (
             "POST",

@@ -273,6 +273,12 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         " description).",
     ),
     Allowed(
+        "preview of a missing translation",
+        r"locale",
+        r"names no translation of this (article|page)",
+        "Which translations an article or page has is data.",
+    ),
+    Allowed(
         "window without the most-read sort",
         r"window",
         r"goes with `sort=popular`",

@@ -13,9 +13,6 @@ use crate::delivery::cache::{LISTS_TAG, SURROGATE_KEY};
 use crate::delivery::locale::{LocaleQuery, choose_locale};
 use crate::delivery::{cached_json_in, link_pages};
 use crate::error::{ApiError, Problem};
-use crate::html::{media_ids, place_media};
-use crate::media::model::MediaLibrary;
-use crate::media::store as media;
 use crate::openapi::{InvalidParameters, NotModified, UnknownLocale};
 use crate::pages::model::*;
 use crate::pages::store;
@@ -152,73 +149,22 @@ pub async fn get_page(
     let key = key.into_inner();
     let choice = choose_locale(&state, &request, query.locale.as_deref(), query.fallback).await?;
     let locale = choice.requested.clone();
-    let (row, related, translations, library) = state
+    let parts = state
         .db
         .run(move |conn| {
             let id = store::resolve_key(conn, &key, &locale)?.ok_or_else(ApiError::not_found)?;
-            let row = store::find(conn, id)?;
-            let mut related = store::published_children(conn, id)?;
-            if let Some(parent) = row.parent_id {
-                related.extend(
-                    store::by_ids(conn, &[parent])?
-                        .into_iter()
-                        .filter(|p| p.status() == PageStatus::Published),
-                );
-            }
-            let ids: Vec<i64> = related.iter().map(|r| r.id).chain([id]).collect();
-            let translations = store::published_translations_of(conn, &ids)?;
-            let mut pictures: Vec<i64> = translations
-                .iter()
-                .filter(|t| t.page_id == id)
-                .flat_map(|t| media_ids(&t.body))
-                .collect();
-            pictures.sort_unstable();
-            pictures.dedup();
-            let library = MediaLibrary::new(
-                media::by_ids(conn, &pictures)?,
-                media::translations_of(conn, &pictures)?,
-            );
-            Ok((row, related, translations, library))
+            let own = store::published_translations_of(conn, &[id])?;
+            Ok(store::parts(conn, id, own)?)
         })
         .await?;
-    let urls = &state.settings.urls;
-    let translations = db::group_by(translations, |t| t.page_id);
-    let own = translations.get(&row.id).ok_or_else(ApiError::not_found)?;
-    let (mut summary, translation) =
-        PageSummary::new(&row, own, &choice, urls).ok_or_else(ApiError::not_found)?;
-    let shown_parents: Vec<i64> = related.iter().map(|p| p.id).collect();
-    summary.hide_parent_unless(&shown_parents);
-    let link = |page: &PageRow| PageLink::new(page, translations.get(&page.id)?, &choice, urls);
-    let body = place_media(&translation.body, |id| {
-        library.public(id, &choice, urls).map(|m| m.placed())
-    });
-    let shown: Vec<String> = related
-        .iter()
-        .map(|p| p.id)
-        .chain([row.id])
-        .map(|id| format!("page:{id}"))
-        .chain(
-            media_ids(&translation.body)
-                .into_iter()
-                .map(|id| format!("media:{id}")),
-        )
+    let page = parts
+        .public(&choice, &state.settings.urls)
+        .ok_or_else(ApiError::not_found)?;
+    let shown: Vec<String> = parts
+        .tags()
+        .into_iter()
         .chain([LISTS_TAG.to_owned()])
         .collect();
-    let page = PublicPage {
-        body,
-        seo_title: translation.seo_title.clone(),
-        seo_description: translation.seo_description.clone(),
-        parent: related
-            .iter()
-            .find(|p| Some(p.id) == row.parent_id)
-            .and_then(link),
-        children: related
-            .iter()
-            .filter(|p| p.parent_id == Some(row.id))
-            .filter_map(link)
-            .collect(),
-        summary,
-    };
     let served = page.summary.locale.clone();
     let mut response = cached_json_in(
         &request,

@@ -1,0 +1,79 @@
+//! `GET /api/v1/preview/{token}`: a draft as the delivery API will serve it.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+
+use crate::app::AppState;
+use crate::articles::model::Subject;
+use crate::articles::model::public::ArticleResponse;
+use crate::articles::read_model;
+use crate::auth::tokens::hash_token;
+use crate::error::{ApiError, Problem};
+use crate::locales::model::LocaleChoice;
+use crate::pages::routes::public::PageResponse;
+use crate::pages::store as pages;
+use crate::previews::store;
+
+/// A draft, in exactly the delivery shape of a published article (`ArticleResponse`) or page
+/// (`PageResponse`), in the preview's locale, as it stands now.
+///
+/// Never cached (`Cache-Control: private, no-store`) nor indexed (`X-Robots-Tag: noindex`).
+/// An unknown, expired or revoked token, or one whose article or page is gone, is a 404.
+#[utoipa::path(
+    tag = "previews",
+    params(("token" = String, Path, description = "The preview's token.")),
+    responses(
+        (status = 200, description = "The draft.",
+         content(
+             (ArticleResponse = "application/json"),
+             (PageResponse = "application/json"),
+         ),
+         headers(("Cache-Control" = String, description = "`private, no-store`."),
+                 ("X-Robots-Tag" = String, description = "`noindex`."))),
+        (status = 404, description = "No such live preview.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/preview/{token}")]
+pub async fn get_preview(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token_hash = hash_token(&token.into_inner());
+    let locales = state.site_locales().await?;
+    let kinds = state.active_kinds().await?;
+    let urls = state.settings.urls.clone();
+    let body = state
+        .db
+        .run(move |conn| {
+            let row = store::live(conn, &token_hash)?.ok_or_else(ApiError::not_found)?;
+            let mut choice = LocaleChoice::serving(&row.locale, &locales);
+            choice.fallback = false;
+            match row.subject() {
+                Subject::Article => {
+                    let document = read_model::preview_document(conn, row.subject_id, &row.locale)?
+                        .ok_or_else(ApiError::not_found)?;
+                    Ok(format!(
+                        "{{\"data\":{}}}",
+                        read_model::with_counters(&document, None, &kinds)
+                    ))
+                }
+                Subject::Page => {
+                    let own = pages::find_translation(conn, row.subject_id, &row.locale)?
+                        .into_iter()
+                        .collect();
+                    let parts = pages::parts(conn, row.subject_id, own)?;
+                    let page = parts
+                        .public(&choice, &urls)
+                        .ok_or_else(ApiError::not_found)?;
+                    serde_json::to_string(&PageResponse { data: page })
+                        .map_err(|error| ApiError::Internal(error.to_string()))
+                }
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Robots-Tag", "noindex"))
+        .content_type("application/json")
+        .body(body))
+}
