@@ -194,11 +194,12 @@ impl Application {
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish (up to
     /// `SHUTDOWN_TIMEOUT`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await?;
-        // The reads counted since the last write are not lost to a graceful stop.
+        let served = self.server.await;
+        // The reads counted since the last write are not lost to a stop.
         if let Err(error) = crate::reads::flush::write(&self.state, true).await {
             tracing::warn!(%error, "could not write the counted reads at the stop");
         }
+        served?;
         tracing::info!("stopped");
         Ok(())
     }

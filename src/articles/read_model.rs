@@ -18,7 +18,7 @@ use crate::articles::model::{ArticleLink, ArticleRow};
 use crate::articles::store::read_model::{
     self as store, Counters, Section, SectionRow, ViewRow, ViewWithCounters,
 };
-use crate::articles::store::{self as articles, delivery};
+use crate::articles::store::{self as articles, delivery, visibility};
 use crate::categories::model::{parent_map, path_to_root, with_descendants};
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
@@ -43,11 +43,7 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let site = SiteData {
-        kinds: Arc::new(Vec::new()),
-        categories: Arc::new(categories::load_all(conn)?),
-        urls: Arc::new(built_urls(conn)?),
-    };
+    let site = site_data(conn)?;
     let locales = locales::list(conn)?;
     let mut ids = ids.to_vec();
     ids.sort_unstable();
@@ -262,10 +258,7 @@ fn build(
             .remove(&row.id)
             .unwrap_or_default()
             .into_iter()
-            .map(|c| PublicCorrection {
-                at: c.at.and_utc(),
-                note: c.note,
-            })
+            .map(public_correction)
             .collect();
         for locale in locales {
             let choice = LocaleChoice::serving(&locale.code, locales);
@@ -275,6 +268,23 @@ fn build(
         }
     }
     Ok(views)
+}
+
+/// What every view is built with: the category tree and the URL settings of the views.
+fn site_data(conn: &mut DbConnection) -> QueryResult<SiteData> {
+    Ok(SiteData {
+        kinds: Arc::new(Vec::new()),
+        categories: Arc::new(categories::load_all(conn)?),
+        urls: Arc::new(built_urls(conn)?),
+    })
+}
+
+/// A correction as delivered.
+fn public_correction(row: crate::articles::model::CorrectionRow) -> PublicCorrection {
+    PublicCorrection {
+        at: row.at.and_utc(),
+        note: row.note,
+    }
 }
 
 /// What the summaries and details of `rows` show besides `translations`: bylines, tags,
@@ -319,27 +329,20 @@ pub fn preview_document(
     let Some(row) = articles::find(conn, id).optional()? else {
         return Ok(None);
     };
-    let site = SiteData {
-        kinds: Arc::new(Vec::new()),
-        categories: Arc::new(categories::load_all(conn)?),
-        urls: Arc::new(built_urls(conn)?),
-    };
+    let site = site_data(conn)?;
     let locales = locales::list(conn)?;
+    // This locale's translation as it stands, the others as the public sees them.
     let translations: Vec<_> = articles::translations_of(conn, &[id])?
         .into_iter()
-        .filter(|t| t.locale == locale)
+        .filter(|t| t.locale == locale || t.status == visibility::PUBLISHED)
         .collect();
     let loaded = load_summaries(conn, std::slice::from_ref(&row), translations)?;
     let corrections = articles::corrections_of(conn, &[id])?
         .into_iter()
-        .map(|c| PublicCorrection {
-            at: c.at.and_utc(),
-            note: c.note,
-        })
+        .map(public_correction)
         .collect();
     let related = Related::new(std::slice::from_ref(&row), &site, loaded);
-    let mut choice = LocaleChoice::serving(locale, &locales);
-    choice.fallback = false;
+    let choice = LocaleChoice::strict(locale, &locales);
     Ok(related
         .detail(row, &choice, &site, corrections)
         .and_then(|detail| without_counters(&detail))

@@ -271,10 +271,10 @@ const TAGGED_WRITES: [(&str, &str, bool); 6] = [
     ("pages", "page", false),
 ];
 
-/// Admin collections whose writes change no public read by themselves: accounts and bans show
-/// nowhere, and a moderation decision purges the threads it changes itself (as a reader's
+/// Admin collections whose writes change no public read by themselves: accounts, bans and
+/// draft previews show nowhere, and a moderation decision purges the threads it changes itself (as a reader's
 /// comment does).
-const UNSEEN_WRITES: [&str; 3] = ["users", "comment-bans", "comments"];
+const UNSEEN_WRITES: [&str; 4] = ["users", "comment-bans", "comments", "previews"];
 
 /// The tag that tells every instance to forget the site settings it keeps in memory.
 pub const SETTINGS_TAG: &str = "settings";
@@ -286,8 +286,11 @@ pub const SETTINGS_TAG: &str = "settings";
 fn purged_by(path: &str) -> Option<Vec<String>> {
     let rest = path.strip_prefix("/api/v1/admin/")?;
     let (collection, rest) = rest.split_once('/').unwrap_or((rest, ""));
-    // A new upload shows nowhere until content uses it.
-    if UNSEEN_WRITES.contains(&collection) || (collection == "media" && rest.is_empty()) {
+    // A new upload shows nowhere until content uses it; nor does a draft preview.
+    if UNSEEN_WRITES.contains(&collection)
+        || (collection == "media" && rest.is_empty())
+        || rest.ends_with("/previews")
+    {
         return Some(Vec::new());
     }
     let (_, tag, settings) = TAGGED_WRITES

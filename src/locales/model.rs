@@ -177,6 +177,14 @@ impl LocaleChoice {
         }
     }
 
+    /// A read of `requested` exactly, without fallback (a preview's locale).
+    pub fn strict(requested: &str, locales: &[LocaleRow]) -> Self {
+        Self {
+            fallback: false,
+            ..Self::serving(requested, locales)
+        }
+    }
+
     /// The item of `items` (translations, labels, bios…) in the locale to serve, found with
     /// [`LocaleChoice::pick`] over the items' `locale`s, and where that locale came from.
     pub fn pick_in<'a, T>(

@@ -139,7 +139,7 @@ pub async fn observe(
     // A client may send any token as a method: the log keeps the standard ones by name.
     let method = method_label(request.method().as_str());
     let span = tracing::info_span!("request", request_id = %request_id);
-    let path = request.path().to_owned();
+    let path = logged_path(request.path());
     let state = request.app_data::<web::Data<AppState>>().cloned();
 
     let response = match next.call(request).instrument(span.clone()).await {
@@ -305,4 +305,12 @@ pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> HttpR
         None => ApiError::NotFound(format!("No route matches {}.", request.path())),
     };
     error.error_response()
+}
+
+/// The path as logs keep it: a draft preview's token is a secret, so it is left out.
+fn logged_path(path: &str) -> String {
+    match path.strip_prefix("/api/v1/preview/") {
+        Some(_) => "/api/v1/preview/…".to_owned(),
+        None => path.to_owned(),
+    }
 }

@@ -8,7 +8,8 @@ use crate::db::schema::previews;
 use crate::db::{self, DbConnection};
 use crate::previews::model::PreviewRow;
 
-/// Stores a preview of `subject` `id` in `locale` under `token_hash`; the row.
+/// Stores a preview of `subject` `id` in `locale` under `token_hash` (forgetting previews
+/// long expired); the row.
 pub fn insert(
     conn: &mut DbConnection,
     token_hash: &str,
@@ -18,6 +19,7 @@ pub fn insert(
     created_by: Option<i64>,
     expires_at: NaiveDateTime,
 ) -> QueryResult<PreviewRow> {
+    prune_expired(conn)?;
     let row_id: i64 = diesel::insert_into(previews::table)
         .values((
             previews::token_hash.eq(token_hash),
@@ -68,15 +70,36 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Revokes every preview of `subject` `id` (it is being deleted), and forgets previews that
-/// expired a day ago.
+/// Revokes every preview of `subject` `id` (it is being deleted).
 pub fn delete_all(conn: &mut DbConnection, subject: Subject, id: i64) -> QueryResult<()> {
     diesel::delete(
         previews::table
             .filter(previews::subject.eq(subject.as_str()))
             .filter(previews::subject_id.eq(id)),
     )
-    .execute(conn)?;
+    .execute(conn)
+    .map(drop)
+}
+
+/// Revokes the previews of `subject` `id` in `locale` (its translation is being deleted).
+pub fn delete_of_translation(
+    conn: &mut DbConnection,
+    subject: Subject,
+    id: i64,
+    locale: &str,
+) -> QueryResult<()> {
+    diesel::delete(
+        previews::table
+            .filter(previews::subject.eq(subject.as_str()))
+            .filter(previews::subject_id.eq(id))
+            .filter(previews::locale.eq(locale)),
+    )
+    .execute(conn)
+    .map(drop)
+}
+
+/// Forgets previews that expired a day ago.
+fn prune_expired(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(
         previews::table.filter(previews::expires_at.lt(db::now() - chrono::Duration::days(1))),
     )

@@ -26,16 +26,41 @@ pub fn spawn(state: web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(period);
         let mut purged: Option<Instant> = None;
+        // Written reads the lists don't show yet.
+        let mut unshown = false;
         loop {
             tick.tick().await;
             let purge = purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY);
             match write(&state, purge).await {
-                Ok(true) if purge => purged = Some(Instant::now()),
-                Ok(_) => {}
+                Ok(wrote) if purge => {
+                    if wrote {
+                        purged = Some(Instant::now());
+                        unshown = false;
+                    } else if unshown {
+                        purge_everywhere(&state).await;
+                        purged = Some(Instant::now());
+                        unshown = false;
+                    }
+                }
+                Ok(wrote) => unshown |= wrote,
                 Err(error) => tracing::warn!(%error, "could not write the counted reads; kept"),
             }
         }
     });
+}
+
+/// Purges the most-read lists here and on the other instances.
+async fn purge_everywhere(state: &AppState) {
+    let tags = [READS_TAG.to_owned()];
+    let message = cache::message(state.cache.origin(), &tags);
+    let told = state
+        .db
+        .run(move |conn| Ok(db::notify(conn, db::CACHE_CHANNEL, &message)?))
+        .await;
+    if let Err(error) = told {
+        tracing::warn!(%error, "could not tell the other instances to purge the most-read lists");
+    }
+    state.cache.purge(&tags);
 }
 
 /// Writes the reads counted so far, if any (whether it did); with `purge`, purges the

@@ -13,7 +13,8 @@ use crate::auth::actor::Actor;
 
 /// How long a reader counts once per article.
 pub const ONCE_PER: Duration = Duration::hours(1);
-/// Readers remembered at most (beyond, reads still count, without the once-an-hour rule).
+/// Readers remembered at most: beyond, reads of new readers are not counted until the hour's
+/// readers are forgotten, so a flood of new addresses can't inflate the counts nor the memory.
 const MAX_REMEMBERED: usize = 1_000_000;
 
 /// The span a most-read list adds up, back from now, in whole hours.
@@ -87,9 +88,10 @@ impl ReadTally {
         {
             return false;
         }
-        if tally.seen.len() < MAX_REMEMBERED {
-            tally.seen.insert((article, reader), now);
+        if tally.seen.len() >= MAX_REMEMBERED && !tally.seen.contains_key(&(article, reader)) {
+            return false;
         }
+        tally.seen.insert((article, reader), now);
         *tally.counts.entry((article, hour_of(now))).or_default() += 1;
         true
     }

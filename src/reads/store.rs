@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{article_reads, articles};
 use crate::reads::model::Counts;
 
-/// Rows per statement.
+/// Rows per statement (and ids per existence check, well under SQLite's bound variables).
 const BATCH: usize = 500;
 
 /// Adds `counts` to the stored ones; reads of articles deleted meanwhile are dropped.
@@ -18,15 +18,23 @@ pub fn add(conn: &mut DbConnection, counts: &Counts) -> QueryResult<()> {
     let mut ids: Vec<i64> = counts.keys().map(|(article, _)| *article).collect();
     ids.sort_unstable();
     ids.dedup();
-    let existing: HashSet<i64> = articles::table
-        .filter(articles::id.eq_any(&ids))
-        .select(articles::id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
-    let rows: Vec<_> = counts
+    let mut existing = HashSet::new();
+    for chunk in ids.chunks(BATCH) {
+        existing.extend(
+            articles::table
+                .filter(articles::id.eq_any(chunk))
+                .select(articles::id)
+                .load::<i64>(conn)?,
+        );
+    }
+    // In key order, so two instances writing the same rows lock them in the same order.
+    let mut sorted: Vec<_> = counts
         .iter()
         .filter(|((article, _), _)| existing.contains(article))
+        .collect();
+    sorted.sort_unstable_by_key(|(key, _)| **key);
+    let rows: Vec<_> = sorted
+        .into_iter()
         .map(|((article, hour), count)| {
             (
                 article_reads::article_id.eq(*article),

@@ -211,6 +211,7 @@ async fn a_page_preview_shows_the_draft_page_in_its_delivery_shape() {
     let page = send_json_expect(
         app.post("/api/v1/admin/pages").bearer_auth(&editor),
         &json!({"key": "about", "translations": {
+            "tr": {"title": "Hakkımızda", "body": "<p>Yayında</p>"},
             "fr": {"title": "À propos", "body": "<p>Brouillon</p>", "status": "draft"}
         }}),
         201,
@@ -233,6 +234,14 @@ async fn a_page_preview_shows_the_draft_page_in_its_delivery_shape() {
     assert_eq!(preview["key"], "about");
     assert_eq!(preview["url"], "http://localhost:3000/fr/page/a-propos");
     assert_eq!(preview["body"], "<p>Brouillon</p>");
+    assert_eq!(preview["locale"], "fr");
+    let alternates: Vec<&str> = preview["translations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["locale"].as_str().unwrap())
+        .collect();
+    assert_eq!(alternates, ["tr", "fr"], "{preview}");
     assert_eq!(
         app.get("/api/v1/pages/about")
             .send()
@@ -242,6 +251,15 @@ async fn a_page_preview_shows_the_draft_page_in_its_delivery_shape() {
             .as_u16(),
         404
     );
+    // Its translation deleted, the preview goes with it.
+    let deleted = app
+        .delete(&format!("{path}/translations/fr"))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    assert_eq!(status(&app, made["token"].as_str().unwrap()).await, 404);
     // Authors don't manage pages.
     let author = app.user_with_role("author").await.2;
     let mut refused = app

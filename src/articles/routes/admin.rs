@@ -661,6 +661,7 @@ pub async fn delete_translation(
                 ));
             }
             store::delete_translation(conn, translation.id)?;
+            crate::previews::store::delete_of_translation(conn, Subject::Article, id, &locale)?;
             store::refresh_published_flag(conn, id)?;
             read_model::refresh(conn, &[id])?;
             Ok(())

@@ -493,7 +493,9 @@ pub async fn delete_page_translation(
                     "This is the source translation; choose another source_locale first.".into(),
                 ));
             }
-            Ok(store::delete_translation(conn, translation.id)?)
+            store::delete_translation(conn, translation.id)?;
+            crate::previews::store::delete_of_translation(conn, Subject::Page, id, &locale)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

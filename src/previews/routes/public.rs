@@ -7,6 +7,7 @@ use crate::app::AppState;
 use crate::articles::model::Subject;
 use crate::articles::model::public::ArticleResponse;
 use crate::articles::read_model;
+use crate::articles::store::read_model as views;
 use crate::auth::tokens::hash_token;
 use crate::error::{ApiError, Problem};
 use crate::locales::model::LocaleChoice;
@@ -29,6 +30,7 @@ use crate::previews::store;
              (PageResponse = "application/json"),
          ),
          headers(("Cache-Control" = String, description = "`private, no-store`."),
+                 ("Content-Language" = String, description = "The preview's locale."),
                  ("X-Robots-Tag" = String, description = "`noindex`."))),
         (status = 404, description = "No such live preview.", body = Problem, content_type = "application/problem+json"),
     )
@@ -42,37 +44,43 @@ pub async fn get_preview(
     let locales = state.site_locales().await?;
     let kinds = state.active_kinds().await?;
     let urls = state.settings.urls.clone();
-    let body = state
+    let (body, locale) = state
         .db
         .run(move |conn| {
             let row = store::live(conn, &token_hash)?.ok_or_else(ApiError::not_found)?;
-            let mut choice = LocaleChoice::serving(&row.locale, &locales);
-            choice.fallback = false;
-            match row.subject() {
+            let choice = LocaleChoice::strict(&row.locale, &locales);
+            let id = row.subject_id;
+            let body = match row.subject() {
                 Subject::Article => {
-                    let document = read_model::preview_document(conn, row.subject_id, &row.locale)?
+                    let document = read_model::preview_document(conn, id, &row.locale)?
                         .ok_or_else(ApiError::not_found)?;
-                    Ok(format!(
+                    let counters = views::counters_of(conn, &[id])?;
+                    format!(
                         "{{\"data\":{}}}",
-                        read_model::with_counters(&document, None, &kinds)
-                    ))
+                        read_model::with_counters(&document, counters.get(&id), &kinds)
+                    )
                 }
                 Subject::Page => {
-                    let own = pages::find_translation(conn, row.subject_id, &row.locale)?
+                    // This locale's translation as it stands, the others as the public sees
+                    // them.
+                    let own = pages::translations_of(conn, &[id])?
                         .into_iter()
+                        .filter(|t| t.locale == row.locale || t.published())
                         .collect();
-                    let parts = pages::parts(conn, row.subject_id, own)?;
+                    let parts = pages::parts(conn, id, own)?;
                     let page = parts
                         .public(&choice, &urls)
                         .ok_or_else(ApiError::not_found)?;
                     serde_json::to_string(&PageResponse { data: page })
-                        .map_err(|error| ApiError::Internal(error.to_string()))
+                        .map_err(|error| ApiError::Internal(error.to_string()))?
                 }
-            }
+            };
+            Ok((body, row.locale))
         })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::CONTENT_LANGUAGE, locale))
         .insert_header(("X-Robots-Tag", "noindex"))
         .content_type("application/json")
         .body(body))
