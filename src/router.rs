@@ -109,6 +109,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(previews::routes::admin::create_page_preview)
                         .service(previews::routes::admin::list_page_previews)
                         .service(previews::routes::admin::revoke_preview)
+                        .service(articles::routes::admin::get_schedule)
                         .service(categories::routes::admin::admin_list_categories)
                         .service(categories::routes::admin::create_category)
                         .service(categories::routes::admin::admin_get_category)

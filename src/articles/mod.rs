@@ -4,4 +4,5 @@
 pub mod model;
 pub mod read_model;
 pub mod routes;
+pub mod schedule;
 pub mod store;

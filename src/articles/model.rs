@@ -110,6 +110,8 @@ pub struct Rights {
 pub struct SetFields<'a> {
     /// A publication time is given.
     pub published_at: bool,
+    /// A time to come down is given.
+    pub unpublish_at: bool,
     /// The featured flag is set to something other than it was.
     pub featured: bool,
     /// The bylines are set to these authors (when they change).
@@ -152,6 +154,9 @@ impl Rights {
         };
         if set.published_at && !self.publish {
             return refuse("published_at");
+        }
+        if set.unpublish_at && !self.publish {
+            return refuse("unpublish_at");
         }
         if set.featured && !self.feature {
             return refuse("featured");
@@ -278,6 +283,8 @@ pub struct ArticleRow {
     pub status: String,
     /// Publication time.
     pub published_at: Option<NaiveDateTime>,
+    /// When it comes down by itself (archived).
+    pub unpublish_at: Option<NaiveDateTime>,
     /// Featured on the front page.
     pub featured: bool,
     /// Whether readers may comment.
@@ -333,6 +340,41 @@ pub struct TranslationRow {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+}
+
+/// A scheduled transition of an article.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::scheduled_transitions)]
+pub struct TransitionRow {
+    pub id: i64,
+    pub article_id: i64,
+    /// `publish` or `unpublish`.
+    pub action: String,
+    pub due_at: NaiveDateTime,
+    pub applied_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A scheduled transition as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Transition {
+    pub id: i64,
+    pub article_id: i64,
+    /// `publish` (its `published_at`) or `unpublish` (its `unpublish_at`: archived then).
+    pub action: String,
+    /// When it is due (UTC).
+    pub due_at: DateTime<Utc>,
+}
+
+impl From<TransitionRow> for Transition {
+    fn from(row: TransitionRow) -> Self {
+        Self {
+            id: row.id,
+            article_id: row.article_id,
+            action: row.action,
+            due_at: row.due_at.and_utc(),
+        }
+    }
 }
 
 /// Whose translations a revision keeps: revisions are shared by articles and pages.
@@ -555,6 +597,8 @@ pub struct AdminArticle {
     pub scheduled: bool,
     /// Publication time (UTC).
     pub published_at: Option<DateTime<Utc>>,
+    /// When it comes down by itself (archived), if set (UTC).
+    pub unpublish_at: Option<DateTime<Utc>>,
     pub category_id: i64,
     /// Bylines, in order.
     pub author_ids: Vec<i64>,
@@ -887,6 +931,7 @@ impl AdminArticle {
             scheduled: row.status() == ArticleStatus::Published
                 && row.published_at.is_some_and(|at| at > now),
             published_at: row.published_at.map(|at| at.and_utc()),
+            unpublish_at: row.unpublish_at.map(|at| at.and_utc()),
             category_id: row.category_id,
             author_ids,
             tag_ids,

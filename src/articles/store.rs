@@ -6,6 +6,7 @@ pub mod editing;
 pub mod lists;
 pub mod read_model;
 pub mod revisions;
+pub mod schedule;
 pub mod visibility;
 
 use chrono::NaiveDateTime;
@@ -31,6 +32,8 @@ pub struct ArticleFields {
     pub status: String,
     /// Publication time.
     pub published_at: Option<NaiveDateTime>,
+    /// When it comes down by itself.
+    pub unpublish_at: Option<NaiveDateTime>,
     pub featured: bool,
     pub comments_enabled: bool,
     pub source_name: Option<String>,

@@ -143,6 +143,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        unpublish_at -> Nullable<Timestamp>,
     }
 }
 
@@ -524,6 +525,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Scheduled transitions of articles.
+    scheduled_transitions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        action -> Text,
+        due_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -538,6 +551,7 @@ diesel::joinable!(article_translations -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(page_translations -> pages (page_id));
 diesel::joinable!(article_reads -> articles (article_id));
+diesel::joinable!(scheduled_transitions -> articles (article_id));
 diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(reaction_kind_labels -> reaction_kinds (kind_id));
 diesel::joinable!(reactions -> articles (article_id));
@@ -587,4 +601,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_translations,
     article_reads,
     previews,
+    scheduled_transitions,
 );

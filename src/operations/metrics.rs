@@ -46,6 +46,9 @@ pub struct Metrics {
     purge_messages: Counter,
     reads_counted: Counter,
     reads_writes: Counter,
+    schedule_overdue: Gauge,
+    schedule_last_run: Gauge,
+    schedule_applied: Counter,
     /// Serialises renders, which bring `queries` up to the pool's count.
     render_lock: std::sync::Mutex<()>,
 }
@@ -129,9 +132,30 @@ impl Metrics {
             "Transactions that wrote counted reads to the database",
             reads_writes.clone(),
         );
+        let schedule_overdue = Gauge::default();
+        registry.register(
+            "schedule_overdue",
+            "Scheduled transitions due more than a second ago and not applied yet",
+            schedule_overdue.clone(),
+        );
+        let schedule_last_run = Gauge::default();
+        registry.register(
+            "schedule_last_run_timestamp_seconds",
+            "When this instance's scheduler last looked for due transitions (Unix time)",
+            schedule_last_run.clone(),
+        );
+        let schedule_applied = Counter::default();
+        registry.register(
+            "schedule_transitions_applied",
+            "Scheduled transitions this instance applied",
+            schedule_applied.clone(),
+        );
         Self {
             reads_counted,
             reads_writes,
+            schedule_overdue,
+            schedule_last_run,
+            schedule_applied,
             render_lock: std::sync::Mutex::new(()),
             listener_connected,
             listener_connects,
@@ -181,6 +205,17 @@ impl Metrics {
     /// Counts a transaction that wrote counted reads.
     pub fn reads_written(&self) {
         self.reads_writes.inc();
+    }
+
+    /// Records a run of the scheduler: when, and how many transitions were overdue.
+    pub fn scheduler_ran(&self, at_unix: i64, overdue: i64) {
+        self.schedule_last_run.set(at_unix);
+        self.schedule_overdue.set(overdue);
+    }
+
+    /// Counts scheduled transitions applied here.
+    pub fn transitions_applied(&self, count: u64) {
+        self.schedule_applied.inc_by(count);
     }
 
     /// Counts a cache purge message received.

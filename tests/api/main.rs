@@ -25,6 +25,7 @@ mod reactions;
 mod read_model;
 mod reads;
 mod roles;
+mod schedule;
 mod seaweed;
 mod site;
 mod sitemaps;

@@ -89,6 +89,12 @@ async fn every_management_route_follows_the_role_table() {
         ("GET", "/api/v1/admin/media".into(), None, Allowed::Writer),
         ("GET", "/api/v1/admin/pages".into(), None, Allowed::Editor),
         (
+            "GET",
+            "/api/v1/admin/schedule".into(),
+            None,
+            Allowed::Editor,
+        ),
+        (
             "POST",
             "/api/v1/admin/pages".into(),
             Some(json!({})),

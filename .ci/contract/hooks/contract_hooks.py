@@ -273,6 +273,12 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         " description).",
     ),
     Allowed(
+        "down before up",
+        r"unpublish_at",
+        r"must be after published_at",
+        "A rule across two properties (on an update, against the stored `published_at`).",
+    ),
+    Allowed(
         "preview of a missing translation",
         r"locale",
         r"names no translation of this (article|page)",

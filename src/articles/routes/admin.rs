@@ -12,12 +12,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::articles::model::*;
-use crate::articles::read_model;
 use crate::articles::store::admin_list::{self, AdminFilter};
 use crate::articles::store::editing::{
     self, Editable, editable, load_admin, load_admin_many, save_translation,
 };
 use crate::articles::store::{self, ArticleFields, revisions};
+use crate::articles::{read_model, schedule};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
@@ -43,6 +43,9 @@ pub struct CreateArticleRequest {
     pub status: Option<ArticleStatus>,
     /// Publication time; a future one schedules the article. Defaults to now on publishing.
     pub published_at: Option<DateTime<Utc>>,
+    /// When the published article comes down by itself (it is archived then); after
+    /// `published_at`. Needs the right to publish.
+    pub unpublish_at: Option<DateTime<Utc>>,
     /// Featured on the front page.
     pub featured: Option<bool>,
     /// Whether readers may comment (default true).
@@ -79,6 +82,11 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "crate::body::present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Option<Option<DateTime<Utc>>>,
+    /// When the published article comes down by itself (archived then), or `null`; after
+    /// `published_at`.
+    #[serde(default, deserialize_with = "crate::body::present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub unpublish_at: Option<Option<DateTime<Utc>>>,
     /// Featured on the front page.
     pub featured: Option<bool>,
     /// Whether readers may comment.
@@ -170,6 +178,51 @@ pub struct RevisionsQuery {
     pub locale: Option<String>,
 }
 
+/// What is scheduled to happen to articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Schedule {
+    /// Due later, soonest first.
+    pub upcoming: Vec<Transition>,
+    /// Due already and not applied yet (the scheduler is behind, or no instance runs).
+    pub overdue: Vec<Transition>,
+}
+
+/// The schedule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleResponse {
+    pub data: Schedule,
+}
+
+/// List the scheduled publications and unpublications, coming and overdue.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The schedule.", body = ScheduleResponse),
+        NoToken,
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/schedule")]
+pub async fn get_schedule(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::PublishAnyArticle)?;
+    let rows = state
+        .db
+        .run(|conn| Ok(store::schedule::pending(conn)?))
+        .await?;
+    let now = db::now();
+    let (overdue, upcoming): (Vec<_>, Vec<_>) = rows.into_iter().partition(|t| t.due_at <= now);
+    Ok(HttpResponse::Ok().json(ScheduleResponse {
+        data: Schedule {
+            upcoming: upcoming.into_iter().map(Transition::from).collect(),
+            overdue: overdue.into_iter().map(Transition::from).collect(),
+        },
+    }))
+}
+
 /// List articles: every article for editors, their own for authors and contributors.
 #[utoipa::path(
     tag = "articles",
@@ -229,7 +282,7 @@ pub async fn admin_list_articles(
          headers(("Location" = String, description = "The article's admin URL."),
                  ("ETag" = String, description = "Its version."))),
         NoToken,
-        (status = 403, description = "The role may not write articles, or not with this status, a `published_at` (without the right to publish), `featured` (only for those who may publish) or bylines other than the writer's own (the detail names the field).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not write articles, or not with this status, a `published_at` or `unpublish_at` (without the right to publish), `featured` (only for those who may publish) or bylines other than the writer's own (the detail names the field).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A given slug is taken in its locale.", body = Problem, content_type = "application/problem+json"),
         InvalidFields,
     )
@@ -276,6 +329,7 @@ pub async fn create_article(
             }
             let set = SetFields {
                 published_at: body.published_at.is_some(),
+                unpublish_at: body.unpublish_at.is_some(),
                 featured: body.featured == Some(true),
                 author_ids: Some(&body.author_ids),
             };
@@ -309,10 +363,13 @@ pub async fn create_article(
                 .published_at
                 .map(stored_time)
                 .or_else(|| (status == ArticleStatus::Published).then(db::now));
+            let unpublish_at = body.unpublish_at.map(stored_time);
+            check_unpublish_at(published_at, unpublish_at)?;
             let fields = ArticleFields {
                 category_id: body.category_id,
                 status: status.as_str().to_owned(),
                 published_at,
+                unpublish_at,
                 featured: body.featured.unwrap_or(false),
                 comments_enabled: body.comments_enabled.unwrap_or(true),
                 source_name: body.source_name.clone(),
@@ -335,6 +392,7 @@ pub async fn create_article(
                 save_translation(conn, &row, locale, &translations[locale], user, None)?;
             }
             read_model::refresh(conn, &[id])?;
+            schedule::plan(conn, id)?;
             Ok(load_admin(conn, id)?)
         })
         .await?;
@@ -394,7 +452,7 @@ pub async fn admin_get_article(
     responses(
         (status = 200, description = "The article.", body = AdminArticleResponse),
         NoToken,
-        (status = 403, description = "The role may not set this status, `published_at`, `featured` or these bylines (the detail names the field).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not set this status, `published_at`, `unpublish_at`, `featured` or these bylines (the detail names the field).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article, or not yours.", body = Problem, content_type = "application/problem+json"),
         StaleIfMatch,
         InvalidFields,
@@ -430,6 +488,11 @@ pub async fn update_article(
             };
             let published_at =
                 published_at.or_else(|| (status == ArticleStatus::Published).then(db::now));
+            let unpublish_at = match body.unpublish_at {
+                Some(at) => at.map(stored_time),
+                None => current.unpublish_at,
+            };
+            check_unpublish_at(published_at, unpublish_at)?;
             let category_id = body.category_id.unwrap_or(current.category_id);
             let current_authors: Vec<i64> = store::authors_of(conn, &[id])?
                 .into_iter()
@@ -438,6 +501,7 @@ pub async fn update_article(
             let author_ids = body.author_ids.clone().unwrap_or(current_authors.clone());
             let set = SetFields {
                 published_at: published_at != current.published_at,
+                unpublish_at: unpublish_at != current.unpublish_at,
                 featured: body
                     .featured
                     .is_some_and(|featured| featured != current.featured),
@@ -478,6 +542,7 @@ pub async fn update_article(
                 category_id,
                 status: status.as_str().to_owned(),
                 published_at,
+                unpublish_at,
                 featured: body.featured.unwrap_or(current.featured),
                 comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
                 source_name,
@@ -501,6 +566,7 @@ pub async fn update_article(
                 store::replace_gallery(conn, id, &gallery_of(gallery))?;
             }
             read_model::refresh(conn, &[id])?;
+            schedule::plan(conn, id)?;
             Ok(load_admin(conn, id)?)
         })
         .await?;
@@ -781,6 +847,20 @@ pub async fn restore_revision(
         })
         .await?;
     Ok(with_etag(version, article))
+}
+
+/// Refused when the article would come down before it goes up.
+fn check_unpublish_at(
+    published_at: Option<chrono::NaiveDateTime>,
+    unpublish_at: Option<chrono::NaiveDateTime>,
+) -> Result<(), ApiError> {
+    match (published_at, unpublish_at) {
+        (Some(up), Some(down)) if down <= up => Err(ApiError::invalid(
+            "unpublish_at",
+            "must be after published_at",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks and sanitises translation bodies (locale, input, the body's field name) on the

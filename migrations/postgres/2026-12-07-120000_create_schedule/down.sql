@@ -1,0 +1,2 @@
+DROP TABLE scheduled_transitions;
+ALTER TABLE articles DROP COLUMN unpublish_at;

@@ -1,0 +1,118 @@
+//! Scheduled transitions of articles: planned on save, claimed when due (by one instance),
+//! applied and marked in one transaction.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::articles::model::TransitionRow;
+use crate::db::schema::{articles, scheduled_transitions};
+use crate::db::{self, DbConnection};
+
+/// Replaces the pending transitions of article `id` with `planned` (action, due time).
+pub fn replace_pending(
+    conn: &mut DbConnection,
+    id: i64,
+    planned: &[(&str, NaiveDateTime)],
+) -> QueryResult<()> {
+    diesel::delete(
+        scheduled_transitions::table
+            .filter(scheduled_transitions::article_id.eq(id))
+            .filter(scheduled_transitions::applied_at.is_null()),
+    )
+    .execute(conn)?;
+    let now = db::now();
+    for (action, due_at) in planned {
+        diesel::insert_into(scheduled_transitions::table)
+            .values((
+                scheduled_transitions::article_id.eq(id),
+                scheduled_transitions::action.eq(*action),
+                scheduled_transitions::due_at.eq(*due_at),
+                scheduled_transitions::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether a pending transition is due by `now` (one index probe, outside any write).
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        scheduled_transitions::table
+            .filter(scheduled_transitions::applied_at.is_null())
+            .filter(scheduled_transitions::due_at.le(now)),
+    ))
+    .get_result(conn)
+}
+
+/// How many pending transitions were due before `before`.
+pub fn overdue_count(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<i64> {
+    scheduled_transitions::table
+        .filter(scheduled_transitions::applied_at.is_null())
+        .filter(scheduled_transitions::due_at.lt(before))
+        .count()
+        .get_result(conn)
+}
+
+/// Up to `limit` pending transitions due by `now`, oldest first, locked for this transaction;
+/// on PostgreSQL those another instance holds are skipped, so each is claimed once.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<TransitionRow>> {
+    let due = scheduled_transitions::table
+        .filter(scheduled_transitions::applied_at.is_null())
+        .filter(scheduled_transitions::due_at.le(now))
+        .order((
+            scheduled_transitions::due_at.asc(),
+            scheduled_transitions::id.asc(),
+        ))
+        .limit(limit);
+    // The selection is typed per backend, so each arm selects its own.
+    match conn {
+        DbConnection::Pg(pg) => due
+            .select(TransitionRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(pg),
+        // SQLite's write transaction holds the whole database already.
+        DbConnection::Sqlite(sqlite) => due.select(TransitionRow::as_select()).load(sqlite),
+    }
+}
+
+/// Marks these transitions applied at `at`.
+pub fn mark_applied(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(scheduled_transitions::table.filter(scheduled_transitions::id.eq_any(ids)))
+        .set(scheduled_transitions::applied_at.eq(Some(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Pending transitions, soonest first.
+pub fn pending(conn: &mut DbConnection) -> QueryResult<Vec<TransitionRow>> {
+    scheduled_transitions::table
+        .filter(scheduled_transitions::applied_at.is_null())
+        .order((
+            scheduled_transitions::due_at.asc(),
+            scheduled_transitions::id.asc(),
+        ))
+        .select(TransitionRow::as_select())
+        .load(conn)
+}
+
+/// Archives article `id` if it is published, its time to come down spent; whether it did.
+pub fn archive(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    let changed = diesel::update(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::status.eq("published")),
+    )
+    .set((
+        articles::status.eq("archived"),
+        articles::unpublish_at.eq(None::<NaiveDateTime>),
+        articles::version.eq(articles::version + 1),
+        articles::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,261 @@
+//! Scheduled publishing and unpublishing: on time (within a second), exactly once with several
+//! instances, and applied at start when it came due while no instance ran.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::fixtures::{article_body, article_by, create_article, newsroom, writer};
+use crate::helpers::{
+    TestApp, assert_problem, expect_json, json_body, on_postgres, send_json_expect, spawn_app,
+    spawn_beside, spawn_on, test_env,
+};
+
+/// RFC 3339 for `seconds` from now.
+fn in_seconds(seconds: f64) -> String {
+    (Utc::now() + chrono::Duration::milliseconds((seconds * 1000.0) as i64)).to_rfc3339()
+}
+
+/// Reads `path` until it answers `status`; how long after `due` (RFC 3339) that was, at most
+/// `within` after it.
+async fn until_status(app: &TestApp, path: &str, status: u16, due: &str, within: f64) -> f64 {
+    let due = chrono::DateTime::parse_from_rfc3339(due)
+        .unwrap()
+        .with_timezone(&Utc);
+    let started = Instant::now();
+    loop {
+        let answered = app.get(path).send().await.unwrap().status().as_u16();
+        let late = (Utc::now() - due).num_milliseconds() as f64 / 1000.0;
+        if answered == status {
+            return late;
+        }
+        assert!(
+            late < within && started.elapsed() < Duration::from_secs(30),
+            "{path} still answers {answered}, {late:.2} s after it was due"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The value of `name` in `app`'s `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> i64 {
+    let mut response = app.get("/metrics").send().await.unwrap();
+    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+}
+
+#[actix_web::test]
+async fn articles_go_up_and_come_down_within_a_second_of_their_times() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let editor = room.editor.clone();
+
+    // Coming down in 2 s: readable (and cached) until then, archived after.
+    let down_at = in_seconds(2.0);
+    let mut body = article_body(&room, "Short lived", "published");
+    body["unpublish_at"] = json!(down_at);
+    let leaving = create_article(&app, &editor, &body).await;
+    let leaving_id = leaving["id"].as_i64().unwrap();
+    assert!(leaving["unpublish_at"].is_string(), "{leaving}");
+    // Going up in 2 s: invisible until then.
+    let up_at = in_seconds(2.0);
+    let mut body = article_body(&room, "Coming soon", "published");
+    body["published_at"] = json!(up_at);
+    let coming = create_article(&app, &editor, &body).await;
+    let coming_id = coming["id"].as_i64().unwrap();
+
+    let schedule = expect_json(app.get("/api/v1/admin/schedule").bearer_auth(&editor), 200).await;
+    let upcoming: Vec<(i64, &str)> = schedule["data"]["upcoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["article_id"].as_i64().unwrap(),
+                t["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(upcoming.contains(&(leaving_id, "unpublish")), "{schedule}");
+    assert!(upcoming.contains(&(coming_id, "publish")), "{schedule}");
+    assert_eq!(schedule["data"]["overdue"], json!([]));
+
+    let leaving_read = format!("/api/v1/articles/{leaving_id}");
+    assert_eq!(
+        app.get(&leaving_read)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let coming_read = format!("/api/v1/articles/{coming_id}");
+    assert_eq!(
+        app.get(&coming_read)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    let late = until_status(&app, &leaving_read, 404, &down_at, 1.0).await;
+    assert!(late < 1.0, "came down {late:.2} s late");
+    let late = until_status(&app, &coming_read, 200, &up_at, 1.0).await;
+    assert!(late < 1.0, "went up {late:.2} s late");
+
+    // For real: archived, its time spent; nothing left to do.
+    let stored = expect_json(
+        app.get(&format!("/api/v1/admin/articles/{leaving_id}"))
+            .bearer_auth(&editor),
+        200,
+    )
+    .await["data"]
+        .clone();
+    assert_eq!(stored["status"], "archived");
+    assert_eq!(stored["unpublish_at"], Value::Null);
+    let schedule = expect_json(app.get("/api/v1/admin/schedule").bearer_auth(&editor), 200).await;
+    assert_eq!(schedule["data"], json!({"upcoming": [], "overdue": []}));
+    assert_eq!(metric(&app, "schedule_overdue").await, 0);
+    assert!(metric(&app, "schedule_last_run_timestamp_seconds").await > 0);
+
+    // Published again, it stays up.
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/articles/{leaving_id}"))
+            .bearer_auth(&editor),
+        &json!({"status": "published"}),
+        200,
+    )
+    .await;
+    actix_web::rt::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        app.get(&leaving_read)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+
+    // Refusals: down before up; a contributor can't schedule a fall.
+    let mut body = article_body(&room, "Backwards", "published");
+    body["published_at"] = json!(in_seconds(3600.0));
+    body["unpublish_at"] = json!(in_seconds(60.0));
+    let mut refused = app
+        .post("/api/v1/admin/articles")
+        .bearer_auth(&editor)
+        .send_json(&body)
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut refused, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "unpublish_at", "{problem}");
+    let (contributor, byline) = writer(&app, &room, "contributor").await;
+    let mut body = article_by(&room, "Mine", "draft", byline);
+    body["unpublish_at"] = json!(in_seconds(60.0));
+    let mut refused = app
+        .post("/api/v1/admin/articles")
+        .bearer_auth(&contributor)
+        .send_json(&body)
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut refused, 403).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("unpublish_at"),
+        "{problem}"
+    );
+}
+
+#[actix_web::test]
+async fn two_instances_apply_each_transition_once() {
+    if !on_postgres() {
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_beside(&a);
+    let room = newsroom(&a).await;
+    let due = in_seconds(1.5);
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let mut body = article_body(&room, &format!("Leaving {n}"), "published");
+        body["unpublish_at"] = json!(due);
+        ids.push(
+            create_article(&a, &room.editor, &body).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    for id in &ids {
+        until_status(&b, &format!("/api/v1/articles/{id}"), 404, &due, 1.0).await;
+    }
+    // Both instances looked; between them, each transition was applied once.
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let applied = metric(&a, "schedule_transitions_applied_total").await
+        + metric(&b, "schedule_transitions_applied_total").await;
+    assert_eq!(applied, 6);
+    for id in &ids {
+        let article = expect_json(
+            a.get(&format!("/api/v1/admin/articles/{id}"))
+                .bearer_auth(&room.editor),
+            200,
+        )
+        .await;
+        assert_eq!(article["data"]["status"], "archived");
+        assert_eq!(article["data"]["version"], 2, "archived once: {article}");
+    }
+}
+
+#[actix_web::test]
+async fn a_transition_due_while_no_instance_ran_is_applied_at_start() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let (_, slug) = crate::fixtures::published_article(&app, &room, "Outlived").await;
+    let due = in_seconds(1.0);
+    let id = expect_json(app.get(&format!("/api/v1/articles/{slug}")), 200).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let current = expect_json(
+        app.get(&format!("/api/v1/admin/articles/{id}"))
+            .bearer_auth(&room.editor),
+        200,
+    )
+    .await["data"]["version"]
+        .as_i64()
+        .unwrap();
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/articles/{id}"))
+            .bearer_auth(&room.editor)
+            .insert_header(("If-Match", format!("\"{current}\""))),
+        &json!({"unpublish_at": due}),
+        200,
+    )
+    .await;
+    app.stop().await;
+    let database = app.into_database();
+    // Due while nothing runs.
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    let env = test_env(&database);
+    let again = spawn_on(database, &env);
+    let started = Instant::now();
+    loop {
+        let mut response = again
+            .get(&format!("/api/v1/articles/{id}"))
+            .send()
+            .await
+            .unwrap();
+        if response.status().as_u16() == 404 {
+            break;
+        }
+        let _ = json_body(&mut response).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "not applied within a second of the start"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
