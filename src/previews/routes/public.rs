@@ -2,6 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::articles::model::Subject;
@@ -15,6 +17,14 @@ use crate::pages::routes::public::PageResponse;
 use crate::pages::store as pages;
 use crate::previews::store;
 
+/// What a preview answers: an article's read or a page's, as the preview's subject is.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PreviewResponse {
+    Article(ArticleResponse),
+    Page(PageResponse),
+}
+
 /// A draft, in exactly the delivery shape of a published article (`ArticleResponse`) or page
 /// (`PageResponse`), in the preview's locale, as it stands now.
 ///
@@ -24,11 +34,8 @@ use crate::previews::store;
     tag = "previews",
     params(("token" = String, Path, description = "The preview's token.")),
     responses(
-        (status = 200, description = "The draft.",
-         content(
-             (ArticleResponse = "application/json"),
-             (PageResponse = "application/json"),
-         ),
+        (status = 200, description = "The draft: an article's read or a page's.",
+         body = PreviewResponse,
          headers(("Cache-Control" = String, description = "`private, no-store`."),
                  ("Content-Language" = String, description = "The preview's locale."),
                  ("X-Robots-Tag" = String, description = "`noindex`."))),
