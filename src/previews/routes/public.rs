@@ -21,8 +21,8 @@ use crate::previews::store;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum PreviewResponse {
-    Article(ArticleResponse),
-    Page(PageResponse),
+    Article(Box<ArticleResponse>),
+    Page(Box<PageResponse>),
 }
 
 /// A draft, in exactly the delivery shape of a published article (`ArticleResponse`) or page
