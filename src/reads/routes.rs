@@ -3,10 +3,9 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::app::AppState;
-use crate::articles::read_model;
+use crate::articles::store::delivery::visible_by_key;
 use crate::auth::principal::MaybePrincipal;
 use crate::db;
-use crate::delivery::locale::choose_locale;
 use crate::error::{ApiError, Problem};
 use crate::reads::model::Reader;
 
@@ -35,14 +34,9 @@ pub async fn record_view(
 ) -> Result<HttpResponse, ApiError> {
     state.limits.check_view(&request)?;
     let key = key.into_inner();
-    let choice = choose_locale(&state, &request, None, None).await?;
     let id = state
         .db
-        .run(move |conn| {
-            let (view, _) =
-                read_model::served(conn, &key, &choice)?.ok_or_else(ApiError::not_found)?;
-            Ok(view.article_id)
-        })
+        .run(move |conn| Ok(visible_by_key(conn, &key)?.id))
         .await?;
     let reader = match caller.0 {
         Some(principal) => Reader::Actor(principal.actor),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fixtures::{article_body, create_article, newsroom};
+use crate::fixtures::{article_body, create_article, metric, newsroom};
 use crate::helpers::{
     TestApp, header, json_body, on_postgres, send_json_expect, spawn_app, spawn_beside,
     spawn_beside_with,
@@ -33,16 +33,6 @@ async fn until(
         );
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// `db_queries_total`-style value of `name` in `app`'s /metrics.
-async fn metric(app: &TestApp, name: &str) -> i64 {
-    let mut response = app.get("/metrics").send().await.unwrap();
-    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
 }
 
 #[actix_web::test]

@@ -127,10 +127,15 @@ pub fn fields(problem: &Value) -> Vec<&str> {
 
 /// Reads `db_queries_total` from /metrics.
 pub async fn queries(app: &TestApp) -> u64 {
+    metric(app, "db_queries_total").await as u64
+}
+
+/// The value of the metric `name` (without labels) in `app`'s /metrics.
+pub async fn metric(app: &TestApp, name: &str) -> i64 {
     let mut response = app.get("/metrics").send().await.unwrap();
     let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
     text.lines()
-        .find_map(|line| line.strip_prefix("db_queries_total "))
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
         .and_then(|n| n.trim().parse().ok())
-        .expect("db_queries_total")
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::fixtures::{article_body, create_article, draft_article, newsroom};
+use crate::fixtures::{article_body, create_article, draft_article, metric, newsroom};
 use crate::helpers::{TestApp, assert_problem, concurrently, expect_json, spawn_app_with};
 
 /// A server that believes `X-Forwarded-For` from the tests (one address per reader) and writes
@@ -42,16 +42,6 @@ fn stored_reads(app: &TestApp, article: i64) -> i64 {
         .into_iter()
         .map(i64::from)
         .sum()
-}
-
-/// The value of `name` in `/metrics`.
-async fn metric(app: &TestApp, name: &str) -> i64 {
-    let mut response = app.get("/metrics").send().await.unwrap();
-    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
 }
 
 /// Waits until `article` has `reads` stored.

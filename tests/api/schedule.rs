@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::fixtures::{article_body, article_by, create_article, newsroom, writer};
+use crate::fixtures::{article_body, article_by, create_article, metric, newsroom, writer};
 use crate::helpers::{
     TestApp, assert_problem, expect_json, json_body, on_postgres, send_json_expect, spawn_app,
     spawn_beside, spawn_on, test_env,
@@ -36,16 +36,6 @@ async fn until_status(app: &TestApp, path: &str, status: u16, due: &str, within:
         );
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// The value of `name` in `app`'s `/metrics`.
-async fn metric(app: &TestApp, name: &str) -> i64 {
-    let mut response = app.get("/metrics").send().await.unwrap();
-    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
 }
 
 #[actix_web::test]

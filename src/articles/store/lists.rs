@@ -215,6 +215,14 @@ pub fn cards_page(
         .offset(offset)
         .limit(limit)
         .load(conn)?;
+    with_counters(conn, cards)
+}
+
+/// `cards`, in their order, each with its article's counters: one statement.
+fn with_counters(
+    conn: &mut DbConnection,
+    cards: Vec<CardRow>,
+) -> QueryResult<Vec<CardWithCounters>> {
     let ids: Vec<i64> = cards.iter().map(|card| card.article_id).collect();
     let mut counters = counters_of(conn, &ids)?;
     Ok(cards
@@ -275,15 +283,8 @@ pub fn popular_page(
         .into_iter()
         .map(|card| (card.article_id, card))
         .collect();
-    let mut counters = counters_of(conn, &ids)?;
-    let page = ids
-        .iter()
-        .filter_map(|id| {
-            let card = cards.remove(id)?;
-            Some((card, counters.remove(id).unwrap_or_default()))
-        })
-        .collect();
-    Ok((page, total))
+    let ranked_cards = ids.iter().filter_map(|id| cards.remove(id)).collect();
+    Ok((with_counters(conn, ranked_cards)?, total))
 }
 
 /// How many articles match `filter`. For a section: its kept total (see [`totals`]), or, in a
