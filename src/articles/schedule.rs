@@ -41,17 +41,22 @@ pub fn plan(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
 pub fn apply_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
     let due = schedule::claim_due(conn, now, PER_RUN)?;
     let mut changed = Vec::new();
+    let mut applied = Vec::new();
     for transition in &due {
         let id = transition.article_id;
+        // An article an editor is saving now waits for the next run.
+        if !schedule::try_lock_article(conn, id)? {
+            continue;
+        }
         // A publication needs no change of state (its time gates it); it is recorded, and
         // its article's reads are purged.
         if transition.action == UNPUBLISH && schedule::archive(conn, id)? {
             read_model::refresh(conn, &[id])?;
         }
         changed.push(id);
+        applied.push(transition.id);
     }
-    let ids: Vec<i64> = due.iter().map(|t| t.id).collect();
-    schedule::mark_applied(conn, &ids, now)?;
+    schedule::mark_applied(conn, &applied, now)?;
     changed.sort_unstable();
     changed.dedup();
     Ok(changed)

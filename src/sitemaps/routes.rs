@@ -236,6 +236,15 @@ async fn articles_file(
             ))
         })
         .await?;
+    // Article URLs hold their category's slug: a renamed category changes the file, not the
+    // articles' own times.
+    let tree = state.category_tree().await?;
+    let slugs = crate::config::encode_hex(&Sha256::digest(
+        tree.translations
+            .iter()
+            .map(|t| format!("{}:{}:{}\n", t.category_id, t.locale, t.slug))
+            .collect::<String>(),
+    ));
     // The first file always exists (empty while the locale has no article).
     let Some(start) = start.filter(|_| number == 1 || offset < count) else {
         return Err(ApiError::not_found());
@@ -243,7 +252,7 @@ async fn articles_file(
     let etag = format!(
         "\"{}\"",
         crate::config::encode_hex(
-            &Sha256::digest(format!("{locale}:{number}:{count}:{newest:?}"))[..16]
+            &Sha256::digest(format!("{locale}:{number}:{count}:{newest:?}:{slugs}"))[..16]
         )
     );
     let cache_control = format!("public, max-age={}", state.settings.http.cache_max_age);

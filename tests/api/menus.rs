@@ -84,8 +84,9 @@ async fn menus_resolve_their_targets_and_hide_what_is_not_visible() {
         200,
     )
     .await;
+    // The French menu read (and cached) above shows it now.
     let menu: Value =
-        expect_json(app.get("/api/v1/menus/header?locale=en"), 200).await["data"].clone();
+        expect_json(app.get("/api/v1/menus/header?locale=fr"), 200).await["data"].clone();
     assert_eq!(menu["items"].as_array().unwrap().len(), 6, "{menu}");
     assert_eq!(menu["items"][2]["slug"], "coming-soon");
 

@@ -133,6 +133,38 @@ async fn articles_go_up_and_come_down_within_a_second_of_their_times() {
         200
     );
 
+    // Taken down by hand, an article no longer comes down by itself; published again, a time
+    // to come down that has passed is refused rather than applied at once.
+    let mut body = article_body(&room, "Paused", "published");
+    body["unpublish_at"] = json!(in_seconds(1.0));
+    let paused = create_article(&app, &editor, &body).await;
+    let paused_path = format!("/api/v1/admin/articles/{}", paused["id"]);
+    let drafted = send_json_expect(
+        app.patch(&paused_path).bearer_auth(&editor),
+        &json!({"status": "draft"}),
+        200,
+    )
+    .await;
+    assert_eq!(drafted["data"]["unpublish_at"], Value::Null, "{drafted}");
+    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    send_json_expect(
+        app.patch(&paused_path).bearer_auth(&editor),
+        &json!({"status": "published"}),
+        200,
+    )
+    .await;
+    actix_web::rt::time::sleep(Duration::from_millis(600)).await;
+    let stored = expect_json(app.get(&paused_path).bearer_auth(&editor), 200).await;
+    assert_eq!(stored["data"]["status"], "published", "{stored}");
+    let mut past = app
+        .patch(&paused_path)
+        .bearer_auth(&editor)
+        .send_json(&json!({"unpublish_at": in_seconds(-5.0)}))
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut past, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "unpublish_at", "{problem}");
+
     // Refusals: down before up; a contributor can't schedule a fall.
     let mut body = article_body(&room, "Backwards", "published");
     body["published_at"] = json!(in_seconds(3600.0));
@@ -248,4 +280,9 @@ async fn a_transition_due_while_no_instance_ran_is_applied_at_start() {
         );
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+    // The instance that started applied it.
+    assert_eq!(
+        metric(&again, "schedule_transitions_applied_total").await,
+        1
+    );
 }

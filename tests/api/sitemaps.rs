@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::fixtures::{article_body, create_article, newsroom};
-use crate::helpers::{TestApp, expect_json, header, spawn_app};
+use crate::helpers::{TestApp, expect_json, header, send_json_expect, spawn_app};
 
 /// A sitemap's text after checking it is well-formed XML.
 pub async fn xml(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
@@ -142,13 +142,29 @@ async fn sitemaps_list_exactly_the_visible_items_with_their_alternates() {
         alternates[3].1, alternates[0].1,
         "x-default is the default locale's"
     );
+    let etag = etag.unwrap();
     let response = app
         .get("/sitemaps/en/articles-1.xml")
-        .insert_header(("If-None-Match", etag.unwrap()))
+        .insert_header(("If-None-Match", etag.clone()))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 304);
+    // A renamed category moves its articles' URLs: the file is not the same any more.
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/categories/{}", room.category))
+            .bearer_auth(&room.editor),
+        &json!({"translations": {"en": {"name": "Steppe", "slug": "steppe"}}}),
+        200,
+    )
+    .await;
+    let response = app
+        .get("/sitemaps/en/articles-1.xml")
+        .insert_header(("If-None-Match", etag))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
 
     let (_, french_map, _) = xml(&app, "/sitemaps/fr/articles-1.xml").await;
     let french_locs: Vec<String> = entries(&french_map).into_iter().map(|e| e.0).collect();

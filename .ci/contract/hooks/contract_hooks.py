@@ -260,7 +260,7 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
     ),
     Allowed(
         "time in the past",
-        r"expires_at",
+        r"expires_at|unpublish_at",
         r"must be in the future",
         "Relative to the server's clock when the request arrives; a schema has no `now`.",
     ),

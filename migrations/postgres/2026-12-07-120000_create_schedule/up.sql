@@ -15,3 +15,8 @@ CREATE TABLE scheduled_transitions (
 );
 CREATE INDEX scheduled_transitions_due ON scheduled_transitions (applied_at, due_at);
 CREATE INDEX scheduled_transitions_article ON scheduled_transitions (article_id);
+-- Articles scheduled before transitions were kept get theirs.
+INSERT INTO scheduled_transitions (article_id, action, due_at, created_at)
+SELECT id, 'publish', published_at, now() AT TIME ZONE 'UTC'
+FROM articles
+WHERE status = 'published' AND published_at > now() AT TIME ZONE 'UTC';

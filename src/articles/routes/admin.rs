@@ -364,7 +364,7 @@ pub async fn create_article(
                 .map(stored_time)
                 .or_else(|| (status == ArticleStatus::Published).then(db::now));
             let unpublish_at = body.unpublish_at.map(stored_time);
-            check_unpublish_at(published_at, unpublish_at)?;
+            check_unpublish_at(published_at, unpublish_at, true)?;
             let fields = ArticleFields {
                 category_id: body.category_id,
                 status: status.as_str().to_owned(),
@@ -488,11 +488,21 @@ pub async fn update_article(
             };
             let published_at =
                 published_at.or_else(|| (status == ArticleStatus::Published).then(db::now));
+            let leaving =
+                current.status() == ArticleStatus::Published && status != ArticleStatus::Published;
             let unpublish_at = match body.unpublish_at {
                 Some(at) => at.map(stored_time),
+                // Taken down by hand, it no longer comes down by itself.
+                None if leaving => None,
                 None => current.unpublish_at,
             };
-            check_unpublish_at(published_at, unpublish_at)?;
+            let publishing =
+                current.status() != ArticleStatus::Published && status == ArticleStatus::Published;
+            check_unpublish_at(
+                published_at,
+                unpublish_at,
+                body.unpublish_at.is_some() || publishing,
+            )?;
             let category_id = body.category_id.unwrap_or(current.category_id);
             let current_authors: Vec<i64> = store::authors_of(conn, &[id])?
                 .into_iter()
@@ -849,12 +859,17 @@ pub async fn restore_revision(
     Ok(with_etag(version, article))
 }
 
-/// Refused when the article would come down before it goes up.
+/// Refused when the article would come down before it goes up, or when a time to come down
+/// that has passed is `fresh`: newly given, or on an article being published now.
 fn check_unpublish_at(
     published_at: Option<chrono::NaiveDateTime>,
     unpublish_at: Option<chrono::NaiveDateTime>,
+    fresh: bool,
 ) -> Result<(), ApiError> {
     match (published_at, unpublish_at) {
+        (_, Some(down)) if fresh && down <= db::now() => {
+            Err(ApiError::invalid("unpublish_at", "must be in the future"))
+        }
         (Some(up), Some(down)) if down <= up => Err(ApiError::invalid(
             "unpublish_at",
             "must be after published_at",

@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::articles::model::TransitionRow;
+use crate::articles::model::{ArticleStatus, TransitionRow};
+use crate::articles::store::visibility::PUBLISHED;
 use crate::db::schema::{articles, scheduled_transitions};
 use crate::db::{self, DbConnection};
 
@@ -100,15 +101,33 @@ pub fn pending(conn: &mut DbConnection) -> QueryResult<Vec<TransitionRow>> {
         .load(conn)
 }
 
+/// Locks article `id` for the transaction unless a writer holds it (on PostgreSQL; SQLite's
+/// write transaction holds everything already); whether it is locked. The scheduler claims
+/// transitions before articles, an editor's save takes them the other way round: skipping a
+/// held article (its transition waits for the next run) means neither waits on the other.
+pub fn try_lock_article(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    match conn {
+        DbConnection::Pg(pg) => Ok(articles::table
+            .filter(articles::id.eq(id))
+            .select(articles::id)
+            .for_update()
+            .skip_locked()
+            .first::<i64>(pg)
+            .optional()?
+            .is_some()),
+        DbConnection::Sqlite(_) => Ok(true),
+    }
+}
+
 /// Archives article `id` if it is published, its time to come down spent; whether it did.
 pub fn archive(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     let changed = diesel::update(
         articles::table
             .filter(articles::id.eq(id))
-            .filter(articles::status.eq("published")),
+            .filter(articles::status.eq(PUBLISHED)),
     )
     .set((
-        articles::status.eq("archived"),
+        articles::status.eq(ArticleStatus::Archived.as_str()),
         articles::unpublish_at.eq(None::<NaiveDateTime>),
         articles::version.eq(articles::version + 1),
         articles::updated_at.eq(db::now()),

@@ -239,16 +239,33 @@ fn checked_items(
     items: &[MenuItemInput],
 ) -> Result<Vec<FieldError>, ApiError> {
     let mut errors = items_errors(&locales::codes(conn)?, items);
-    for (kind, id, field) in targets(items) {
-        if kind != TargetKind::External && !store::missing(conn, kind, &[id])?.is_empty() {
-            let what = match kind {
-                TargetKind::Category => "category",
-                TargetKind::Page => "page",
-                TargetKind::Article => "article",
-                TargetKind::Tag => "tag",
-                _ => "author",
-            };
-            errors.push(FieldError::new(field, format!("names no {what}")));
+    let named = targets(items);
+    // One lookup per kind of target, whatever the number of items.
+    let mut kinds: Vec<TargetKind> = named.iter().map(|(kind, _, _)| *kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds
+        .into_iter()
+        .filter(|kind| *kind != TargetKind::External)
+    {
+        let ids: Vec<i64> = named
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, id, _)| *id)
+            .collect();
+        let missing = store::missing(conn, kind, &ids)?;
+        let what = match kind {
+            TargetKind::Category => "category",
+            TargetKind::Page => "page",
+            TargetKind::Article => "article",
+            TargetKind::Tag => "tag",
+            _ => "author",
+        };
+        for (_, _, field) in named
+            .iter()
+            .filter(|(k, id, _)| *k == kind && missing.contains(id))
+        {
+            errors.push(FieldError::new(field.clone(), format!("names no {what}")));
         }
     }
     Ok(errors)
