@@ -55,6 +55,7 @@ pub mod previews;
 pub mod reactions;
 pub mod reads;
 pub mod router;
+pub mod search;
 pub mod site;
 pub mod sitemaps;
 pub mod slug;

@@ -13,7 +13,7 @@ use newsroom_cms::media::store as media_store;
 use newsroom_cms::startup::{self, Application};
 use newsroom_cms::users::model::{check_password, normalize_display_name, normalize_email};
 use newsroom_cms::users::store::create_account;
-use newsroom_cms::{db, demo, router, telemetry};
+use newsroom_cms::{db, demo, router, search, telemetry};
 
 /// Newsroom CMS: a headless CMS for multilingual newsrooms.
 #[derive(Parser)]
@@ -39,8 +39,9 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Rebuild the delivery read model (every article's views and counters) from the source
-    /// tables, in one transaction: public reads see the old model until it commits.
+    /// Rebuild the delivery read model (every article's views and counters) and the search
+    /// index from the source tables, each in one transaction: public reads see the old ones
+    /// until it commits.
     Reindex,
     /// Print the OpenAPI document as JSON.
     Openapi,
@@ -233,8 +234,20 @@ fn reindex(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
         })
     })?;
     bar.finish();
-    db::analyze(&mut conn)?;
     println!("rebuilt the read model of {} articles", bar.position());
+    let bar = progress_bar("subjects");
+    db::write_transaction(&mut conn, |conn| {
+        search::index::rebuild(conn, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+    })?;
+    bar.finish();
+    db::analyze(&mut conn)?;
+    println!(
+        "rebuilt the search index of {} articles, pages, tags and authors",
+        bar.position()
+    );
     Ok(())
 }
 

@@ -42,6 +42,7 @@ pub const BEARER: &str = "bearer";
         (name = "menus", description = "Named menus of categories, pages, articles, tags, authors and outside links, resolved per locale."),
         (name = "previews", description = "Draft previews: tokens that show an article or page as it stands, before it is published."),
         (name = "pages", description = "Static pages (imprint, privacy…), translated, with keys, sub-pages and revisions."),
+        (name = "search", description = "Full-text search in each site locale, ranked by relevance, with snippets; titles while typing."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     modifiers(&SecuritySchemes),

@@ -11,7 +11,7 @@ use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
     articles, authors, categories, comments, feeds, locales, media, menus, pages, previews,
-    reactions, reads, site, sitemaps, tags, users,
+    reactions, reads, search, site, sitemaps, tags, users,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -60,6 +60,8 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(previews::routes::public::get_preview)
                 .service(pages::routes::public::list_pages)
                 .service(pages::routes::public::get_page)
+                .service(search::routes::public::search)
+                .service(search::routes::public::suggest)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)

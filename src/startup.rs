@@ -36,7 +36,7 @@ use crate::operations::route_table::RouteTable;
 use crate::router::{api_routes, openapi_document};
 use crate::users::model::{check_password, normalize_display_name, normalize_email};
 use crate::workers::Workers;
-use crate::{locales, reactions, users};
+use crate::{locales, reactions, search, users};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +232,10 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, StartupError> {
     if read_model::ensure_current(&mut conn, &settings.urls, purge_all)? {
         db::analyze(&mut conn)?;
         tracing::info!("built the delivery read model");
+    }
+    if search::index::ensure_current(&mut conn)? {
+        db::analyze(&mut conn)?;
+        tracing::info!("built the search index");
     }
     if let Some(admin) = &settings.auth.bootstrap_admin
         && !users::store::has_active_admin(&mut conn)?

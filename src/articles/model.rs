@@ -15,6 +15,7 @@ use crate::auth::roles::Permission;
 use crate::authors::model::check_url;
 use crate::domain::{DomainError, FieldError, Lines, check_fields, check_text};
 use crate::html::{self, Removal, Sanitized, Sanitizer};
+use crate::search::model::{Entry, IndexedText, Kind};
 use crate::slug::{self, check_slug};
 
 /// Longest title.
@@ -833,8 +834,13 @@ pub struct PreparedTranslation {
     pub body: String,
     /// What sanitising removed from the body as sent.
     pub removed: Vec<Removal>,
-    /// Title, summary and the body's text, folded for search (see `slug::fold`).
+    /// Title, summary and the body's text, folded for the lists' substring filter (see
+    /// `slug::fold`).
     pub search_text: String,
+    /// The body's text, for search snippets.
+    pub body_text: String,
+    /// The terms the search index holds, analysed in the translation's language.
+    pub indexed: IndexedText,
     pub reading_time_minutes: i32,
 }
 
@@ -842,6 +848,7 @@ impl PreparedTranslation {
     /// Refuses a body nested too deep or with too many elements (named `field`, e.g.
     /// `translations.fr.body`), then sanitises it; time linear in the body's size.
     pub fn new(
+        locale: &str,
         input: TranslationInput,
         field: &str,
         sanitizer: &Sanitizer,
@@ -850,29 +857,50 @@ impl PreparedTranslation {
             return Err(FieldError::new(field, message));
         }
         let Sanitized { html, removed } = sanitizer.sanitize(&input.body);
-        Ok(Self::measured(input, html, removed))
+        Ok(Self::measured(locale, input, html, removed))
     }
 
     /// A translation whose body was sanitised when it was stored (a revision being restored).
-    pub fn stored(input: TranslationInput) -> Self {
+    pub fn stored(locale: &str, input: TranslationInput) -> Self {
         let body = input.body.clone();
-        Self::measured(input, body, Vec::new())
+        Self::measured(locale, input, body, Vec::new())
     }
 
-    fn measured(input: TranslationInput, body: String, removed: Vec<Removal>) -> Self {
+    fn measured(
+        locale: &str,
+        input: TranslationInput,
+        body: String,
+        removed: Vec<Removal>,
+    ) -> Self {
         let summary = trimmed(&input.summary);
+        let title = input.title.trim();
+        let body_text = html::text_of(&body);
         let search_text = slug::fold(&format!(
-            "{} {} {}",
-            input.title.trim(),
+            "{title} {} {body_text}",
             summary.as_deref().unwrap_or(""),
-            html::text_of(&body)
         ));
         Self {
             reading_time_minutes: html::reading_time_minutes(&body),
+            indexed: IndexedText::new(locale, title, summary.as_deref(), &body_text),
             search_text,
+            body_text,
             body,
             removed,
             input,
+        }
+    }
+
+    /// The search entry of this translation of `kind` `subject`, saved with `slug`.
+    pub fn search_entry(&self, kind: Kind, subject: i64, locale: &str, slug: &str) -> Entry {
+        Entry {
+            kind,
+            subject_id: subject,
+            locale: locale.to_owned(),
+            slug: slug.to_owned(),
+            title: self.input.title.trim().to_owned(),
+            summary: trimmed(&self.input.summary),
+            content: self.body_text.clone(),
+            text: self.indexed.clone(),
         }
     }
 }

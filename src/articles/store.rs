@@ -21,6 +21,7 @@ use crate::db::schema::{
     article_translations, articles,
 };
 use crate::db::{self, DbConnection};
+use crate::search::model::Kind;
 use crate::slug;
 
 /// The locale-independent fields written on create and update.
@@ -404,6 +405,7 @@ pub fn delete_translation(conn: &mut DbConnection, id: i64) -> QueryResult<usize
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     revisions::delete_all(conn, Subject::Article, id)?;
     crate::previews::store::delete_all(conn, Subject::Article, id)?;
+    crate::search::store::remove(conn, Kind::Article, id)?;
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 

@@ -5,6 +5,9 @@ use diesel::prelude::*;
 use crate::authors::model::{AdminAuthor, AuthorBioRow, AuthorRow};
 use crate::db::schema::{author_bios, authors};
 use crate::db::{self, DbConnection, Paged};
+use crate::locales::store as locales;
+use crate::search::model::{Entry, Kind};
+use crate::search::store as search;
 use crate::slug;
 
 /// One author and their bios.
@@ -145,9 +148,29 @@ pub fn put_bio(
     }
 }
 
+/// Writes an author's search entries, one per site locale: the name, and the bio in that
+/// locale. After every write of the author or its bios, and when a locale is added.
+pub fn index(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let author = find(conn, id)?;
+    let bios = bios_of(conn, &[id])?;
+    let entries: Vec<Entry> = locales::codes(conn)?
+        .iter()
+        .map(|locale| {
+            let bio = bios
+                .iter()
+                .find(|b| &b.locale == locale)
+                .map(|b| b.bio.as_str());
+            Entry::named(Kind::Author, id, locale, &author.slug, &author.name, bio)
+        })
+        .collect();
+    search::replace(conn, Kind::Author, id, &entries)
+}
+
 /// Deletes an author (refused by the database while articles carry the byline).
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(authors::table.find(id)).execute(conn)
+    let deleted = diesel::delete(authors::table.find(id)).execute(conn)?;
+    search::remove(conn, Kind::Author, id)?;
+    Ok(deleted)
 }
 
 /// Every author id, ascending.

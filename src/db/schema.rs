@@ -537,6 +537,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The search index: an entry per article, page and tag translation and per author and
+    /// locale, with the analysed terms the full-text indexes are built from (FTS5 on SQLite,
+    /// generated `tsvector` columns on PostgreSQL, which this schema leaves out).
+    search_entries (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject_id -> BigInt,
+        locale -> Text,
+        slug -> Text,
+        title -> Text,
+        summary -> Nullable<Text>,
+        content -> Text,
+        title_terms -> Text,
+        summary_terms -> Text,
+        body_terms -> Text,
+        title_words -> Text,
+    }
+}
+
+diesel::table! {
+    /// Which analyser built the search index.
+    search_index_state (id) {
+        id -> Integer,
+        version -> Integer,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
@@ -563,6 +591,8 @@ diesel::joinable!(article_counters -> articles (article_id));
 diesel::joinable!(comment_reports -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     locales,
+    search_entries,
+    search_index_state,
     users,
     refresh_tokens,
     visitors,

@@ -160,7 +160,8 @@ pub fn load_synthetic(
                         seo_description: None,
                         status: Some(TranslationStatus::Published),
                     };
-                    let prepared = PreparedTranslation::new(input, "body", &DEMO_SANITIZER)?;
+                    let prepared =
+                        PreparedTranslation::new(locale, input, "body", &DEMO_SANITIZER)?;
                     save_translation(conn, &row, locale, &prepared, None, None)?;
                 }
             }
@@ -577,6 +578,7 @@ impl Newsroom {
             for (locale, bio) in *bios {
                 authors::put_bio(conn, id, locale, Some(bio))?;
             }
+            authors::index(conn, id)?;
             author_ids.insert(*key, id);
         }
         let mut tag_ids = BTreeMap::new();
@@ -754,7 +756,7 @@ impl Newsroom {
                     seo_description: None,
                     status: Some(TranslationStatus::Published),
                 };
-                let prepared = PreparedTranslation::new(input, "body", &DEMO_SANITIZER)?;
+                let prepared = PreparedTranslation::new(locale, input, "body", &DEMO_SANITIZER)?;
                 save_translation(conn, &row, locale, &prepared, None, None)?;
             }
             ids.push(id);

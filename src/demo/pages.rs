@@ -123,7 +123,7 @@ pub fn write(conn: &mut DbConnection) -> Result<(), DomainError> {
                 seo_description: None,
                 status: Some(TranslationStatus::Published),
             };
-            let prepared = PreparedTranslation::new(input, "body", &DEMO_SANITIZER)?;
+            let prepared = PreparedTranslation::new(locale, input, "body", &DEMO_SANITIZER)?;
             pages::save_translation(conn, &row, locale, &prepared, None, None)?;
         }
         items.push(MenuItemInput {

@@ -153,6 +153,7 @@ pub async fn create_locale(
                 store::make_default(conn, &code)?;
             }
             read_model::refresh_all(conn)?;
+            crate::search::index::authors(conn)?;
             Ok(store::find(conn, &code)?)
         })
         .await?;
@@ -255,6 +256,7 @@ pub async fn delete_locale(
                 other => other,
             })?;
             read_model::refresh_all(conn)?;
+            crate::search::index::authors(conn)?;
             Ok(())
         })
         .await?;

@@ -15,6 +15,8 @@ use crate::pages::model::{
     AdminPage, PageFields, PageParts, PageRow, PageStatus, PageTextFields, PageTranslationRow,
     key_error,
 };
+use crate::search::model::Kind;
+use crate::search::store as search;
 use crate::slug;
 
 /// Stores a new page; its id.
@@ -94,6 +96,7 @@ pub fn update(
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     revisions::delete_all(conn, Subject::Page, id)?;
     crate::previews::store::delete_all(conn, Subject::Page, id)?;
+    search::remove(conn, Kind::Page, id)?;
     diesel::delete(pages::table.find(id))
         .execute(conn)
         .map(drop)
@@ -399,6 +402,11 @@ pub fn published_translations_of(
         .load(conn)
 }
 
+/// Every page id, ascending.
+pub fn ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    pages::table.select(pages::id).order(pages::id).load(conn)
+}
+
 /// How many pages there are.
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     pages::table.count().get_result(conn)
@@ -434,6 +442,7 @@ pub fn save_translation(
         keep_slug,
         |candidate| slug_taken(conn, locale, candidate, page.id),
     )?;
+    let entry = prepared.search_entry(Kind::Page, page.id, locale, &slug);
     let fields = PageTextFields {
         title,
         slug,
@@ -452,6 +461,7 @@ pub fn save_translation(
         }
         None => insert_translation(conn, page.id, locale, &fields)?,
     }
+    search::put(conn, &entry)?;
     Ok(())
 }
 

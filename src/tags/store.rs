@@ -4,6 +4,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::{tag_translations, tags};
 use crate::db::{self, DbConnection, Paged};
+use crate::search::model::{Entry, Kind};
+use crate::search::store as search;
 use crate::slug;
 use crate::tags::model::{AdminTag, TagRow, TagTranslationRow};
 
@@ -148,7 +150,10 @@ pub fn put_translation(
             ))
             .execute(conn)?;
     }
-    Ok(())
+    search::put(
+        conn,
+        &Entry::named(Kind::Tag, tag_id, locale, slug, name, description),
+    )
 }
 
 /// Removes one translation.
@@ -157,6 +162,7 @@ pub fn delete_translation(
     tag_id: i64,
     locale: &str,
 ) -> QueryResult<usize> {
+    search::remove_locale(conn, Kind::Tag, tag_id, locale)?;
     diesel::delete(
         tag_translations::table
             .filter(tag_translations::tag_id.eq(tag_id))
@@ -167,6 +173,7 @@ pub fn delete_translation(
 
 /// Deletes a tag (it leaves the articles that had it).
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    search::remove(conn, Kind::Tag, id)?;
     diesel::delete(tags::table.find(id)).execute(conn)
 }
 

@@ -27,6 +27,7 @@ use crate::html::Removal;
 use crate::locales::store as locales;
 use crate::openapi::{InvalidFields, InvalidParameters, NoToken, StaleIfMatch};
 use crate::pagination::{Page, PageMeta};
+use crate::search::model::{Analyser, Kind, Query};
 use crate::versioning::{self, IfMatch};
 
 /// Create an article with one or more translations.
@@ -124,7 +125,9 @@ pub struct AdminArticlesQuery {
     pub author: Option<i64>,
     /// Only in this category (id).
     pub category: Option<i64>,
-    /// Only those whose title, summary or body contains this (accent- and case-insensitive).
+    /// Only those with a translation (drafts included) matching this search, as
+    /// `/api/v1/search` matches: every word in any of its forms, accents and case aside,
+    /// `"phrases"`, `-excluded`, `or`. In the `locale` given, else in any.
     pub q: Option<String>,
     /// Page, from 1 to 100000.
     #[param(minimum = 1, maximum = 100000)]
@@ -245,15 +248,16 @@ pub async fn admin_list_articles(
     principal.require(Permission::WriteOwnArticles)?;
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    let filter = AdminFilter {
+    let text = query
+        .q
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    let mut filter = AdminFilter {
         status: query.status.map(|s| s.as_str().to_owned()),
         locale: query.locale,
         author_id: query.author,
         category_id: query.category,
-        query: query
-            .q
-            .map(|q| crate::slug::fold(q.trim()))
-            .filter(|q| !q.is_empty()),
+        query: None,
         created_by: if principal.role.allows(Permission::EditAnyArticle) {
             None
         } else {
@@ -263,6 +267,22 @@ pub async fn admin_list_articles(
     let (data, total) = state
         .db
         .run(move |conn| {
+            if let Some(text) = text {
+                // Each locale's texts are searched with its own analyser.
+                let locales = match &filter.locale {
+                    Some(locale) => vec![locale.clone()],
+                    None => crate::locales::store::codes(conn)?,
+                };
+                filter.query = Some(
+                    locales
+                        .into_iter()
+                        .map(|locale| {
+                            let query = Query::parse(&text, &Analyser::for_locale(&locale));
+                            (locale, query)
+                        })
+                        .collect(),
+                );
+            }
             let Paged { rows, total } =
                 admin_list::admin_page(conn, &filter, page.offset(), page.limit())?;
             Ok((load_admin_many(conn, rows)?, total))
@@ -738,6 +758,7 @@ pub async fn delete_translation(
             }
             store::delete_translation(conn, translation.id)?;
             crate::previews::store::delete_of_translation(conn, Subject::Article, id, &locale)?;
+            crate::search::store::remove_locale(conn, Kind::Article, id, &locale)?;
             store::refresh_published_flag(conn, id)?;
             read_model::refresh(conn, &[id])?;
             Ok(())
@@ -848,7 +869,7 @@ pub async fn restore_revision(
             let row = editable(conn, &principal, id)?.row;
             let revision = revisions::find(conn, Subject::Article, id, rev)?;
             let locale = revision.locale.clone();
-            let prepared = PreparedTranslation::stored(revision.into_input());
+            let prepared = PreparedTranslation::stored(&locale, revision.into_input());
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
             let article = load_admin(conn, id)?;
@@ -890,7 +911,7 @@ pub async fn prepare(
         translations
             .into_iter()
             .map(|(locale, input, field)| {
-                let prepared = PreparedTranslation::new(input, &field, &sanitizer)?;
+                let prepared = PreparedTranslation::new(&locale, input, &field, &sanitizer)?;
                 Ok((locale, prepared))
             })
             .collect()

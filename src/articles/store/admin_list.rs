@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use crate::articles::model::ArticleRow;
 use crate::db::schema::{article_authors, article_translations, articles};
 use crate::db::{DbConnection, MultiBackend, Paged};
+use crate::search::model::Query;
+use crate::search::store as search;
 
 /// Filters of the admin list.
 #[derive(Debug, Default)]
@@ -17,8 +19,9 @@ pub struct AdminFilter {
     pub author_id: Option<i64>,
     /// Only in this category.
     pub category_id: Option<i64>,
-    /// Only whose folded text contains this (already folded).
-    pub query: Option<String>,
+    /// Only with a translation (any status) matching the query of its locale, through the
+    /// search index.
+    pub query: Option<Vec<(String, Query)>>,
     /// Only those created by this account.
     pub created_by: Option<i64>,
 }
@@ -30,26 +33,24 @@ pub fn admin_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Paged<ArticleRow>> {
-    let locale = filter.locale.clone().unwrap_or_else(|| "%".into());
-    let pattern = format!(
-        "%{}%",
-        crate::db::escape_like(filter.query.as_deref().unwrap_or(""))
-    );
+    let matching = filter
+        .query
+        .as_ref()
+        .map(|queries| search::articles_matching(conn, queries));
     let filtered = || {
-        let mut query = articles::table
-            .filter(
+        let mut query = articles::table.into_boxed::<MultiBackend>();
+        if let Some(locale) = &filter.locale {
+            query = query.filter(
                 articles::id.eq_any(
                     article_translations::table
-                        .filter(article_translations::locale.like(locale.clone()))
-                        .filter(
-                            article_translations::search_text
-                                .like(pattern.clone())
-                                .escape('\\'),
-                        )
+                        .filter(article_translations::locale.eq(locale.clone()))
                         .select(article_translations::article_id),
                 ),
-            )
-            .into_boxed::<MultiBackend>();
+            );
+        }
+        if let Some(matching) = &matching {
+            query = query.filter(matching.clone());
+        }
         if let Some(status) = &filter.status {
             query = query.filter(articles::status.eq(status.clone()));
         }

@@ -11,6 +11,8 @@ use crate::authors::store as authors;
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::{DomainError, FieldError, check_fields};
+use crate::search::model::Kind;
+use crate::search::store as search;
 use crate::slug;
 use crate::tags::store as tags;
 
@@ -122,6 +124,10 @@ pub fn save_translation(
     }
     store::remember_slug(conn, article.id, locale, &slug)?;
     store::refresh_published_flag(conn, article.id)?;
+    search::put(
+        conn,
+        &prepared.search_entry(Kind::Article, article.id, locale, &slug),
+    )?;
     Ok(())
 }
 

@@ -191,6 +191,7 @@ pub async fn create_author(
                 },
             )?;
             write_bios(conn, id, &bios)?;
+            store::index(conn, id)?;
             Ok(store::find_admin(conn, id)?)
         })
         .await?;
@@ -311,6 +312,7 @@ pub async fn update_author(
                 return Err(ApiError::stale());
             }
             write_bios(conn, id, &bios)?;
+            store::index(conn, id)?;
             read_model::refresh_author(conn, id)?;
             Ok(store::find_admin(conn, id)?)
         })

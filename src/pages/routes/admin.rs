@@ -495,6 +495,12 @@ pub async fn delete_page_translation(
             }
             store::delete_translation(conn, translation.id)?;
             crate::previews::store::delete_of_translation(conn, Subject::Page, id, &locale)?;
+            crate::search::store::remove_locale(
+                conn,
+                crate::search::model::Kind::Page,
+                id,
+                &locale,
+            )?;
             Ok(())
         })
         .await?;
@@ -598,7 +604,7 @@ pub async fn restore_page_revision(
             let row = store::lock(conn, id)?;
             let revision = revisions::find(conn, Subject::Page, id, rev)?;
             let locale = revision.locale.clone();
-            let prepared = PreparedTranslation::stored(revision.into_input());
+            let prepared = PreparedTranslation::stored(&locale, revision.into_input());
             store::save_translation(conn, &row, &locale, &prepared, user, expected)?;
             translation_saved(conn, id, &locale)
         })
