@@ -492,6 +492,49 @@ pub fn text_of(html: &str) -> String {
     text
 }
 
+/// The text of a sanitised HTML fragment as a reader sees it: tags removed, entities decoded
+/// (the sanitiser writes `&amp;`, `&lt;`, `&gt;`, `&nbsp;`; numeric and quote entities are
+/// decoded too, anything else kept as written).
+pub fn plain_text(html: &str) -> String {
+    let text = text_of(html);
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('&') {
+        plain.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let entity = tail[1..]
+            .find(';')
+            .filter(|end| *end <= 10)
+            .map(|end| &tail[1..=end]);
+        let decoded = entity.and_then(|name| match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            _ => name
+                .strip_prefix("#x")
+                .or_else(|| name.strip_prefix("#X"))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| name.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+                .and_then(char::from_u32),
+        });
+        match (entity, decoded) {
+            (Some(name), Some(c)) => {
+                plain.push(c);
+                rest = &tail[name.len() + 2..];
+            }
+            _ => {
+                plain.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    plain.push_str(rest);
+    plain
+}
+
 /// Minutes to read `html` at 200 words a minute, at least 1.
 pub fn reading_time_minutes(html: &str) -> i32 {
     let words = text_of(html).split_whitespace().count();
@@ -705,6 +748,14 @@ pub fn place_media(html: &str, lookup: impl Fn(i64) -> Option<PlacedImage>) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_decodes_what_the_sanitiser_escapes() {
+        assert_eq!(
+            plain_text("<p>a &lt;b&gt; &amp;amp; &#x27;c&#39; &nbsp;d&unknown; &</p>"),
+            " a <b> &amp; 'c' \u{a0}d&unknown; & "
+        );
+    }
 
     #[test]
     fn deep_or_huge_bodies_are_refused_before_sanitising() {

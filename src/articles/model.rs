@@ -874,7 +874,7 @@ impl PreparedTranslation {
     ) -> Self {
         let summary = trimmed(&input.summary);
         let title = input.title.trim();
-        let body_text = html::text_of(&body);
+        let body_text = html::plain_text(&body);
         let search_text = slug::fold(&format!(
             "{title} {} {body_text}",
             summary.as_deref().unwrap_or(""),

@@ -26,7 +26,7 @@ fn stored_entry(
     summary: Option<&str>,
     body: &str,
 ) -> Entry {
-    let content = html::text_of(body);
+    let content = html::plain_text(body);
     Entry {
         kind,
         subject_id: subject,

@@ -26,6 +26,7 @@ mod read_model;
 mod reads;
 mod roles;
 mod schedule;
+mod search;
 mod seaweed;
 mod site;
 mod sitemaps;

@@ -25,7 +25,7 @@ fn snapshot(app: &TestApp) -> (Vec<views::ViewRow>, Vec<(i64, i64, String)>) {
 }
 
 /// Runs `cms reindex` on `app`'s database; returns what it printed.
-fn reindex(app: &TestApp) -> String {
+pub fn reindex(app: &TestApp) -> String {
     let output = Command::new(CMS)
         .arg("reindex")
         .current_dir(app.database().dir.path())
