@@ -343,6 +343,16 @@ pub struct TranslationRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// A translation's own publication times.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::article_translation_times)]
+pub struct TranslationTimes {
+    /// Held back until then (removed by the scheduler when it comes).
+    pub publish_at: Option<NaiveDateTime>,
+    /// Back to draft then.
+    pub unpublish_at: Option<NaiveDateTime>,
+}
+
 /// A scheduled transition of an article.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::scheduled_transitions)]
@@ -354,6 +364,8 @@ pub struct TransitionRow {
     pub due_at: NaiveDateTime,
     pub applied_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The translation it applies to; `None` for the whole article.
+    pub locale: Option<String>,
 }
 
 /// A scheduled transition as editors see it.
@@ -361,7 +373,11 @@ pub struct TransitionRow {
 pub struct Transition {
     pub id: i64,
     pub article_id: i64,
-    /// `publish` (its `published_at`) or `unpublish` (its `unpublish_at`: archived then).
+    /// The translation it applies to; `null` for the whole article.
+    pub locale: Option<String>,
+    /// Of the article: `publish` (its `published_at`) or `unpublish` (its `unpublish_at`:
+    /// archived then). Of a translation: `publish` (its `publish_at`: shown then) or
+    /// `unpublish` (its `unpublish_at`: back to draft then).
     pub action: String,
     /// When it is due (UTC).
     pub due_at: DateTime<Utc>,
@@ -372,6 +388,7 @@ impl From<TransitionRow> for Transition {
         Self {
             id: row.id,
             article_id: row.article_id,
+            locale: row.locale,
             action: row.action,
             due_at: row.due_at.and_utc(),
         }
@@ -462,6 +479,8 @@ impl RevisionRow {
             seo_title: self.seo_title,
             seo_description: self.seo_description,
             status: Some(TranslationStatus::parse(&self.status)),
+            publish_at: None,
+            unpublish_at: None,
         }
     }
 }
@@ -488,6 +507,12 @@ pub struct TranslationInput {
     pub seo_description: Option<String>,
     /// `published` (default) shows it once the article is published; `draft` keeps it hidden.
     pub status: Option<TranslationStatus>,
+    /// Articles only: a published translation is held back until this time (UTC), then shows
+    /// by itself (within a second). A time already past publishes it now.
+    pub publish_at: Option<DateTime<Utc>>,
+    /// Articles only: the translation goes back to draft by itself at this time (UTC), which
+    /// must be in the future and after `publish_at`.
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// Most pictures in a gallery.
@@ -586,6 +611,10 @@ pub struct AdminTranslation {
     pub version: i64,
     /// Last change (UTC).
     pub updated_at: DateTime<Utc>,
+    /// Held back until then (UTC), if set: not shown before.
+    pub publish_at: Option<DateTime<Utc>>,
+    /// When it goes back to draft by itself (UTC), if set.
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// An article as editors see it.
@@ -760,6 +789,7 @@ pub fn check_translation(
     locale: &str,
     input: &TranslationInput,
     prefix: &str,
+    subject: Subject,
 ) -> Result<(), DomainError> {
     let mut errors = Vec::new();
     let field = |name: &str| format!("{prefix}.{name}");
@@ -782,6 +812,36 @@ pub fn check_translation(
     ] {
         if let Some(text) = text {
             errors.extend(check_text(text, &field(name), lines, 0, usize::MAX));
+        }
+    }
+    match subject {
+        Subject::Page => {
+            for (name, at) in [
+                ("publish_at", input.publish_at),
+                ("unpublish_at", input.unpublish_at),
+            ] {
+                if at.is_some() {
+                    errors.push(FieldError::new(
+                        field(name),
+                        "is for article translations only",
+                    ));
+                }
+            }
+        }
+        Subject::Article => {
+            if let Some(until) = input.unpublish_at {
+                if until <= Utc::now() {
+                    errors.push(FieldError::new(
+                        field("unpublish_at"),
+                        "must be in the future",
+                    ));
+                } else if input.publish_at.is_some_and(|from| until <= from) {
+                    errors.push(FieldError::new(
+                        field("unpublish_at"),
+                        "must be after publish_at",
+                    ));
+                }
+            }
         }
     }
     let title = input.title.trim().chars().count();
@@ -917,7 +977,7 @@ impl AdminArticle {
     /// The editor view of `row` with what belongs to it; `now` tells scheduled from published.
     pub fn new(
         row: ArticleRow,
-        translations: Vec<TranslationRow>,
+        translations: Vec<(TranslationRow, TranslationTimes)>,
         author_ids: Vec<i64>,
         tag_ids: Vec<i64>,
         corrections: Vec<Correction>,
@@ -926,12 +986,12 @@ impl AdminArticle {
     ) -> AdminArticle {
         let source_version: HashMap<&str, i64> = translations
             .iter()
-            .map(|t| (t.locale.as_str(), t.version))
+            .map(|(t, _)| (t.locale.as_str(), t.version))
             .collect();
         let source = source_version.get(row.source_locale.as_str()).copied();
         let translations: BTreeMap<String, AdminTranslation> = translations
             .iter()
-            .map(|t| {
+            .map(|(t, times)| {
                 let outdated = t.locale != row.source_locale
                     && source
                         .is_some_and(|source| t.source_version.is_none_or(|seen| seen < source));
@@ -949,6 +1009,8 @@ impl AdminArticle {
                         translation_outdated: outdated,
                         version: t.version,
                         updated_at: t.updated_at.and_utc(),
+                        publish_at: times.publish_at.map(|at| at.and_utc()),
+                        unpublish_at: times.unpublish_at.map(|at| at.and_utc()),
                     },
                 )
             })

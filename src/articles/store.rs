@@ -9,16 +9,18 @@ pub mod revisions;
 pub mod schedule;
 pub mod visibility;
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::articles::model::{
     ArticleLink, ArticleRow, CorrectionRow, GalleryRow, NewCorrection, SlugOwner, Subject,
-    TranslationRow,
+    TranslationRow, TranslationTimes,
 };
 use crate::db::schema::{
     article_authors, article_corrections, article_gallery, article_slugs, article_tags,
-    article_translations, articles,
+    article_translation_times, article_translations, articles,
 };
 use crate::db::{self, DbConnection};
 use crate::search::model::Kind;
@@ -107,9 +109,8 @@ pub fn published_translations_of(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> QueryResult<Vec<TranslationRow>> {
-    article_translations::table
+    visibility::shown_translations()
         .filter(article_translations::article_id.eq_any(ids))
-        .filter(article_translations::status.eq("published"))
         .select(TranslationRow::as_select())
         .load(conn)
 }
@@ -409,12 +410,50 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(articles::table.find(id)).execute(conn)
 }
 
+/// The times of these translations (by translation id), for those that have any.
+pub fn times_of(
+    conn: &mut DbConnection,
+    translations: &[i64],
+) -> QueryResult<HashMap<i64, TranslationTimes>> {
+    let rows: Vec<(i64, TranslationTimes)> = article_translation_times::table
+        .filter(article_translation_times::translation_id.eq_any(translations))
+        .select((
+            article_translation_times::translation_id,
+            TranslationTimes::as_select(),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Sets the times of article `article`'s translation in `locale` (which exists).
+pub fn set_times(
+    conn: &mut DbConnection,
+    article: i64,
+    locale: &str,
+    times: TranslationTimes,
+) -> QueryResult<()> {
+    let id: i64 = article_translations::table
+        .filter(article_translations::article_id.eq(article))
+        .filter(article_translations::locale.eq(locale))
+        .select(article_translations::id)
+        .first(conn)?;
+    diesel::delete(article_translation_times::table.find(id)).execute(conn)?;
+    if times != TranslationTimes::default() {
+        diesel::insert_into(article_translation_times::table)
+            .values((
+                article_translation_times::translation_id.eq(id),
+                article_translation_times::publish_at.eq(times.publish_at),
+                article_translation_times::unpublish_at.eq(times.unpublish_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Brings `has_published_translation` in line with the translations, after one changed.
 pub fn refresh_published_flag(conn: &mut DbConnection, article_id: i64) -> QueryResult<()> {
     let published: bool = diesel::select(diesel::dsl::exists(
-        article_translations::table
-            .filter(article_translations::article_id.eq(article_id))
-            .filter(article_translations::status.eq("published")),
+        visibility::shown_translations().filter(article_translations::article_id.eq(article_id)),
     ))
     .get_result(conn)?;
     diesel::update(articles::table.find(article_id))

@@ -534,6 +534,16 @@ diesel::table! {
         due_at -> Timestamp,
         applied_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        locale -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A translation's own publication times, while it has any.
+    article_translation_times (translation_id) {
+        translation_id -> BigInt,
+        publish_at -> Nullable<Timestamp>,
+        unpublish_at -> Nullable<Timestamp>,
     }
 }
 
@@ -591,6 +601,7 @@ diesel::joinable!(article_counters -> articles (article_id));
 diesel::joinable!(comment_reports -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     locales,
+    article_translation_times,
     search_entries,
     search_index_state,
     users,

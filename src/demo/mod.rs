@@ -159,6 +159,8 @@ pub fn load_synthetic(
                         seo_title: None,
                         seo_description: None,
                         status: Some(TranslationStatus::Published),
+                        publish_at: None,
+                        unpublish_at: None,
                     };
                     let prepared =
                         PreparedTranslation::new(locale, input, "body", &DEMO_SANITIZER)?;
@@ -755,6 +757,8 @@ impl Newsroom {
                     seo_title: None,
                     seo_description: None,
                     status: Some(TranslationStatus::Published),
+                    publish_at: None,
+                    unpublish_at: None,
                 };
                 let prepared = PreparedTranslation::new(locale, input, "body", &DEMO_SANITIZER)?;
                 save_translation(conn, &row, locale, &prepared, None, None)?;

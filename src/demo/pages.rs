@@ -122,6 +122,8 @@ pub fn write(conn: &mut DbConnection) -> Result<(), DomainError> {
                 seo_title: None,
                 seo_description: None,
                 status: Some(TranslationStatus::Published),
+                publish_at: None,
+                unpublish_at: None,
             };
             let prepared = PreparedTranslation::new(locale, input, "body", &DEMO_SANITIZER)?;
             pages::save_translation(conn, &row, locale, &prepared, None, None)?;

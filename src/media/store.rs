@@ -269,6 +269,9 @@ pub fn articles_using(
     let in_bodies: Vec<i64> = if published {
         in_bodies
             .filter(article_translations::status.eq("published"))
+            .filter(diesel::dsl::not(
+                article_translations::id.eq_any(crate::articles::store::visibility::held()),
+            ))
             .select(articles::id)
             .distinct()
             .load(conn)?

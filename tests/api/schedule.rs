@@ -286,3 +286,108 @@ async fn a_transition_due_while_no_instance_ran_is_applied_at_start() {
         1
     );
 }
+
+#[actix_web::test]
+async fn translations_go_up_and_come_down_within_a_second_of_their_own_times() {
+    let app = spawn_app().await;
+    let room = newsroom(&app).await;
+    let editor = room.editor.clone();
+    let up_at = in_seconds(2.0);
+    let down_at = in_seconds(2.5);
+    let mut body = article_body(&room, "Bilingual", "published");
+    body["translations"]["fr"] =
+        json!({"title": "Bilingue", "body": "<p>Texte.</p>", "publish_at": up_at});
+    body["translations"]["en"]["unpublish_at"] = json!(down_at);
+    let article = create_article(&app, &editor, &body).await;
+    let id = article["id"].as_i64().unwrap();
+    assert!(
+        article["translations"]["fr"]["publish_at"].is_string(),
+        "{article}"
+    );
+    assert!(
+        article["translations"]["en"]["unpublish_at"].is_string(),
+        "{article}"
+    );
+
+    let schedule = expect_json(app.get("/api/v1/admin/schedule").bearer_auth(&editor), 200).await;
+    let upcoming: Vec<(&str, &str)> = schedule["data"]["upcoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["article_id"] == id)
+        .map(|t| (t["locale"].as_str().unwrap(), t["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        upcoming,
+        vec![("fr", "publish"), ("en", "unpublish")],
+        "{schedule}"
+    );
+
+    // The French text is held back (no fallback to it, no French read) until its time.
+    let french = format!("/api/v1/articles/{id}?locale=fr&fallback=false");
+    let english = format!("/api/v1/articles/{id}?locale=en&fallback=false");
+    assert_eq!(
+        app.get(&french).send().await.unwrap().status().as_u16(),
+        404
+    );
+    assert_eq!(
+        app.get(&english).send().await.unwrap().status().as_u16(),
+        200
+    );
+    let late = until_status(&app, &french, 200, &up_at, 1.0).await;
+    assert!(late < 1.0, "the French went up {late:.2} s late");
+    let late = until_status(&app, &english, 404, &down_at, 1.0).await;
+    assert!(late < 1.0, "the English came down {late:.2} s late");
+    // The article stays up in French.
+    assert_eq!(
+        app.get(&french).send().await.unwrap().status().as_u16(),
+        200
+    );
+
+    // For real: the French plainly published, the English a draft, nothing left to do.
+    let stored = expect_json(
+        app.get(&format!("/api/v1/admin/articles/{id}"))
+            .bearer_auth(&editor),
+        200,
+    )
+    .await["data"]
+        .clone();
+    assert_eq!(stored["translations"]["fr"]["status"], "published");
+    assert_eq!(stored["translations"]["fr"]["publish_at"], Value::Null);
+    assert_eq!(stored["translations"]["en"]["status"], "draft");
+    assert_eq!(stored["translations"]["en"]["unpublish_at"], Value::Null);
+    let schedule = expect_json(app.get("/api/v1/admin/schedule").bearer_auth(&editor), 200).await;
+    assert_eq!(schedule["data"], json!({"upcoming": [], "overdue": []}));
+
+    // A time to come down must be to come, and after the time to go up; pages have neither.
+    let path = format!("/api/v1/admin/articles/{id}/translations/fr");
+    let version = stored["translations"]["fr"]["version"].as_i64().unwrap();
+    for (translation, field) in [
+        (
+            json!({"title": "T", "body": "<p>B</p>", "unpublish_at": in_seconds(-5.0)}),
+            "unpublish_at",
+        ),
+        (
+            json!({"title": "T", "body": "<p>B</p>", "publish_at": in_seconds(60.0), "unpublish_at": in_seconds(30.0)}),
+            "unpublish_at",
+        ),
+    ] {
+        let mut refused = app
+            .put(&path)
+            .bearer_auth(&editor)
+            .insert_header(("If-Match", format!("\"{version}\"")))
+            .send_json(&translation)
+            .await
+            .unwrap();
+        let problem = assert_problem(&mut refused, 422).await;
+        assert!(problem.to_string().contains(field), "{problem}");
+    }
+    let mut page = app
+        .post("/api/v1/admin/pages")
+        .bearer_auth(&editor)
+        .send_json(&json!({"translations": {"en": {"title": "About", "body": "<p>Us</p>", "publish_at": in_seconds(60.0)}}}))
+        .await
+        .unwrap();
+    let problem = assert_problem(&mut page, 422).await;
+    assert!(problem.to_string().contains("publish_at"), "{problem}");
+}

@@ -345,6 +345,7 @@ pub async fn create_article(
                     locale,
                     &translation.input,
                     &format!("translations.{locale}"),
+                    Subject::Article,
                 )?;
             }
             let set = SetFields {
@@ -697,9 +698,10 @@ pub async fn put_translation(
         .write(move |conn| {
             let row = editable(conn, &principal, id)?.row;
             let site = locales::codes(conn)?;
-            check_translation(&site, &locale, &prepared.input, "body")?;
+            check_translation(&site, &locale, &prepared.input, "body", Subject::Article)?;
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
+            schedule::plan(conn, id)?;
             let article = load_admin(conn, id)?;
             let version = article.translations.get(&locale).map_or(1, |t| t.version);
             Ok((article, version))
@@ -761,6 +763,7 @@ pub async fn delete_translation(
             crate::search::store::remove_locale(conn, Kind::Article, id, &locale)?;
             store::refresh_published_flag(conn, id)?;
             read_model::refresh(conn, &[id])?;
+            schedule::plan(conn, id)?;
             Ok(())
         })
         .await?;
@@ -872,6 +875,7 @@ pub async fn restore_revision(
             let prepared = PreparedTranslation::stored(&locale, revision.into_input());
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
+            schedule::plan(conn, id)?;
             let article = load_admin(conn, id)?;
             let version = article.translations.get(&locale).map_or(1, |t| t.version);
             Ok((article, version))

@@ -107,6 +107,14 @@ pub fn save_translation(
         status: status.as_str().to_owned(),
         source_version,
     };
+    let times = TranslationTimes {
+        // A time already come publishes now.
+        publish_at: input
+            .publish_at
+            .map(|at| at.naive_utc())
+            .filter(|at| *at > db::now()),
+        unpublish_at: input.unpublish_at.map(|at| at.naive_utc()),
+    };
     match current {
         Some(current) => {
             revisions::insert_revision(
@@ -122,6 +130,7 @@ pub fn save_translation(
         }
         None => store::insert_translation(conn, article.id, locale, &fields)?,
     }
+    store::set_times(conn, article.id, locale, times)?;
     store::remember_slug(conn, article.id, locale, &slug)?;
     store::refresh_published_flag(conn, article.id)?;
     search::put(
@@ -191,7 +200,16 @@ pub fn load_admin_many(
     rows: Vec<ArticleRow>,
 ) -> QueryResult<Vec<AdminArticle>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut translations = db::group_by(store::translations_of(conn, &ids)?, |t| t.article_id);
+    let translations = store::translations_of(conn, &ids)?;
+    let times = store::times_of(conn, &translations.iter().map(|t| t.id).collect::<Vec<_>>())?;
+    let with_times: Vec<(TranslationRow, TranslationTimes)> = translations
+        .into_iter()
+        .map(|t| {
+            let times = times.get(&t.id).copied().unwrap_or_default();
+            (t, times)
+        })
+        .collect();
+    let mut translations = db::group_by(with_times, |(t, _)| t.article_id);
     let mut authors = db::group_by(store::authors_of(conn, &ids)?, |a| a.article_id);
     let mut tags = db::group_by(store::tags_of(conn, &ids)?, |t| t.article_id);
     let mut corrections = db::group_by(store::corrections_of(conn, &ids)?, |c| c.article_id);

@@ -14,7 +14,7 @@ use crate::articles::model::ArticleSort;
 use crate::articles::store::read_model::{
     CounterColumns, Counters, Section, Views, counters_from, counters_of, visible_in,
 };
-use crate::articles::store::visibility::PUBLISHED;
+use crate::articles::store::visibility::shown_translations;
 use crate::db::schema::{
     article_authors, article_counters, article_gallery, article_reads, article_tags,
     article_translations, article_view_counts, article_view_sections, article_views,
@@ -127,8 +127,7 @@ fn filtered<'a>(filter: &'a ListFilter) -> Views<'a> {
         };
         query = query.filter(
             article_views::article_id.eq_any(
-                article_translations::table
-                    .filter(article_translations::status.eq(PUBLISHED))
+                shown_translations()
                     .filter(article_translations::locale.like(locales))
                     .filter(
                         article_translations::search_text

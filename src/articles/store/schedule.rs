@@ -4,17 +4,19 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::articles::model::{ArticleStatus, TransitionRow};
+use crate::articles::model::{ArticleStatus, TransitionRow, TranslationStatus};
 use crate::articles::store::visibility::PUBLISHED;
-use crate::db::schema::{articles, scheduled_transitions};
+use crate::db::schema::{
+    article_translation_times, article_translations, articles, scheduled_transitions,
+};
 use crate::db::{self, DbConnection};
 
-/// Replaces the pending transitions of article `id` with `planned` (action, due time).
-pub fn replace_pending(
-    conn: &mut DbConnection,
-    id: i64,
-    planned: &[(&str, NaiveDateTime)],
-) -> QueryResult<()> {
+/// A transition to plan: its action, due time, and the translation's locale (`None`: the
+/// whole article).
+pub type Planned = (&'static str, NaiveDateTime, Option<String>);
+
+/// Replaces the pending transitions of article `id` with `planned`.
+pub fn replace_pending(conn: &mut DbConnection, id: i64, planned: &[Planned]) -> QueryResult<()> {
     diesel::delete(
         scheduled_transitions::table
             .filter(scheduled_transitions::article_id.eq(id))
@@ -22,13 +24,14 @@ pub fn replace_pending(
     )
     .execute(conn)?;
     let now = db::now();
-    for (action, due_at) in planned {
+    for (action, due_at, locale) in planned {
         diesel::insert_into(scheduled_transitions::table)
             .values((
                 scheduled_transitions::article_id.eq(id),
                 scheduled_transitions::action.eq(*action),
                 scheduled_transitions::due_at.eq(*due_at),
                 scheduled_transitions::created_at.eq(now),
+                scheduled_transitions::locale.eq(locale.as_deref()),
             ))
             .execute(conn)?;
     }
@@ -134,4 +137,71 @@ pub fn archive(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     ))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// The id of article `id`'s translation in `locale`, if it has one.
+fn translation_id(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<Option<i64>> {
+    article_translations::table
+        .filter(article_translations::article_id.eq(id))
+        .filter(article_translations::locale.eq(locale))
+        .select(article_translations::id)
+        .first(conn)
+        .optional()
+}
+
+/// Marks a translation changed by the scheduler: a new version, its change time.
+fn touch_translation(conn: &mut DbConnection, translation: i64) -> QueryResult<()> {
+    diesel::update(article_translations::table.find(translation))
+        .set((
+            article_translations::version.eq(article_translations::version + 1),
+            article_translations::updated_at.eq(db::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Shows article `id`'s translation in `locale` if it is held back by a `publish_at` (removed
+/// now); whether it did.
+pub fn release_translation(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<bool> {
+    let Some(translation) = translation_id(conn, id, locale)? else {
+        return Ok(false);
+    };
+    let released = diesel::update(
+        article_translation_times::table
+            .find(translation)
+            .filter(article_translation_times::publish_at.is_not_null()),
+    )
+    .set(article_translation_times::publish_at.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    diesel::delete(
+        article_translation_times::table
+            .find(translation)
+            .filter(article_translation_times::unpublish_at.is_null()),
+    )
+    .execute(conn)?;
+    if released == 1 {
+        touch_translation(conn, translation)?;
+    }
+    Ok(released == 1)
+}
+
+/// Takes article `id`'s translation in `locale` back to draft if it has an `unpublish_at`
+/// (removed now, with any `publish_at`); whether it did.
+pub fn withdraw_translation(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<bool> {
+    let Some(translation) = translation_id(conn, id, locale)? else {
+        return Ok(false);
+    };
+    let withdrawn = diesel::delete(
+        article_translation_times::table
+            .find(translation)
+            .filter(article_translation_times::unpublish_at.is_not_null()),
+    )
+    .execute(conn)?;
+    if withdrawn == 1 {
+        diesel::update(article_translations::table.find(translation))
+            .set(article_translations::status.eq(TranslationStatus::Draft.as_str()))
+            .execute(conn)?;
+        touch_translation(conn, translation)?;
+    }
+    Ok(withdrawn == 1)
 }

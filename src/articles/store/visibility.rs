@@ -1,11 +1,12 @@
 //! What the public may see: an article is visible when it is `published`, its `published_at`
-//! has come, and a translation of it is `published`; in which locales, the read model says
+//! has come, and a translation of it is shown (`published`, and not held back by a
+//! `publish_at` still to come); in which locales, the read model says
 //! (`article_views`). Drafts, reviews, archived and scheduled articles and unpublished
 //! translations don't exist for the delivery API.
 
 use diesel::prelude::*;
 
-use crate::db::schema::articles;
+use crate::db::schema::{article_translation_times, article_translations, articles};
 use crate::db::{self, DbConnection};
 
 /// `articles.status` of a published article.
@@ -26,6 +27,39 @@ pub fn visible() -> Visible {
         .filter(articles::status.eq(PUBLISHED))
         .filter(articles::has_published_translation.eq(true))
         .filter(articles::published_at.le(db::now()))
+}
+
+/// Translations held back until their `publish_at`.
+pub type Held = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        article_translation_times::table,
+        diesel::dsl::IsNotNull<article_translation_times::publish_at>,
+    >,
+    article_translation_times::translation_id,
+>;
+
+/// Translations the public may see (of a visible article).
+pub type Shown = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        article_translations::table,
+        diesel::dsl::Eq<article_translations::status, &'static str>,
+    >,
+    diesel::dsl::not<diesel::dsl::EqAny<article_translations::id, Held>>,
+>;
+
+/// The translations held back: their `publish_at` is still to come (the scheduler removes it
+/// when it comes).
+pub fn held() -> Held {
+    article_translation_times::table
+        .filter(article_translation_times::publish_at.is_not_null())
+        .select(article_translation_times::translation_id)
+}
+
+/// The translations shown: `published`, and not held back.
+pub fn shown_translations() -> Shown {
+    article_translations::table
+        .filter(article_translations::status.eq(PUBLISHED))
+        .filter(diesel::dsl::not(article_translations::id.eq_any(held())))
 }
 
 /// Published articles whose publication time came after `after` and by `until`, and after

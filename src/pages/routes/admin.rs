@@ -198,6 +198,7 @@ pub async fn create_page(
                     locale,
                     &translation.input,
                     &format!("translations.{locale}"),
+                    Subject::Page,
                 )?;
             }
             check_place(conn, None, body.key.as_deref(), body.parent_id)?;
@@ -439,7 +440,7 @@ pub async fn put_page_translation(
         .write(move |conn| {
             let row = store::lock(conn, id)?;
             let site = locales::codes(conn)?;
-            check_translation(&site, &locale, &prepared.input, "body")?;
+            check_translation(&site, &locale, &prepared.input, "body", Subject::Page)?;
             store::save_translation(conn, &row, &locale, &prepared, user, expected)?;
             translation_saved(conn, id, &locale)
         })

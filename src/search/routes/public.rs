@@ -33,13 +33,17 @@ pub struct SearchQuery {
     /// What to look for, 1 to 200 characters: words (all required; found in any form of
     /// the word, accents and case aside), `"a phrase"`, `-excluded`, `or` between
     /// alternatives.
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: String,
     /// Locale whose texts to search (a site locale); else `Accept-Language`, else the site
     /// default.
     pub locale: Option<String>,
     /// What to find, comma-separated: `articles`, `pages`, `tags`, `authors` (default all).
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(
+        rename = "type",
+        pattern = "^(articles|pages|tags|authors)(,(articles|pages|tags|authors))*$"
+    )]
     pub kinds: Option<String>,
     /// Only articles in this category or below it (id or slug in any locale).
     pub category: Option<String>,
@@ -66,6 +70,7 @@ pub struct SearchResults {
 #[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
     /// The words typed, 1 to 200 characters; each matches the start of a word of a title.
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: String,
     /// Locale of the titles (a site locale); else `Accept-Language`, else the site default.
     pub locale: Option<String>,
@@ -78,17 +83,17 @@ pub struct Suggestions {
     pub data: Vec<Suggestion>,
 }
 
-/// The query text checked: 422 when empty or too long.
+/// The query text checked (422 when blank or too long), trimmed.
 fn checked_text(q: &str) -> Result<&str, ApiError> {
-    let q = q.trim();
-    if q.is_empty() {
-        return Err(ApiError::invalid("q", "must not be empty"));
-    }
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::invalid(
             "q",
             format!("must have at most {MAX_QUERY_CHARS} characters"),
         ));
+    }
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(ApiError::invalid("q", "must not be blank"));
     }
     Ok(q)
 }
@@ -99,7 +104,7 @@ fn kinds_of(filter: Option<&str>) -> Result<Vec<Kind>, ApiError> {
         return Ok(Kind::ALL.to_vec());
     };
     let mut kinds = Vec::new();
-    for name in filter.split(',').map(str::trim) {
+    for name in filter.split(',') {
         let kind = Kind::from_plural(name).ok_or_else(|| {
             ApiError::invalid(
                 "type",

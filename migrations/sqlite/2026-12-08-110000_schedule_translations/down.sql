@@ -1,0 +1,2 @@
+ALTER TABLE scheduled_transitions DROP COLUMN locale;
+DROP TABLE article_translation_times;
