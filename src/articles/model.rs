@@ -789,7 +789,6 @@ pub fn check_translation(
     locale: &str,
     input: &TranslationInput,
     prefix: &str,
-    subject: Subject,
 ) -> Result<(), DomainError> {
     let mut errors = Vec::new();
     let field = |name: &str| format!("{prefix}.{name}");
@@ -814,34 +813,17 @@ pub fn check_translation(
             errors.extend(check_text(text, &field(name), lines, 0, usize::MAX));
         }
     }
-    match subject {
-        Subject::Page => {
-            for (name, at) in [
-                ("publish_at", input.publish_at),
-                ("unpublish_at", input.unpublish_at),
-            ] {
-                if at.is_some() {
-                    errors.push(FieldError::new(
-                        field(name),
-                        "is for article translations only",
-                    ));
-                }
-            }
-        }
-        Subject::Article => {
-            if let Some(until) = input.unpublish_at {
-                if until <= Utc::now() {
-                    errors.push(FieldError::new(
-                        field("unpublish_at"),
-                        "must be in the future",
-                    ));
-                } else if input.publish_at.is_some_and(|from| until <= from) {
-                    errors.push(FieldError::new(
-                        field("unpublish_at"),
-                        "must be after publish_at",
-                    ));
-                }
-            }
+    if let Some(until) = input.unpublish_at {
+        if until <= Utc::now() {
+            errors.push(FieldError::new(
+                field("unpublish_at"),
+                "must be in the future",
+            ));
+        } else if input.publish_at.is_some_and(|from| until <= from) {
+            errors.push(FieldError::new(
+                field("unpublish_at"),
+                "must be after publish_at",
+            ));
         }
     }
     let title = input.title.trim().chars().count();

@@ -1,6 +1,7 @@
 //! Page rows, the rules of their keys and hierarchy, and pages as editors and readers see them.
-//! A page's translations are written like an article's ([`TranslationInput`]), sanitised the
-//! same way, and keep their revisions in the same place.
+//! A page's translations are written like an article's ([`TranslationInput`], without the
+//! translation's own publication times), sanitised the same way, and keep their revisions in
+//! the same place.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,13 +10,54 @@ use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::articles::model::{RevisedText, TranslationStatus};
+use crate::articles::model::{RevisedText, TranslationInput, TranslationStatus};
 use crate::categories::model::path_to_root;
 use crate::domain::FieldError;
 use crate::html::{media_ids, place_media};
 use crate::locales::model::LocaleChoice;
 use crate::media::model::MediaLibrary;
 use crate::urls::SiteUrls;
+
+/// One translation of a page, as written by an editor. A page is published as a whole: its
+/// translations have no publication times of their own.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageTranslationInput {
+    /// Title, 1 to 300 characters.
+    #[schema(example = "Imprint")]
+    pub title: String,
+    /// Slug; when absent, generated from the title (transliterated), except that a published
+    /// translation of a published page keeps its slug whatever the title: its URL moves only
+    /// to a slug given here (the old one keeps resolving).
+    pub slug: Option<String>,
+    /// Summary, up to 2000 characters.
+    pub summary: Option<String>,
+    /// Body in HTML; sanitised on write (no scripts, styles, event handlers or unsafe URLs).
+    #[schema(example = "<p>Publisher: AEPI ASBL</p>")]
+    pub body: String,
+    /// Title for search engines.
+    pub seo_title: Option<String>,
+    /// Description for search engines.
+    pub seo_description: Option<String>,
+    /// `published` (default) shows it once the page is published; `draft` keeps it hidden.
+    pub status: Option<TranslationStatus>,
+}
+
+impl From<PageTranslationInput> for TranslationInput {
+    fn from(page: PageTranslationInput) -> Self {
+        TranslationInput {
+            title: page.title,
+            slug: page.slug,
+            summary: page.summary,
+            body: page.body,
+            seo_title: page.seo_title,
+            seo_description: page.seo_description,
+            status: page.status,
+            publish_at: None,
+            unpublish_at: None,
+        }
+    }
+}
 
 /// Longest page key.
 pub const MAX_KEY_CHARS: usize = 64;

@@ -260,9 +260,15 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
     ),
     Allowed(
         "time in the past",
-        r"expires_at|unpublish_at",
+        r"(.+\.)?(expires_at|unpublish_at)",
         r"must be in the future",
         "Relative to the server's clock when the request arrives; a schema has no `now`.",
+    ),
+    Allowed(
+        "times out of order",
+        r"(.+\.)?unpublish_at",
+        r"must be after publish_at",
+        "A translation's time to come down follows its time to go up: a relation between two fields.",
     ),
     Allowed(
         "cursor from another answer",

@@ -345,7 +345,6 @@ pub async fn create_article(
                     locale,
                     &translation.input,
                     &format!("translations.{locale}"),
-                    Subject::Article,
                 )?;
             }
             let set = SetFields {
@@ -698,7 +697,7 @@ pub async fn put_translation(
         .write(move |conn| {
             let row = editable(conn, &principal, id)?.row;
             let site = locales::codes(conn)?;
-            check_translation(&site, &locale, &prepared.input, "body", Subject::Article)?;
+            check_translation(&site, &locale, &prepared.input, "body")?;
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
             schedule::plan(conn, id)?;

@@ -49,7 +49,7 @@ pub struct CreatePageRequest {
     /// given.
     pub source_locale: Option<String>,
     /// Translations by locale code; at least one.
-    pub translations: BTreeMap<String, TranslationInput>,
+    pub translations: BTreeMap<String, PageTranslationInput>,
 }
 
 /// Change the locale-independent part of a page. Fields left out are kept.
@@ -182,7 +182,7 @@ pub async fn create_page(
             .into_iter()
             .map(|(locale, input)| {
                 let field = format!("translations.{locale}.body");
-                (locale, input, field)
+                (locale, TranslationInput::from(input), field)
             }),
     )
     .await?;
@@ -198,7 +198,6 @@ pub async fn create_page(
                     locale,
                     &translation.input,
                     &format!("translations.{locale}"),
-                    Subject::Page,
                 )?;
             }
             check_place(conn, None, body.key.as_deref(), body.parent_id)?;
@@ -400,7 +399,7 @@ pub async fn delete_page(
         ("locale" = String, Path, description = "Locale code."),
         ("If-Match" = Option<String>, Header, description = "The translation's version you read; 412 when stale."),
     ),
-    request_body = TranslationInput,
+    request_body = PageTranslationInput,
     responses(
         (status = 200, description = "The page.", body = AdminPageResponse,
          headers(("ETag" = String, description = "The translation's new version."))),
@@ -418,12 +417,12 @@ pub async fn put_page_translation(
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
-    body: JsonBody<TranslationInput>,
+    body: JsonBody<PageTranslationInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManagePages)?;
     let expected = if_match.version()?;
     let (id, locale) = path.into_inner();
-    let input = body.parse()?;
+    let input = TranslationInput::from(body.parse()?);
     state
         .db
         .run(move |conn| Ok(store::find(conn, id).map(drop)?))
@@ -440,7 +439,7 @@ pub async fn put_page_translation(
         .write(move |conn| {
             let row = store::lock(conn, id)?;
             let site = locales::codes(conn)?;
-            check_translation(&site, &locale, &prepared.input, "body", Subject::Page)?;
+            check_translation(&site, &locale, &prepared.input, "body")?;
             store::save_translation(conn, &row, &locale, &prepared, user, expected)?;
             translation_saved(conn, id, &locale)
         })
