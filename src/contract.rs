@@ -120,6 +120,23 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
         "seo_description",
         Rule::Text(0, MAX_SEO_DESCRIPTION_CHARS),
     ),
+    ("PageTranslationInput", "title", TITLE),
+    ("PageTranslationInput", "slug", Rule::Slug),
+    (
+        "PageTranslationInput",
+        "summary",
+        Rule::Text(0, MAX_SUMMARY_CHARS),
+    ),
+    (
+        "PageTranslationInput",
+        "seo_title",
+        Rule::Line(0, MAX_SEO_TITLE_CHARS),
+    ),
+    (
+        "PageTranslationInput",
+        "seo_description",
+        Rule::Text(0, MAX_SEO_DESCRIPTION_CHARS),
+    ),
     ("CorrectionInput", "note", Rule::Text(1, MAX_NOTE_CHARS)),
     ("CreatePreviewRequest", "locale", Rule::LocaleCode),
     ("CreatePageRequest", "key", Rule::PageKey),

@@ -113,6 +113,8 @@ pub struct SetFields<'a> {
     pub published_at: bool,
     /// A time to come down is given.
     pub unpublish_at: bool,
+    /// A translation's own publication times are given.
+    pub translation_times: bool,
     /// The featured flag is set to something other than it was.
     pub featured: bool,
     /// The bylines are set to these authors (when they change).
@@ -158,6 +160,9 @@ impl Rights {
         }
         if set.unpublish_at && !self.publish {
             return refuse("unpublish_at");
+        }
+        if set.translation_times && !self.publish {
+            return refuse("publish_at` or `unpublish_at` of a translation");
         }
         if set.featured && !self.feature {
             return refuse("featured");
@@ -507,11 +512,13 @@ pub struct TranslationInput {
     pub seo_description: Option<String>,
     /// `published` (default) shows it once the article is published; `draft` keeps it hidden.
     pub status: Option<TranslationStatus>,
-    /// Articles only: a published translation is held back until this time (UTC), then shows
-    /// by itself (within a second). A time already past publishes it now.
+    /// A published translation is held back until this time (UTC), then shows by itself
+    /// (within a second); a time already past publishes it now. Only for those who may
+    /// publish the article; left out, the translation has none.
     pub publish_at: Option<DateTime<Utc>>,
-    /// Articles only: the translation goes back to draft by itself at this time (UTC), which
-    /// must be in the future and after `publish_at`.
+    /// The translation goes back to draft by itself at this time (UTC), which must be in the
+    /// future and after `publish_at`. Only for those who may publish the article; left out,
+    /// the translation has none.
     pub unpublish_at: Option<DateTime<Utc>>,
 }
 

@@ -13,7 +13,7 @@ use crate::search::model::{Entry, IndexedText, Kind, VERSION};
 use crate::search::store;
 use crate::tags::store as tags;
 
-/// Articles indexed per batch.
+/// Subjects indexed per batch.
 const BATCH: usize = 200;
 
 /// The entry of a stored translation (its body as sanitised HTML).
@@ -59,12 +59,18 @@ pub fn rebuild(conn: &mut DbConnection, mut progress: impl FnMut(u64, u64)) -> Q
                 t.summary.as_deref(),
                 &t.body,
             );
-            store::put(conn, &entry)?;
+            store::insert(conn, &entry)?;
         }
         done += batch.len() as u64;
         progress(done, total);
     }
-    for t in pages::translations_of(conn, &page_ids)? {
+    for t in page_ids
+        .chunks(BATCH)
+        .map(|batch| pages::translations_of(conn, batch))
+        .collect::<QueryResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
         let entry = stored_entry(
             Kind::Page,
             t.page_id,
@@ -74,9 +80,15 @@ pub fn rebuild(conn: &mut DbConnection, mut progress: impl FnMut(u64, u64)) -> Q
             t.summary.as_deref(),
             &t.body,
         );
-        store::put(conn, &entry)?;
+        store::insert(conn, &entry)?;
     }
-    for t in tags::translations_of(conn, &tag_ids)? {
+    for t in tag_ids
+        .chunks(BATCH)
+        .map(|batch| tags::translations_of(conn, batch))
+        .collect::<QueryResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
         let entry = Entry::named(
             Kind::Tag,
             t.tag_id,
@@ -85,7 +97,7 @@ pub fn rebuild(conn: &mut DbConnection, mut progress: impl FnMut(u64, u64)) -> Q
             &t.name,
             t.description.as_deref(),
         );
-        store::put(conn, &entry)?;
+        store::insert(conn, &entry)?;
     }
     authors(conn)?;
     progress(total, total);

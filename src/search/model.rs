@@ -36,7 +36,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every kind, in the order results of equal rank come.
+    /// Every kind.
     pub const ALL: [Kind; 4] = [Kind::Article, Kind::Page, Kind::Tag, Kind::Author];
 
     /// The name stored in `search_entries.kind`.
@@ -316,9 +316,19 @@ impl Query {
     }
 
     /// The query as PostgreSQL `tsquery` text over the `simple` configuration. Terms are ASCII
-    /// letters and digits, so nothing in them needs quoting.
+    /// letters and digits, so nothing in them needs quoting. A phrase matches within one field
+    /// (title, summary or body), as FTS5 matches it within one column.
     pub fn tsquery(&self) -> String {
-        let phrase = |terms: &Vec<String>| format!("({})", terms.join(" <-> "));
+        let phrase = |terms: &Vec<String>| {
+            if terms.len() == 1 {
+                return format!("({})", terms[0]);
+            }
+            let within = |weight: char| {
+                let words: Vec<String> = terms.iter().map(|t| format!("{t}:{weight}")).collect();
+                format!("({})", words.join(" <-> "))
+            };
+            format!("({} | {} | {})", within('A'), within('B'), within('C'))
+        };
         self.groups
             .iter()
             .map(|group| {
@@ -342,11 +352,13 @@ impl Query {
             .iter()
             .map(|group| {
                 let included: Vec<String> = group.include.iter().map(phrase).collect();
-                let mut expression = format!("({})", included.join(" AND "));
-                for excluded in &group.exclude {
-                    expression = format!("({expression} NOT {})", phrase(excluded));
+                let included = format!("({})", included.join(" AND "));
+                if group.exclude.is_empty() {
+                    return included;
                 }
-                expression
+                // Flat, however many exclusions: FTS5's parser has a small stack.
+                let excluded: Vec<String> = group.exclude.iter().map(phrase).collect();
+                format!("({included} NOT ({}))", excluded.join(" OR "))
             })
             .collect();
         format!(
@@ -523,11 +535,12 @@ mod tests {
         let query = Query::parse(r#""foreign policy" -sports or Elections"#, &analyser);
         assert_eq!(
             query.tsquery(),
-            "((foreign <-> polici) & !(sport)) | ((elect))"
+            "(((foreign:A <-> polici:A) | (foreign:B <-> polici:B) | (foreign:C <-> polici:C)) \
+             & !(sport)) | ((elect))"
         );
         assert_eq!(
             query.fts5(),
-            r#"{title_terms summary_terms body_terms} : ((("foreign polici") NOT "sport") OR ("elect"))"#
+            r#"{title_terms summary_terms body_terms} : ((("foreign polici") NOT ("sport")) OR ("elect"))"#
         );
         assert!(Query::parse("-only -exclusions", &analyser).is_empty());
         assert!(Query::parse(" \" ' ", &analyser).is_empty());

@@ -6,15 +6,15 @@
 use chrono::NaiveDateTime;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Nullable, SmallInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Nullable, SmallInt, Text, Timestamp};
 
 use crate::db::schema::{search_entries, search_index_state};
 use crate::db::{DbConnection, Paged, per_backend};
 use crate::search::model::{Entry, Kind, Prefix, Query};
 
 /// An entry as inserted.
-#[derive(Insertable)]
-#[diesel(table_name = search_entries)]
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = search_entries, treat_none_as_null = true)]
 struct NewEntry<'a> {
     kind: &'a str,
     subject_id: i64,
@@ -47,27 +47,48 @@ impl<'a> From<&'a Entry> for NewEntry<'a> {
     }
 }
 
-/// Writes `entry` in place of the one for its subject and locale.
+/// Writes `entry` in place of the one for its subject and locale, if any: one statement, so
+/// two writers of one entry never collide.
 pub fn put(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
-    remove_locale(conn, entry.kind, entry.subject_id, &entry.locale)?;
-    diesel::insert_into(search_entries::table)
-        .values(NewEntry::from(entry))
-        .execute(conn)?;
+    let row = NewEntry::from(entry);
+    per_backend!(conn, |c| diesel::insert_into(search_entries::table)
+        .values(&row)
+        .on_conflict((
+            search_entries::kind,
+            search_entries::subject_id,
+            search_entries::locale,
+        ))
+        .do_update()
+        .set(&row)
+        .execute(c))?;
     Ok(())
 }
 
-/// Replaces every entry of a subject with `entries`.
+/// Adds `entry` to an index that has none for its subject and locale (a rebuild).
+pub fn insert(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
+    diesel::insert_into(search_entries::table)
+        .values(NewEntry::from(entry))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Replaces every entry of a subject with `entries` (all of one kind and subject).
 pub fn replace(
     conn: &mut DbConnection,
     kind: Kind,
     subject: i64,
     entries: &[Entry],
 ) -> QueryResult<()> {
-    remove(conn, kind, subject)?;
+    let kept: Vec<&str> = entries.iter().map(|e| e.locale.as_str()).collect();
+    diesel::delete(
+        search_entries::table
+            .filter(search_entries::kind.eq(kind.as_str()))
+            .filter(search_entries::subject_id.eq(subject))
+            .filter(search_entries::locale.ne_all(kept)),
+    )
+    .execute(conn)?;
     for entry in entries {
-        diesel::insert_into(search_entries::table)
-            .values(NewEntry::from(entry))
-            .execute(conn)?;
+        put(conn, entry)?;
     }
     Ok(())
 }
@@ -142,6 +163,8 @@ pub struct Search<'a> {
 /// A visible entry found, with what its result is made of.
 #[derive(Debug, QueryableByName)]
 pub struct Hit {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
     #[diesel(sql_type = Text)]
     pub kind: String,
     #[diesel(sql_type = BigInt)]
@@ -162,19 +185,27 @@ pub struct Hit {
     pub page_key: Option<String>,
     #[diesel(sql_type = Nullable<Timestamp>)]
     pub published_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Double)]
-    pub score: f64,
-    #[diesel(sql_type = BigInt)]
-    pub total: i64,
 }
 
-/// The joins and conditions that keep only what the public may see now (`$3`) in the
-/// entry's locale (`$2`).
-const VISIBLE: &str = "
+/// An entry found and its rank, with the number found.
+#[derive(Debug, QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// What an entry shows with: its article's view in the entry's locale, its page.
+const JOINS: &str = "
     LEFT JOIN article_views v
         ON e.kind = 'article' AND v.article_id = e.subject_id AND v.locale = e.locale
     LEFT JOIN pages p ON e.kind = 'page' AND p.id = e.subject_id
-    LEFT JOIN page_translations pt ON pt.page_id = p.id AND pt.locale = e.locale
+    LEFT JOIN page_translations pt ON pt.page_id = p.id AND pt.locale = e.locale";
+
+/// The conditions that keep only what the public may see now (`$3`) in the entry's locale
+/// (`$2`), after [`JOINS`].
+const VISIBLE: &str = "
     WHERE e.locale = $2
       AND (e.kind <> 'article' OR (v.served_locale = e.locale AND v.published_at <= $3))
       AND (e.kind <> 'page' OR (p.status = 'published' AND pt.status = 'published'))";
@@ -219,17 +250,16 @@ pub fn search(conn: &mut DbConnection, search: &Search) -> QueryResult<Paged<Hit
         }
         None => "",
     };
+    // The page's ids first, from the index alone; then what they show with.
     let sql = format!(
-        "{ranked} SELECT e.kind, e.subject_id, e.slug, e.title, e.summary, e.content, v.card,
-                p.key AS page_key, COALESCE(v.published_at, p.published_at) AS published_at,
-                {score} AS score, COUNT(*) OVER () AS total
-         FROM {from} {VISIBLE} AND {matches} AND e.kind IN ({kinds}) {category}
-         ORDER BY score DESC, e.id DESC
+        "{ranked} SELECT e.id, COUNT(*) OVER () AS total
+         FROM {from} {JOINS} {VISIBLE} AND {matches} AND e.kind IN ({kinds}) {category}
+         ORDER BY {score} DESC, e.id DESC
          LIMIT $4 OFFSET $5",
         kinds = kind_list(search.kinds),
     );
     let sql = placeholders(conn, sql);
-    let rows: Vec<Hit> = per_backend!(conn, |c| {
+    let ranked: Vec<Ranked> = per_backend!(conn, |c| {
         let mut query = diesel::sql_query(sql)
             .into_boxed()
             .bind::<Text, _>(text)
@@ -242,13 +272,33 @@ pub fn search(conn: &mut DbConnection, search: &Search) -> QueryResult<Paged<Hit
         }
         query.load(c)
     })?;
-    let total = match rows.first() {
+    let total = match ranked.first() {
         Some(row) => row.total,
         // Past the last page the window has no row to count on.
         None if search.offset > 0 => count(conn, search)?,
         None => 0,
     };
-    Ok(Paged { rows, total })
+    let ids: Vec<i64> = ranked.iter().map(|r| r.id).collect();
+    let mut hits = hits(conn, &ids)?;
+    hits.sort_by_key(|hit| ids.iter().position(|id| *id == hit.id));
+    Ok(Paged { rows: hits, total })
+}
+
+/// The entries `ids` with what they show with.
+fn hits(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Hit>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are numbers: written into the statement as they are.
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "SELECT e.id, e.kind, e.subject_id, e.slug, e.title, e.summary, e.content, v.card,
+                p.key AS page_key, COALESCE(v.published_at, p.published_at) AS published_at
+         FROM search_entries e {JOINS}
+         WHERE e.id IN ({})",
+        list.join(", ")
+    );
+    per_backend!(conn, |c| diesel::sql_query(sql).load(c))
 }
 
 /// How many visible entries match (for a page past the last).
@@ -301,7 +351,7 @@ pub fn suggest(
     };
     let sql = format!(
         "SELECT e.kind, e.subject_id, e.slug, e.title, v.card, p.key AS page_key
-         FROM {from} {VISIBLE} AND {matches}
+         FROM {from} {JOINS} {VISIBLE} AND {matches}
          ORDER BY CASE WHEN e.kind IN ('tag', 'author') THEN 0 ELSE 1 END,
                   COALESCE(v.published_at, p.published_at) DESC NULLS LAST, e.id DESC
          LIMIT $4"

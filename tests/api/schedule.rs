@@ -390,4 +390,16 @@ async fn translations_go_up_and_come_down_within_a_second_of_their_own_times() {
         .unwrap();
     let problem = assert_problem(&mut page, 422).await;
     assert!(problem.to_string().contains("publish_at"), "{problem}");
+
+    // Only those who may publish give a translation its times.
+    let (contributor, byline) = writer(&app, &room, "contributor").await;
+    let mut body = article_by(&room, "Mine", "draft", byline);
+    body["translations"]["en"]["publish_at"] = json!(in_seconds(60.0));
+    let mut refused = app
+        .post("/api/v1/admin/articles")
+        .bearer_auth(&contributor)
+        .send_json(&body)
+        .await
+        .unwrap();
+    assert_problem(&mut refused, 403).await;
 }

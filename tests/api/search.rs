@@ -142,6 +142,9 @@ async fn words_are_found_in_any_form_accents_and_case_aside_ranked_with_escaped_
         ids(&[elections])
     );
     assert_eq!(articles(&app, "en", "\"policy foreign\"").await, ids(&[]));
+    // A phrase lies within one field: the title's last word and the summary's first are not one.
+    assert_eq!(articles(&app, "en", "\"policy a vote\"").await, ids(&[]));
+    assert_eq!(articles(&app, "en", "\"a vote\"").await, ids(&[elections]));
     assert_eq!(
         articles(&app, "en", "elections -football").await,
         ids(&[elections])
@@ -516,6 +519,28 @@ async fn bad_searches_are_refused_with_problems() {
         let mut response = app.get(path).send().await.unwrap();
         assert_problem(&mut response, 422).await;
     }
+    // As many exclusions as fit in a query, in the public search and the admin list.
+    let many = format!("a {}", "-b ".repeat(66));
+    let body = search(&app, &[("q", many.trim())]).await;
+    assert_eq!(body["meta"]["total"], 0, "{body}");
+    let editor = app.user_with_role("editor").await.2;
+    let listed = expect_json(
+        app.get(&format!(
+            "/api/v1/admin/articles?q={}",
+            encoded(many.trim())
+        ))
+        .bearer_auth(&editor),
+        200,
+    )
+    .await;
+    assert_eq!(listed["meta"]["total"], 0, "{listed}");
+    let mut long = app
+        .get(&format!("/api/v1/admin/articles?q={}", "a".repeat(201)))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut long, 422).await;
     // Syntax alone finds nothing rather than failing.
     for q in [
         "%22",

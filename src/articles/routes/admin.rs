@@ -127,7 +127,9 @@ pub struct AdminArticlesQuery {
     pub category: Option<i64>,
     /// Only those with a translation (drafts included) matching this search, as
     /// `/api/v1/search` matches: every word in any of its forms, accents and case aside,
-    /// `"phrases"`, `-excluded`, `or`. In the `locale` given, else in any.
+    /// `"phrases"`, `-excluded`, `or`. In the `locale` given, else in any. At most 200
+    /// characters.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Page, from 1 to 100000.
     #[param(minimum = 1, maximum = 100000)]
@@ -248,6 +250,9 @@ pub async fn admin_list_articles(
     principal.require(Permission::WriteOwnArticles)?;
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid("q", "must have at most 200 characters"));
+    }
     let text = query
         .q
         .map(|q| q.trim().to_owned())
@@ -268,11 +273,12 @@ pub async fn admin_list_articles(
         .db
         .run(move |conn| {
             if let Some(text) = text {
-                // Each locale's texts are searched with its own analyser.
-                let locales = match &filter.locale {
-                    Some(locale) => vec![locale.clone()],
-                    None => crate::locales::store::codes(conn)?,
-                };
+                // Each locale's texts are searched with its own analyser; a locale the site
+                // doesn't have has none to search.
+                let mut locales = crate::locales::store::codes(conn)?;
+                if let Some(locale) = &filter.locale {
+                    locales.retain(|code| code == locale);
+                }
                 filter.query = Some(
                     locales
                         .into_iter()
@@ -350,6 +356,9 @@ pub async fn create_article(
             let set = SetFields {
                 published_at: body.published_at.is_some(),
                 unpublish_at: body.unpublish_at.is_some(),
+                translation_times: translations
+                    .values()
+                    .any(|t| t.input.publish_at.is_some() || t.input.unpublish_at.is_some()),
                 featured: body.featured == Some(true),
                 author_ids: Some(&body.author_ids),
             };
@@ -532,6 +541,7 @@ pub async fn update_article(
             let set = SetFields {
                 published_at: published_at != current.published_at,
                 unpublish_at: unpublish_at != current.unpublish_at,
+                translation_times: false,
                 featured: body
                     .featured
                     .is_some_and(|featured| featured != current.featured),
@@ -695,9 +705,15 @@ pub async fn put_translation(
     let (article, version) = state
         .db
         .write(move |conn| {
-            let row = editable(conn, &principal, id)?.row;
+            let Editable { row, rights } = editable(conn, &principal, id)?;
             let site = locales::codes(conn)?;
             check_translation(&site, &locale, &prepared.input, "body")?;
+            let times = &prepared.input;
+            let set = SetFields {
+                translation_times: times.publish_at.is_some() || times.unpublish_at.is_some(),
+                ..SetFields::default()
+            };
+            rights.check_fields(&set, &[])?;
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
             schedule::plan(conn, id)?;
@@ -871,7 +887,15 @@ pub async fn restore_revision(
             let row = editable(conn, &principal, id)?.row;
             let revision = revisions::find(conn, Subject::Article, id, rev)?;
             let locale = revision.locale.clone();
-            let prepared = PreparedTranslation::stored(&locale, revision.into_input());
+            let mut input = revision.into_input();
+            // The text goes back; the translation's times stay.
+            if let Some(current) = store::find_translation(conn, id, &locale)? {
+                let times = store::times_of(conn, &[current.id])?;
+                let times = times.get(&current.id).copied().unwrap_or_default();
+                input.publish_at = times.publish_at.map(|at| at.and_utc());
+                input.unpublish_at = times.unpublish_at.map(|at| at.and_utc());
+            }
+            let prepared = PreparedTranslation::stored(&locale, input);
             save_translation(conn, &row, &locale, &prepared, user, expected)?;
             read_model::refresh(conn, &[id])?;
             schedule::plan(conn, id)?;

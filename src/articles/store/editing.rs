@@ -111,9 +111,9 @@ pub fn save_translation(
         // A time already come publishes now.
         publish_at: input
             .publish_at
-            .map(|at| at.naive_utc())
+            .map(stored_time)
             .filter(|at| *at > db::now()),
-        unpublish_at: input.unpublish_at.map(|at| at.naive_utc()),
+        unpublish_at: input.unpublish_at.map(stored_time),
     };
     match current {
         Some(current) => {
