@@ -32,7 +32,7 @@ LUA
 
 # measure NAME PATH [HEADER]: one wrk run on PATH, appended to $work/rows.
 measure() {
-  local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/report.lua")
+  local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" --timeout "${TIMEOUT:-2s}" -s "$work/report.lua")
   [ -n "${3:-}" ] && args+=(-H "$3")
   local line
   line=$(wrk "${args[@]}" "http://127.0.0.1:$PORT$2" | grep '^RESULT')
@@ -42,7 +42,7 @@ measure() {
 
 # measure_rotating NAME FILE: one wrk run over the paths in FILE, appended to $work/rows.
 measure_rotating() {
-  PATHS_FILE="$2" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/rotate.lua" \
+  PATHS_FILE="$2" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout "${TIMEOUT:-2s}" -s "$work/rotate.lua" \
     "http://127.0.0.1:$PORT" | awk -v name="$1" '/^RESULT/ {print name"|"$2"|"$3"|"$4"|"$5"|"$6}' >>"$work/rows"
 }
 

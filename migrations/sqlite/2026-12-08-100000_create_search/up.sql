@@ -19,6 +19,10 @@ CREATE TABLE search_entries (
     UNIQUE (kind, subject_id, locale)
 );
 CREATE INDEX search_entries_locale ON search_entries (locale, kind);
+-- What a search filters each match by, without reading the entries' texts: the entry's
+-- locale, kind and subject, and whether its article's view is served in that locale now.
+CREATE INDEX search_entries_found ON search_entries (id, locale, kind, subject_id);
+CREATE INDEX article_views_shown ON article_views (article_id, locale, served_locale, published_at);
 
 -- FTS5 over the terms (weighted title, summary, body in queries) and the title's unstemmed
 -- words (prefixes, for suggestions), kept by triggers in the entries' transaction.

@@ -2,6 +2,8 @@
 //! `/api/v1/search/suggest`: titles while typing. Both are cached like lists (any content
 //! write purges them).
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -188,19 +190,15 @@ pub async fn search(
         None => kinds,
     };
     let locale = choice.requested.clone();
-    let analyser = Analyser::for_locale(&locale);
-    let parsed = Query::parse(&text, &analyser);
-    let Paged { rows, total } = if parsed.is_empty() || kinds.is_empty() {
-        Paged {
-            rows: Vec::new(),
-            total: 0,
-        }
+    let parsed = Query::parse(&text, &Analyser::for_locale(&locale));
+    let (data, total) = if parsed.is_empty() || kinds.is_empty() {
+        (Vec::new(), 0)
     } else {
-        let (locale, parsed) = (locale.clone(), parsed.clone());
+        let urls = Arc::clone(&state.settings.urls);
         state
             .db
             .run(move |conn| {
-                Ok(store::search(
+                let Paged { rows, total } = store::search(
                     conn,
                     &Search {
                         locale: &locale,
@@ -211,41 +209,43 @@ pub async fn search(
                         offset: page.offset(),
                         limit: page.limit(),
                     },
-                )?)
+                )?;
+                // Snippets stem the texts found: built here, off the server's threads.
+                let analyser = Analyser::for_locale(&locale);
+                let found = parsed.found_terms();
+                let data: Vec<SearchHit> = rows
+                    .into_iter()
+                    .filter_map(|hit| {
+                        let kind = Kind::from_stored(&hit.kind)?;
+                        let text = if hit.content.trim().is_empty() {
+                            hit.summary.as_deref().unwrap_or_default()
+                        } else {
+                            &hit.content
+                        };
+                        Some(SearchHit {
+                            kind,
+                            id: hit.subject_id,
+                            url: url_of(
+                                &urls,
+                                kind,
+                                &locale,
+                                &hit.slug,
+                                hit.subject_id,
+                                hit.card.as_deref(),
+                                hit.page_key.as_deref(),
+                            ),
+                            snippet: snippet(text, &found, &analyser),
+                            locale: locale.clone(),
+                            slug: hit.slug,
+                            title: hit.title,
+                            published_at: hit.published_at.map(|t| t.and_utc()),
+                        })
+                    })
+                    .collect();
+                Ok((data, total))
             })
             .await?
     };
-    let found = parsed.found_terms();
-    let urls = &state.settings.urls;
-    let data = rows
-        .into_iter()
-        .filter_map(|hit| {
-            let kind = Kind::from_stored(&hit.kind)?;
-            let text = if hit.content.trim().is_empty() {
-                hit.summary.as_deref().unwrap_or_default()
-            } else {
-                &hit.content
-            };
-            Some(SearchHit {
-                kind,
-                id: hit.subject_id,
-                url: url_of(
-                    urls,
-                    kind,
-                    &locale,
-                    &hit.slug,
-                    hit.subject_id,
-                    hit.card.as_deref(),
-                    hit.page_key.as_deref(),
-                ),
-                snippet: snippet(text, &found, &analyser),
-                locale: locale.clone(),
-                slug: hit.slug,
-                title: hit.title,
-                published_at: hit.published_at.map(|t| t.and_utc()),
-            })
-        })
-        .collect();
     let meta = page.meta(total);
     let mut response = cached_json_in(
         &request,
