@@ -8,8 +8,8 @@ use diesel::QueryResult;
 
 use crate::articles::model::ArticleStatus;
 use crate::articles::read_model;
+use crate::articles::store;
 use crate::articles::store::schedule::{self, Planned};
-use crate::articles::store::{self};
 use crate::db::{self, DbConnection};
 
 /// A publication at `published_at`.

@@ -104,7 +104,7 @@ pub fn translations_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// Published translations of these articles.
+/// The translations of these articles the public may see (published, not held back).
 pub fn published_translations_of(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -432,11 +432,9 @@ pub fn set_times(
     locale: &str,
     times: TranslationTimes,
 ) -> QueryResult<()> {
-    let id: i64 = article_translations::table
-        .filter(article_translations::article_id.eq(article))
-        .filter(article_translations::locale.eq(locale))
-        .select(article_translations::id)
-        .first(conn)?;
+    let id = find_translation(conn, article, locale)?
+        .ok_or(diesel::result::Error::NotFound)?
+        .id;
     diesel::delete(article_translation_times::table.find(id)).execute(conn)?;
     if times != TranslationTimes::default() {
         diesel::insert_into(article_translation_times::table)

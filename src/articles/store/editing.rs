@@ -194,7 +194,7 @@ pub fn load_admin(conn: &mut DbConnection, id: i64) -> QueryResult<AdminArticle>
         .ok_or(diesel::result::Error::NotFound)
 }
 
-/// The editor view of these articles, in their order: four queries whatever their number.
+/// The editor view of these articles, in their order: the same few queries whatever their number.
 pub fn load_admin_many(
     conn: &mut DbConnection,
     rows: Vec<ArticleRow>,

@@ -141,12 +141,7 @@ pub fn archive(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
 
 /// The id of article `id`'s translation in `locale`, if it has one.
 fn translation_id(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<Option<i64>> {
-    article_translations::table
-        .filter(article_translations::article_id.eq(id))
-        .filter(article_translations::locale.eq(locale))
-        .select(article_translations::id)
-        .first(conn)
-        .optional()
+    Ok(super::find_translation(conn, id, locale)?.map(|t| t.id))
 }
 
 /// Marks a translation changed by the scheduler: a new version, its change time.
