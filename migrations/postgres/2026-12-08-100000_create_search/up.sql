@@ -26,7 +26,6 @@ CREATE TABLE search_entries (
     words TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, title_words)) STORED,
     UNIQUE (kind, subject_id, locale)
 );
-CREATE INDEX search_entries_locale ON search_entries (locale, kind);
 -- Without a pending list: a save updates the index at once, and a search never scans
 -- entries waiting to be merged (which made lookups slow after a batch of writes).
 CREATE INDEX search_entries_document ON search_entries USING GIN (document) WITH (fastupdate = off);

@@ -18,7 +18,6 @@ CREATE TABLE search_entries (
     title_words TEXT NOT NULL,
     UNIQUE (kind, subject_id, locale)
 );
-CREATE INDEX search_entries_locale ON search_entries (locale, kind);
 -- What a search filters each match by, without reading the entries' texts: the entry's
 -- locale, kind and subject, and whether its article's view is served in that locale now.
 CREATE INDEX search_entries_found ON search_entries (id, locale, kind, subject_id);
