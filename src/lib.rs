@@ -41,6 +41,7 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod feeds;
 pub mod html;
 pub mod idempotency;

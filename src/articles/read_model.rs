@@ -16,13 +16,18 @@ use serde::Serialize;
 use crate::articles::model::public::{PublicCorrection, Related, SiteData, SummaryRows};
 use crate::articles::model::{ArticleLink, ArticleRow};
 use crate::articles::store::read_model::{
-    self as store, Counters, Section, SectionRow, ViewRow, ViewWithCounters,
+    self as store, Counters, Section, SectionRow, ViewRow, ViewState, ViewWithCounters,
 };
 use crate::articles::store::{self as articles, delivery, visibility};
 use crate::categories::model::{parent_map, path_to_root, with_descendants};
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::delivery::cache::article_read_tags;
+use crate::events::model::{
+    ARTICLE_DELETED, ARTICLE_PUBLISHED, ARTICLE_UNPUBLISHED, ARTICLE_UPDATED, Action, NewEvent,
+    Resource,
+};
+use crate::events::store as events;
 use crate::html::media_ids;
 use crate::locales::model::{LocaleChoice, LocaleRow};
 use crate::locales::store as locales;
@@ -38,8 +43,15 @@ pub const VERSION: i32 = 5;
 /// Articles rebuilt per batch.
 const BATCH: usize = 200;
 
-/// Rewrites the views of these articles from the source tables: the one way they change.
+/// Rewrites the views of these articles from the source tables: the one way they change. Records
+/// the events the change makes (an article published, updated or unpublished in a locale).
 pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    rewrite(conn, ids, true)
+}
+
+/// [`refresh`], recording events only with `announce` (a rebuild changes nothing the outside
+/// sees).
+fn rewrite(conn: &mut DbConnection, ids: &[i64], announce: bool) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -51,7 +63,16 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     let parents = parent_map(site.categories.rows.iter().map(|c| (c.id, c.parent_id)));
     for batch in ids.chunks(BATCH) {
         store::lock_articles(conn, batch)?;
+        let before = if announce {
+            store::view_states(conn, batch)?
+        } else {
+            Vec::new()
+        };
         let views = build(conn, batch, &locales, &site)?;
+        if announce {
+            let after: Vec<ViewState> = views.iter().map(ViewRow::state).collect();
+            events::record(conn, &view_events(&before, &after, false))?;
+        }
         let listed = Listed {
             parents: &parents,
             tags: db::group_by(articles::tags_of(conn, batch)?, |l| l.article_id),
@@ -66,10 +87,72 @@ pub fn refresh(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Removes the views of these articles (before they are deleted), with their counts.
+/// Removes the views of these articles (before they are deleted), with their counts, and
+/// records their deletion in every locale they were visible in.
 pub fn forget(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     store::lock_articles(conn, ids)?;
+    let before = store::view_states(conn, ids)?;
+    events::record(conn, &view_events(&before, &[], true))?;
     store::replace_views(conn, ids, &[], &[])
+}
+
+/// Records the publication of article `id` in every locale it is served in: its time has come
+/// (a scheduled publication needs no other write).
+pub fn announce_published(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let views = store::view_states(conn, &[id])?;
+    events::record(conn, &view_events(&[], &views, false))
+}
+
+/// The events that turn views `before` into views `after`: visible now and not before (or
+/// not yet) is a publication, visible in both with another document an update, visible before
+/// and not now an unpublication (a deletion when `deleting`). A view whose `published_at` is
+/// still to come is not visible.
+fn view_events(before: &[ViewState], after: &[ViewState], deleting: bool) -> Vec<NewEvent> {
+    let now = db::now();
+    let visible = |view: &&ViewState| view.published_at <= now;
+    let key = |view: &ViewState| (view.article_id, view.locale.clone());
+    let old: HashMap<(i64, String), &ViewState> =
+        before.iter().filter(visible).map(|v| (key(v), v)).collect();
+    let new: HashMap<(i64, String), &ViewState> =
+        after.iter().filter(visible).map(|v| (key(v), v)).collect();
+    let mut events = Vec::new();
+    for view in after.iter().filter(visible) {
+        let name = match old.get(&key(view)) {
+            None => ARTICLE_PUBLISHED,
+            Some(old) if old.document != view.document => ARTICLE_UPDATED,
+            Some(_) => continue,
+        };
+        let document: serde_json::Value =
+            serde_json::from_str(&view.document).unwrap_or(serde_json::Value::Null);
+        events.push(article_event(name, view, Action::Upsert, Some(document)));
+    }
+    for view in before.iter().filter(visible) {
+        if !new.contains_key(&key(view)) {
+            let name = if deleting {
+                ARTICLE_DELETED
+            } else {
+                ARTICLE_UNPUBLISHED
+            };
+            events.push(article_event(name, view, Action::Delete, None));
+        }
+    }
+    events
+}
+
+/// Event `name` of one article view: its id, locale and surrogate keys, and its delivery
+/// `document` when it is visible.
+fn article_event(
+    name: &str,
+    view: &ViewState,
+    action: Action,
+    document: Option<serde_json::Value>,
+) -> NewEvent {
+    let keys: Vec<&str> = view.surrogate_keys.split_whitespace().collect();
+    let mut extra = serde_json::json!({ "surrogate_keys": keys });
+    if let (Some(object), Some(document)) = (extra.as_object_mut(), document) {
+        object.insert("document".into(), document);
+    }
+    NewEvent::of(name, Resource::Article, view.article_id, action, extra).in_locale(&view.locale)
 }
 
 /// What decides the lists a batch of articles is in.
@@ -188,7 +271,7 @@ pub fn rebuild(
     let total = ids.len() as u64;
     let mut done = 0;
     for batch in ids.chunks(BATCH) {
-        refresh(conn, batch)?;
+        rewrite(conn, batch, false)?;
         recount(conn, batch)?;
         done += batch.len() as u64;
         progress(done, total);

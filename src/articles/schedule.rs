@@ -67,7 +67,10 @@ pub fn apply_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec
             // An article's publication needs no change of state (its time gates it); it is
             // recorded, and its article's reads are purged.
             (None, UNPUBLISH) => schedule::archive(conn, id)?,
-            (None, _) => false,
+            (None, _) => {
+                read_model::announce_published(conn, id)?;
+                false
+            }
             (Some(locale), UNPUBLISH) => schedule::withdraw_translation(conn, id, locale)?,
             (Some(locale), _) => schedule::release_translation(conn, id, locale)?,
         };

@@ -18,6 +18,8 @@ use crate::config::Moderation;
 use crate::db::schema::{comment_reports, comments};
 use crate::db::{self, DbConnection, MultiBackend, Paged, per_backend};
 use crate::domain::{DomainError, FieldError};
+use crate::events::model::{Action, COMMENT_CREATED, NewEvent, Resource};
+use crate::events::store as events;
 
 const APPROVED: &str = "approved";
 
@@ -36,7 +38,26 @@ pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> QueryResult<Comm
         .returning(comments::id)
         .get_result(conn)?;
     read_model::recount(conn, comment.article_id)?;
-    find(conn, id)
+    let row = find(conn, id)?;
+    events::record(conn, &[comment_event(COMMENT_CREATED, &row)])?;
+    Ok(row)
+}
+
+/// Event `name` of a comment: its id, article, status, author's name and text.
+pub fn comment_event(name: &str, row: &CommentRow) -> NewEvent {
+    NewEvent::of(
+        name,
+        Resource::Comment,
+        row.id,
+        Action::None,
+        serde_json::json!({
+            "article_id": row.article_id,
+            "parent_id": row.parent_id,
+            "status": row.status,
+            "author_name": row.author_name,
+            "body": row.body,
+        }),
+    )
 }
 
 /// Comments a thread shows to `viewer`: the public ones and, to their author, their own

@@ -576,6 +576,8 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(category_translations -> categories (category_id));
 diesel::joinable!(tag_translations -> tags (tag_id));
 diesel::joinable!(author_bios -> authors (author_id));
@@ -599,6 +601,109 @@ diesel::joinable!(article_views -> articles (article_id));
 diesel::joinable!(article_view_sections -> articles (article_id));
 diesel::joinable!(article_counters -> articles (article_id));
 diesel::joinable!(comment_reports -> comments (comment_id));
+diesel::table! {
+    /// The outbox of changes, in commit order.
+    events (id) {
+        id -> BigInt,
+        name -> Text,
+        resource -> Text,
+        resource_id -> BigInt,
+        locale -> Nullable<Text>,
+        action -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// How far events have been handed to webhook endpoints.
+    event_fanout (id) {
+        id -> SmallInt,
+        last_event -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Webhook endpoints.
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        active -> Bool,
+        description -> Text,
+        from_event -> BigInt,
+        failing_since -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One event (or ping) to deliver to one endpoint.
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        event_name -> Text,
+        subject -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Each attempt at a delivery.
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempt -> Integer,
+        at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        duration_ms -> BigInt,
+        error -> Nullable<Text>,
+        response -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// API keys, by the hash of the key.
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        scopes -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Management writes: who did what to which resource.
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        user_id -> Nullable<BigInt>,
+        api_key_id -> Nullable<BigInt>,
+        action -> Text,
+        resource -> Text,
+        resource_id -> Nullable<Text>,
+        request_id -> Text,
+        fields -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     locales,
     article_translation_times,
@@ -643,4 +748,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_reads,
     previews,
     scheduled_transitions,
+    events,
+    event_fanout,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
+    api_keys,
+    audit_log,
 );

@@ -58,11 +58,22 @@ pub fn cached_bytes(
     locale: Option<&str>,
     content_type: &str,
 ) -> HttpResponse {
+    let cache_control = format!("public, max-age={max_age}");
+    etagged(request, body, locale, content_type, &cache_control)
+}
+
+/// A read of `body` with a strong `ETag` (304 on a match) and the given `Cache-Control`.
+pub fn etagged(
+    request: &HttpRequest,
+    body: Vec<u8>,
+    locale: Option<&str>,
+    content_type: &str,
+    cache_control: &str,
+) -> HttpResponse {
     let etag = format!(
         "\"{}\"",
         crate::config::encode_hex(&Sha256::digest(&body)[..16])
     );
-    let cache_control = format!("public, max-age={max_age}");
     let not_modified = if_none_match(request.headers(), &etag);
     let mut response = if not_modified {
         HttpResponse::NotModified()
@@ -71,7 +82,7 @@ pub fn cached_bytes(
     };
     response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control));
+        .insert_header((header::CACHE_CONTROL, cache_control.to_owned()));
     if let Some(locale) = locale {
         response
             .insert_header((header::CONTENT_LANGUAGE, locale.to_owned()))

@@ -8,6 +8,10 @@ use crate::articles::store::revisions;
 use crate::db::schema::{page_translations, pages};
 use crate::db::{self, DbConnection, MultiBackend, Paged};
 use crate::domain::DomainError;
+use crate::events::model::{
+    Action, NewEvent, PAGE_DELETED, PAGE_PUBLISHED, PAGE_UNPUBLISHED, PAGE_UPDATED, Resource,
+};
+use crate::events::store as events;
 use crate::html::media_ids;
 use crate::media::model::MediaLibrary;
 use crate::media::store as media;
@@ -400,6 +404,55 @@ pub fn published_translations_of(
         .select(PageTranslationRow::as_select())
         .order(page_translations::id.asc())
         .load(conn)
+}
+
+/// The locales page `id` is visible in: its published translations, when the page is published.
+pub fn visible_locales(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<String>> {
+    page_translations::table
+        .inner_join(pages::table)
+        .filter(pages::id.eq(id))
+        .filter(pages::status.eq("published"))
+        .filter(page_translations::status.eq("published"))
+        .select(page_translations::locale)
+        .order(page_translations::locale.asc())
+        .load(conn)
+}
+
+/// Records what a write did to page `id`, which was visible in `before`: published in the
+/// locales it is visible in now and was not, updated in those it is visible in still,
+/// unpublished (or, when `deleting`, deleted) in the others.
+pub fn announce(
+    conn: &mut DbConnection,
+    id: i64,
+    before: &[String],
+    deleting: bool,
+) -> QueryResult<()> {
+    let after = if deleting {
+        Vec::new()
+    } else {
+        visible_locales(conn, id)?
+    };
+    let event = |name: &str, action: Action, locale: &str| {
+        NewEvent::of(name, Resource::Page, id, action, serde_json::json!({})).in_locale(locale)
+    };
+    let mut changes = Vec::new();
+    for locale in &after {
+        let name = if before.contains(locale) {
+            PAGE_UPDATED
+        } else {
+            PAGE_PUBLISHED
+        };
+        changes.push(event(name, Action::Upsert, locale));
+    }
+    for locale in before.iter().filter(|l| !after.contains(l)) {
+        let name = if deleting {
+            PAGE_DELETED
+        } else {
+            PAGE_UNPUBLISHED
+        };
+        changes.push(event(name, Action::Delete, locale));
+    }
+    events::record(conn, &changes)
 }
 
 /// Every page id, ascending.

@@ -38,6 +38,19 @@ pub struct ViewRow {
     pub document: String,
 }
 
+impl ViewRow {
+    /// What the view says, for telling what a write changed.
+    pub fn state(&self) -> ViewState {
+        ViewState {
+            article_id: self.article_id,
+            locale: self.locale.clone(),
+            published_at: self.published_at,
+            surrogate_keys: self.surrogate_keys.clone(),
+            document: self.document.clone(),
+        }
+    }
+}
+
 /// A view under one of the sections it is listed in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Insertable, Queryable, Selectable)]
 #[diesel(table_name = article_view_sections)]
@@ -470,6 +483,30 @@ pub fn replace_views(
             .execute(c))?;
     }
     Ok(())
+}
+
+/// What a view said before a write: enough to tell which events the write makes.
+#[derive(Debug, Clone, Queryable)]
+pub struct ViewState {
+    pub article_id: i64,
+    pub locale: String,
+    pub published_at: NaiveDateTime,
+    pub surrogate_keys: String,
+    pub document: String,
+}
+
+/// The views of these articles as they stand.
+pub fn view_states(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ViewState>> {
+    article_views::table
+        .filter(article_views::article_id.eq_any(ids))
+        .select((
+            article_views::article_id,
+            article_views::locale,
+            article_views::published_at,
+            article_views::surrogate_keys,
+            article_views::document,
+        ))
+        .load(conn)
 }
 
 /// Every view, in key order (for comparing two builds).

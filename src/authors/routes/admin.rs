@@ -16,6 +16,8 @@ use crate::body::JsonBody;
 use crate::db::{self, DbConnection, Paged};
 use crate::domain::{FieldError, Lines, check_fields, check_text};
 use crate::error::{ApiError, Problem};
+use crate::events::model::Resource;
+use crate::events::store as events;
 use crate::locales::store as locales;
 use crate::media::store as media;
 use crate::openapi::{EditorOnly, InvalidFields, InvalidParameters, StaleIfMatch};
@@ -192,6 +194,7 @@ pub async fn create_author(
             )?;
             write_bios(conn, id, &bios)?;
             store::index(conn, id)?;
+            events::announce(conn, Resource::Author, "created", id)?;
             Ok(store::find_admin(conn, id)?)
         })
         .await?;
@@ -314,6 +317,7 @@ pub async fn update_author(
             write_bios(conn, id, &bios)?;
             store::index(conn, id)?;
             read_model::refresh_author(conn, id)?;
+            events::announce(conn, Resource::Author, "updated", id)?;
             Ok(store::find_admin(conn, id)?)
         })
         .await?;
@@ -362,6 +366,7 @@ pub async fn delete_author(
                 ),
                 other => other,
             })?;
+            events::announce(conn, Resource::Author, "deleted", id)?;
             Ok(())
         })
         .await?;

@@ -15,6 +15,8 @@ use crate::categories::model::*;
 use crate::categories::store;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
+use crate::events::model::Resource;
+use crate::events::store as events;
 use crate::locales::store as locales;
 use crate::openapi::{EditorOnly, InvalidFields, StaleIfMatch};
 use crate::slug::assign;
@@ -134,6 +136,7 @@ pub async fn create_category(
             }
             let id = store::insert(conn, body.parent_id, body.position.unwrap_or(0))?;
             write_translations(conn, id, &translations)?;
+            events::announce(conn, Resource::Category, "created", id)?;
             Ok(store::find_admin(conn, id)?)
         })
         .await?;
@@ -234,6 +237,7 @@ pub async fn update_category(
                 write_translations(conn, id, translations)?;
             }
             read_model::refresh_category(conn, id)?;
+            events::announce(conn, Resource::Category, "updated", id)?;
             let category = store::find_admin(conn, id)?;
             if category.translations.is_empty() {
                 return Err(ApiError::invalid(
@@ -291,6 +295,7 @@ pub async fn delete_category(
                 )));
             }
             store::delete(conn, id)?;
+            events::announce(conn, Resource::Category, "deleted", id)?;
             Ok(())
         })
         .await?;

@@ -7,10 +7,12 @@ use diesel::prelude::*;
 
 use crate::auth::actor::Actor;
 use crate::comments::model::*;
-use crate::comments::store::refresh_visibility;
+use crate::comments::store::{comment_event, refresh_visibility};
 use crate::config::IpNetwork;
 use crate::db::schema::{comment_bans, comment_reports, comments};
 use crate::db::{self, DbConnection, MultiBackend, Paged};
+use crate::events::model::{COMMENT_APPROVED, NewEvent};
+use crate::events::store as events;
 
 /// Moderation queue filters.
 #[derive(Debug, Default)]
@@ -77,6 +79,18 @@ pub fn decide(
         comments::version.eq(comments::version + 1),
     );
     let targets = comments::table.filter(comments::id.eq_any(ids));
+    let approving: Vec<CommentRow> = if status == CommentStatus::Approved {
+        let mut unapproved = comments::table
+            .filter(comments::id.eq_any(ids))
+            .filter(comments::status.ne(status.as_str()))
+            .into_boxed();
+        if let Some(version) = version {
+            unapproved = unapproved.filter(comments::version.eq(version));
+        }
+        unapproved.select(CommentRow::as_select()).load(conn)?
+    } else {
+        Vec::new()
+    };
     let changed = match version {
         Some(version) => diesel::update(targets.filter(comments::version.eq(version)))
             .set(change)
@@ -89,6 +103,11 @@ pub fn decide(
             .set(comment_reports::handled.eq(true))
             .execute(conn)?;
         refresh_visibility(conn, ids)?;
+        let approved: Vec<NewEvent> = approving
+            .iter()
+            .map(|row| comment_event(COMMENT_APPROVED, row))
+            .collect();
+        events::record(conn, &approved)?;
     }
     Ok(changed)
 }

@@ -18,6 +18,8 @@ use crate::body::{JsonBody, parse_json};
 use crate::db::{self, DbConnection, Paged};
 use crate::domain::DomainError;
 use crate::error::{ApiError, Problem};
+use crate::events::model::Resource;
+use crate::events::store as events;
 use crate::locales::store as locales;
 use crate::media::image::{self, Format, Refused};
 use crate::media::library;
@@ -264,6 +266,7 @@ pub async fn upload_media(
         .db
         .write(move |conn| {
             let id = store::insert(conn, &new)?;
+            events::announce(conn, Resource::Media, "created", id)?;
             write_translations(conn, id, &translations)?;
             Ok(loaded(conn, id)?)
         })
@@ -367,6 +370,7 @@ pub async fn update_media(
                 &search_text(&row, &translations),
             )?;
             read_model::refresh_media(conn, id)?;
+            events::announce(conn, Resource::Media, "updated", id)?;
             Ok(loaded(conn, id)?)
         })
         .await?;
@@ -429,6 +433,7 @@ pub async fn delete_media(
             store::release(conn, id)?;
             store::delete(conn, id)?;
             read_model::refresh(conn, &drafts)?;
+            events::announce(conn, Resource::Media, "deleted", id)?;
             Ok((
                 current.sha256.clone(),
                 store::sha_in_use(conn, &current.sha256)?,

@@ -229,6 +229,7 @@ pub async fn create_page(
             for (locale, translation) in &translations {
                 store::save_translation(conn, &row, locale, translation, user, None)?;
             }
+            store::announce(conn, id, &[], false)?;
             Ok(store::load_admin(conn, id)?)
         })
         .await?;
@@ -307,6 +308,7 @@ pub async fn update_page(
         .write(move |conn| {
             let current = store::lock(conn, id)?;
             versioning::check(expected, current.version)?;
+            let before = store::visible_locales(conn, id)?;
             let key = body.key.clone().unwrap_or(current.key.clone());
             let parent_id = body.parent_id.unwrap_or(current.parent_id);
             check_place(
@@ -340,6 +342,7 @@ pub async fn update_page(
             if !store::update(conn, id, current.version, &fields)? {
                 return Err(ApiError::stale());
             }
+            store::announce(conn, id, &before, false)?;
             Ok(store::load_admin(conn, id)?)
         })
         .await?;
@@ -380,6 +383,8 @@ pub async fn delete_page(
                     "The page has sub-pages; move or delete them first.".into(),
                 ));
             }
+            let before = store::visible_locales(conn, id)?;
+            store::announce(conn, id, &before, true)?;
             Ok(store::delete(conn, id)?)
         })
         .await?;
@@ -440,7 +445,9 @@ pub async fn put_page_translation(
             let row = store::lock(conn, id)?;
             let site = locales::codes(conn)?;
             check_translation(&site, &locale, &prepared.input, "body")?;
+            let before = store::visible_locales(conn, id)?;
             store::save_translation(conn, &row, &locale, &prepared, user, expected)?;
+            store::announce(conn, id, &before, false)?;
             translation_saved(conn, id, &locale)
         })
         .await?;
@@ -493,7 +500,9 @@ pub async fn delete_page_translation(
                     "This is the source translation; choose another source_locale first.".into(),
                 ));
             }
+            let before = store::visible_locales(conn, id)?;
             store::delete_translation(conn, translation.id)?;
+            store::announce(conn, id, &before, false)?;
             crate::previews::store::delete_of_translation(conn, Subject::Page, id, &locale)?;
             crate::search::store::remove_locale(
                 conn,
@@ -605,7 +614,9 @@ pub async fn restore_page_revision(
             let revision = revisions::find(conn, Subject::Page, id, rev)?;
             let locale = revision.locale.clone();
             let prepared = PreparedTranslation::stored(&locale, revision.into_input());
+            let before = store::visible_locales(conn, id)?;
             store::save_translation(conn, &row, &locale, &prepared, user, expected)?;
+            store::announce(conn, id, &before, false)?;
             translation_saved(conn, id, &locale)
         })
         .await?;

@@ -13,6 +13,8 @@ use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db::{self, DbConnection, Paged};
 use crate::error::{ApiError, Problem};
+use crate::events::model::Resource;
+use crate::events::store as events;
 use crate::locales::store as locales;
 use crate::openapi::{EditorOnly, InvalidFields, InvalidParameters, StaleIfMatch};
 use crate::pagination::{PageMeta, PageQuery};
@@ -123,6 +125,7 @@ pub async fn create_tag(
             check_translations(conn, &translations)?;
             let id = store::insert(conn)?;
             write_translations(conn, id, &translations)?;
+            events::announce(conn, Resource::Tag, "created", id)?;
             Ok(store::find_admin(conn, id)?)
         })
         .await?;
@@ -211,6 +214,7 @@ pub async fn update_tag(
             check_translations(conn, &translations)?;
             write_translations(conn, id, &translations)?;
             read_model::refresh_tag(conn, id)?;
+            events::announce(conn, Resource::Tag, "updated", id)?;
             let tag = store::find_admin(conn, id)?;
             if tag.translations.is_empty() {
                 return Err(ApiError::invalid(
@@ -260,6 +264,7 @@ pub async fn delete_tag(
             let tagged = read_model::tagged(conn, id)?;
             store::delete(conn, id)?;
             read_model::refresh(conn, &tagged)?;
+            events::announce(conn, Resource::Tag, "deleted", id)?;
             Ok(())
         })
         .await?;
