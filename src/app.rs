@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix_web::web;
 use diesel::QueryResult;
 
+use crate::audit::context as audit;
 use crate::auth::passwords::PasswordHasherPool;
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::tokens::TokenKeys;
@@ -128,16 +129,20 @@ impl Database {
     /// Runs `work` in a write transaction ([`db::write_transaction`]): committed when it
     /// succeeds, rolled back when it fails. In an admin write, the transaction also publishes
     /// what the write makes stale to the other instances ([`PURGE_ON_COMMIT`]), delivered only
-    /// if it commits.
+    /// if it commits, and records the write's audit entry (the request's first transaction).
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let purge = PURGE_ON_COMMIT.try_with(Clone::clone).ok();
+        let audit = audit::current();
         self.run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let done = work(conn)?;
+                if let Some(audit) = &audit {
+                    audit.record(conn)?;
+                }
                 if let Some(message) = purge.as_ref().filter(|m| cache::names_tags(m)) {
                     db::notify(conn, db::CACHE_CHANNEL, message)?;
                 }

@@ -38,6 +38,7 @@ impl<T> JsonBody<T> {
 impl<T: DeserializeOwned> JsonBody<T> {
     /// The body as `T`; unknown fields, wrong types and missing fields are 422.
     pub fn parse(self) -> Result<T, ApiError> {
+        crate::audit::context::note_body(&self.bytes);
         parse_json(&self.bytes)
     }
 

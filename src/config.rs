@@ -118,6 +118,61 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Reactions and comments.
     pub interaction: InteractionSettings,
+    /// Webhooks, API keys and the audit log.
+    pub integrations: IntegrationSettings,
+}
+
+/// Webhooks, API keys and the audit log.
+#[derive(Clone, Debug)]
+pub struct IntegrationSettings {
+    /// How long a delivery waits for the endpoint's answer (`WEBHOOK_TIMEOUT`, seconds).
+    pub webhook_timeout: Duration,
+    /// The wait before the first retry, doubled for each next (`WEBHOOK_RETRY_BASE_MS`).
+    pub webhook_retry_base: Duration,
+    /// How long a delivery is retried before it is given up (`WEBHOOK_RETRY_FOR`, seconds;
+    /// a day).
+    pub webhook_retry_for: Duration,
+    /// An endpoint failing for this long is turned off (`WEBHOOK_DISABLE_AFTER`, seconds; 3
+    /// days).
+    pub webhook_disable_after: Duration,
+    /// Whether endpoints may be on loopback or private addresses (`WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
+    /// Deliveries in flight at once per instance (`WEBHOOK_CONCURRENCY`).
+    pub webhook_concurrency: i64,
+    /// Requests per minute one API key may make (`RATE_LIMIT_API_KEY`).
+    pub api_key_per_minute: u32,
+    /// Days the audit log keeps an entry (`AUDIT_RETENTION_DAYS`).
+    pub audit_retention_days: i64,
+}
+
+impl IntegrationSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            webhook_timeout: Duration::from_secs(parse(get, "WEBHOOK_TIMEOUT", 10, 1..=120)?),
+            webhook_retry_base: Duration::from_millis(parse(
+                get,
+                "WEBHOOK_RETRY_BASE_MS",
+                10_000,
+                10..=3_600_000,
+            )?),
+            webhook_retry_for: Duration::from_secs(parse(
+                get,
+                "WEBHOOK_RETRY_FOR",
+                86_400,
+                1..=30 * 86_400,
+            )?),
+            webhook_disable_after: Duration::from_secs(parse(
+                get,
+                "WEBHOOK_DISABLE_AFTER",
+                3 * 86_400,
+                1..=365 * 86_400,
+            )?),
+            webhook_allow_private: parse_bool(get, "WEBHOOK_ALLOW_PRIVATE", false)?,
+            webhook_concurrency: parse(get, "WEBHOOK_CONCURRENCY", 16, 1..=1000)?,
+            api_key_per_minute: parse(get, "RATE_LIMIT_API_KEY", 600, 1..=1_000_000)?,
+            audit_retention_days: parse(get, "AUDIT_RETENTION_DAYS", 365, 1..=36_500)?,
+        })
+    }
 }
 
 /// RSS, Atom and JSON feeds.
@@ -608,6 +663,7 @@ impl Settings {
             },
             auth,
             interaction: InteractionSettings::from_lookup(&get)?,
+            integrations: IntegrationSettings::from_lookup(&get)?,
         })
     }
 

@@ -27,8 +27,10 @@
 //! [`app`] (what every handler can reach), [`versioning`] (`ETag`, `If-Match`, 201),
 //! [`pagination`], [`body`] (JSON bodies), [`delivery`] (locale choice, caching), [`openapi`].
 
+pub mod api_keys;
 pub mod app;
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod body;
@@ -67,4 +69,5 @@ pub mod translated;
 pub mod urls;
 pub mod users;
 pub mod versioning;
+pub mod webhooks;
 pub mod workers;

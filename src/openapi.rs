@@ -43,6 +43,10 @@ pub const BEARER: &str = "bearer";
         (name = "previews", description = "Draft previews: tokens that show an article or page as it stands, before it is published."),
         (name = "pages", description = "Static pages (imprint, privacy…), translated, with keys, sub-pages and revisions."),
         (name = "search", description = "Full-text search in each site locale, ranked by relevance, with snippets; titles while typing."),
+        (name = "changes", description = "The change feed: what became visible, changed or went away, in commit order, for apps that sync."),
+        (name = "webhooks", description = "Signed webhooks from a transactional outbox: endpoints, their delivery log, sending again, pings."),
+        (name = "api-keys", description = "API keys with scopes, for machine clients."),
+        (name = "audit", description = "The audit log of management writes."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     modifiers(&SecuritySchemes),
@@ -63,6 +67,64 @@ impl Modify for SecuritySchemes {
                 .into(),
         );
         components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        let mut key = Http::new(HttpAuthScheme::Bearer);
+        key.bearer_format = Some("nk_…".into());
+        key.description = Some(
+            "An API key from `POST /api/v1/admin/api-keys`, sent as `Authorization: Bearer \
+             nk_…`. An operation that takes keys names the scope it needs; the others refuse \
+             keys (403)."
+                .into(),
+        );
+        components.add_security_scheme(API_KEY, SecurityScheme::Http(key));
+    }
+}
+
+/// Name of the API key security scheme.
+pub const API_KEY: &str = "api_key";
+
+/// Adds to each management operation an API key holds a scope for the `api_key` requirement
+/// naming that scope (the routes' gates, `api_keys::scopes::gate`), and the 429 of a key's
+/// rate limit. Runs before [`add_shared_answers`].
+pub fn add_key_scopes(document: &mut utoipa::openapi::OpenApi) {
+    use actix_web::http::Method;
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+
+    use crate::api_keys::scopes::{Gate, gate};
+    for (path, item) in document.paths.paths.iter_mut() {
+        let operations = [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let Gate::Needs(scope) = gate(&method, path) else {
+                continue;
+            };
+            operation
+                .security
+                .get_or_insert_with(Vec::new)
+                .push(SecurityRequirement::new(API_KEY, [scope.as_str()]));
+            operation
+                .responses
+                .responses
+                .entry("429".into())
+                .or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("The API key made more than `RATE_LIMIT_API_KEY` requests this minute; retry after `Retry-After` seconds.")
+                        .content(
+                            "application/problem+json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Problem")))
+                                .build(),
+                        )
+                        .build()
+                        .into()
+                });
+        }
     }
 }
 

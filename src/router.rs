@@ -10,8 +10,8 @@ use crate::auth::routes as auth_routes;
 use crate::openapi::{ApiDoc, add_shared_answers};
 use crate::operations::routes as ops;
 use crate::{
-    articles, authors, categories, comments, feeds, locales, media, menus, pages, previews,
-    reactions, reads, search, site, sitemaps, tags, users,
+    api_keys, articles, audit, authors, categories, comments, events, feeds, locales, media, menus,
+    pages, previews, reactions, reads, search, site, sitemaps, tags, users, webhooks,
 };
 
 /// Every documented route, registered through utoipa so the document lists exactly what is
@@ -62,6 +62,7 @@ pub fn api_routes(config: &mut ServiceConfig) {
                 .service(pages::routes::public::get_page)
                 .service(search::routes::public::search)
                 .service(search::routes::public::suggest)
+                .service(events::routes::public::list_changes)
                 .service(
                     scope("/auth")
                         .service(auth_routes::register)
@@ -146,7 +147,19 @@ pub fn api_routes(config: &mut ServiceConfig) {
                         .service(comments::routes::admin::moderate_comment)
                         .service(comments::routes::admin::list_bans)
                         .service(comments::routes::admin::create_ban)
-                        .service(comments::routes::admin::delete_ban),
+                        .service(comments::routes::admin::delete_ban)
+                        .service(api_keys::routes::admin::list_api_keys)
+                        .service(api_keys::routes::admin::create_api_key)
+                        .service(api_keys::routes::admin::delete_api_key)
+                        .service(webhooks::routes::admin::list_webhooks)
+                        .service(webhooks::routes::admin::create_webhook)
+                        .service(webhooks::routes::admin::get_webhook)
+                        .service(webhooks::routes::admin::update_webhook)
+                        .service(webhooks::routes::admin::delete_webhook)
+                        .service(webhooks::routes::admin::list_deliveries)
+                        .service(webhooks::routes::admin::retry_delivery)
+                        .service(webhooks::routes::admin::ping_webhook)
+                        .service(audit::routes::admin::list_audit),
                 ),
         );
 }
@@ -159,6 +172,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .configure(api_routes)
         .split_for_parts()
         .1;
+    crate::openapi::add_key_scopes(&mut document);
     add_shared_answers(&mut document);
     crate::contract::apply(&mut document);
     document

@@ -14,6 +14,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::app::{AppState, Database};
 use crate::articles::read_model;
+use crate::audit::context::audit_writes;
 use crate::auth::passwords::{PasswordHasherPool, hash_now};
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;
@@ -56,6 +57,9 @@ pub enum StartupError {
     /// Seeding the empty database failed.
     #[error("could not seed the database: {0}")]
     Seed(#[from] diesel::result::Error),
+    /// The webhook worker could not start.
+    #[error("could not start the webhook worker: {0}")]
+    Webhooks(String),
     /// The admin from `ADMIN_EMAIL` could not be created.
     #[error("could not create the admin from ADMIN_EMAIL: {0}")]
     BootstrapAdmin(String),
@@ -102,7 +106,11 @@ impl Application {
                 .map_err(|error| StartupError::Config(ConfigError(error)))?,
             media_workers: Workers::new("media", settings.media.concurrency)
                 .map_err(|error| StartupError::Config(ConfigError(error.to_string())))?,
-            limits: RateLimits::new(&settings.auth, &settings.interaction),
+            limits: RateLimits::new(
+                &settings.auth,
+                &settings.interaction,
+                settings.integrations.api_key_per_minute,
+            ),
             reads: Default::default(),
             locales: Memo::new(max_age),
             reaction_kinds: Memo::new(max_age),
@@ -125,6 +133,9 @@ impl Application {
         crate::delivery::schedule::spawn(state.clone());
         crate::delivery::coherence::spawn(state.clone());
         crate::reads::flush::spawn(state.clone());
+        crate::audit::retention::spawn(state.clone());
+        crate::webhooks::sender::spawn(state.clone())
+            .map_err(|error| StartupError::Webhooks(error.to_string()))?;
         // Database work runs on each worker's blocking threads; more of them than connections
         // would only wait for one, and each keeps its own memory.
         let blocking_threads = (settings.database.pool_size as usize)
@@ -291,6 +302,7 @@ fn build_app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])))
         .default_service(web::to(fallback))
+        .wrap(from_fn(audit_writes))
         .wrap(from_fn(cache_public_reads))
         .wrap(Compress::default())
         .wrap(from_fn(head_as_get))

@@ -125,10 +125,10 @@ impl Rights {
     /// The rights of `principal` over an article created by `created_by` in `status`.
     pub fn of(principal: &Principal, created_by: Option<i64>, status: ArticleStatus) -> Self {
         let own = created_by.is_some() && created_by == principal.user_id();
-        let any = principal.role.allows(Permission::EditAnyArticle);
-        let publish_any = principal.role.allows(Permission::PublishAnyArticle);
-        let write_own = own && principal.role.allows(Permission::WriteOwnArticles);
-        let publish_own = own && principal.role.allows(Permission::PublishOwnArticles);
+        let any = principal.allows(Permission::EditAnyArticle);
+        let publish_any = principal.allows(Permission::PublishAnyArticle);
+        let write_own = own && principal.allows(Permission::WriteOwnArticles);
+        let publish_own = own && principal.allows(Permission::PublishOwnArticles);
         // Contributors write drafts; once an article is out of their hands they can't edit it.
         let contributor_locked = !publish_own
             && !any

@@ -1,6 +1,7 @@
 //! Who acts: an account or an anonymous visitor, with its role. Stores record the actor; the
 //! principal extractor (`auth::principal`) resolves both from a token.
 
+use crate::api_keys::scopes::Scope;
 use crate::auth::roles::{Permission, Role};
 use crate::domain::DomainError;
 
@@ -30,12 +31,31 @@ pub struct Principal {
     pub actor: Actor,
     /// Current role.
     pub role: Role,
+    /// The API key the request came with: it acts for the admin who made it, with only the
+    /// permissions its scopes grant.
+    pub key: Option<KeyGrant>,
+}
+
+/// An API key acting for its maker.
+#[derive(Clone, Debug)]
+pub struct KeyGrant {
+    pub id: i64,
+    pub scopes: Vec<Scope>,
 }
 
 impl Principal {
-    /// Refused unless the principal's role allows `permission`.
+    /// Whether the principal's role allows `permission`, and, for an API key, its scopes.
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.role.allows(permission)
+            && self
+                .key
+                .as_ref()
+                .is_none_or(|key| key.scopes.iter().any(|scope| scope.grants(permission)))
+    }
+
+    /// Refused unless the principal's role (and an API key's scopes) allow `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), DomainError> {
-        if self.role.allows(permission) {
+        if self.allows(permission) {
             Ok(())
         } else {
             Err(DomainError::Forbidden(

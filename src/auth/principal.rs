@@ -12,11 +12,14 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use crate::api_keys::model::KEY_PREFIX;
+use crate::api_keys::scopes::{Gate, gate};
+use crate::api_keys::store as api_keys;
 use crate::app::AppState;
-use crate::auth::actor::{Actor, Principal};
+use crate::auth::actor::{Actor, KeyGrant, Principal};
 use crate::auth::roles::Role;
 use crate::auth::store;
-use crate::auth::tokens::{TYP_ACCESS, TYP_VISITOR};
+use crate::auth::tokens::{TYP_ACCESS, TYP_VISITOR, hash_token};
 use crate::error::ApiError;
 use crate::users;
 
@@ -30,9 +33,17 @@ impl FromRequest for Principal {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(request).map(str::to_owned);
+        let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
-            authenticate(&state, &token.ok_or(ApiError::Unauthorized)?).await
+            let token = token.ok_or(ApiError::Unauthorized)?;
+            let principal = if token.starts_with(KEY_PREFIX) {
+                authenticate_key(&state, &request, &token).await?
+            } else {
+                authenticate(&state, &token).await?
+            };
+            crate::audit::context::note_principal(&principal);
+            Ok(principal)
         })
     }
 }
@@ -107,6 +118,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiErr
             Ok(Principal {
                 actor: Actor::User(id),
                 role,
+                key: None,
             })
         }
         TYP_VISITOR if claims.role == Role::Visitor => {
@@ -120,8 +132,68 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiErr
             Ok(Principal {
                 actor: Actor::Visitor(id),
                 role: Role::Visitor,
+                key: None,
             })
         }
         _ => Err(ApiError::Unauthorized),
     }
+}
+
+/// How stale `last_used_at` may get before a request with the key records the time again.
+const LAST_USED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Checks an API key: it must exist (a revoked one doesn't) and not have expired, the route
+/// must be open to keys and the key hold its scope (403 otherwise), and the key be within its
+/// rate limit. The principal acts for the admin who made the key, limited to its scopes.
+async fn authenticate_key(
+    state: &AppState,
+    request: &HttpRequest,
+    key: &str,
+) -> Result<Principal, ApiError> {
+    let key_hash = hash_token(key);
+    let now = crate::db::now();
+    let row = state
+        .db
+        .run(move |conn| {
+            let Some(row) = api_keys::by_hash(conn, &key_hash)? else {
+                return Ok(None);
+            };
+            if row.expires_at.is_some_and(|at| at <= now) {
+                return Ok(None);
+            }
+            if row
+                .last_used_at
+                .is_none_or(|at| at + LAST_USED_EVERY <= now)
+            {
+                api_keys::touch(conn, row.id, now)?;
+            }
+            Ok(Some(row))
+        })
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let scopes = row.scopes();
+    let pattern = request.match_pattern().unwrap_or_default();
+    match gate(request.method(), &pattern) {
+        Gate::Open => {}
+        Gate::Needs(scope) if scopes.contains(&scope) => {}
+        Gate::Needs(scope) => {
+            return Err(ApiError::Forbidden(format!(
+                "This API key lacks the `{}` scope this route needs.",
+                scope.as_str()
+            )));
+        }
+        Gate::Closed => {
+            return Err(ApiError::Forbidden(
+                "API keys can't use this route; sign in as an account.".into(),
+            ));
+        }
+    }
+    state.limits.check_api_key(request, row.id)?;
+    // A key whose maker's account is gone acts for nobody.
+    let maker = row.created_by.ok_or(ApiError::Unauthorized)?;
+    Ok(Principal {
+        actor: Actor::User(maker),
+        role: Role::Admin,
+        key: Some(KeyGrant { id: row.id, scopes }),
+    })
 }

@@ -69,12 +69,17 @@ pub struct RateLimits {
     comments: InteractionLimiter,
     reports: InteractionLimiter,
     views_per_ip: InformedLimiter<IpAddr>,
+    per_api_key: InformedLimiter<i64>,
     trusted_proxies: Vec<IpNetwork>,
 }
 
 impl RateLimits {
     /// Limiters from the settings.
-    pub fn new(settings: &AuthSettings, interaction: &InteractionSettings) -> Self {
+    pub fn new(
+        settings: &AuthSettings,
+        interaction: &InteractionSettings,
+        api_key_per_minute: u32,
+    ) -> Self {
         Self {
             auth_per_ip: informed(settings.auth_per_ip_per_minute),
             passwords: PasswordGuard::new(settings),
@@ -83,6 +88,7 @@ impl RateLimits {
             comments: InteractionLimiter::new(interaction.comments),
             reports: InteractionLimiter::new(interaction.reports),
             views_per_ip: informed(interaction.views_per_ip),
+            per_api_key: informed(api_key_per_minute),
             trusted_proxies: settings.trusted_proxies.clone(),
         }
     }
@@ -101,6 +107,11 @@ impl RateLimits {
         };
         check_told(&limiter.per_actor, actor, request)?;
         check_told(&limiter.per_ip, self.client_key(request), request)
+    }
+
+    /// Counts one request made with API key `id` (`RATE_LIMIT_API_KEY` a minute).
+    pub fn check_api_key(&self, request: &HttpRequest, id: i64) -> Result<(), ApiError> {
+        check_told(&self.per_api_key, id, request)
     }
 
     /// Counts one `action` from the request's client IP.

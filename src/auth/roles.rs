@@ -26,8 +26,10 @@ pub enum Role {
 pub enum Permission {
     /// Manage user accounts and roles.
     ManageUsers,
-    /// Manage locales, reaction kinds, webhooks and other site settings.
+    /// Manage locales, reaction kinds, API keys and other site settings; read the audit log.
     ManageSettings,
+    /// Manage webhook endpoints and their deliveries.
+    ManageWebhooks,
     /// Manage categories, authors (bylines) and tags.
     ManageTaxonomy,
     /// Write, publish and delete static pages (imprint, privacy…).
@@ -72,7 +74,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Editor => !matches!(permission, ManageUsers | ManageSettings),
+            Role::Editor => !matches!(permission, ManageUsers | ManageSettings | ManageWebhooks),
             Role::Author => matches!(
                 permission,
                 WriteOwnArticles

@@ -506,6 +506,11 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// `time` truncated to microseconds, as both backends store it.
+pub fn truncate(time: NaiveDateTime) -> NaiveDateTime {
+    time.trunc_subsecs(6)
+}
+
 /// Renders a stored UTC time as RFC 3339 with `Z`.
 pub fn to_utc(time: NaiveDateTime) -> DateTime<Utc> {
     time.and_utc()

@@ -49,6 +49,8 @@ pub struct Metrics {
     schedule_overdue: Gauge,
     schedule_last_run: Gauge,
     schedule_applied: Counter,
+    webhook_delivered: Counter,
+    webhook_failed: Counter,
     /// Serialises renders, which bring `queries` up to the pool's count.
     render_lock: std::sync::Mutex<()>,
 }
@@ -150,7 +152,21 @@ impl Metrics {
             "Scheduled transitions this instance applied",
             schedule_applied.clone(),
         );
+        let webhook_delivered = Counter::default();
+        registry.register(
+            "webhook_deliveries_succeeded",
+            "Webhook attempts this instance made that the endpoint accepted",
+            webhook_delivered.clone(),
+        );
+        let webhook_failed = Counter::default();
+        registry.register(
+            "webhook_deliveries_failed",
+            "Webhook attempts this instance made that failed (to be retried or given up)",
+            webhook_failed.clone(),
+        );
         Self {
+            webhook_delivered,
+            webhook_failed,
             reads_counted,
             reads_writes,
             schedule_overdue,
@@ -216,6 +232,15 @@ impl Metrics {
     /// Counts scheduled transitions applied here.
     pub fn transitions_applied(&self, count: u64) {
         self.schedule_applied.inc_by(count);
+    }
+
+    /// Counts one webhook attempt.
+    pub fn webhook_attempt(&self, succeeded: bool) {
+        if succeeded {
+            self.webhook_delivered.inc();
+        } else {
+            self.webhook_failed.inc();
+        }
     }
 
     /// Counts a cache purge message received.

@@ -11,6 +11,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use tracing::Instrument;
 
 use crate::app::AppState;
+use crate::audit::context::RequestId;
 use crate::auth::rate_limit::RateLimitState;
 use crate::delivery::cache;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
@@ -141,6 +142,9 @@ pub async fn observe(
     let span = tracing::info_span!("request", request_id = %request_id);
     let path = logged_path(request.path());
     let state = request.app_data::<web::Data<AppState>>().cloned();
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
 
     let response = match next.call(request).instrument(span.clone()).await {
         Ok(response) => response.map_into_boxed_body(),

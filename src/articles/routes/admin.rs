@@ -263,7 +263,7 @@ pub async fn admin_list_articles(
         author_id: query.author,
         category_id: query.category,
         query: None,
-        created_by: if principal.role.allows(Permission::EditAnyArticle) {
+        created_by: if principal.allows(Permission::EditAnyArticle) {
             None
         } else {
             principal.user_id()

@@ -344,7 +344,7 @@ pub async fn update_media(
     let id = id.into_inner();
     let meta = body.parse()?;
     let user = principal.user_id().unwrap_or_default();
-    let edits_any = principal.role.allows(Permission::EditAnyMedia);
+    let edits_any = principal.allows(Permission::EditAnyMedia);
     let (row, translations) = state
         .db
         .write(move |conn| {
@@ -409,7 +409,7 @@ pub async fn delete_media(
     let expected = if_match.version()?;
     let id = id.into_inner();
     let user = principal.user_id().unwrap_or_default();
-    let edits_any = principal.role.allows(Permission::EditAnyMedia);
+    let edits_any = principal.allows(Permission::EditAnyMedia);
     let (sha256, shared) = state
         .db
         .write(move |conn| {

@@ -237,7 +237,7 @@ fn check_subject(
 ) -> Result<(), ApiError> {
     match subject {
         Subject::Article => editable(conn, principal, id).map(drop).map_err(Into::into),
-        Subject::Page if principal.role.allows(Permission::ManagePages) => {
+        Subject::Page if principal.allows(Permission::ManagePages) => {
             pages::find(conn, id).map(drop).map_err(Into::into)
         }
         Subject::Page => Err(ApiError::not_found()),
