@@ -86,22 +86,21 @@ pub const API_KEY: &str = "api_key";
 /// naming that scope (the routes' gates, `api_keys::scopes::gate`), and the 429 of a key's
 /// rate limit. Runs before [`add_shared_answers`].
 pub fn add_key_scopes(document: &mut utoipa::openapi::OpenApi) {
-    use actix_web::http::Method;
     use utoipa::openapi::security::SecurityRequirement;
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 
     use crate::api_keys::scopes::{Gate, gate};
     for (path, item) in document.paths.paths.iter_mut() {
         let operations = [
-            (Method::GET, &mut item.get),
-            (Method::POST, &mut item.post),
-            (Method::PUT, &mut item.put),
-            (Method::PATCH, &mut item.patch),
-            (Method::DELETE, &mut item.delete),
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
-            let Gate::Needs(scope) = gate(&method, path) else {
+            let Gate::Needs(scope) = gate(method, path) else {
                 continue;
             };
             operation

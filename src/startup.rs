@@ -14,7 +14,6 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::app::{AppState, Database};
 use crate::articles::read_model;
-use crate::audit::context::audit_writes;
 use crate::auth::passwords::{PasswordHasherPool, hash_now};
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::roles::Role;
@@ -30,8 +29,8 @@ use crate::html::Sanitizer;
 use crate::media::storage::MediaStorage;
 use crate::operations::metrics::Metrics;
 use crate::operations::middleware::{
-    cache_public_reads, fallback, head_as_get, observe, path_error, preflight_methods,
-    security_headers,
+    audit_writes, cache_public_reads, fallback, head_as_get, observe, path_error,
+    preflight_methods, security_headers,
 };
 use crate::operations::route_table::RouteTable;
 use crate::router::{api_routes, openapi_document};

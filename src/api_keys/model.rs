@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api_keys::scopes::Scope;
-use crate::db::schema::api_keys;
 use crate::domain::FieldError;
 
 /// What every key starts with.
@@ -18,7 +17,7 @@ pub const MAX_NAME_LENGTH: usize = 100;
 
 /// A stored key.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = api_keys)]
+#[diesel(table_name = crate::db::schema::api_keys)]
 pub struct ApiKeyRow {
     pub id: i64,
     pub name: String,

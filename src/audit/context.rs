@@ -1,25 +1,16 @@
 //! What ties an audit entry to its write: a management write runs inside [`AUDIT`], which
 //! the principal extractor tells who acts, the JSON body which fields it sets, and
-//! `Database::write` records the entry in the request's first write transaction.
+//! `Database::write` records the entry in the request's first write transaction (the
+//! `audit_writes` middleware opens it).
 
 use std::sync::{Arc, Mutex};
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode, header};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
 use diesel::QueryResult;
 
-use crate::app::AppState;
 use crate::audit::model::NewEntry;
 use crate::audit::store;
 use crate::auth::actor::Principal;
 use crate::db::DbConnection;
-
-/// The id the request is logged under (set by the `observe` middleware).
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
 
 tokio::task_local! {
     /// The management write being handled.
@@ -47,6 +38,28 @@ struct Known {
 }
 
 impl AuditContext {
+    /// A write of `resource` (its id when the route names one) by `action` (method and
+    /// route), in request `request_id`.
+    pub fn new(
+        action: String,
+        resource: String,
+        resource_id: Option<String>,
+        request_id: String,
+    ) -> Self {
+        Self {
+            action,
+            resource,
+            resource_id,
+            request_id,
+            known: Mutex::new(Known::default()),
+        }
+    }
+
+    /// The entry recorded, if any, when the route named no resource id (a creation).
+    pub fn unnamed_entry(&self) -> Option<i64> {
+        self.known().entry.filter(|_| self.resource_id.is_none())
+    }
+
     fn known(&self) -> std::sync::MutexGuard<'_, Known> {
         self.known.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -103,63 +116,4 @@ pub fn note_body(bytes: &[u8]) {
     {
         context.known().fields = fields.keys().cloned().collect();
     }
-}
-
-/// Runs management writes inside an [`AuditContext`]; after a creation (201), names the
-/// resource it made (from `Location`) in the entry.
-pub async fn audit_writes(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let writes = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    let pattern = request.match_pattern().unwrap_or_default();
-    let Some(route) = pattern.strip_prefix("/api/v1/admin/").filter(|_| writes) else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    };
-    let resource = route.split('/').next().unwrap_or_default().to_owned();
-    // The first path parameter names the resource written.
-    let resource_id = pattern
-        .split('/')
-        .zip(request.path().split('/'))
-        .find(|(part, _)| part.starts_with('{'))
-        .map(|(_, value)| value.to_owned());
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default();
-    let context = Arc::new(AuditContext {
-        action: format!("{} {pattern}", request.method()),
-        resource,
-        resource_id,
-        request_id,
-        known: Mutex::new(Known::default()),
-    });
-    let state = request.app_data::<web::Data<AppState>>().cloned();
-    let response = AUDIT
-        .scope(Arc::clone(&context), next.call(request))
-        .await?
-        .map_into_boxed_body();
-    let entry = context.known().entry;
-    if let (Some(entry), Some(state), None, StatusCode::CREATED) =
-        (entry, state, &context.resource_id, response.status())
-        && let Some(made) = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|location| location.rsplit('/').next())
-            .map(str::to_owned)
-    {
-        let named = state
-            .db
-            .run(move |conn| Ok(store::set_resource_id(conn, entry, &made)?))
-            .await;
-        if let Err(error) = named {
-            tracing::warn!(%error, entry, "could not name the resource of an audit entry");
-        }
-    }
-    Ok(response)
 }

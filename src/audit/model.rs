@@ -5,11 +5,9 @@ use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::schema::audit_log;
-
 /// A stored entry.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = crate::db::schema::audit_log)]
 pub struct AuditRow {
     pub id: i64,
     pub at: NaiveDateTime,
@@ -85,13 +83,6 @@ pub struct AuditQuery {
     pub until: Option<DateTime<Utc>>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditList {
-    /// Newest first.
-    pub data: Vec<AuditEntry>,
-    pub meta: crate::pagination::PageMeta,
 }
 
 /// An entry to record.

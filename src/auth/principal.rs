@@ -173,7 +173,7 @@ async fn authenticate_key(
         .ok_or(ApiError::Unauthorized)?;
     let scopes = row.scopes();
     let pattern = request.match_pattern().unwrap_or_default();
-    match gate(request.method(), &pattern) {
+    match gate(request.method().as_str(), &pattern) {
         Gate::Open => {}
         Gate::Needs(scope) if scopes.contains(&scope) => {}
         Gate::Needs(scope) => {

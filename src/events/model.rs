@@ -1,11 +1,9 @@
 //! Events and the change feed's entries.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-use crate::db::schema::events;
 
 /// Every event a webhook can subscribe to. Articles and pages have one event per site locale
 /// they are served in; the others name the resource alone.
@@ -172,7 +170,7 @@ impl NewEvent {
 
 /// An event as stored.
 #[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = events)]
+#[diesel(table_name = crate::db::schema::events)]
 pub struct EventRow {
     pub id: i64,
     pub name: String,

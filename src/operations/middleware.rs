@@ -1,17 +1,19 @@
 //! The middleware every request passes through, and the fallback for unmatched requests.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use tracing::Instrument;
 
 use crate::app::AppState;
-use crate::audit::context::RequestId;
+use crate::audit;
+use crate::audit::context::{AUDIT, AuditContext};
 use crate::auth::rate_limit::RateLimitState;
 use crate::delivery::cache;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
@@ -317,4 +319,65 @@ fn logged_path(path: &str) -> String {
         Some(_) => "/api/v1/preview/…".to_owned(),
         None => path.to_owned(),
     }
+}
+
+/// The id the request is logged under (set by [`observe`]).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Runs management writes inside an [`AuditContext`]; after a creation (201), names the
+/// resource it made (from `Location`) in the entry.
+pub async fn audit_writes(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let pattern = request.match_pattern().unwrap_or_default();
+    let Some(route) = pattern.strip_prefix("/api/v1/admin/").filter(|_| writes) else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let resource = route.split('/').next().unwrap_or_default().to_owned();
+    // The first path parameter names the resource written.
+    let resource_id = pattern
+        .split('/')
+        .zip(request.path().split('/'))
+        .find(|(part, _)| part.starts_with('{'))
+        .map(|(_, value)| value.to_owned());
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    let context = Arc::new(AuditContext::new(
+        format!("{} {pattern}", request.method()),
+        resource,
+        resource_id,
+        request_id,
+    ));
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let response = AUDIT
+        .scope(Arc::clone(&context), next.call(request))
+        .await?
+        .map_into_boxed_body();
+    if let (Some(entry), Some(state), StatusCode::CREATED) =
+        (context.unnamed_entry(), state, response.status())
+        && let Some(made) = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|location| location.rsplit('/').next())
+            .map(str::to_owned)
+    {
+        let named = state
+            .db
+            .run(move |conn| Ok(audit::store::set_resource_id(conn, entry, &made)?))
+            .await;
+        if let Err(error) = named {
+            tracing::warn!(%error, entry, "could not name the resource of an audit entry");
+        }
+    }
+    Ok(response)
 }

@@ -62,10 +62,7 @@ pub async fn refusal(host: &str, port: u16, allow_private: bool) -> Option<Strin
     if let Ok(ip) = host.parse::<IpAddr>() {
         return is_private(ip).then(|| format!("{ip} is a private or reserved address"));
     }
-    match resolve(host, port, false).await {
-        Ok(_) => None,
-        Err(error) => Some(error),
-    }
+    resolve(host, port, false).await.err()
 }
 
 /// The addresses of `host`: all of them, or an error when any is private and `allow_private`

@@ -5,7 +5,6 @@ use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use crate::domain::FieldError;
 use crate::events::model::EVENT_NAMES;
 
@@ -25,7 +24,7 @@ pub const FAILED: &str = "failed";
 
 /// A stored endpoint.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhooks)]
+#[diesel(table_name = crate::db::schema::webhooks)]
 pub struct WebhookRow {
     pub id: i64,
     pub url: String,
@@ -197,7 +196,7 @@ pub fn description_error(description: &str) -> Option<FieldError> {
 
 /// A stored delivery.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhook_deliveries)]
+#[diesel(table_name = crate::db::schema::webhook_deliveries)]
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,
@@ -226,7 +225,7 @@ impl DeliveryRow {
 
 /// A stored attempt.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhook_attempts)]
+#[diesel(table_name = crate::db::schema::webhook_attempts)]
 pub struct AttemptRow {
     pub id: i64,
     pub delivery_id: i64,
@@ -304,12 +303,6 @@ impl Delivery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryResponse {
     pub data: Delivery,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryList {
-    pub data: Vec<Delivery>,
-    pub meta: crate::pagination::PageMeta,
 }
 
 /// Filter of the delivery log.

@@ -255,25 +255,41 @@ pub fn spawn(state: web::Data<AppState>) -> Result<(), ApiError> {
         let mut tick = actix_web::rt::time::interval(PERIOD);
         loop {
             tick.tick().await;
-            loop {
+            let now = db::now();
+            let waiting = state
+                .db
+                .run(move |conn| Ok(store::work_waiting(conn, now)?))
+                .await;
+            let (events, due) = match waiting {
+                Ok(waiting) => waiting,
+                Err(error) => {
+                    tracing::debug!(%error, "could not look for webhook work");
+                    continue;
+                }
+            };
+            let mut due = due;
+            // Events wait: hand them on, a batch per transaction.
+            let mut more = events;
+            while more {
                 let handed = state
                     .db
                     .write(|conn| Ok(store::fan_out(conn, FAN_OUT_BATCH)?))
                     .await;
                 match handed {
-                    Ok(n) if n as i64 == FAN_OUT_BATCH => continue,
-                    Ok(_) => break,
+                    Ok(n) => {
+                        due |= n > 0;
+                        more = n as i64 == FAN_OUT_BATCH;
+                    }
                     Err(error) => {
                         tracing::warn!(%error, "could not hand events to webhooks");
-                        break;
+                        more = false;
                     }
                 }
             }
             let free = slots.available_permits();
-            if free == 0 {
+            if !due || free == 0 {
                 continue;
             }
-            let now = db::now();
             let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
             let claimed = state
                 .db

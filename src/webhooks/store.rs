@@ -357,10 +357,19 @@ pub fn send_again(conn: &mut DbConnection, delivery: i64) -> QueryResult<bool> {
     Ok(changed > 0)
 }
 
-/// How many deliveries are pending, to every endpoint.
-pub fn pending_count(conn: &mut DbConnection) -> QueryResult<i64> {
-    webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq(PENDING))
-        .count()
-        .get_result(conn)
+/// Whether there is work, read without taking a write lock: events not yet handed to the
+/// endpoints, and deliveries due by `now`.
+pub fn work_waiting(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<(bool, bool)> {
+    let handed: i64 = event_fanout::table
+        .find(1i16)
+        .select(event_fanout::last_event)
+        .first(conn)?;
+    let events = events::head(conn)? > handed;
+    let due = diesel::select(diesel::dsl::exists(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq(PENDING))
+            .filter(webhook_deliveries::next_attempt_at.le(now)),
+    ))
+    .get_result(conn)?;
+    Ok((events, due))
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use crate::fixtures::{article_body, create_article, newsroom};
-use crate::helpers::{expect_json, json_body, spawn_app};
+use crate::helpers::{TestApp, expect_json, json_body, send_json_expect, spawn_app};
 
 /// One entry of the role table: method, concrete path, body, who gets through.
 type Route = (&'static str, String, Option<Value>, Allowed);
@@ -33,11 +33,11 @@ impl Allowed {
     }
 }
 
-#[actix_web::test]
-async fn every_management_route_follows_the_role_table() {
-    let app = spawn_app().await;
-    let room = newsroom(&app).await;
-    let article = create_article(&app, &room.editor, &article_body(&room, "Matrix", "draft")).await;
+/// Every management route with a body that fails validation (or a missing id), and who gets
+/// through; a reader's account id.
+async fn role_table(app: &TestApp) -> (Vec<Route>, i64) {
+    let room = newsroom(app).await;
+    let article = create_article(app, &room.editor, &article_body(&room, "Matrix", "draft")).await;
     let article = article["id"].as_i64().unwrap();
     let (user, _, _) = app.user_with_role("reader").await;
     let routes: Vec<Route> = vec![
@@ -433,7 +433,71 @@ async fn every_management_route_follows_the_role_table() {
             None,
             Allowed::Admin,
         ),
+        ("GET", "/api/v1/admin/api-keys".into(), None, Allowed::Admin),
+        (
+            "POST",
+            "/api/v1/admin/api-keys".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/api-keys/999999".into(),
+            None,
+            Allowed::Admin,
+        ),
+        ("GET", "/api/v1/admin/audit".into(), None, Allowed::Admin),
+        ("GET", "/api/v1/admin/webhooks".into(), None, Allowed::Admin),
+        (
+            "POST",
+            "/api/v1/admin/webhooks".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/webhooks/999999".into(),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "PATCH",
+            "/api/v1/admin/webhooks/999999".into(),
+            Some(json!({})),
+            Allowed::Admin,
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/webhooks/999999".into(),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "GET",
+            "/api/v1/admin/webhooks/999999/deliveries".into(),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/webhooks/999999/deliveries/1/retry".into(),
+            None,
+            Allowed::Admin,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/webhooks/999999/ping".into(),
+            None,
+            Allowed::Admin,
+        ),
     ];
+    (routes, user)
+}
+
+#[actix_web::test]
+async fn every_management_route_follows_the_role_table() {
+    let app = spawn_app().await;
+    let (routes, user) = role_table(&app).await;
     let document = expect_json(app.get("/openapi.json"), 200).await;
     assert_the_table_covers_every_admin_operation(&document, &routes);
 
@@ -479,6 +543,93 @@ async fn every_management_route_follows_the_role_table() {
         .await
         .unwrap();
     assert_eq!(json_body(&mut read).await["data"]["role"], "reader");
+}
+
+/// The scope the OpenAPI document says an API key needs for the operation `path` is an
+/// instance of (`None`: keys are refused).
+fn documented_scope(document: &Value, method: &str, path: &str) -> Option<String> {
+    let (_, item) = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(template, item)| {
+            fits(template, path) && item.get(method.to_lowercase()).is_some()
+        })
+        .max_by_key(|(template, _)| template.split('/').filter(|s| !is_parameter(s)).count())?;
+    item[method.to_lowercase()]["security"]
+        .as_array()?
+        .iter()
+        .find_map(|requirement| requirement["api_key"].as_array())
+        .and_then(|scopes| scopes.first())
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Every management route, as the OpenAPI document names its scope: a key without that scope
+/// (holding all the others) is refused with 403, a key with it alone gets through; a route
+/// naming no scope refuses a key holding them all. A new route can't be forgotten: it refuses
+/// keys until the scope table names it.
+#[actix_web::test]
+async fn api_keys_do_only_what_their_scopes_name() {
+    let app = spawn_app().await;
+    let (routes, _) = role_table(&app).await;
+    let document = expect_json(app.get("/openapi.json"), 200).await;
+    let admin = app.admin_token().await;
+    let all = [
+        "content:read",
+        "content:write",
+        "media:write",
+        "comments:moderate",
+        "webhooks:manage",
+    ];
+    let mut keys = std::collections::HashMap::new();
+    let mut key_for = async |scopes: Vec<&str>| -> String {
+        let name = scopes.join(" ");
+        if let Some(key) = keys.get(&name) {
+            return String::clone(key);
+        }
+        let created = send_json_expect(
+            app.post("/api/v1/admin/api-keys").bearer_auth(&admin),
+            &json!({"name": format!("key {name}"), "scopes": scopes}),
+            201,
+        )
+        .await;
+        let key = created["data"]["key"].as_str().unwrap().to_owned();
+        keys.insert(name, key.clone());
+        key
+    };
+    let every = key_for(all.to_vec()).await;
+    let mut scoped = 0;
+    for (method, path, body, _) in &routes {
+        let call = async |key: &str| {
+            let request = app
+                .client
+                .request(method.parse().unwrap(), app.url(path))
+                .bearer_auth(key);
+            let mut response = match body {
+                Some(body) => request.send_json(body).await.unwrap(),
+                None => request.send().await.unwrap(),
+            };
+            let _ = response.body().await;
+            response.status().as_u16()
+        };
+        match documented_scope(&document, method, path) {
+            Some(scope) => {
+                scoped += 1;
+                let others: Vec<&str> = all.iter().copied().filter(|s| *s != scope).collect();
+                let without = key_for(others).await;
+                assert_eq!(call(&without).await, 403, "{method} {path} without {scope}");
+                let with = key_for(vec![all.iter().copied().find(|s| *s == scope).unwrap()]).await;
+                let status = call(&with).await;
+                assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{method} {path} with {scope}: {status}"
+                );
+            }
+            None => assert_eq!(call(&every).await, 403, "{method} {path} refuses keys"),
+        }
+    }
+    assert!(scoped > 40, "most content routes take keys: {scoped}");
 }
 
 /// Every operation the OpenAPI document lists under `/api/v1/admin` has an entry in the role

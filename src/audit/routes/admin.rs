@@ -3,14 +3,23 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::app::AppState;
-use crate::audit::model::{AuditEntry, AuditList, AuditQuery};
+use crate::audit::model::{AuditEntry, AuditQuery};
 use crate::audit::store::{self, Filter};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::db;
 use crate::error::ApiError;
 use crate::openapi::{AdminOnly, InvalidParameters};
-use crate::pagination::Page;
+use crate::pagination::{Page, PageMeta};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditList {
+    /// Newest first.
+    pub data: Vec<AuditEntry>,
+    pub meta: PageMeta,
+}
 
 /// The audit log, newest first: every management write with its actor (account or API key),
 /// action, resource and id, request id, time and the fields it set.

@@ -11,11 +11,19 @@ use crate::db;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, InvalidParameters};
-use crate::pagination::Page;
+use crate::pagination::{Page, PageMeta};
 use crate::webhooks::guard;
 use crate::webhooks::model::*;
 use crate::webhooks::sender::{self, Sender};
 use crate::webhooks::store::{self, NewWebhook, WebhookChanges};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    pub data: Vec<Delivery>,
+    pub meta: PageMeta,
+}
 
 /// 401 and 403 of every webhook route.
 #[derive(utoipa::IntoResponses)]
