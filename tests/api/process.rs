@@ -773,3 +773,76 @@ async fn slow_statements_are_logged_without_their_values() {
         );
     }
 }
+
+/// The lines logged so far, without waiting.
+fn logged(server: &Server) -> Vec<String> {
+    server.lines.try_iter().collect()
+}
+
+#[actix_web::test]
+async fn an_event_committed_right_before_kill_9_is_delivered_after_restart() {
+    let database = TestDatabase::create();
+    let mut env = test_env(&database);
+    env.insert("WEBHOOK_ALLOW_PRIVATE".into(), "true".into());
+    env.insert("WEBHOOK_RETRY_BASE_MS".into(), "100".into());
+    // Nobody listens on the endpoint's port until the server has been killed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Server::start(database.dir.path(), &env);
+    let login = send_json_expect(
+        client().post(format!("{}/api/v1/auth/login", server.address)),
+        &serde_json::json!({"email": crate::helpers::ADMIN_EMAIL, "password": crate::helpers::ADMIN_PASSWORD}),
+        200,
+    )
+    .await;
+    let admin = crate::helpers::access_token(&login);
+    let hook = send_json_expect(
+        client()
+            .post(format!("{}/api/v1/admin/webhooks", server.address))
+            .bearer_auth(&admin),
+        &serde_json::json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["tag.created"]}),
+        201,
+    )
+    .await;
+    let secret = hook["data"]["secret"].as_str().unwrap().to_owned();
+    let key = send_json_expect(
+        client()
+            .post(format!("{}/api/v1/admin/api-keys", server.address))
+            .bearer_auth(&admin),
+        &serde_json::json!({"name": "Tagger", "scopes": ["content:write"]}),
+        201,
+    )
+    .await["data"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The write commits, and the process dies at once.
+    let tag = send_json_expect(
+        client()
+            .post(format!("{}/api/v1/admin/tags", server.address))
+            .bearer_auth(&key),
+        &serde_json::json!({"translations": {"en": {"name": "Killed"}}}),
+        201,
+    )
+    .await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    // Neither the key nor the webhook's secret is ever logged.
+    std::thread::sleep(Duration::from_millis(100));
+    for line in logged(&server) {
+        assert!(!line.contains(&key), "the key is logged: {line}");
+        assert!(!line.contains(&secret), "the secret is logged: {line}");
+    }
+    let receiver = crate::receiver::Receiver::start_on(port);
+    let _restarted = Server::start(database.dir.path(), &env);
+    let received = receiver
+        .wait_for(Duration::from_secs(30), |received| !received.is_empty())
+        .await;
+    let event = received[0].json();
+    assert_eq!(event["type"], "tag.created");
+    assert_eq!(event["data"]["id"], tag["data"]["id"]);
+    assert!(received[0].signed_with(&secret));
+}
