@@ -67,6 +67,10 @@ pub enum Rule {
     AccountRole,
     /// A list that names each item once.
     UniqueItems,
+    /// A list of at least one item, each named once.
+    NonEmptySet,
+    /// A list of webhook event names (or `*`), at least one, each named once.
+    EventNames,
     /// An IPv4 address or network of /16 or narrower, or an IPv6 one (in full form) of /32 or
     /// narrower.
     BannedNetwork,
@@ -139,6 +143,26 @@ const PROPERTIES: &[(&str, &str, Rule)] = &[
     ),
     ("CorrectionInput", "note", Rule::Text(1, MAX_NOTE_CHARS)),
     ("CreatePreviewRequest", "locale", Rule::LocaleCode),
+    (
+        "CreateApiKeyRequest",
+        "name",
+        Rule::Line(1, crate::api_keys::model::MAX_NAME_LENGTH),
+    ),
+    ("CreateApiKeyRequest", "scopes", Rule::NonEmptySet),
+    ("CreateWebhookRequest", "url", Rule::WebUrl),
+    ("CreateWebhookRequest", "events", Rule::EventNames),
+    (
+        "CreateWebhookRequest",
+        "description",
+        Rule::Line(0, crate::webhooks::model::MAX_DESCRIPTION_LENGTH),
+    ),
+    ("UpdateWebhookRequest", "url", Rule::WebUrl),
+    ("UpdateWebhookRequest", "events", Rule::EventNames),
+    (
+        "UpdateWebhookRequest",
+        "description",
+        Rule::Line(0, crate::webhooks::model::MAX_DESCRIPTION_LENGTH),
+    ),
     ("CreatePageRequest", "key", Rule::PageKey),
     ("CreatePageRequest", "source_locale", Rule::LocaleCode),
     ("CreatePageRequest", "translations", Rule::ByLocale(1, None)),
@@ -344,6 +368,28 @@ pub fn apply(document: &mut OpenApi) {
                 list.unique_items = true;
                 continue;
             }
+            (Rule::NonEmptySet, RefOr::T(Schema::Array(list))) => {
+                list.unique_items = true;
+                list.min_items = Some(1);
+                continue;
+            }
+            (Rule::EventNames, RefOr::T(Schema::Array(list))) => {
+                list.unique_items = true;
+                list.min_items = Some(1);
+                let names = crate::events::model::EVENT_NAMES
+                    .iter()
+                    .chain(["*"].iter())
+                    .map(|name| serde_json::Value::from(*name));
+                list.items = utoipa::openapi::schema::ArrayItems::RefOrSchema(Box::new(RefOr::T(
+                    Schema::Object(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(names))
+                            .build(),
+                    ),
+                )));
+                continue;
+            }
             _ => {}
         }
         let RefOr::T(Schema::Object(field)) = field else {
@@ -506,7 +552,9 @@ fn constrain(schema: &mut Object, rule: Rule) {
             schema.pattern = Some(format!("^\\s*{key}\\s*(,\\s*{key}\\s*){{0,{}}}$", max - 1));
         }
         Rule::AccountRole => *schema = account_role(false),
-        Rule::UniqueItems => panic!("constraints: unique items apply to lists only"),
+        Rule::UniqueItems | Rule::NonEmptySet | Rule::EventNames => {
+            panic!("constraints: {rule:?} applies to lists only")
+        }
         Rule::VisibleAscii(max) => {
             schema.pattern = Some("^[!-~]+$".into());
             schema.min_length = Some(1);

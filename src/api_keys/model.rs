@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api_keys::scopes::Scope;
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Lines, check_text};
 
 /// What every key starts with.
 pub const KEY_PREFIX: &str = "nk_";
@@ -86,13 +86,13 @@ impl CreateApiKeyRequest {
     /// What is wrong with it, field by field.
     pub fn errors(&self, now: DateTime<Utc>) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_LENGTH {
-            errors.push(FieldError::new(
-                "name",
-                format!("must be 1 to {MAX_NAME_LENGTH} characters"),
-            ));
-        }
+        errors.extend(check_text(
+            &self.name,
+            "name",
+            Lines::One,
+            1,
+            MAX_NAME_LENGTH,
+        ));
         if self.scopes.is_empty() {
             errors.push(FieldError::new("scopes", "must name at least one scope"));
         }

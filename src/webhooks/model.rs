@@ -5,11 +5,9 @@ use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Lines, check_text};
 use crate::events::model::EVENT_NAMES;
 
-/// Longest accepted endpoint URL.
-pub const MAX_URL_LENGTH: usize = 2000;
 /// Longest description.
 pub const MAX_DESCRIPTION_LENGTH: usize = 500;
 /// The response bytes kept of each attempt.
@@ -143,26 +141,29 @@ pub struct UpdateWebhookRequest {
     pub active: Option<bool>,
 }
 
-/// Checks an endpoint's URL's form (its address is checked by `guard`).
+/// Checks an endpoint's URL: an http(s) URL of printable ASCII that parses with a host (its
+/// address is checked by `guard`).
 pub fn url_error(url: &str) -> Option<FieldError> {
-    let message = if url.len() > MAX_URL_LENGTH {
-        format!("must be at most {MAX_URL_LENGTH} characters")
-    } else {
-        match reqwest::Url::parse(url) {
-            Err(_) => "must be an absolute http:// or https:// URL".to_owned(),
-            Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => {
-                "must be an http:// or https:// URL".to_owned()
-            }
-            Ok(parsed) if parsed.host_str().is_none_or(str::is_empty) => {
-                "must name a host".to_owned()
-            }
-            Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-                "must not carry credentials".to_owned()
-            }
-            Ok(_) => return None,
-        }
-    };
-    Some(FieldError::new("url", message))
+    if let Err(error) = crate::authors::model::check_url(url, "url") {
+        return Some(error);
+    }
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return Some(FieldError::new(
+            "url",
+            "must be printable ASCII (write an international name in its xn-- form)",
+        ));
+    }
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if parsed.host_str().is_some_and(|h| !h.is_empty()) => None,
+        Ok(_) => Some(FieldError::new(
+            "url",
+            "is not a valid URL: it names no host",
+        )),
+        Err(error) => Some(FieldError::new(
+            "url",
+            format!("is not a valid URL: {error}"),
+        )),
+    }
 }
 
 /// Checks a list of event names: known ones, at least one, no repeats.
@@ -184,14 +185,16 @@ pub fn events_error(events: &[String]) -> Option<FieldError> {
     None
 }
 
-/// Checks a description's length.
+/// Checks a description: one line of plain text, at most [`MAX_DESCRIPTION_LENGTH`]
+/// characters.
 pub fn description_error(description: &str) -> Option<FieldError> {
-    (description.chars().count() > MAX_DESCRIPTION_LENGTH).then(|| {
-        FieldError::new(
-            "description",
-            format!("must be at most {MAX_DESCRIPTION_LENGTH} characters"),
-        )
-    })
+    check_text(
+        description,
+        "description",
+        Lines::One,
+        0,
+        MAX_DESCRIPTION_LENGTH,
+    )
 }
 
 /// A stored delivery.

@@ -6,20 +6,21 @@
 //! jitter until `WEBHOOK_RETRY_FOR` after the event; an endpoint failing for
 //! `WEBHOOK_DISABLE_AFTER` is turned off.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::web;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDateTime;
+use diesel::QueryResult;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::Semaphore;
 
 use crate::app::AppState;
 use crate::config::IntegrationSettings;
-use crate::db;
+use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::webhooks::guard::{self, GuardedResolver};
 use crate::webhooks::model::{DeliveryRow, KEPT_RESPONSE_BYTES, Outcome, WebhookRow};
@@ -245,60 +246,73 @@ pub async fn attempt(
     Ok(outcome)
 }
 
-/// Starts the worker on the current runtime; it ends with the runtime.
+/// Hands new events to the endpoints and claims up to `free` due deliveries, held until
+/// `until`, on the worker's own connection; what it claimed.
+fn poll(
+    conn: &mut DbConnection,
+    free: i64,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(DeliveryRow, WebhookRow)>> {
+    // Read first, without the write lock: most looks find nothing to do.
+    let (events, mut due) = store::work_waiting(conn, now)?;
+    let mut more = events;
+    while more {
+        let handed = db::write_transaction(conn, |conn| store::fan_out(conn, FAN_OUT_BATCH))?;
+        due |= handed > 0;
+        more = handed as i64 == FAN_OUT_BATCH;
+    }
+    if !due || free == 0 {
+        return Ok(Vec::new());
+    }
+    db::write_transaction(conn, |conn| store::claim(conn, now, until, free))
+}
+
+/// Starts the worker on the current runtime; it ends with the runtime. It looks for work on a
+/// connection of its own, outside the pool (so a request never waits for it), and records
+/// attempts through the pool.
 pub fn spawn(state: web::Data<AppState>) -> Result<(), ApiError> {
     let sender = Sender::new(&state.settings.integrations)?;
     let concurrency = usize::try_from(state.settings.integrations.webhook_concurrency).unwrap_or(1);
     let slots = Arc::new(Semaphore::new(concurrency));
-    let lease = state.settings.integrations.webhook_timeout + Duration::from_secs(30);
+    let lease = chrono::Duration::from_std(
+        state.settings.integrations.webhook_timeout + Duration::from_secs(30),
+    )
+    .unwrap_or_default();
     actix_web::rt::spawn(async move {
+        let mut connection: Option<Arc<Mutex<DbConnection>>> = None;
         let mut tick = actix_web::rt::time::interval(PERIOD);
         loop {
             tick.tick().await;
-            let now = db::now();
-            let waiting = state
-                .db
-                .run(move |conn| Ok(store::work_waiting(conn, now)?))
-                .await;
-            let (events, due) = match waiting {
-                Ok(waiting) => waiting,
-                Err(error) => {
-                    tracing::debug!(%error, "could not look for webhook work");
+            let settings = state.settings.database.clone();
+            let held = connection.clone();
+            let free = slots.available_permits() as i64;
+            let polled = web::block(move || {
+                let conn = match held {
+                    Some(conn) => conn,
+                    None => Arc::new(Mutex::new(db::background_connection(&settings).ok()?)),
+                };
+                let now = db::now();
+                let claimed = {
+                    let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
+                    poll(&mut guard, free, now, now + lease)
+                };
+                Some((conn, claimed))
+            })
+            .await;
+            let claimed = match polled {
+                Ok(Some((conn, Ok(claimed)))) => {
+                    connection = Some(conn);
+                    claimed
+                }
+                Ok(Some((_, Err(error)))) => {
+                    tracing::warn!(%error, "could not look for webhook deliveries");
+                    connection = None;
                     continue;
                 }
-            };
-            let mut due = due;
-            // Events wait: hand them on, a batch per transaction.
-            let mut more = events;
-            while more {
-                let handed = state
-                    .db
-                    .write(|conn| Ok(store::fan_out(conn, FAN_OUT_BATCH)?))
-                    .await;
-                match handed {
-                    Ok(n) => {
-                        due |= n > 0;
-                        more = n as i64 == FAN_OUT_BATCH;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "could not hand events to webhooks");
-                        more = false;
-                    }
-                }
-            }
-            let free = slots.available_permits();
-            if !due || free == 0 {
-                continue;
-            }
-            let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-            let claimed = state
-                .db
-                .write(move |conn| Ok(store::claim(conn, now, until, free as i64)?))
-                .await;
-            let claimed = match claimed {
-                Ok(claimed) => claimed,
-                Err(error) => {
-                    tracing::warn!(%error, "could not claim webhook deliveries");
+                // The database is away: connect afresh next time.
+                _ => {
+                    connection = None;
                     continue;
                 }
             };

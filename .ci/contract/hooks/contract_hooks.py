@@ -383,6 +383,15 @@ STATE_DEPENDENT: tuple[Allowed, ...] = (
         " clients' one item model into five.",
     ),
     Allowed(
+        "webhook address",
+        r"url",
+        r"is not a valid URL: .*|.* does not resolve: .*|.* has no address"
+        r"|.* (resolves to .*, )?(is )?a private or reserved address",
+        "A webhook's host must resolve, and to public addresses only: DNS's answer at that"
+        " moment, which no schema holds. That the URL parses (a valid host name or address, a"
+        " port in range) is URL grammar, which the pattern only approximates.",
+    ),
+    Allowed(
         "current password with a new one",
         r"current_password|password",
         r"is only needed with a new password|is required to change the password",
