@@ -71,8 +71,8 @@ impl Modify for SecuritySchemes {
         key.bearer_format = Some("nk_…".into());
         key.description = Some(
             "An API key from `POST /api/v1/admin/api-keys`, sent as `Authorization: Bearer \
-             nk_…`. An operation that takes keys names the scope it needs; the others refuse \
-             keys (403)."
+             nk_…`. An operation that takes keys lists this scheme and names the scope the key \
+             needs in `x-api-key-scope`; the others refuse keys (403)."
                 .into(),
         );
         components.add_security_scheme(API_KEY, SecurityScheme::Http(key));
@@ -82,9 +82,12 @@ impl Modify for SecuritySchemes {
 /// Name of the API key security scheme.
 pub const API_KEY: &str = "api_key";
 
-/// Adds to each management operation an API key holds a scope for the `api_key` requirement
-/// naming that scope (the routes' gates, `api_keys::scopes::gate`), and the 429 of a key's
-/// rate limit. Runs before [`add_shared_answers`].
+/// The operation extension naming the scope an API key needs for it.
+pub const KEY_SCOPE: &str = "x-api-key-scope";
+
+/// Adds to each management operation an API key holds a scope for the `api_key` requirement,
+/// the scope it needs in [`KEY_SCOPE`] (the routes' gates, `api_keys::scopes::gate`), and the
+/// 429 of a key's rate limit. Runs before [`add_shared_answers`].
 pub fn add_key_scopes(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::SecurityRequirement;
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
@@ -106,7 +109,11 @@ pub fn add_key_scopes(document: &mut utoipa::openapi::OpenApi) {
             operation
                 .security
                 .get_or_insert_with(Vec::new)
-                .push(SecurityRequirement::new(API_KEY, [scope.as_str()]));
+                .push(SecurityRequirement::new(API_KEY, Vec::<String>::new()));
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert(KEY_SCOPE.into(), scope.as_str().into());
             operation
                 .responses
                 .responses

@@ -72,16 +72,21 @@ impl From<AuditRow> for AuditEntry {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// `user:{id}` or `api_key:{id}`.
+    #[param(pattern = "^(user|api_key):[0-9]{1,18}$")]
     pub actor: Option<String>,
     /// The resource, e.g. `articles`.
     pub resource: Option<String>,
-    /// The resource's id (with `resource`).
+    /// The resource's id (best with `resource`: ids repeat across resources).
     pub id: Option<String>,
     /// Entries at or after this time.
     pub since: Option<DateTime<Utc>>,
     /// Entries before this time.
     pub until: Option<DateTime<Utc>>,
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

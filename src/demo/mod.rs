@@ -23,6 +23,8 @@ use crate::authors::store::{self as authors, AuthorFields};
 use crate::categories::store as categories;
 use crate::db::{self, DbConnection};
 use crate::domain::DomainError;
+use crate::events::model::Resource;
+use crate::events::store as events;
 use crate::html::Sanitizer;
 use crate::menus::model::{MenuChildInput, MenuItemInput, TargetKind};
 use crate::menus::store as menus;
@@ -56,8 +58,29 @@ pub fn load_newsroom(conn: &mut DbConnection, pictures: &[i64]) -> Result<bool, 
         write_interaction(conn, &articles)?;
         read_model::refresh(conn, &articles)?;
         read_model::recount(conn, &articles)?;
+        announce(conn)?;
         Ok(true)
     })
+}
+
+/// Records in the outbox what the newsroom holds besides its articles (whose views record
+/// theirs), as the admin API's writes would have: the change feed starts complete.
+fn announce(conn: &mut DbConnection) -> Result<(), DomainError> {
+    let made = [
+        (Resource::Category, categories::ids(conn)?),
+        (Resource::Tag, tags::ids(conn)?),
+        (Resource::Author, authors::ids(conn)?),
+        (Resource::Media, crate::media::store::all_ids(conn)?),
+    ];
+    for (resource, ids) in made {
+        for id in ids {
+            events::announce(conn, resource, "created", id)?;
+        }
+    }
+    for id in crate::pages::store::ids(conn)? {
+        crate::pages::store::announce(conn, id, &[], false)?;
+    }
+    Ok(())
 }
 
 /// Whether the database has no content yet (the demo newsroom loads only then).

@@ -110,7 +110,10 @@ impl Resource {
     /// The resource named in a `types` list: singular or plural.
     pub fn parse(name: &str) -> Option<Self> {
         let name = name.trim();
-        let singular = name.strip_suffix('s').unwrap_or(name);
+        let singular = match name {
+            "categories" => "category",
+            other => other.strip_suffix('s').unwrap_or(other),
+        };
         Self::FEED
             .into_iter()
             .find(|r| r.as_str() == name || r.as_str() == singular)
@@ -246,11 +249,16 @@ impl From<EventRow> for Change {
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The cursor from the previous call's `meta.next_cursor`; from the start without it.
+    #[param(pattern = "^[0-9]{0,18}$")]
     pub since: Option<String>,
     /// Only changes in this site locale (and those in none, such as a tag's).
     pub locale: Option<String>,
     /// Comma list of `articles`, `pages`, `categories`, `tags`, `authors`, `media`.
+    #[param(
+        pattern = "^ *(articles?|pages?|categor(y|ies)|tags?|authors?|media)( *, *(articles?|pages?|categor(y|ies)|tags?|authors?|media))* *$"
+    )]
     pub types: Option<String>,
     /// Changes per call (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }

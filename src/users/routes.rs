@@ -167,7 +167,7 @@ pub async fn create_user(
     let role = body.role;
     let user = state
         .db
-        .run(move |conn| Ok(store::create_account(conn, &email, &name, role, &hash)?))
+        .write(move |conn| Ok(store::create_account(conn, &email, &name, role, &hash)?))
         .await?;
     Ok(versioning::created(
         format!("/api/v1/admin/users/{}", user.id),

@@ -308,14 +308,38 @@ pub struct DeliveryResponse {
     pub data: Delivery,
 }
 
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => PENDING,
+            DeliveryStatus::Delivered => DELIVERED,
+            DeliveryStatus::Failed => FAILED,
+        }
+    }
+}
+
 /// Filter of the delivery log.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
-    /// `pending`, `delivered` or `failed`.
-    pub status: Option<String>,
+    /// Only deliveries in this state.
+    #[param(inline)]
+    pub status: Option<DeliveryStatus>,
+    /// Page, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

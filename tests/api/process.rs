@@ -591,6 +591,41 @@ async fn serve_demo_serves_the_demo_newsroom() {
         .await
         .unwrap();
     assert_eq!(json_body(&mut list).await["meta"]["total"], 5);
+    // The change feed starts complete: the demo's categories, tags, authors, pictures, pages
+    // and every article in each locale.
+    let mut feed = get("/api/v1/changes?limit=1000").await.unwrap();
+    let feed = json_body(&mut feed).await;
+    let count = |kind: &str| {
+        feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == kind)
+            .count()
+    };
+    for kind in ["article", "page", "category", "tag", "author", "media"] {
+        assert!(count(kind) > 0, "{kind}: {feed}");
+    }
+    assert_eq!(count("article"), article_views(&server).await, "{feed}");
+}
+
+/// How many (article, locale) views the delivery API serves: each site locale's list total.
+async fn article_views(server: &Server) -> usize {
+    let mut total = 0;
+    for locale in ["tr", "fr", "en", "nl"] {
+        let mut list = client()
+            .get(format!(
+                "{}/api/v1/articles?locale={locale}&per_page=1",
+                server.address
+            ))
+            .send()
+            .await
+            .unwrap();
+        total += json_body(&mut list).await["meta"]["total"]
+            .as_u64()
+            .unwrap() as usize;
+    }
+    total
 }
 
 #[actix_web::test]

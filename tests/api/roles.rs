@@ -556,13 +556,14 @@ fn documented_scope(document: &Value, method: &str, path: &str) -> Option<String
             fits(template, path) && item.get(method.to_lowercase()).is_some()
         })
         .max_by_key(|(template, _)| template.split('/').filter(|s| !is_parameter(s)).count())?;
-    item[method.to_lowercase()]["security"]
+    let operation = &item[method.to_lowercase()];
+    let takes_keys = operation["security"]
         .as_array()?
         .iter()
-        .find_map(|requirement| requirement["api_key"].as_array())
-        .and_then(|scopes| scopes.first())
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+        .any(|requirement| requirement.get("api_key").is_some());
+    let scope = operation["x-api-key-scope"].as_str().map(str::to_owned);
+    assert_eq!(takes_keys, scope.is_some(), "{method} {path}: {operation}");
+    scope
 }
 
 /// Every management route, as the OpenAPI document names its scope: a key without that scope

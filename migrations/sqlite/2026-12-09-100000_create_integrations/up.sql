@@ -92,3 +92,28 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_resource ON audit_log (resource, resource_id, id);
 CREATE INDEX audit_log_actor ON audit_log (actor, id);
+
+-- What is visible already enters the outbox as upserts, so the change feed starts complete.
+INSERT INTO events (name, resource, resource_id, locale, action, data, created_at)
+SELECT 'article.published', 'article', article_id, locale, 'upsert',
+       '{"id":' || article_id || ',"locale":"' || locale || '"}', strftime('%Y-%m-%d %H:%M:%f', 'now')
+FROM article_views WHERE published_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') ORDER BY article_id, locale;
+INSERT INTO events (name, resource, resource_id, locale, action, data, created_at)
+SELECT 'page.published', 'page', p.id, t.locale, 'upsert',
+       '{"id":' || p.id || ',"locale":"' || t.locale || '"}', strftime('%Y-%m-%d %H:%M:%f', 'now')
+FROM pages p JOIN page_translations t ON t.page_id = p.id
+WHERE p.status = 'published' AND t.status = 'published' ORDER BY p.id, t.locale;
+INSERT INTO events (name, resource, resource_id, locale, action, data, created_at)
+SELECT 'category.created', 'category', id, NULL, 'upsert', '{"id":' || id || '}', strftime('%Y-%m-%d %H:%M:%f', 'now')
+FROM categories ORDER BY id;
+INSERT INTO events (name, resource, resource_id, locale, action, data, created_at)
+SELECT 'tag.created', 'tag', id, NULL, 'upsert', '{"id":' || id || '}', strftime('%Y-%m-%d %H:%M:%f', 'now')
+FROM tags ORDER BY id;
+INSERT INTO events (name, resource, resource_id, locale, action, data, created_at)
+SELECT 'author.created', 'author', id, NULL, 'upsert', '{"id":' || id || '}', strftime('%Y-%m-%d %H:%M:%f', 'now')
+FROM authors ORDER BY id;
+INSERT INTO events (name, resource, resource_id, locale, action, data, created_at)
+SELECT 'media.created', 'media', id, NULL, 'upsert', '{"id":' || id || '}', strftime('%Y-%m-%d %H:%M:%f', 'now')
+FROM media ORDER BY id;
+-- Endpoints exist only from now on: what came before is not theirs to hear.
+UPDATE event_fanout SET last_event = COALESCE((SELECT max(id) FROM events), 0);

@@ -43,14 +43,13 @@ pub async fn list_audit(
     principal.require(Permission::ManageSettings)?;
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    if query.id.is_some() && query.resource.is_none() {
-        return Err(ApiError::invalid("id", "needs `resource`"));
-    }
     if let Some(actor) = &query.actor {
         let valid = actor
             .strip_prefix("user:")
             .or_else(|| actor.strip_prefix("api_key:"))
-            .is_some_and(|id| id.parse::<i64>().is_ok());
+            .is_some_and(|id| {
+                id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty()
+            });
         if !valid {
             return Err(ApiError::invalid(
                 "actor",

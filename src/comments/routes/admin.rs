@@ -439,7 +439,7 @@ pub async fn delete_ban(
     let id = id.into_inner();
     let lifted = state
         .db
-        .run(move |conn| Ok(moderation::unban(conn, id)?))
+        .write(move |conn| Ok(moderation::unban(conn, id)?))
         .await?;
     if lifted {
         Ok(HttpResponse::NoContent().finish())

@@ -9,6 +9,7 @@ use crate::delivery::etagged;
 use crate::error::{ApiError, Problem};
 use crate::events::model::{Change, ChangesQuery, Resource};
 use crate::events::store;
+use crate::locales::model::LocaleChoice;
 
 /// Changes per call when `limit` is not given.
 const DEFAULT_LIMIT: i64 = 100;
@@ -90,13 +91,13 @@ pub async fn list_changes(
             })
             .collect::<Result<_, _>>()?,
     };
-    if let Some(locale) = query.locale.as_deref() {
-        let locales = state.site_locales().await?;
-        if !locales.iter().any(|l| l.code == locale) {
-            return Err(ApiError::invalid("locale", "Not a locale of this site."));
+    let locale = match query.locale.as_deref() {
+        Some(explicit) => {
+            let locales = state.site_locales().await?;
+            Some(LocaleChoice::negotiate(None, &locales, Some(explicit), None)?.requested)
         }
-    }
-    let locale = query.locale;
+        None => None,
+    };
     let rows = state
         .db
         .run(move |conn| {

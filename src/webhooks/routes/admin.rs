@@ -291,20 +291,13 @@ pub async fn list_deliveries(
     let id = id.into_inner();
     let query = query.into_inner();
     let page = Page::new(query.page, query.per_page)?;
-    if let Some(status) = &query.status
-        && ![PENDING, DELIVERED, FAILED].contains(&status.as_str())
-    {
-        return Err(ApiError::invalid(
-            "status",
-            "must be pending, delivered or failed",
-        ));
-    }
     let (offset, limit) = (page.offset(), page.limit());
     let (paged, attempts) = state
         .db
         .run(move |conn| {
             store::find(conn, id)?;
-            let paged = store::deliveries(conn, id, query.status.as_deref(), offset, limit)?;
+            let status = query.status.map(DeliveryStatus::as_str);
+            let paged = store::deliveries(conn, id, status, offset, limit)?;
             let ids: Vec<i64> = paged.rows.iter().map(|row| row.id).collect();
             let attempts = store::attempts_of(conn, &ids)?;
             Ok((paged, attempts))
