@@ -80,7 +80,7 @@ impl Scope {
 /// Where a route stands for keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gate {
-    /// A delivery read: any key (its permissions still apply).
+    /// A delivery read (`GET` outside the management API): any key.
     Open,
     /// A management route for keys holding this scope.
     Needs(Scope),
@@ -94,11 +94,12 @@ pub fn gate(method: &str, pattern: &str) -> Gate {
     if pattern.starts_with("/api/v1/auth") {
         return Gate::Closed;
     }
+    let read = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
     let Some(admin) = pattern.strip_prefix("/api/v1/admin/") else {
-        return Gate::Open;
+        // Readers' writes (comments, reactions, reports) are for people, not keys.
+        return if read { Gate::Open } else { Gate::Closed };
     };
     let resource = admin.split('/').next().unwrap_or_default();
-    let read = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
     let write_or = |scope: Scope| {
         if read {
             Gate::Needs(Scope::ContentRead)
@@ -147,5 +148,6 @@ mod tests {
         assert_eq!(gate(post, "/api/v1/admin/api-keys"), Gate::Closed);
         assert_eq!(gate(get, "/api/v1/auth/me"), Gate::Closed);
         assert_eq!(gate(get, "/api/v1/articles"), Gate::Open);
+        assert_eq!(gate(post, "/api/v1/articles/{key}/comments"), Gate::Closed);
     }
 }

@@ -142,9 +142,10 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiErr
 /// How stale `last_used_at` may get before a request with the key records the time again.
 const LAST_USED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
-/// Checks an API key: it must exist (a revoked one doesn't) and not have expired, the route
-/// must be open to keys and the key hold its scope (403 otherwise), and the key be within its
-/// rate limit. The principal acts for the admin who made the key, limited to its scopes.
+/// Checks an API key: it must exist (a revoked one doesn't), not have expired, and its maker's
+/// account be active; the route must be open to keys and the key hold its scope (403
+/// otherwise), and the key be within its rate limit. The principal acts for the key's maker,
+/// with the maker's current role limited to the key's scopes.
 async fn authenticate_key(
     state: &AppState,
     request: &HttpRequest,
@@ -152,7 +153,7 @@ async fn authenticate_key(
 ) -> Result<Principal, ApiError> {
     let key_hash = hash_token(key);
     let now = crate::db::now();
-    let row = state
+    let (row, maker, account) = state
         .db
         .run(move |conn| {
             let Some(row) = api_keys::by_hash(conn, &key_hash)? else {
@@ -161,16 +162,30 @@ async fn authenticate_key(
             if row.expires_at.is_some_and(|at| at <= now) {
                 return Ok(None);
             }
+            // A key whose maker's account is gone acts for nobody.
+            let Some(maker) = row.created_by else {
+                return Ok(None);
+            };
+            let Some(account) = users::store::auth_state(conn, maker)? else {
+                return Ok(None);
+            };
             if row
                 .last_used_at
                 .is_none_or(|at| at + LAST_USED_EVERY <= now)
             {
                 api_keys::touch(conn, row.id, now)?;
             }
-            Ok(Some(row))
+            Ok(Some((row, maker, account)))
         })
         .await?
         .ok_or(ApiError::Unauthorized)?;
+    // The key acts with its maker's current role: a disabled or demoted admin's keys follow.
+    let role = Role::parse(&account.role)
+        .filter(|role| role.is_account_role())
+        .ok_or(ApiError::Unauthorized)?;
+    if account.status != users::model::UserStatus::Active.as_str() {
+        return Err(ApiError::Unauthorized);
+    }
     let scopes = row.scopes();
     let pattern = request.match_pattern().unwrap_or_default();
     match gate(request.method().as_str(), &pattern) {
@@ -189,11 +204,9 @@ async fn authenticate_key(
         }
     }
     state.limits.check_api_key(request, row.id)?;
-    // A key whose maker's account is gone acts for nobody.
-    let maker = row.created_by.ok_or(ApiError::Unauthorized)?;
     Ok(Principal {
         actor: Actor::User(maker),
-        role: Role::Admin,
+        role,
         key: Some(KeyGrant { id: row.id, scopes }),
     })
 }

@@ -305,10 +305,68 @@ pub fn build_pool(settings: &DatabaseSettings) -> Result<Db, ConnectionError> {
     Ok(Db { pool, queries })
 }
 
+/// A statement kept for the end of the write transaction (see [`before_commit`]).
+type Deferred = Box<dyn FnOnce(&mut DbConnection) -> QueryResult<()>>;
+
+thread_local! {
+    /// The statements the write transaction running on this thread keeps for its end.
+    static BEFORE_COMMIT: std::cell::RefCell<Option<Vec<Deferred>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The statements of one write transaction being kept; what was kept before it comes back
+/// when it ends, even by a panic.
+struct Keeping(Option<Option<Vec<Deferred>>>);
+
+impl Keeping {
+    fn start() -> Self {
+        Self(Some(
+            BEFORE_COMMIT.with(|kept| kept.replace(Some(Vec::new()))),
+        ))
+    }
+
+    /// The statements kept.
+    fn finish(mut self) -> Vec<Deferred> {
+        let outer = self.0.take().flatten();
+        BEFORE_COMMIT
+            .with(|kept| kept.replace(outer))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Keeping {
+    fn drop(&mut self) {
+        if let Some(outer) = self.0.take() {
+            BEFORE_COMMIT.with(|kept| kept.replace(outer));
+        }
+    }
+}
+
+/// Runs `statement` at the end of the write transaction running on this thread, after its
+/// work and just before it commits (in the order given), or at once outside one. What needs
+/// a lock held to the commit (appending to the outbox in order) takes it there, so the lock is
+/// held for the commit alone and never before the row locks the work takes.
+pub fn before_commit(
+    conn: &mut DbConnection,
+    statement: impl FnOnce(&mut DbConnection) -> QueryResult<()> + 'static,
+) -> QueryResult<()> {
+    let mut statement: Option<Deferred> = Some(Box::new(statement));
+    BEFORE_COMMIT.with(|kept| {
+        if let Some(kept) = kept.borrow_mut().as_mut() {
+            kept.extend(statement.take());
+        }
+    });
+    match statement {
+        Some(statement) => statement(conn),
+        None => Ok(()),
+    }
+}
+
 /// Runs `work` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so concurrent writers queue
 /// on the busy timeout instead of failing with "database is locked" when a read turns into a
 /// write; a plain `BEGIN` on PostgreSQL. Nested `conn.transaction` calls inside become
-/// savepoints. Commits when `work` succeeds, rolls back when it fails.
+/// savepoints. Commits when `work` succeeds, after the statements it kept for the end
+/// ([`before_commit`]); rolls back when it fails.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -321,7 +379,16 @@ where
         DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
     type Manager = <DbConnection as Connection>::TransactionManager;
-    match work(conn) {
+    let keeping = Keeping::start();
+    let worked = work(conn);
+    let kept = keeping.finish();
+    let done = worked.and_then(|value| {
+        for statement in kept {
+            statement(conn)?;
+        }
+        Ok(value)
+    });
+    match done {
         Ok(value) => {
             Manager::commit_transaction(conn)?;
             Ok(value)
@@ -504,11 +571,6 @@ pub fn group_by<T>(
 /// same value.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
-}
-
-/// `time` truncated to microseconds, as both backends store it.
-pub fn truncate(time: NaiveDateTime) -> NaiveDateTime {
-    time.trunc_subsecs(6)
 }
 
 /// Renders a stored UTC time as RFC 3339 with `Z`.

@@ -255,7 +255,7 @@ pub struct ChangesQuery {
     pub locale: Option<String>,
     /// Comma list of `articles`, `pages`, `categories`, `tags`, `authors`, `media`.
     #[param(
-        pattern = "^ *(articles?|pages?|categor(y|ies)|tags?|authors?|media)( *, *(articles?|pages?|categor(y|ies)|tags?|authors?|media))* *$"
+        pattern = "^( *(articles?|pages?|categor(y|ies)|tags?|authors?|media)( *, *(articles?|pages?|categor(y|ies)|tags?|authors?|media))* *)?$"
     )]
     pub types: Option<String>,
     /// Changes per call (default 100, at most 1000).

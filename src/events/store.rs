@@ -6,15 +6,22 @@ use crate::db::schema::events;
 use crate::db::{self, DbConnection};
 use crate::events::model::{Action, EventRow, NewEvent, Resource};
 
-/// Key of the PostgreSQL advisory lock writers hold from their first event to their commit, so
-/// events commit in id order (see the migration).
+/// Key of the PostgreSQL advisory lock writers hold from appending their events to their
+/// commit, so events commit in id order (see the migration).
 const APPEND_LOCK_KEY: i64 = 0x6f75_7462_6f78;
 
-/// Appends `events` in the caller's transaction (a write transaction).
+/// Appends `events` to the outbox at the end of the caller's write transaction, just before it
+/// commits ([`db::before_commit`]): the order lock is then held for the commit alone.
 pub fn record(conn: &mut DbConnection, events: &[NewEvent]) -> QueryResult<()> {
     if events.is_empty() {
         return Ok(());
     }
+    let events = events.to_vec();
+    db::before_commit(conn, move |conn| append(conn, &events))
+}
+
+/// Appends `events` now, under the order lock.
+fn append(conn: &mut DbConnection, events: &[NewEvent]) -> QueryResult<()> {
     if let DbConnection::Pg(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<diesel::sql_types::BigInt, _>(APPEND_LOCK_KEY)
@@ -53,17 +60,19 @@ pub fn after(conn: &mut DbConnection, since: i64, limit: i64) -> QueryResult<Vec
         .load(conn)
 }
 
-/// Up to `limit` changes of the change feed after `since`: events of `resources` (whose
-/// action is not `none`), in `locale` or in none when a locale is given.
+/// Up to `limit` changes of the change feed after `since` and up to `until`: events of
+/// `resources` (whose action is not `none`), in `locale` or in none when a locale is given.
 pub fn changes(
     conn: &mut DbConnection,
     since: i64,
+    until: i64,
     locale: Option<&str>,
     resources: &[&str],
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
     let mut query = events::table
         .filter(events::id.gt(since))
+        .filter(events::id.le(until))
         .filter(events::resource.eq_any(resources))
         .filter(events::action.ne("none"))
         .into_boxed();

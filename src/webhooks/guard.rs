@@ -35,10 +35,16 @@ fn private_v4(ip: Ipv4Addr) -> bool {
         || a >= 240
         // Protocol assignments, 192.0.0.0/24 (some clouds' metadata services live here).
         || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        // Benchmarking, 198.18.0.0/15.
+        || (a == 198 && (b == 18 || b == 19))
 }
 
 fn private_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let [first, second, third, ..] = ip.segments();
+    // IPv4-compatible (deprecated), ::/96: the IPv4 address decides.
+    if ip.segments()[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
+        return private_v4(Ipv4Addr::from_bits(ip.to_bits() as u32));
+    }
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
@@ -48,8 +54,11 @@ fn private_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80
         // Site-local (deprecated), fec0::/10.
         || (first & 0xffc0) == 0xfec0
-        // NAT64 of any IPv4 address, 64:ff9b::/96.
-        || (first == 0x64 && ip.segments()[1] == 0xff9b)
+        // NAT64 of any IPv4 address, 64:ff9b::/96 and the local-use 64:ff9b:1::/48.
+        || (first == 0x64 && second == 0xff9b && (third == 0 || third == 1))
+        // 6to4, 2002::/16, and Teredo, 2001::/32: tunnels to IPv4 addresses.
+        || first == 0x2002
+        || (first == 0x2001 && second == 0)
 }
 
 /// Why `host` may not be reached, after resolving it: `None` when it may. `port` is only for
@@ -120,6 +129,10 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "64:ff9b::a9fe:a9fe",
+            "::10.0.0.1",
+            "2002:7f00:1::",
+            "2001:0:4136:e378::1",
+            "198.18.0.1",
         ] {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }

@@ -238,7 +238,6 @@ pub async fn attempt(
     if disabled {
         tracing::warn!(
             webhook = endpoint.id,
-            url = endpoint.url,
             "webhook endpoint kept failing; turned off"
         );
     }

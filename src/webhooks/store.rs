@@ -165,6 +165,14 @@ pub fn insert_ping(
     find_delivery(conn, id, delivery)
 }
 
+/// The deliveries a worker may take at `$1`: pending, due, held by no instance, to an active
+/// endpoint, and the first pending one of their resource to it.
+const CLAIMABLE: &str = "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+     AND (d.locked_until IS NULL OR d.locked_until < $1) AND w.active \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
+     AND e.subject = d.subject AND e.status = 'pending' AND e.id < d.id)";
+
 #[derive(QueryableByName)]
 struct ClaimedId {
     #[diesel(sql_type = BigInt)]
@@ -181,12 +189,7 @@ pub fn claim(
     until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<(DeliveryRow, WebhookRow)>> {
-    let select = "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-         AND (d.locked_until IS NULL OR d.locked_until < $1) AND w.active \
-         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
-         AND e.subject = d.subject AND e.status = 'pending' AND e.id < d.id) \
-         ORDER BY d.id LIMIT $2";
+    let select = format!("SELECT d.id {CLAIMABLE} ORDER BY d.id LIMIT $2");
     let sql = match conn {
         DbConnection::Pg(_) => format!(
             "UPDATE webhook_deliveries SET locked_until = $3 WHERE id IN \
@@ -358,18 +361,21 @@ pub fn send_again(conn: &mut DbConnection, delivery: i64) -> QueryResult<bool> {
 }
 
 /// Whether there is work, read without taking a write lock: events not yet handed to the
-/// endpoints, and deliveries due by `now`.
+/// endpoints, and deliveries a worker may take at `now`.
 pub fn work_waiting(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<(bool, bool)> {
     let handed: i64 = event_fanout::table
         .find(1i16)
         .select(event_fanout::last_event)
         .first(conn)?;
     let events = events::head(conn)? > handed;
-    let due = diesel::select(diesel::dsl::exists(
-        webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq(PENDING))
-            .filter(webhook_deliveries::next_attempt_at.le(now)),
-    ))
-    .get_result(conn)?;
+    let sql = format!("SELECT d.id {CLAIMABLE} LIMIT 1");
+    let sql = match conn {
+        DbConnection::Pg(_) => sql,
+        DbConnection::Sqlite(_) => sql.replace('$', "?"),
+    };
+    let due = !diesel::sql_query(sql)
+        .bind::<Timestamp, _>(now)
+        .load::<ClaimedId>(conn)?
+        .is_empty();
     Ok((events, due))
 }

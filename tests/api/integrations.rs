@@ -812,3 +812,69 @@ async fn api_keys_are_shown_once_revoked_at_once_expire_and_are_rate_limited() {
     let after = expect_json(app.get("/api/v1/admin/api-keys").bearer_auth(&admin), 200).await;
     assert_eq!(after["data"].as_array().unwrap().len(), 1, "{after}");
 }
+
+#[actix_web::test]
+async fn a_key_follows_its_maker_and_never_writes_as_a_reader() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin_token().await;
+    let room = newsroom(&app).await;
+    let (article, _) = crate::fixtures::published_article(&app, &room, "Keys").await;
+    let (maker, _, maker_token) = app.user_with_role("admin").await;
+    let key = send_json_expect(
+        app.post("/api/v1/admin/api-keys").bearer_auth(&maker_token),
+        &json!({"name": "Everything", "scopes": ["content:read", "content:write", "media:write", "comments:moderate", "webhooks:manage"]}),
+        201,
+    )
+    .await["data"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Readers' writes are for people: a key can't comment, react or report.
+    let mut comment = app
+        .post(&format!("/api/v1/articles/{article}/comments"))
+        .bearer_auth(&key)
+        .send_json(&json!({"body": "From a script"}))
+        .await
+        .unwrap();
+    assert_problem(&mut comment, 403).await;
+    let mut reaction = app
+        .put(&format!("/api/v1/articles/{article}/reactions/mine"))
+        .bearer_auth(&key)
+        .send_json(&json!({"kind": "love"}))
+        .await
+        .unwrap();
+    assert_problem(&mut reaction, 403).await;
+    // Public reads are open to it.
+    expect_json(app.get("/api/v1/articles").bearer_auth(&key), 200).await;
+    // Its maker demoted to editor: the key can no longer manage webhooks.
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/users/{maker}"))
+            .bearer_auth(&admin),
+        &json!({"role": "editor"}),
+        200,
+    )
+    .await;
+    let mut hooks = app
+        .get("/api/v1/admin/webhooks")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut hooks, 403).await;
+    expect_json(app.get("/api/v1/admin/articles").bearer_auth(&key), 200).await;
+    // Its maker disabled: the key stops.
+    send_json_expect(
+        app.patch(&format!("/api/v1/admin/users/{maker}"))
+            .bearer_auth(&admin),
+        &json!({"status": "disabled"}),
+        200,
+    )
+    .await;
+    let mut stopped = app
+        .get("/api/v1/admin/articles")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&mut stopped, 401).await;
+}

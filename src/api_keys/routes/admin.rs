@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use crate::api_keys::model::*;
 use crate::api_keys::store::{self, NewApiKey};
 use crate::app::AppState;
+use crate::articles::model::stored_time;
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::auth::tokens::{hash_token, random_hex};
@@ -12,6 +13,7 @@ use crate::body::JsonBody;
 use crate::domain::check_fields;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{AdminOnly, InvalidFields};
+use crate::versioning;
 
 /// List API keys (never the keys themselves).
 #[utoipa::path(
@@ -79,25 +81,21 @@ pub async fn create_api_key(
                     key_hash: &key_hash,
                     scopes: &scopes,
                     created_by,
-                    expires_at: body
-                        .expires_at
-                        .map(|at| crate::db::truncate(at.naive_utc())),
+                    expires_at: body.expires_at.map(stored_time),
                 },
             )?)
         })
         .await?;
-    let id = row.id;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/admin/api-keys/{id}"),
-        ))
-        .json(CreatedApiKeyResponse {
+    Ok(versioning::created(
+        format!("/api/v1/admin/api-keys/{}", row.id),
+        None,
+        CreatedApiKeyResponse {
             data: CreatedApiKey {
                 api_key: ApiKey::from(row),
                 key,
             },
-        }))
+        },
+    ))
 }
 
 /// Revoke an API key: it stops working at once.

@@ -3,11 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::app::AppState;
+use crate::articles::model::stored_time;
 use crate::audit::model::{AuditEntry, AuditQuery};
 use crate::audit::store::{self, Filter};
 use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
-use crate::db;
 use crate::error::ApiError;
 use crate::openapi::{AdminOnly, InvalidParameters};
 use crate::pagination::{Page, PageMeta};
@@ -61,8 +61,8 @@ pub async fn list_audit(
         actor: query.actor,
         resource: query.resource,
         resource_id: query.id,
-        since: query.since.map(|t| db::truncate(t.naive_utc())),
-        until: query.until.map(|t| db::truncate(t.naive_utc())),
+        since: query.since.map(stored_time),
+        until: query.until.map(stored_time),
     };
     let (offset, limit) = (page.offset(), page.limit());
     let paged = state

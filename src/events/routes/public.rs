@@ -98,16 +98,14 @@ pub async fn list_changes(
         }
         None => None,
     };
-    let rows = state
+    // Up to the newest event now: every smaller id is committed already (events commit in id
+    // order), so a page that ends early can move the cursor to it, past what the filters skip.
+    let (head, rows) = state
         .db
         .run(move |conn| {
-            Ok(store::changes(
-                conn,
-                since,
-                locale.as_deref(),
-                &resources,
-                limit + 1,
-            )?)
+            let head = store::head(conn)?;
+            let rows = store::changes(conn, since, head, locale.as_deref(), &resources, limit + 1)?;
+            Ok((head, rows))
         })
         .await?;
     let has_more = rows.len() as i64 > limit;
@@ -116,7 +114,10 @@ pub async fn list_changes(
         .take(limit as usize)
         .map(Change::from)
         .collect();
-    let next = data.last().map_or(since, |change| change.version);
+    let next = match data.last() {
+        Some(last) if has_more => last.version,
+        _ => head.max(since),
+    };
     let body = ChangesResponse {
         data,
         meta: ChangesMeta {

@@ -8,10 +8,11 @@ use crate::auth::actor::Principal;
 use crate::auth::roles::Permission;
 use crate::body::JsonBody;
 use crate::db;
-use crate::domain::FieldError;
+use crate::domain::check_fields;
 use crate::error::{ApiError, Problem};
 use crate::openapi::{InvalidFields, InvalidParameters};
 use crate::pagination::{Page, PageMeta};
+use crate::versioning;
 use crate::webhooks::guard;
 use crate::webhooks::model::*;
 use crate::webhooks::sender::{self, Sender};
@@ -58,12 +59,6 @@ async fn check_url(state: &AppState, url: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Refused when any field breaks its rule.
-fn check_fields(errors: impl IntoIterator<Item = Option<FieldError>>) -> Result<(), ApiError> {
-    let errors: Vec<FieldError> = errors.into_iter().flatten().collect();
-    crate::domain::check_fields(errors).map_err(ApiError::from)
-}
-
 /// List webhook endpoints.
 #[utoipa::path(
     tag = "webhooks",
@@ -95,8 +90,9 @@ pub async fn list_webhooks(
 /// with backoff for about a day. Events of one resource reach an endpoint in order.
 ///
 /// Events: `article.published`, `article.updated`, `article.unpublished`, `article.deleted`
-/// and the same for `page.` (one per site locale, with the article's delivery `document` and
-/// its `surrogate_keys`), `category.`, `tag.` and `author.` `created`, `updated`,
+/// (one per site locale, with the article's delivery `document` and its `surrogate_keys`),
+/// the same for `page.` (one per locale, with `id` and `locale`), `category.`, `tag.` and
+/// `author.` `created`, `updated`,
 /// `deleted`, `comment.created`, `comment.approved`, `media.created`, `media.updated`,
 /// `media.deleted`; `*` for all.
 #[utoipa::path(
@@ -118,11 +114,16 @@ pub async fn create_webhook(
     principal.require(Permission::ManageWebhooks)?;
     let body = body.parse()?;
     let description = body.description.unwrap_or_default();
-    check_fields([
-        url_error(&body.url),
-        events_error(&body.events),
-        description_error(&description),
-    ])?;
+    check_fields(
+        [
+            url_error(&body.url),
+            events_error(&body.events),
+            description_error(&description),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    )?;
     check_url(&state, &body.url).await?;
     let secret = sender::new_secret()?;
     let created_by = principal.user_id();
@@ -143,18 +144,16 @@ pub async fn create_webhook(
             )?)
         })
         .await?;
-    let id = row.id;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/admin/webhooks/{id}"),
-        ))
-        .json(CreatedWebhookResponse {
+    Ok(versioning::created(
+        format!("/api/v1/admin/webhooks/{}", row.id),
+        None,
+        CreatedWebhookResponse {
             data: CreatedWebhook {
                 webhook: Webhook::from(row),
                 secret,
             },
-        }))
+        },
+    ))
 }
 
 /// Read an endpoint.
@@ -206,11 +205,16 @@ pub async fn update_webhook(
     principal.require(Permission::ManageWebhooks)?;
     let id = id.into_inner();
     let body = body.parse()?;
-    check_fields([
-        body.url.as_deref().and_then(url_error),
-        body.events.as_deref().and_then(events_error),
-        body.description.as_deref().and_then(description_error),
-    ])?;
+    check_fields(
+        [
+            body.url.as_deref().and_then(url_error),
+            body.events.as_deref().and_then(events_error),
+            body.description.as_deref().and_then(description_error),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    )?;
     if let Some(url) = &body.url {
         check_url(&state, url).await?;
     }
@@ -316,7 +320,8 @@ pub async fn list_deliveries(
     Ok(meta.ok(&request).json(DeliveryList { data, meta }))
 }
 
-/// Send a delivery again (delivered or given up): queued now, one attempt.
+/// Send a delivery again (delivered or given up): queued now with the same `webhook-id`, and
+/// retried as usual while the event is within the retry window (`WEBHOOK_RETRY_FOR`).
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
@@ -358,8 +363,8 @@ pub async fn retry_delivery(
     }))
 }
 
-/// Send a `ping` event to an endpoint now and answer with what came of it (whether or not
-/// the endpoint is active; a ping is not retried).
+/// Send a `ping` event to an endpoint now and answer with what came of that attempt (whether
+/// or not the endpoint is active).
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
