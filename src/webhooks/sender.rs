@@ -1,5 +1,6 @@
-//! The delivery worker inside `cms serve`. Every [`PERIOD`] it hands new outbox events to the
-//! endpoints that want them (one instance at a time), claims the deliveries that are due (each
+//! The delivery worker inside `cms serve`. Every [`PERIOD`] (or, while deliveries wait, as
+//! soon as one in flight ends) it hands new outbox events to the endpoints that want them (one
+//! instance at a time), claims the deliveries that are due (each
 //! by one instance, `FOR UPDATE SKIP LOCKED`, held for a lease so a crash mid-attempt only
 //! delays it), and posts each, signed, with a time-out and without following redirects, at
 //! most `WEBHOOK_CONCURRENCY` at once. A failure is retried with exponential backoff and
@@ -28,6 +29,10 @@ use crate::webhooks::store::{self, Next};
 
 /// How often the worker looks for work.
 pub const PERIOD: Duration = Duration::from_millis(200);
+
+/// Deliveries claimed ahead per slot of `WEBHOOK_CONCURRENCY`: a look claims them in batches,
+/// and each waits for a slot here (its lease covers the wait).
+const CLAIMED_PER_SLOT: usize = 4;
 
 /// Events handed to endpoints per transaction.
 const FAN_OUT_BATCH: i64 = 500;
@@ -274,18 +279,28 @@ pub fn spawn(state: web::Data<AppState>) -> Result<(), ApiError> {
     let sender = Sender::new(&state.settings.integrations)?;
     let concurrency = usize::try_from(state.settings.integrations.webhook_concurrency).unwrap_or(1);
     let slots = Arc::new(Semaphore::new(concurrency));
+    let claims = Arc::new(Semaphore::new(concurrency * CLAIMED_PER_SLOT));
+    // Long enough for every delivery queued ahead of it to time out first.
     let lease = chrono::Duration::from_std(
-        state.settings.integrations.webhook_timeout + Duration::from_secs(30),
+        state.settings.integrations.webhook_timeout * (CLAIMED_PER_SLOT as u32 + 1)
+            + Duration::from_secs(30),
     )
     .unwrap_or_default();
     actix_web::rt::spawn(async move {
         let mut connection: Option<Arc<Mutex<DbConnection>>> = None;
         let mut tick = actix_web::rt::time::interval(PERIOD);
+        // Whether the last look claimed all it might: there may be more due, so look again as
+        // soon as a claim ends rather than at the next tick.
+        let mut saturated = false;
         loop {
-            tick.tick().await;
+            if saturated {
+                drop(claims.acquire().await);
+            } else {
+                tick.tick().await;
+            }
             let settings = state.settings.database.clone();
             let held = connection.clone();
-            let free = slots.available_permits() as i64;
+            let free = claims.available_permits() as i64;
             let polled = web::block(move || {
                 let conn = match held {
                     Some(conn) => conn,
@@ -302,31 +317,39 @@ pub fn spawn(state: web::Data<AppState>) -> Result<(), ApiError> {
             let claimed = match polled {
                 Ok(Some((conn, Ok(claimed)))) => {
                     connection = Some(conn);
+                    saturated = free > 0 && claimed.len() as i64 == free;
                     claimed
                 }
                 Ok(Some((_, Err(error)))) => {
                     tracing::warn!(%error, "could not look for webhook deliveries");
                     connection = None;
+                    saturated = false;
                     continue;
                 }
                 // The database is away: connect afresh next time.
                 _ => {
                     connection = None;
+                    saturated = false;
                     continue;
                 }
             };
             for (delivery, endpoint) in claimed {
-                let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+                let Ok(claim) = Arc::clone(&claims).acquire_owned().await else {
                     return;
                 };
+                let slots = Arc::clone(&slots);
                 let state = state.clone();
                 let sender = sender.clone();
                 actix_web::rt::spawn(async move {
+                    let Ok(slot) = slots.acquire_owned().await else {
+                        return;
+                    };
                     let id = delivery.id;
                     if let Err(error) = attempt(&state, &sender, endpoint, delivery, true).await {
                         tracing::warn!(%error, delivery = id, "could not record a webhook attempt");
                     }
                     drop(slot);
+                    drop(claim);
                 });
             }
         }
