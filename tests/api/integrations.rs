@@ -218,6 +218,38 @@ async fn webhooks_get_signed_events_in_order_and_failures_are_retried() {
 }
 
 #[actix_web::test]
+async fn redirects_are_not_followed_but_retried_as_failures() {
+    let app = spawn_app_with(quick_webhooks).await;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start();
+    receiver.script([(307, Duration::ZERO)]);
+    let (hook, _) = register(&app, &admin, &receiver.url, &["tag.created"]).await;
+    let room = newsroom(&app).await;
+    let received = receiver
+        .wait_for(Duration::from_secs(15), |received| received.len() >= 2)
+        .await;
+    assert!(
+        received.iter().all(|r| r.path == "/hook"),
+        "the redirect was not followed: {received:#?}"
+    );
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id")
+    );
+    let log = expect_json(
+        app.get(&format!("/api/v1/admin/webhooks/{hook}/deliveries"))
+            .bearer_auth(&admin),
+        200,
+    )
+    .await;
+    let attempts = &log["data"][0]["attempts"];
+    assert_eq!(attempts[0]["status_code"], 307, "{log}");
+    assert_eq!(attempts[0]["error"], "the endpoint answered 307");
+    assert_eq!(attempts[1]["status_code"], 200);
+    let _ = room;
+}
+
+#[actix_web::test]
 async fn a_write_that_rolls_back_records_no_event() {
     let app = spawn_app_with(quick_webhooks).await;
     let admin = app.admin_token().await;

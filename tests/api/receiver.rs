@@ -1,6 +1,6 @@
 //! A real HTTP receiver for webhooks, bound on loopback in its own thread: it keeps every
 //! request it gets and answers each with the next scripted answer (200 once the script runs
-//! out).
+//! out; a redirect points to `/followed`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,7 @@ use sha2::Sha256;
 /// One request the receiver got.
 #[derive(Clone, Debug)]
 pub struct Received {
+    pub path: String,
     pub headers: HashMap<String, String>,
     pub body: String,
 }
@@ -155,6 +156,7 @@ async fn receive(
     let answer = {
         let mut shared = shared.lock().unwrap();
         shared.received.push(Received {
+            path: request.path().to_owned(),
             headers: request
                 .headers()
                 .iter()
@@ -173,6 +175,11 @@ async fn receive(
     if !answer.1.is_zero() {
         actix_web::rt::time::sleep(answer.1).await;
     }
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(answer.0).unwrap())
-        .body(format!("answered {}", answer.0))
+    let mut response =
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(answer.0).unwrap());
+    // A redirect points elsewhere on this receiver, so following it would show.
+    if (300..400).contains(&answer.0) {
+        response.insert_header(("location", "/followed"));
+    }
+    response.body(format!("answered {}", answer.0))
 }
