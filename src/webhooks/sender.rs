@@ -93,13 +93,18 @@ impl Sender {
         let result = self.try_post(endpoint, delivery).await;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         match result {
-            Ok((status, response)) => Outcome {
-                status_code: Some(i32::from(status)),
-                duration_ms,
-                error: (!(200..300).contains(&status))
-                    .then(|| format!("the endpoint answered {status}")),
-                response: Some(response),
-            },
+            Ok((status, response)) => {
+                let mut outcome = Outcome {
+                    status_code: Some(i32::from(status)),
+                    duration_ms,
+                    error: None,
+                    response: Some(response),
+                };
+                if !outcome.succeeded() {
+                    outcome.error = Some(format!("the endpoint answered {status}"));
+                }
+                outcome
+            }
             Err(error) => Outcome {
                 status_code: None,
                 duration_ms,

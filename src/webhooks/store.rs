@@ -343,6 +343,18 @@ pub fn find_delivery(conn: &mut DbConnection, id: i64, delivery: i64) -> QueryRe
         .first(conn)
 }
 
+/// Delivery `delivery` of endpoint `id` with its attempts, in order.
+pub fn delivery_with_attempts(
+    conn: &mut DbConnection,
+    id: i64,
+    delivery: i64,
+) -> QueryResult<(DeliveryRow, Vec<AttemptRow>)> {
+    Ok((
+        find_delivery(conn, id, delivery)?,
+        attempts_of(conn, &[delivery])?,
+    ))
+}
+
 /// Queues delivery `delivery` again, now; whether it was not pending already.
 pub fn send_again(conn: &mut DbConnection, delivery: i64) -> QueryResult<bool> {
     let changed = diesel::update(

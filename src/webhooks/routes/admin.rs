@@ -353,9 +353,7 @@ pub async fn retry_delivery(
                     "The delivery is pending already.".into(),
                 ));
             }
-            let row = store::find_delivery(conn, id, delivery)?;
-            let attempts = store::attempts_of(conn, &[delivery])?;
-            Ok((row, attempts))
+            Ok(store::delivery_with_attempts(conn, id, delivery)?)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(DeliveryResponse {
@@ -403,12 +401,7 @@ pub async fn ping_webhook(
     sender::attempt(&state, &sender, endpoint, delivery, false).await?;
     let (row, attempts) = state
         .db
-        .run(move |conn| {
-            Ok((
-                store::find_delivery(conn, id, delivery_id)?,
-                store::attempts_of(conn, &[delivery_id])?,
-            ))
-        })
+        .run(move |conn| Ok(store::delivery_with_attempts(conn, id, delivery_id)?))
         .await?;
     Ok(HttpResponse::Ok().json(DeliveryResponse {
         data: Delivery::new(row, attempts),
